@@ -1,0 +1,45 @@
+# Arna: the two set-up commands of the README, and a few conveniences.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export ARNA_INSTANCE ?= $(CURDIR)/instance
+
+.PHONY: run test test-pg lint bench install install-dev system-deps
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+system-deps:
+	./scripts/system-deps.sh
+
+## make run: install, migrate, bootstrap with demo data, serve on 127.0.0.1:$(PORT)
+run: install
+	$(BIN)/flask --app wsgi bootstrap --demo
+	@echo "Arna is serving on http://127.0.0.1:$(PORT)/login"
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+
+## make test: install (with test tools) and run every test; TEST_DATABASE_URL picks the database
+test: install-dev system-deps
+	$(BIN)/pytest
+
+test-pg:
+	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(MAKE) test
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install-dev
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian tools the tests use when they are missing:
+# xmlsec1 (signature interoperability), poppler-utils (pdftoppm, pdftotext)
+# and zbar-tools (zbarimg) for the paper-copy tests.
+set -euo pipefail
+missing=()
+command -v xmlsec1 >/dev/null || missing+=(xmlsec1)
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+command -v zbarimg >/dev/null || missing+=(zbar-tools)
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing ${missing[*]} with apt-get" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,1 @@
+"""Signed XML letters: hardened parsing, XAdES signing, strict verification, certificates, trust."""
