@@ -1,0 +1,71 @@
+"""The hardened parser refuses what could read files, reach the network or exhaust memory."""
+
+import pytest
+from lxml import etree
+
+from signing.xmlparse import XMLInputError, parse_xml
+
+XXE_FILE = b"""<?xml version="1.0"?>
+<!DOCTYPE letter [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<letter>&xxe;</letter>"""
+
+XXE_NETWORK = b"""<?xml version="1.0"?>
+<!DOCTYPE letter [<!ENTITY % remote SYSTEM "http://127.0.0.1:9/evil.dtd"> %remote;]>
+<letter/>"""
+
+EXTERNAL_DTD = b"""<?xml version="1.0"?>
+<!DOCTYPE letter SYSTEM "http://127.0.0.1:9/letter.dtd"><letter/>"""
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<lolz>&lol4;</lolz>"""
+
+
+@pytest.mark.parametrize(
+    "data",
+    [XXE_FILE, XXE_NETWORK, EXTERNAL_DTD, BILLION_LAUGHS],
+    ids=["xxe-file", "xxe-net", "dtd", "laughs"],
+)
+def test_dtds_and_entities_are_refused(data: bytes) -> None:
+    with pytest.raises(XMLInputError, match="DTDs and entity declarations are not allowed"):
+        parse_xml(data)
+
+
+def test_doctype_hidden_by_utf16_is_still_refused() -> None:
+    """The byte scan cannot see UTF-16; the check on the parsed tree does."""
+    data = XXE_FILE.replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>')
+    with pytest.raises(XMLInputError, match="not allowed"):
+        parse_xml(data.decode("ascii").encode("utf-16"))
+
+
+def test_oversized_input_is_refused_before_parsing() -> None:
+    with pytest.raises(XMLInputError, match="exceeds the limit of 1024"):
+        parse_xml(b"<a>" + b"x" * 2000 + b"</a>", max_bytes=1024)
+
+
+@pytest.mark.parametrize("data", [b"", b"   ", b"<a>", b"<a></b>", b"not xml", b"<a/><b/>"])
+def test_malformed_input_is_refused_with_a_message(data: bytes) -> None:
+    with pytest.raises(XMLInputError, match="XML input"):
+        parse_xml(data)
+
+
+def test_text_is_not_bytes() -> None:
+    with pytest.raises(XMLInputError, match="must be bytes"):
+        parse_xml("<a/>")  # type: ignore[arg-type]
+
+
+def test_comments_and_processing_instructions_are_kept() -> None:
+    """They are part of the canonical form a signature covers."""
+    root = parse_xml(b"<a><!-- c --><?pi x?><b>t</b></a>")
+    assert [type(n) for n in root] == [etree._Comment, etree._ProcessingInstruction, etree._Element]
+
+
+def test_a_plain_document_parses() -> None:
+    root = parse_xml('<a xmlns="urn:x"><b>Қазақстан</b></a>'.encode())
+    assert root.findtext("{urn:x}b") == "Қазақстан"
