@@ -1,0 +1,139 @@
+"""The app factory: configuration, extensions, security headers, error pages, blueprints."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from registry import db
+from registry.auth import Principal, public
+from registry.config import load_config
+from registry.services.errors import ServiceError
+
+LANGUAGES = ("kk", "ru", "en")
+
+log = logging.getLogger(__name__)
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+# 'none' everywhere except what the pages need; no inline script, no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def _select_locale() -> str | None:
+    chosen = request.cookies.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "kk"
+
+
+def _load_user(user_id: str) -> Principal | None:
+    from registry.models import User
+
+    if not user_id.isdigit():
+        return None
+    user = db.get_session().get(User, int(user_id))
+    return Principal.of(user) if user is not None and user.is_active else None
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _error_response(status: int, code: str, message: str, details: list[str] | None = None) -> Any:
+    if _wants_json():
+        body: dict[str, Any] = {"code": code, "message": message}
+        if details:
+            body["details"] = details
+        return jsonify({"error": body}), status
+    return render_template("error.html", status=status, message=message, details=details), status
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError) -> Any:
+        if exc.status == 401 and not _wants_json():
+            from flask import redirect, url_for
+
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return _error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError) -> Any:
+        return _error_response(400, "csrf_failed", "the form expired or was not sent by Arna")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return _error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        # Logged with its traceback for the operators; the client learns nothing of it.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _error_response(500, "internal_error", "something went wrong on our side")
+
+
+def build_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Create the Flask application (see `registry.create_app`)."""
+    config = load_config(overrides)
+    app = Flask("registry", instance_path=config["ARNA_INSTANCE"], instance_relative_config=True)
+    app.config.update(config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.user_loader(_load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    from registry.web import account, api, auth_views
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens only, never cookies: see auth.current_principal
+
+    @app.get("/healthz")
+    @public
+    def healthz() -> Any:
+        db.get_session().execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.path.startswith(("/api/", "/account", "/login")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    _register_error_handlers(app)
+
+    from registry import cli
+
+    cli.register(app)
+    return app

@@ -1,0 +1,277 @@
+"""Who may do what: roles, the permission table, agency scope, and the one enforcement point.
+
+Everything about authorisation lives here so that a reviewer reads one file:
+
+* ``PERMISSIONS`` — the role × action table (data, not code paths);
+* ``letter_scope`` / ``can_see_letter`` — which letters a person may see at all
+  (an agency officer sees their own agency's letters only; the hubs MFA and MOJ
+  see what routes through them; the auditor sees everything);
+* ``requires`` / ``public`` — the decorators every view carries.  ``requires``
+  authenticates (session cookie for pages, bearer token for ``/api/``), checks the
+  table, and records the endpoint's action in ``ENDPOINT_RULES`` so a test can
+  prove that no endpoint was added without a rule.
+
+A letter outside a person's scope is reported as *not found* (never
+*forbidden*): guessing registry numbers must not reveal which ones exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import ColumnElement, or_, true
+
+from registry.models import Letter
+from registry.services.errors import Forbidden, NotFound, Unauthenticated
+
+if TYPE_CHECKING:
+    from registry.models import User
+
+
+class Role(StrEnum):
+    """The roles of docs/architecture.md."""
+
+    AGENCY_OFFICER = "agency_officer"  # an agency's document officer (¶43)
+    FIRST_HEAD = "first_head"  # the agency's first head, who signs ¶14-7 information
+    MFA_CLERK = "mfa_clerk"  # MFA's registry: receives, dispatches, returns (¶44)
+    MOJ_OFFICER = "moj_officer"  # MOJ's registry: the EAEU Court hop (¶37, ¶40)
+    AUDITOR = "auditor"  # read-only: every letter and the custody trail
+    ADMIN = "admin"  # users, agencies, certificates, trust anchors; no letters
+
+
+class Action(StrEnum):
+    """Everything a view can do; each endpoint declares exactly one."""
+
+    LETTER_READ = "letter.read"
+    LETTER_DOWNLOAD = "letter.download"
+    INBOX_VIEW = "inbox.view"
+    LETTER_COMPOSE = "letter.compose"
+    LETTER_UPLOAD = "letter.upload"
+    LETTER_SIGN = "letter.sign"
+    LETTER_SUBMIT = "letter.submit"
+    LETTER_SEND_DIRECT = "letter.send-direct"
+    NOTICE_FILE = "letter.notice-file"
+    INCOMING_REGISTER = "incoming.register"
+    LETTER_RECEIVE = "letter.receive"
+    LETTER_FORWARD = "letter.forward"
+    LETTER_DISPATCH = "letter.dispatch"
+    LETTER_RETURN = "letter.return"
+    LETTER_CLOSE = "letter.close"
+    DEADLINE_COMPLETE = "deadline.complete"
+    CUSTODY_READ = "custody.read"
+    COPY_ISSUE = "copy.issue"
+    OWN_ACCOUNT = "account.own"  # one's own password, signing key and API tokens
+    USER_MANAGE = "user.manage"
+    AGENCY_MANAGE = "agency.manage"
+    CERTIFICATE_MANAGE = "certificate.manage"
+    TRUST_MANAGE = "trust.manage"
+
+
+A = Action
+_AGENCY_WORK = frozenset(
+    {
+        A.LETTER_READ,
+        A.LETTER_DOWNLOAD,
+        A.INBOX_VIEW,
+        A.LETTER_COMPOSE,
+        A.LETTER_UPLOAD,
+        A.LETTER_SIGN,
+        A.LETTER_SUBMIT,
+        A.LETTER_SEND_DIRECT,
+        A.NOTICE_FILE,
+        A.INCOMING_REGISTER,
+        A.LETTER_FORWARD,
+        A.LETTER_CLOSE,
+        A.DEADLINE_COMPLETE,
+        A.COPY_ISSUE,
+        A.OWN_ACCOUNT,
+    }
+)
+_HUB_WORK = frozenset({A.LETTER_RECEIVE, A.LETTER_RETURN})
+
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.AGENCY_OFFICER: _AGENCY_WORK,
+    Role.FIRST_HEAD: _AGENCY_WORK,
+    # The hubs are also agencies with letters of their own (MFA's ¶14-8 replies,
+    # MOJ's applications), hence the agency work on top of the hub work.
+    Role.MOJ_OFFICER: _AGENCY_WORK | _HUB_WORK,
+    Role.MFA_CLERK: _AGENCY_WORK | _HUB_WORK | {A.LETTER_DISPATCH},
+    Role.AUDITOR: frozenset(
+        {A.LETTER_READ, A.LETTER_DOWNLOAD, A.INBOX_VIEW, A.CUSTODY_READ, A.OWN_ACCOUNT}
+    ),
+    Role.ADMIN: frozenset(
+        {
+            A.USER_MANAGE,
+            A.AGENCY_MANAGE,
+            A.CERTIFICATE_MANAGE,
+            A.TRUST_MANAGE,
+            A.OWN_ACCOUNT,
+        }
+    ),
+}
+
+# The party whose registry a hub role works for: the holder it may act as.
+HUB_PARTY: dict[Role, str] = {Role.MFA_CLERK: "MFA", Role.MOJ_OFFICER: "MOJ"}
+# Roles that belong to an agency (and so must have one).
+AGENCY_ROLES = frozenset({Role.AGENCY_OFFICER, Role.FIRST_HEAD, Role.MFA_CLERK, Role.MOJ_OFFICER})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in person, detached from any Session (safe to keep for a whole request).
+
+    Implements the attributes Flask-Login expects of a user.
+    """
+
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    agency_code: str | None
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @classmethod
+    def of(cls, user: User) -> Principal:
+        return cls(
+            id=user.id,
+            username=user.username,
+            full_name=user.full_name,
+            role=Role(user.role),
+            agency_code=user.agency_code,
+        )
+
+    @property
+    def hub_party(self) -> str | None:
+        """The hub party ("MFA" or "MOJ") whose registry this person works, else None."""
+        return HUB_PARTY.get(self.role)
+
+
+def allowed(role: Role, action: Action) -> bool:
+    """The permission table, read."""
+    return action in PERMISSIONS.get(role, frozenset())
+
+
+def check(principal: Principal, action: Action) -> None:
+    """Refuse (403) an action the person's role does not have."""
+    if not allowed(principal.role, action):
+        raise Forbidden(f"the role {principal.role} may not do {action}")
+
+
+def _party_marker(party: str) -> str:
+    return f"|{party}|"
+
+
+def parties_field(parties: list[str]) -> str:
+    """The value of ``Letter.parties``: every party a letter involves, delimited for LIKE."""
+    return "|" + "|".join(sorted(set(parties))) + "|"
+
+
+def letter_scope(principal: Principal) -> ColumnElement[bool]:
+    """A WHERE clause selecting the letters ``principal`` may see."""
+    if principal.role is Role.AUDITOR:
+        return true()
+    if principal.role is Role.ADMIN or principal.agency_code is None:
+        return Letter.id.is_(None)  # nothing
+    own = Letter.agency_code == principal.agency_code
+    hub = principal.hub_party
+    if hub is None:
+        return own
+    return or_(own, Letter.parties.contains(_party_marker(hub), autoescape=True))
+
+
+def can_see_letter(principal: Principal, letter: Letter) -> bool:
+    """The same rule as `letter_scope`, for one loaded letter."""
+    if principal.role is Role.AUDITOR:
+        return True
+    if principal.role is Role.ADMIN or principal.agency_code is None:
+        return False
+    if letter.agency_code == principal.agency_code:
+        return True
+    hub = principal.hub_party
+    return hub is not None and _party_marker(hub) in letter.parties
+
+
+def ensure_can_see(principal: Principal, letter: Letter | None, registry_number: str) -> Letter:
+    """The letter, or NotFound when it is missing *or* out of scope (indistinguishable)."""
+    if letter is None or not can_see_letter(principal, letter):
+        raise NotFound(f"no letter {registry_number}")
+    return letter
+
+
+# ----------------------------------------------------------------------------- views
+
+PUBLIC = "public"
+# endpoint function qualname -> the Action it requires, or PUBLIC.
+ENDPOINT_RULES: dict[str, str] = {}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _key(func: Callable[..., Any]) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def rule_of(view: Callable[..., Any]) -> str | None:
+    """The rule a view function declared (``PUBLIC`` or an action), or None if it declared none."""
+    return ENDPOINT_RULES.get(_key(view))
+
+
+def current_principal() -> Principal:
+    """The authenticated person of this request, or Unauthenticated.
+
+    ``/api/`` requests authenticate by bearer token only — never by the session
+    cookie — which is what makes exempting the API from CSRF safe.
+    """
+    from flask import g, request
+    from flask_login import current_user
+
+    cached = g.get("arna_principal")
+    if cached is not None:
+        return cached
+    if request.path.startswith("/api/"):
+        from registry.db import get_session
+        from registry.services.tokens import authenticate_token
+
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("send an API token as 'Authorization: Bearer <token>'")
+        principal = authenticate_token(get_session(), token.strip())
+    else:
+        if not current_user.is_authenticated:
+            raise Unauthenticated("sign in first")
+        principal = current_user._get_current_object()
+    g.arna_principal = principal
+    return principal
+
+
+def requires(action: Action) -> Callable[[F], F]:
+    """Decorate a view: authenticate, then check ``action`` in the permission table."""
+
+    def decorate(view: F) -> F:
+        ENDPOINT_RULES[_key(view)] = action
+
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            check(current_principal(), action)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: F) -> F:
+    """Decorate a view that anyone may call (sign-in page, health check, public verification)."""
+    ENDPOINT_RULES[_key(view)] = PUBLIC
+    return view

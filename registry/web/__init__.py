@@ -1,0 +1,1 @@
+"""Thin blueprints: each view parses, authorises (registry.auth), calls one service, serialises."""

@@ -1,0 +1,85 @@
+"""Signing in and out of the web pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from registry.auth import Action, public, requires
+from registry.db import get_session
+from registry.services.accounts import ThrottlePolicy, authenticate
+from registry.services.errors import Throttled, Unauthenticated
+from registry.web.forms import EmptyForm, LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _landing() -> str:
+    """Where a signed-in person starts: the UI's home page once it exists, else the account page."""
+    if "ui.home" in current_app.view_functions:
+        return url_for("ui.home")
+    return url_for("account.overview")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a local path: an open redirect after sign-in is a phishing tool."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def throttle_policy() -> ThrottlePolicy:
+    from datetime import timedelta
+
+    config = current_app.config
+    return ThrottlePolicy(
+        max_failures=config["ARNA_LOGIN_MAX_FAILURES"],
+        window=timedelta(seconds=config["ARNA_LOGIN_WINDOW_SECONDS"]),
+        lock=timedelta(seconds=config["ARNA_LOGIN_LOCK_SECONDS"]),
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Any:
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            principal = authenticate(
+                get_session(),
+                form.username.data or "",
+                form.password.data or "",
+                client=request.remote_addr,
+                policy=throttle_policy(),
+            )
+        except (Unauthenticated, Throttled) as exc:
+            error, status = exc.message, exc.status
+        else:
+            login_user(principal)
+            return redirect(_safe_next(request.args.get("next")) or _landing())
+    elif request.method == "POST":
+        status = 400
+    return render_template("login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@requires(Action.OWN_ACCOUNT)
+def logout() -> Any:
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+@public
+def index() -> Any:
+    return redirect(_landing())

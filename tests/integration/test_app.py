@@ -1,0 +1,93 @@
+"""The app shell: health check, security headers, sign-in, CSRF, throttling, error pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from .conftest import PASSWORD, csrf_token
+
+
+def test_healthz_answers_ok(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_every_response_carries_the_security_headers(client: FlaskClient) -> None:
+    for path in ("/login", "/healthz", "/api/v1/me", "/no-such-page"):
+        headers = client.get(path).headers
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_session_cookie_is_httponly_and_samesite(login, client: FlaskClient) -> None:
+    login("officer.minhealth")
+    cookie = client.get_cookie("arna_session")
+    assert cookie is not None
+    assert cookie.http_only
+    assert cookie.same_site == "Lax"
+
+
+def test_secure_cookie_flag_is_on_by_default(base_app: Flask) -> None:
+    from registry.config import load_config
+
+    assert load_config({"SECRET_KEY": "x", "ARNA_KEK": "y"})["SESSION_COOKIE_SECURE"] is True
+    assert base_app.config["SESSION_COOKIE_SECURE"] is False  # the tests' plain-http client
+
+
+def test_login_form_without_csrf_token_is_refused(client: FlaskClient) -> None:
+    response = client.post("/login", data={"username": "auditor", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/account/").status_code == 302  # still signed out
+
+
+def test_login_and_logout(login, client: FlaskClient) -> None:
+    login("auditor")
+    page = client.get("/account/")
+    assert page.status_code == 200
+    assert "Marat Ospanov" in page.get_data(as_text=True)
+    token = csrf_token(client, "/account/")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/account/").status_code == 302
+
+
+def test_wrong_password_then_throttled(client: FlaskClient) -> None:
+    def attempt(password: str) -> int:
+        return client.post(
+            "/login",
+            data={"username": "auditor", "password": password, "csrf_token": csrf_token(client)},
+        ).status_code
+
+    assert [attempt("wrong-password-123") for _ in range(5)] == [401] * 5
+    # locked now, even with the right password
+    assert attempt(PASSWORD) == 429
+
+
+def test_login_redirect_refuses_other_hosts(client: FlaskClient) -> None:
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"username": "auditor", "password": PASSWORD, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_errors_are_generic_json_on_the_api_and_html_elsewhere(client: FlaskClient) -> None:
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404
+    assert api.get_json()["error"]["code"] == "not_found"
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    assert page.mimetype == "text/html"
+    assert "Traceback" not in page.get_data(as_text=True)
+
+
+def test_request_size_is_limited(client: FlaskClient, app: Flask) -> None:
+    big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post(
+        "/login", data=big, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 413
