@@ -1,0 +1,229 @@
+"""The registry's embedded certificate authority and what officer certificates say.
+
+An officer certificate carries what the Rules need to know about the signer:
+the name (CN), the agency as its party code (O, e.g. ``AGENCY:MINHEALTH``), and
+whether they are the agency's first head or acting for them (¶14-7, ¶14-8) — as
+a certificate policy, so the flag is signed by the CA and cannot be claimed by
+the letter itself.  The OIDs live under a UUID arc (ITU-T X.667, ``2.25``), which
+needs no registration and cannot collide.
+
+Revocations are kept in the CRL itself: the CA's serialised state is its
+certificate, its encrypted key and its latest CRL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
+
+from signing.keys import (
+    PublicKey,
+    SigningKey,
+    encrypt_private_key,
+    generate_signing_key,
+    load_private_key,
+)
+
+#: Arna's private OID arc: 2.25 + a random UUID as an integer (X.667).
+ARNA_OID_ARC = "2.25.186515437932818404066297452066584563613"
+#: Every officer signing certificate of the registry CA carries this policy.
+OFFICER_POLICY = x509.ObjectIdentifier(ARNA_OID_ARC + ".1.1")
+#: ... and this one when the officer is the agency's first head or acting for them (¶14-7, ¶14-8).
+FIRST_HEAD_POLICY = x509.ObjectIdentifier(ARNA_OID_ARC + ".1.2")
+
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.+?-----END \1-----\s*", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class OfficerIdentity:
+    """Who signed, as far as the Rules care: read from the certificate, never from the letter."""
+
+    name: str
+    agency: str
+    first_head: bool = False
+
+    @classmethod
+    def from_certificate(cls, cert: x509.Certificate) -> OfficerIdentity:
+        """Identity of any signer; certificates of outside CAs simply lack the Arna policies."""
+
+        def first(oid: x509.ObjectIdentifier) -> str:
+            attrs = cert.subject.get_attributes_for_oid(oid)
+            return str(attrs[0].value) if attrs else ""
+
+        try:
+            policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+            oids = {p.policy_identifier for p in policies}
+        except x509.ExtensionNotFound:
+            oids = set()
+        return cls(
+            name=first(NameOID.COMMON_NAME),
+            agency=first(NameOID.ORGANIZATION_NAME),
+            first_head=FIRST_HEAD_POLICY in oids,
+        )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class CertificateAuthority:
+    """A root CA that issues officer signing certificates and keeps their revocations."""
+
+    key: SigningKey
+    certificate: x509.Certificate
+    revoked: dict[int, dt.datetime] = field(default_factory=dict)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        *,
+        key: SigningKey | None = None,
+        valid_days: int = 3650,
+        not_before: dt.datetime | None = None,
+    ) -> CertificateAuthority:
+        """A new self-signed root (ECDSA P-256 unless a key is given)."""
+        key = key or generate_signing_key("ecdsa-p256")
+        start = not_before or _now() - dt.timedelta(minutes=5)
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Arna registry"),
+                x509.NameAttribute(NameOID.COMMON_NAME, name),
+            ]
+        )
+        ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(start + dt.timedelta(days=valid_days))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=False,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(ski, critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+            )
+            .sign(key, hashes.SHA256())
+        )
+        return cls(key=key, certificate=cert)
+
+    def issue_officer_cert(
+        self,
+        identity: OfficerIdentity,
+        public_key: PublicKey,
+        valid_days: int = 730,
+        *,
+        not_before: dt.datetime | None = None,
+    ) -> x509.Certificate:
+        """An officer's signing certificate: name in CN, agency code in O, first head as policy."""
+        start = not_before or _now() - dt.timedelta(minutes=5)
+        policies = [x509.PolicyInformation(OFFICER_POLICY, None)]
+        if identity.first_head:
+            policies.append(x509.PolicyInformation(FIRST_HEAD_POLICY, None))
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.agency),
+                x509.NameAttribute(NameOID.COMMON_NAME, identity.name),
+            ]
+        )
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self.certificate.subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(start + dt.timedelta(days=valid_days))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=True,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.CertificatePolicies(policies), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
+                critical=False,
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+
+    def revoke(self, serial: int, when: dt.datetime | None = None) -> None:
+        """Record a revocation; it takes effect for verifiers once they load the next crl()."""
+        self.revoked[serial] = when or _now()
+
+    def crl(
+        self, *, next_update_days: int = 7, this_update: dt.datetime | None = None
+    ) -> x509.CertificateRevocationList:
+        """A signed CRL of every revocation so far."""
+        start = this_update or _now()
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.certificate.subject)
+            .last_update(start)
+            .next_update(start + dt.timedelta(days=next_update_days))
+        )
+        for serial, when in sorted(self.revoked.items()):
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
+            )
+        return builder.sign(self.key, hashes.SHA256())
+
+    def dump(self, passphrase: bytes) -> bytes:
+        """PEM bundle of the CA's state: certificate, encrypted key, current CRL."""
+        return b"".join(
+            [
+                self.certificate.public_bytes(serialization.Encoding.PEM),
+                encrypt_private_key(self.key, passphrase),
+                self.crl().public_bytes(serialization.Encoding.PEM),
+            ]
+        )
+
+    @classmethod
+    def load(cls, data: bytes, passphrase: bytes) -> CertificateAuthority:
+        """The inverse of dump(); the CRL is believed only if the CA's own key signed it."""
+        blocks = {m.group(1): m.group(0) for m in _PEM_BLOCK.finditer(data)}
+        try:
+            cert = x509.load_pem_x509_certificate(blocks[b"CERTIFICATE"])
+            key = load_private_key(blocks[b"ENCRYPTED PRIVATE KEY"], passphrase)
+            crl = x509.load_pem_x509_crl(blocks[b"X509 CRL"])
+        except KeyError as missing:
+            raise ValueError(f"CA bundle lacks its {missing.args[0].decode()} block") from None
+        if not crl.is_signature_valid(cert.public_key()):  # type: ignore[arg-type]
+            raise ValueError("the CA bundle's CRL is not signed by its certificate")
+        revoked = {r.serial_number: r.revocation_date_utc for r in crl}
+        return cls(key=key, certificate=cert, revoked=revoked)

@@ -1,0 +1,203 @@
+"""Trust anchors, CRLs and certificate path validation for signers.
+
+The anchors are the registry's own root and any outside roots an operator
+imports (e.g. the national certification authority's).  Path validation uses
+cryptography's RFC 5280 verifier; what it cannot tell us in the terms of the
+report (expired vs. untrusted vs. revoked) is decided here, before or after it.
+
+Path building is the costly part of verifying a 5 KB letter, and it does not
+depend on the time: the path found for a certificate once is cached, and only
+the time-dependent checks (validity periods, revocations) are redone per call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+
+from cryptography import x509
+from cryptography.x509 import verification as xv
+
+from signing.keys import KeyLoadError, check_key_strength
+
+_MAX_CACHED_PATHS = 4096
+
+
+class TrustError(ValueError):
+    """A trust anchor or CRL could not be imported."""
+
+
+class ChainFailure(Exception):
+    """Why a signer's certificate is not acceptable, in the report's terms."""
+
+    def __init__(self, indication: str, sub_indication: str, reason: str) -> None:
+        super().__init__(f"{sub_indication}: {reason}")
+        self.indication = indication
+        self.sub_indication = sub_indication
+        self.reason = reason
+
+
+def _key_usage_allows_signing(
+    _policy: object, _cert: x509.Certificate, usage: x509.KeyUsage
+) -> None:
+    if not (usage.digital_signature or usage.content_commitment):
+        raise ValueError("KeyUsage allows neither digitalSignature nor nonRepudiation")
+
+
+# Signing certificates are neither TLS clients nor servers: no EKU or SAN demands,
+# but the key usage must allow signatures.  CA certificates keep RFC 5280's rules.
+_EE_POLICY = xv.ExtensionPolicy.permit_all().require_present(
+    x509.KeyUsage, xv.Criticality.AGNOSTIC, _key_usage_allows_signing
+)
+_CA_POLICY = xv.ExtensionPolicy.permit_all().require_present(
+    x509.BasicConstraints, xv.Criticality.AGNOSTIC, None
+)
+
+
+class TrustStore:
+    """Anchors + CRLs.  Mutations invalidate the path cache; reads are thread-safe."""
+
+    def __init__(self) -> None:
+        self._anchors: dict[x509.Certificate, None] = {}  # ordered set
+        self._crls: dict[x509.Name, list[x509.CertificateRevocationList]] = {}
+        self._store: xv.Store | None = None
+        # Certificates hash and compare by their DER encoding, cheaper than a fingerprint.
+        self._paths: dict[tuple[x509.Certificate, ...], list[x509.Certificate]] = {}
+        self._crl_ok: dict[tuple[int, x509.Certificate], bool] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def anchors(self) -> list[x509.Certificate]:
+        return list(self._anchors)
+
+    def add_anchor(self, pem: bytes | x509.Certificate) -> None:
+        """Trust one or more CA certificates (PEM bytes, possibly several, or a Certificate)."""
+        if isinstance(pem, x509.Certificate):
+            certs = [pem]
+        else:
+            try:
+                certs = x509.load_pem_x509_certificates(pem)
+            except ValueError as exc:
+                raise TrustError(f"not a PEM certificate: {exc}") from None
+        for cert in certs:
+            try:
+                constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+            except x509.ExtensionNotFound:
+                constraints = None
+            if constraints is None or not constraints.ca:
+                raise TrustError(f"{cert.subject.rfc4514_string()} is not a CA certificate")
+        with self._lock:
+            for cert in certs:
+                self._anchors[cert] = None
+            self._store = None
+            self._paths.clear()
+
+    def add_crl(self, data: bytes | x509.CertificateRevocationList) -> None:
+        """Load a CRL (PEM or DER).  Its signature is checked against its issuer when used."""
+        if isinstance(data, x509.CertificateRevocationList):
+            crl = data
+        else:
+            try:
+                crl = (
+                    x509.load_pem_x509_crl(data)
+                    if data.lstrip().startswith(b"-----")
+                    else x509.load_der_x509_crl(data)
+                )
+            except ValueError as exc:
+                raise TrustError(f"not a CRL: {exc}") from None
+        with self._lock:
+            self._crls.setdefault(crl.issuer, []).append(crl)
+
+    def validate(
+        self, leaf: x509.Certificate, intermediates: list[x509.Certificate], at: dt.datetime
+    ) -> list[x509.Certificate]:
+        """The certificate path from the signer to an anchor at time ``at``, or ChainFailure."""
+        _check_period(leaf, at, "signer certificate")
+        key = (leaf, *intermediates)
+        path = self._paths.get(key)
+        if path is None or not all(_within(c, at) for c in path):
+            path = self._build(leaf, intermediates, at)
+            with self._lock:
+                if len(self._paths) >= _MAX_CACHED_PATHS:
+                    self._paths.clear()
+                self._paths[key] = path
+        for cert in path[1:]:
+            _check_period(cert, at, "CA certificate")
+        self._check_revocation(path, at)
+        return path
+
+    def _build(
+        self, leaf: x509.Certificate, intermediates: list[x509.Certificate], at: dt.datetime
+    ) -> list[x509.Certificate]:
+        try:
+            check_key_strength(leaf.public_key())  # type: ignore[arg-type]
+        except KeyLoadError as exc:
+            raise ChainFailure("INDETERMINATE", "CRYPTO_CONSTRAINTS_FAILURE", str(exc)) from None
+        if not self._anchors:
+            raise ChainFailure("INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND", "no trust anchors")
+        with self._lock:
+            if self._store is None:
+                self._store = xv.Store(list(self._anchors))
+            store = self._store
+        verifier = (
+            xv.PolicyBuilder()
+            .store(store)
+            .time(at)
+            .extension_policies(ee_policy=_EE_POLICY, ca_policy=_CA_POLICY)
+            .build_client_verifier()
+        )
+        try:
+            return list(verifier.verify(leaf, intermediates).chain)
+        except xv.VerificationError as exc:
+            raise ChainFailure(
+                "INDETERMINATE",
+                "NO_CERTIFICATE_CHAIN_FOUND",
+                f"no path to a trust anchor for {leaf.subject.rfc4514_string()}: {exc}",
+            ) from None
+
+    def _crl_signed_by(self, crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+        # CRLs stay referenced by self._crls, so their id() is stable while cached.
+        key = (id(crl), issuer)
+        ok = self._crl_ok.get(key)
+        if ok is None:
+            ok = crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+            with self._lock:
+                self._crl_ok[key] = ok
+        return ok
+
+    def _check_revocation(self, path: list[x509.Certificate], at: dt.datetime) -> None:
+        """Each certificate of the path is looked up in the CRLs its issuer signed."""
+        for cert, issuer in itertools.pairwise(path):
+            for crl in self._crls.get(cert.issuer, ()):
+                if not self._crl_signed_by(crl, issuer):
+                    continue
+                entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+                if entry is not None and entry.revocation_date_utc <= at:
+                    raise ChainFailure(
+                        "TOTAL_FAILED",
+                        "REVOKED",
+                        f"{cert.subject.rfc4514_string()} (serial {cert.serial_number}) "
+                        f"revoked on {entry.revocation_date_utc.isoformat()}",
+                    )
+
+
+def _within(cert: x509.Certificate, at: dt.datetime) -> bool:
+    return cert.not_valid_before_utc <= at <= cert.not_valid_after_utc
+
+
+def _check_period(cert: x509.Certificate, at: dt.datetime, what: str) -> None:
+    if at < cert.not_valid_before_utc:
+        raise ChainFailure(
+            "TOTAL_FAILED",
+            "NOT_YET_VALID",
+            f"{what} {cert.subject.rfc4514_string()} is not valid before "
+            f"{cert.not_valid_before_utc.isoformat()}",
+        )
+    if at > cert.not_valid_after_utc:
+        raise ChainFailure(
+            "INDETERMINATE",
+            "OUT_OF_BOUNDS_NO_POE",
+            f"{what} {cert.subject.rfc4514_string()} expired on "
+            f"{cert.not_valid_after_utc.isoformat()}",
+        )
