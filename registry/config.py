@@ -1,0 +1,91 @@
+"""Configuration from the environment (contracts/service-cli.md).
+
+``DATABASE_URL``   the database; default a SQLite file in the instance folder.
+``SECRET_KEY``     signs session cookies; default generated once into the instance folder.
+``ARNA_INSTANCE``  the instance folder; default ``./instance``.
+``ARNA_KEK``       the key-encryption key that wraps the registry's private keys (CA,
+                   log, PDF signing) at rest; default generated once into the instance folder.
+``ARNA_COOKIE_SECURE``  ``0`` to drop the Secure cookie flag (plain-http development only).
+
+The generated secrets are created with mode 0600 and never logged: losing the
+KEK file means losing the registry's keys, so it is kept beside the database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+def _persistent_secret(path: Path) -> str:
+    """Read the secret stored at ``path``, creating it (0600, exclusively) on first use.
+
+    ``O_EXCL`` makes two gunicorn workers starting together agree on one value.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        value = path.read_text(encoding="ascii").strip()
+        if value:
+            return value
+        raise RuntimeError(f"{path} is empty; remove it to generate a new secret") from None
+    value = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def instance_folder(overrides: dict[str, Any] | None = None) -> Path:
+    """The instance folder (created 0700 if missing)."""
+    raw = (overrides or {}).get("ARNA_INSTANCE") or os.environ.get("ARNA_INSTANCE") or "instance"
+    path = Path(raw).resolve()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def database_url(overrides: dict[str, Any] | None = None) -> str:
+    """The database URL the app (and Alembic, and the CLI) use."""
+    given = (overrides or {}).get("DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if given:
+        return str(given)
+    return f"sqlite:///{instance_folder(overrides) / 'arna.db'}"
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Flask configuration: explicit ``overrides`` win over the environment."""
+    overrides = dict(overrides or {})
+    instance = instance_folder(overrides)
+    secure_cookies = os.environ.get("ARNA_COOKIE_SECURE", "1") != "0"
+    config: dict[str, Any] = {
+        "ARNA_INSTANCE": str(instance),
+        "DATABASE_URL": database_url(overrides),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "arna_session",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
+        "WTF_CSRF_ENABLED": True,
+        # Login throttling: after this many failures in the window the account
+        # (and the client address) must wait out the lock.
+        "ARNA_LOGIN_MAX_FAILURES": 5,
+        "ARNA_LOGIN_WINDOW_SECONDS": 15 * 60,
+        "ARNA_LOGIN_LOCK_SECONDS": 15 * 60,
+        # Deadlines due within this many working days are flagged "due soon".
+        "ARNA_DUE_SOON_WORKDAYS": 2,
+        "ARNA_ORIGIN": "arna.gov.kz",
+    }
+    config.update(overrides)
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _persistent_secret(
+            instance / "secret_key"
+        )
+    if not config.get("ARNA_KEK"):
+        config["ARNA_KEK"] = os.environ.get("ARNA_KEK") or _persistent_secret(instance / "kek")
+    return config

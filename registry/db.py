@@ -1,0 +1,167 @@
+"""The database layer: the declarative base, engines and the per-request Session.
+
+One `Base` carries a naming convention so that Alembic can name (and later drop)
+every constraint identically on SQLite and PostgreSQL.
+
+SQLite needs two adjustments to behave like a server database under gunicorn:
+pysqlite's own transaction handling is switched off so that SQLAlchemy emits
+``BEGIN IMMEDIATE`` itself (writers queue on the busy timeout instead of failing
+with "database is locked" when a read transaction later wants to write), and
+foreign keys are switched on for every connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Date, DateTime, Engine, LargeBinary, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    SQLite has no time zone type and hands back naive values; storing UTC and
+    re-attaching the zone on read makes both databases return the same thing.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC timestamp is stored")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every Arna model (the registry's and the engines' tables)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 -- SQLAlchemy reads this class attribute
+        datetime: UTCDateTime(),
+        date: Date(),
+        bytes: LargeBinary(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime (what `UTCDateTime` stores)."""
+    return datetime.now(UTC)
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with Arna's per-dialect settings applied."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    engine = create_engine(
+        parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+    )
+    in_memory = parsed.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+@dataclass
+class DatabaseState:
+    """What the app keeps per application: its engine and the factory of request sessions.
+
+    Tests replace ``sessionmaker`` with one bound to a connection held in an outer
+    transaction, so that each test is rolled back as a whole.
+    """
+
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+
+EXTENSION_KEY = "arna_db"
+
+
+def init_app(app: Flask) -> None:
+    """Bind the database to ``app``: one engine per process, one Session per request."""
+    from flask import g
+
+    engine = create_db_engine(app.config["DATABASE_URL"])
+    app.extensions[EXTENSION_KEY] = DatabaseState(
+        engine=engine, sessionmaker=sessionmaker(engine, expire_on_commit=False)
+    )
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("arna_session", None)
+        if session is not None:
+            session.close()
+
+
+def get_session() -> Session:
+    """The Session of the current request (or app context), created on first use."""
+    from flask import current_app, g
+
+    session = g.get("arna_session")
+    if session is None:
+        state: DatabaseState = current_app.extensions[EXTENSION_KEY]
+        session = state.sessionmaker()
+        g.arna_session = session
+    return session
+
+
+def get_engine() -> Engine:
+    """The engine of the current app."""
+    from flask import current_app
+
+    return current_app.extensions[EXTENSION_KEY].engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A Session outside any request (CLI, scripts); closed on exit, never auto-committed."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()

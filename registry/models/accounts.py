@@ -1,0 +1,74 @@
+"""Agencies, users, API tokens and login throttling."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.db import Base, utcnow
+
+
+class Agency(Base):
+    """A party of RULES.md that has people in Arna (MFA, MOJ, a ministry, the NCE …)."""
+
+    __tablename__ = "agencies"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)  # e.g. "AGENCY:MINHEALTH"
+    # The prefix of the agency's registry numbers, e.g. "MINHEALTH".
+    registry_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_kk: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A person signing in to Arna, with one role and (for agency roles) one agency."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # The officer's signing key, PKCS#8-encrypted with the officer's own passphrase
+    # (never with a server key: Arna cannot sign for an officer on its own).
+    signing_key: Mapped[bytes | None]
+    certificate_pem: Mapped[str | None] = mapped_column(Text)
+    certificate_serial: Mapped[str | None] = mapped_column(String(64))
+    certificate_revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored (a leaked table is harmless)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per key (a username or a client address), shared by every worker."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

@@ -1,0 +1,41 @@
+"""The registry's own key material and the trust anchors it accepts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.db import Base, utcnow
+
+
+class RegistryKey(Base):
+    """A private key of the registry (CA, custody log, PDF signing), wrapped with the KEK.
+
+    ``public`` holds what may be shown (a certificate or a verifier key) so that it
+    can be served without unwrapping anything.
+    """
+
+    __tablename__ = "registry_keys"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    wrapped_private: Mapped[bytes]
+    public: Mapped[str] = mapped_column(Text)
+    # The registry CA's current CRL (PEM): public, so verifiers read it without the KEK.
+    crl: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrustAnchor(Base):
+    """An outside root certificate (an agency's own CA) accepted for uploaded letters."""
+
+    __tablename__ = "trust_anchors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    certificate_pem: Mapped[str] = mapped_column(Text)
+    fingerprint_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None]
