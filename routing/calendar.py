@@ -1,0 +1,164 @@
+"""Kazakhstan's working days: is_workday, add_workdays, count_workdays.
+
+A working day is a Monday-Friday that is not a public holiday, not a carried-over
+holiday and not a transferred day off, or a weekend day the executive made a
+working day (calendar_data.TRANSFERS). Deadlines of the Rules ("wd") are counted
+in these days.
+
+The whole span is computed once, on first use, into two arrays (a working-day
+flag per day and a running count), so every operation is O(1): the planner
+computes several deadlines per letter and must plan thousands of letters per
+second.
+"""
+
+from __future__ import annotations
+
+from array import array
+from datetime import date, timedelta
+from functools import cache
+from typing import Final
+
+import holidays
+from holidays.countries.kazakhstan import KazakhstanStaticHolidays
+
+from routing.calendar_data import KURBAN_AIT, TRANSFERS
+
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2060
+SPAN_START: Final = date(FIRST_YEAR, 1, 1)
+SPAN_END: Final = date(LAST_YEAR, 12, 31)
+_START: Final = SPAN_START.toordinal()
+
+
+class CalendarError(ValueError):
+    """A date, or a result, outside the span the calendar knows."""
+
+
+#: The name ``holidays`` gives the first day of Kurban ait in en_US ("… (estimated)" too).
+KURBAN_AIT_NAME: Final = "Eid al-Adha"
+
+
+def package_transfers() -> dict[date, date]:
+    """Transfers of days off the ``holidays`` package knows: {day_off: working_day}.
+
+    The package marks the rested day as a holiday but keeps the worked weekend
+    day only in this table, so the calendar reads both from here.
+    """
+    out: dict[date, date] = {}
+    for year, entries in KazakhstanStaticHolidays.special_public_holidays.items():
+        rows = entries if isinstance(entries[0], tuple) else (entries,)
+        for row in rows:
+            off_month, off_day, work_month, work_day, *work_year = row
+            out[date(year, off_month, off_day)] = date(
+                work_year[0] if work_year else year, work_month, work_day
+            )
+    return out
+
+
+def _days_off(years: range) -> set[date]:
+    """Public holidays with their carry-overs, and the rested days of transfers.
+
+    Carry-over (a secular holiday on a weekend moves to the next working day) and
+    its absence for the religious days (Orthodox Christmas, Kurban ait) come from
+    ``holidays``; the first day of Kurban ait is replaced by the announced date
+    where calendar_data.KURBAN_AIT has one.
+    """
+    observed = holidays.country_holidays("KZ", years=years, language="en_US")
+    days = set(observed)
+    for day in observed.get_named(KURBAN_AIT_NAME, lookup="startswith"):
+        if day.year in KURBAN_AIT:
+            days.discard(day)
+    days.update(announced for announced, _source in KURBAN_AIT.values())
+    return days
+
+
+class _Table:
+    """Flags and running counts over SPAN_START..SPAN_END, built once."""
+
+    __slots__ = ("cumulative", "flags", "ordinals")
+
+    def __init__(self) -> None:
+        days_off = _days_off(range(FIRST_YEAR, LAST_YEAR + 1))
+        transfers = package_transfers()
+        transfers.update((t.day_off, t.working_day) for t in TRANSFERS)
+        worked_weekend_days = set(transfers.values())
+        days_off.update(transfers)
+        days_off -= worked_weekend_days
+        size = SPAN_END.toordinal() - _START + 1
+        self.flags = bytearray(size)
+        #: cumulative[i]: working days in SPAN_START..SPAN_START+i, inclusive.
+        self.cumulative = array("q", bytes(8 * size))
+        #: ordinals[k]: the (k+1)-th working day of the span.
+        self.ordinals = array("q")
+        running = 0
+        day = SPAN_START
+        for i in range(size):
+            if day in worked_weekend_days or (day.weekday() < 5 and day not in days_off):
+                self.flags[i] = 1
+                running += 1
+                self.ordinals.append(day.toordinal())
+            self.cumulative[i] = running
+            day += timedelta(days=1)
+
+
+@cache
+def _table() -> _Table:
+    return _Table()
+
+
+def _index(day: date) -> int:
+    i = day.toordinal() - _START
+    if i < 0 or i >= len(_table().flags):
+        raise CalendarError(
+            f"{day.isoformat()} is outside the working-day calendar "
+            f"({SPAN_START.isoformat()}..{SPAN_END.isoformat()})"
+        )
+    return i
+
+
+def is_workday(day: date) -> bool:
+    """True if ``day`` is a working day in the Republic of Kazakhstan."""
+    return _table().flags[_index(day)] == 1
+
+
+def add_workdays(day: date, n: int) -> date:
+    """The ``n``-th working day after ``day`` (``n`` > 0) or before it (``n`` < 0).
+
+    ``day`` itself never counts, so a request received on Friday with 3 wd is due
+    on the third working day after it; ``add_workdays(day, 0)`` is ``day``
+    (contract: ``add DATE 0`` is DATE). For every working day ``d`` and any
+    ``n``, ``add_workdays(add_workdays(d, n), -n) == d``, and
+    ``count_workdays(d, add_workdays(d, n)) == n``; the latter holds for every
+    ``d`` when ``n >= 0``.
+    """
+    if n == 0:
+        _index(day)
+        return day
+    table = _table()
+    i = _index(day)
+    # cumulative[i] working days up to and including day; the next one has that index.
+    k = table.cumulative[i] + n - 1 if n > 0 else table.cumulative[i] - table.flags[i] + n
+    if k < 0 or k >= len(table.ordinals):
+        raise CalendarError(
+            f"{n} working days from {day.isoformat()} leave the calendar "
+            f"({SPAN_START.isoformat()}..{SPAN_END.isoformat()})"
+        )
+    return date.fromordinal(table.ordinals[k])
+
+
+def count_workdays(start: date, end: date) -> int:
+    """Working days in (``start``, ``end``].
+
+    If ``end`` < ``start`` the result is minus the working days in (``end``, ``start``].
+    """
+    cumulative = _table().cumulative
+    return cumulative[_index(end)] - cumulative[_index(start)]
+
+
+def latest_workday_on_or_before(day: date) -> date:
+    """``day`` if it is a working day, else the last working day before it.
+
+    A deadline set by the foreign side (¶14-8) may fall on a Kazakh day off; the
+    reply must then leave on the working day before.
+    """
+    return day if is_workday(day) else add_workdays(day, -1)
