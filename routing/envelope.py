@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Final
 
 from routing import parties
+from routing.calendar import SPAN_END, SPAN_START
 from routing.kinds import KINDS
 
 #: Values of ``legal_basis.kind`` (contract); which of them a rule accepts is in rules.py.
@@ -99,9 +100,16 @@ def _date(data: Mapping[str, Any], field: str) -> date | None:
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise EnvelopeError(field, f"must be an ISO date YYYY-MM-DD, got {value!r}")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise EnvelopeError(field, f"is not a calendar date: {value!r}") from None
+    if not SPAN_START <= parsed <= SPAN_END:
+        raise EnvelopeError(
+            field,
+            f"{value} is outside the working-day calendar "
+            f"({SPAN_START.isoformat()}..{SPAN_END.isoformat()})",
+        )
+    return parsed
 
 
 def _party(data: Mapping[str, Any], field: str) -> str:
