@@ -162,3 +162,19 @@ def latest_workday_on_or_before(day: date) -> date:
     reply must then leave on the working day before.
     """
     return day if is_workday(day) else add_workdays(day, -1)
+
+
+def add_calendar_days(day: date, n: int) -> date:
+    """``day`` moved by ``n`` calendar days ("cd" of the Rules), either direction."""
+    result = day + timedelta(days=n)
+    _index(result)
+    return result
+
+
+def count_calendar_days(start: date, end: date) -> int:
+    """Calendar days in (``start``, ``end``]; negative if ``end`` < ``start``.
+
+    ¶44's five-day exception is "within the next five days" of the letter:
+    ``count_calendar_days(letter_date, needed_by) <= 5``.
+    """
+    return end.toordinal() - start.toordinal()

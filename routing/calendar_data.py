@@ -1,17 +1,17 @@
-"""Kazakhstan's transfers of days off, with the source of every entry.
+"""Kazakhstan's transfers of days off 2024–2027, with the source of every entry.
 
 Why this table exists although the ``holidays`` package knows most of it: the
-transfers are set each year by an act of the executive (Labour Code art. 85(3);
-since 2024 an order of the Minister of Labour and Social Protection, earlier a
-Government resolution), and a package upgrade must never silently move an
-agency's deadline. The calendar applies these entries on top of ``holidays``
-(so a missing package entry is harmless) and tests/unit/routing compares the
-two, failing on any disagreement.
+transfers are set each year by an act of the executive (Labour Code art. 85(3)),
+and a package upgrade must never silently move an agency's deadline. The
+calendar applies these entries on top of ``holidays`` (so an entry missing from
+the package is harmless) and tests/unit/routing/test_routing_calendar.py
+compares the two, failing on any disagreement.
 
 Statutory holidays, the carry-over of a secular holiday that falls on a weekend
-to the next working day (Law No. 267-II "On holidays", art. 5; Labour Code
-art. 85(2)) and the religious days off without carry-over (Orthodox Christmas,
-the first day of Kurban ait) come from ``holidays`` itself.
+to the next working day (Law No. 267-II "On holidays in the Republic of
+Kazakhstan", art. 5; Labour Code art. 85(2)) and the religious days off without
+carry-over (Orthodox Christmas, the first day of Kurban ait) come from
+``holidays`` itself; only the announced Kurban ait date is pinned here.
 """
 
 from __future__ import annotations
@@ -34,39 +34,43 @@ TRANSFERS: Final[tuple[Transfer, ...]] = (
     Transfer(
         date(2024, 5, 8),
         date(2024, 5, 4),
-        "Order of the Minister of Labour and Social Protection of 17.04.2024 "
-        "'On the transfer of a day of rest in 2024' (adilet.zan.kz G24G0000109): "
-        "Saturday 4 May 2024 -> Wednesday 8 May 2024",
+        "transfer of the day off for 2024, adilet.zan.kz/kaz/docs/G24G0000109 "
+        "(archived web.archive.org/web/20250108222408/https://adilet.zan.kz/kaz/docs/G24G0000109): "
+        "Saturday 4 May 2024 worked, Wednesday 8 May 2024 rested",
     ),
     Transfer(
         date(2025, 1, 3),
         date(2025, 1, 5),
-        "Order of the Minister of Labour and Social Protection, 2024 "
-        "(adilet.zan.kz G24G0000436): Sunday 5 January 2025 -> Friday 3 January 2025",
+        "transfer of the day off for 2025, adilet.zan.kz/kaz/docs/G24G0000436 "
+        "(archived web.archive.org/web/20250428203311/https://adilet.zan.kz/kaz/docs/G24G0000436): "
+        "Sunday 5 January 2025 worked, Friday 3 January 2025 rested",
     ),
 )
 
-#: Years whose transfers were checked against an official calendar.
-#: 2026: no transfer (egov.kz holiday calendar for 2026, reported by Kazinform
-#: on 02.01.2026: only carry-overs of 8 Mar, 21-22 Mar, 9 May, 25 Oct).
-VERIFIED_YEARS: Final = frozenset({2024, 2025, 2026})
-
-#: Years for which no transfer act was found by 25.11.2026: the calendar has
-#: statutory holidays and carry-overs only. Add the act here when it is published.
-UNVERIFIED_YEARS: Final = frozenset({2027})
-
-#: First day of Kurban ait as officially announced; ``holidays`` marks 2026
-#: "estimated" and the test checks it agrees. 2027 is still the package's
-#: estimate (16 May 2027, a Sunday: no working day is lost if it holds).
-KURBAN_AIT: Final[dict[int, tuple[date, str]]] = {
-    2024: (date(2024, 6, 16), "egov.kz holiday calendar 2024"),
-    2025: (date(2025, 6, 6), "egov.kz holiday calendar 2025"),
-    2026: (date(2026, 5, 27), "egov.kz holiday calendar 2026 (Kazinform, 02.01.2026)"),
+#: What is known of each year's transfers, shown in docs/rules.md. A year whose
+#: act appears later is added to TRANSFERS (and the test then demands that
+#: ``holidays`` agree, or that the disagreement be recorded here).
+TRANSFER_YEARS: Final[dict[int, str]] = {
+    2024: "one transfer (above)",
+    2025: "one transfer (above)",
+    2026: (
+        "no transfer: the egov.kz holiday calendar for 2026 lists only carry-overs "
+        "(8 Mar -> 9 Mar; 21-22 Mar -> 24-25 Mar; 9 May -> 11 May; 25 Oct -> 26 Oct), "
+        "and holidays 0.109 has none"
+    ),
+    2027: "no transfer act published as of November 2026; statutory holidays and carry-overs only",
 }
 
-# Known doubt, kept visible rather than guessed: egov.kz's calendar published
-# in January 2026 showed Constitution Day 30 Aug 2026 (Sunday) carried over to
-# Monday 31 Aug 2026. The constitutional reform of 2026 moved Constitution Day
-# to 15 March from 2027 and, per ``holidays`` (vacanza/holidays PR #3690, from
-# the history of Law No. 267-II on adilet.zan.kz), left 2026 without it. We
-# follow the package (31 Aug 2026 is a working day); tests pin that choice.
+#: First day of Kurban ait as officially announced, where ``holidays`` only
+#: estimates it (its confirmed years end in 2025). 2027 stays the package's
+#: estimate (16 May 2027, a Sunday: no working day is lost if it holds).
+KURBAN_AIT: Final[dict[int, tuple[date, str]]] = {
+    2026: (date(2026, 5, 27), "egov.kz holiday calendar for 2026"),
+}
+
+# Known doubt, kept visible rather than guessed: a calendar published in January
+# 2026 showed Constitution Day 30 Aug 2026 (Sunday) carried over to Monday 31
+# Aug 2026. The constitutional reform of 2026 moved Constitution Day to 15 March
+# from 2027 and, per ``holidays`` 0.109 (from the history of Law No. 267-II on
+# adilet.zan.kz, Z010000267_), left 2026 without it. We follow the package
+# (31 Aug 2026 is a working day); the calendar tests pin that choice.

@@ -30,7 +30,7 @@ from datetime import date
 from typing import Any, Final, Literal
 
 from routing import parties as p
-from routing.calendar import add_workdays, latest_workday_on_or_before
+from routing.calendar import add_workdays, count_calendar_days, latest_workday_on_or_before
 from routing.envelope import Envelope
 from routing.rules import (
     RECIPIENT,
@@ -169,13 +169,17 @@ def _direct_refusal(envelope: Envelope, policy: DirectPolicy) -> str | None:
     if basis is not None and basis.kind in policy.legal_bases:
         return None
     urgent = envelope.urgent_needed_by
-    if policy.urgent and urgent is not None and (urgent - envelope.date).days <= URGENT_DAYS:
+    if (
+        policy.urgent
+        and urgent is not None
+        and count_calendar_days(envelope.date, urgent) <= URGENT_DAYS
+    ):
         return None
     details = []
     if basis is not None:
         details.append(f"the recorded {basis.kind} ({basis.ref}) is not such a basis")
     if urgent is not None:
-        days = (urgent - envelope.date).days
+        days = count_calendar_days(envelope.date, urgent)
         details.append(
             f"the matter is needed by {urgent.isoformat()}"
             + (

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import holidays
 import pytest
 
 from routing.calendar import (
     SPAN_END,
     SPAN_START,
     CalendarError,
+    add_calendar_days,
     add_workdays,
+    count_calendar_days,
     count_workdays,
     is_workday,
     package_transfers,
 )
-from routing.calendar_data import TRANSFERS
+from routing.calendar_data import KURBAN_AIT, TRANSFER_YEARS, TRANSFERS
 
 D = date.fromisoformat
 
@@ -114,3 +117,27 @@ def test_every_transfer_has_a_source_and_moves_a_weekend_day() -> None:
         assert transfer.source.strip()
         assert transfer.working_day.weekday() >= 5
         assert transfer.day_off.weekday() < 5
+
+
+def test_transfer_years_cover_2024_to_2027() -> None:
+    assert set(range(2024, 2028)) <= set(TRANSFER_YEARS)
+    assert {t.day_off.year for t in TRANSFERS} <= set(TRANSFER_YEARS)
+
+
+@pytest.mark.parametrize("year", sorted(KURBAN_AIT))
+def test_announced_kurban_ait_agrees_with_holidays_package(year: int) -> None:
+    package = holidays.country_holidays("KZ", years=year, language="en_US")
+    assert package.get_named("Eid al-Adha", lookup="startswith") == [KURBAN_AIT[year][0]]
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "expected"),
+    [
+        ("2026-03-19", 5, "2026-03-24"),
+        ("2026-03-24", -5, "2026-03-19"),
+        ("2026-02-27", 2, "2026-03-01"),
+    ],
+)
+def test_calendar_day_arithmetic(start: str, n: int, expected: str) -> None:
+    assert add_calendar_days(D(start), n) == D(expected)
+    assert count_calendar_days(D(start), D(expected)) == n
