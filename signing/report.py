@@ -1,0 +1,98 @@
+"""The verification report: shaped like the EU DSS simple report (contracts/signing-cli.md).
+
+Indications and sub-indications are the ETSI EN 319 102-1 names.  Besides the
+contract's fields the report says when it was produced and which validation
+policy it applied, so a stored report is read as "what was true then, under
+these rules" and never silently re-validated against "now" (STYLE.md, SiVa/DSS).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography import x509
+
+TOTAL_PASSED = "TOTAL_PASSED"
+TOTAL_FAILED = "TOTAL_FAILED"
+INDETERMINATE = "INDETERMINATE"
+
+#: Worst first: the document's indication is that of its worst signature.
+_SEVERITY = {TOTAL_FAILED: 2, INDETERMINATE: 1, TOTAL_PASSED: 0}
+
+POLICY = {
+    "id": "urn:arna:signature-policy:strict:1",
+    "description": (
+        "Enveloped XMLDSig or XAdES-BASELINE-B signatures that are direct children of the "
+        "document element, each with exactly one reference to the whole document (URI='', "
+        "enveloped-signature + canonicalisation transforms) plus, for XAdES, its own "
+        "SignedProperties/KeyInfo references; RSA (2048 bits or more) or ECDSA P-256/384/521 "
+        "with SHA-256 or stronger; an X.509 chain to a trust anchor (KeyValue ignored), checked "
+        "against the CRLs given at the validation time; XAdES SigningTime required; no comments."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The signer's certificate as the report names it."""
+
+    subject: str
+    issuer: str
+    serial: str
+
+    @classmethod
+    def from_certificate(cls, cert: x509.Certificate) -> Signer:
+        return cls(
+            subject=cert.subject.rfc4514_string(),
+            issuer=cert.issuer.rfc4514_string(),
+            serial=str(cert.serial_number),
+        )
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """One signature's outcome; ``reasons`` explains anything short of TOTAL_PASSED."""
+
+    indication: str
+    sub_indication: str | None = None
+    signer: Signer | None = None
+    signing_time: str | None = None
+    signature_format: str = "XMLDSig"
+    reasons: list[str] = field(default_factory=list)
+    checked_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        signer = self.signer
+        return {
+            "indication": self.indication,
+            "sub_indication": self.sub_indication,
+            "signer": None
+            if signer is None
+            else {"subject": signer.subject, "issuer": signer.issuer, "serial": signer.serial},
+            "signing_time": self.signing_time,
+            "signature_format": self.signature_format,
+            "reasons": list(self.reasons),
+            # The time the certificate path and revocations were checked at (--at, or
+            # the claimed signing time, or the validation time).
+            "checked_at": self.checked_at,
+        }
+
+
+def simple_report(
+    signatures: list[SignatureReport], validation_time: dt.datetime
+) -> dict[str, Any]:
+    """The document's report: the worst signature decides; no signature at all fails."""
+    if signatures:
+        worst = max(signatures, key=lambda s: _SEVERITY[s.indication])
+        indication, sub_indication = worst.indication, worst.sub_indication
+    else:
+        indication, sub_indication = TOTAL_FAILED, "NO_SIGNATURE"
+    return {
+        "indication": indication,
+        "sub_indication": sub_indication,
+        "signatures": [s.to_dict() for s in signatures],
+        "validation_time": validation_time.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        "policy": dict(POLICY),
+    }

@@ -1,0 +1,526 @@
+"""The strict verifier: signxml does the cryptography, this module decides what is acceptable.
+
+signxml on its own verifies whatever a signature claims to sign.  Arna needs more:
+the signature must cover the whole letter and nothing else may be smuggled beside
+it.  Before signxml sees a signature, its structure is pinned (policy in
+``signing.report.POLICY``):
+
+- every ds:Signature is a direct child of the document element (no wrapping);
+- exactly one Reference has URI="" with exactly the enveloped-signature and one
+  canonicalisation transform; the only other References are, for XAdES, to this
+  signature's own SignedProperties and KeyInfo, each with exactly one
+  canonicalisation transform, their Id unique in the document;
+- RSA or ECDSA with SHA-256 or stronger for the signature and every digest;
+- the signer is the certificate in X509Data, which must chain to a trust anchor;
+  a KeyValue is never used;
+- no comments anywhere: a URI="" reference never covers them (XMLDSig §4.4.3.3),
+  so they are content a reader could see and no signature vouches for;
+- XAdES signatures carry a SigningTime.
+
+The number of references found is then handed to signxml as ``expect_references``.
+Callers get ``signed_root``: the canonical form of what the signature covers,
+re-parsed, never the input tree.
+
+A co-signed letter carries several signatures, each appended after the ones it
+covers (``sign_letter`` does this).  Signature *n* is therefore checked over the
+document without the signatures after it; every signature must pass, and the
+last one covers the whole document including the earlier signatures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from base64 import b64decode
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography import x509
+from lxml import etree
+from signxml import (
+    CanonicalizationMethod,
+    DigestAlgorithm,
+    SignatureConfiguration,
+    SignatureMethod,
+    XMLVerifier,
+)
+from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
+from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
+
+from signing.ca import OfficerIdentity
+from signing.report import (
+    INDETERMINATE,
+    TOTAL_FAILED,
+    TOTAL_PASSED,
+    SignatureReport,
+    Signer,
+    simple_report,
+)
+from signing.trust import ChainFailure, TrustStore
+from signing.xmlparse import parse_xml
+
+DS = "http://www.w3.org/2000/09/xmldsig#"
+XADES = "http://uri.etsi.org/01903/v1.3.2#"
+EC = "http://www.w3.org/2001/10/xml-exc-c14n#"
+ENVELOPED = DS + "enveloped-signature"
+SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
+_NS = {"ds": DS, "xades": XADES}
+_SIGNATURE = f"{{{DS}}}Signature"
+_ID_ATTRIBUTES = ("Id", "ID", "id")
+
+XADES_FORMAT = "XAdES-BASELINE-B"
+XMLDSIG_FORMAT = "XMLDSig"
+
+#: Canonicalisations without comments only: a signature never vouches for comments.
+ALLOWED_C14N = frozenset(
+    {
+        CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0.value,
+        CanonicalizationMethod.CANONICAL_XML_1_0.value,
+        CanonicalizationMethod.CANONICAL_XML_1_1.value,
+    }
+)
+ALLOWED_SIGNATURE_METHODS = frozenset(
+    {
+        SignatureMethod.RSA_SHA256,
+        SignatureMethod.RSA_SHA384,
+        SignatureMethod.RSA_SHA512,
+        SignatureMethod.SHA256_RSA_MGF1,
+        SignatureMethod.SHA384_RSA_MGF1,
+        SignatureMethod.SHA512_RSA_MGF1,
+        SignatureMethod.SHA3_256_RSA_MGF1,
+        SignatureMethod.SHA3_384_RSA_MGF1,
+        SignatureMethod.SHA3_512_RSA_MGF1,
+        SignatureMethod.ECDSA_SHA256,
+        SignatureMethod.ECDSA_SHA384,
+        SignatureMethod.ECDSA_SHA512,
+        SignatureMethod.ECDSA_SHA3_256,
+        SignatureMethod.ECDSA_SHA3_384,
+        SignatureMethod.ECDSA_SHA3_512,
+    }
+)
+ALLOWED_DIGESTS = frozenset(
+    {
+        DigestAlgorithm.SHA256,
+        DigestAlgorithm.SHA384,
+        DigestAlgorithm.SHA512,
+        DigestAlgorithm.SHA3_256,
+        DigestAlgorithm.SHA3_384,
+        DigestAlgorithm.SHA3_512,
+    }
+)
+_ALLOWED_SIGNATURE_URIS = frozenset(m.value for m in ALLOWED_SIGNATURE_METHODS)
+_ALLOWED_DIGEST_URIS = frozenset(d.value for d in ALLOWED_DIGESTS)
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """The report, and — only when every signature passed — what they proved signed."""
+
+    report: dict[str, Any]
+    signed_root: etree._Element | None = None
+    signers: list[OfficerIdentity] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.report["indication"] == TOTAL_PASSED)
+
+
+class _Refused(Exception):
+    """A signature is not acceptable; carries the report's terms."""
+
+    def __init__(self, indication: str, sub_indication: str, reason: str) -> None:
+        super().__init__(reason)
+        self.indication = indication
+        self.sub_indication = sub_indication
+        self.reason = reason
+
+
+def _format(reason: str) -> _Refused:
+    return _Refused(TOTAL_FAILED, "FORMAT_FAILURE", reason)
+
+
+def _weak(reason: str) -> _Refused:
+    return _Refused(INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE", reason)
+
+
+@dataclass
+class _Shape:
+    """What the structural checks learned about one signature."""
+
+    signature_format: str
+    references: int
+    document_reference: int
+    certificates: list[x509.Certificate]
+    leaf: x509.Certificate
+    signer: Signer
+    claimed_time: str | None = None
+
+
+class _LastSignatureMixin:
+    """Make signxml verify the document element's *last* ds:Signature child.
+
+    The verifier hands signxml a copy of the document truncated after the
+    signature being checked, so "last" is that signature.  signxml's own
+    validity-period check is switched off: TrustStore decides periods, so that
+    an expired signer is reported as such and not as a crypto failure.
+    """
+
+    def _get_signature(self, root: etree._Element) -> etree._Element:
+        signatures = [child for child in root if child.tag == _SIGNATURE]
+        if not signatures:
+            raise InvalidInput("no ds:Signature child of the document element")
+        return signatures[-1]
+
+    def _check_cert_validity(self, cert: x509.Certificate, cert_source: str) -> None:
+        return None
+
+
+class _StrictVerifier(_LastSignatureMixin, XMLVerifier):
+    pass
+
+
+class _StrictXAdESVerifier(_LastSignatureMixin, XAdESVerifier):
+    pass
+
+
+def verify_letter(
+    xml: bytes, trust: TrustStore, at: dt.datetime | None = None
+) -> VerificationResult:
+    """Verify every signature of a letter; XMLInputError if the bytes are not acceptable XML.
+
+    ``at`` is the time certificates and revocations are checked at; by default
+    the signing time each XAdES signature claims, otherwise now.  A claimed
+    time is only the signer's word: the registry passes the time it received
+    the letter.
+    """
+    now = dt.datetime.now(dt.UTC)
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    root = parse_xml(xml)
+    if root.tag == _SIGNATURE:
+        report = SignatureReport(
+            TOTAL_FAILED,
+            "FORMAT_FAILURE",
+            reasons=["an enveloping signature is not a letter: the signature must be enveloped"],
+        )
+        return VerificationResult(simple_report([report], now))
+    direct = [child for child in root if child.tag == _SIGNATURE]
+    nested = [s for s in root.iter(_SIGNATURE) if s.getparent() is not root]
+    reports: list[SignatureReport] = []
+    signers: list[OfficerIdentity] = []
+    signed_root: etree._Element | None = None
+    comments = root.xpath("boolean(//comment())")
+    for index in range(len(direct)):
+        document, own = _truncated(root, index)
+        outcome = _verify_one(document, own, trust, at, now, comments)
+        reports.append(outcome.report)
+        if outcome.identity is not None:
+            signers.append(outcome.identity)
+        signed_root = outcome.signed_root
+    for signature in nested:
+        reports.append(
+            SignatureReport(
+                TOTAL_FAILED,
+                "FORMAT_FAILURE",
+                reasons=[
+                    f"line {signature.sourceline}: the signature is not a direct child of the "
+                    "document element (signature wrapping is refused)"
+                ],
+            )
+        )
+    report = simple_report(reports, now)
+    if report["indication"] != TOTAL_PASSED:
+        return VerificationResult(report)
+    return VerificationResult(report, signed_root, signers)
+
+
+def _truncated(root: etree._Element, index: int) -> tuple[etree._Element, etree._Element]:
+    """A copy of the document without the signatures after signature ``index``, and that one."""
+    copy = deepcopy(root)
+    signatures = [child for child in copy if child.tag == _SIGNATURE]
+    for later in signatures[index + 1 :]:
+        _remove_keeping_tail(later)
+    return copy, signatures[index]
+
+
+def _remove_keeping_tail(node: etree._Element) -> None:
+    parent = node.getparent()
+    assert parent is not None
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
+@dataclass
+class _Outcome:
+    report: SignatureReport
+    signed_root: etree._Element | None = None
+    identity: OfficerIdentity | None = None
+
+
+def _verify_one(
+    document: etree._Element,
+    signature: etree._Element,
+    trust: TrustStore,
+    at: dt.datetime | None,
+    now: dt.datetime,
+    has_comments: bool,
+) -> _Outcome:
+    shape: _Shape | None = None
+    try:
+        if has_comments:
+            raise _format("the document carries comments, which no signature covers")
+        shape = _check_shape(document, signature)
+        signed_root, signing_time = _check_crypto(document, shape)
+        checked_at = at or signing_time or now
+        try:
+            trust.validate(shape.leaf, shape.certificates[1:], checked_at)
+        except ChainFailure as failure:
+            raise _Refused(failure.indication, failure.sub_indication, failure.reason) from None
+    except _Refused as refused:
+        return _Outcome(
+            SignatureReport(
+                refused.indication,
+                refused.sub_indication,
+                signer=shape.signer if shape else None,
+                signing_time=shape.claimed_time if shape else None,
+                signature_format=shape.signature_format if shape else XMLDSIG_FORMAT,
+                reasons=[refused.reason],
+                checked_at=_iso(at) if at else None,
+            )
+        )
+    return _Outcome(
+        SignatureReport(
+            TOTAL_PASSED,
+            None,
+            signer=shape.signer,
+            signing_time=shape.claimed_time,
+            signature_format=shape.signature_format,
+            checked_at=_iso(checked_at),
+        ),
+        signed_root,
+        OfficerIdentity.from_certificate(shape.leaf),
+    )
+
+
+def _iso(when: dt.datetime) -> str:
+    return when.isoformat(timespec="seconds")
+
+
+def _one(parent: etree._Element, path: str, what: str) -> etree._Element:
+    found = parent.findall(path, _NS)
+    if len(found) != 1:
+        raise _format(f"expected exactly one {what}, found {len(found)}")
+    return found[0]
+
+
+def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
+    """Everything decidable before any cryptography; raises _Refused."""
+    signed_info = _one(signature, "ds:SignedInfo", "ds:SignedInfo")
+    c14n = _one(signed_info, "ds:CanonicalizationMethod", "CanonicalizationMethod")
+    if c14n.get("Algorithm") not in ALLOWED_C14N:
+        raise _format(f"canonicalisation {c14n.get('Algorithm')} is not allowed")
+    method = _one(signed_info, "ds:SignatureMethod", "SignatureMethod").get("Algorithm")
+    if method not in _ALLOWED_SIGNATURE_URIS:
+        raise _weak(f"signature method {method} is not allowed (RSA/ECDSA with SHA-256+ only)")
+    for digest in signature.iterfind(".//ds:DigestMethod", _NS):
+        if digest.get("Algorithm") not in _ALLOWED_DIGEST_URIS:
+            raise _weak(f"digest method {digest.get('Algorithm')} is not allowed (SHA-256+ only)")
+
+    qualifying = signature.findall("ds:Object/xades:QualifyingProperties", _NS)
+    is_xades = bool(qualifying)
+    references = signed_info.findall("ds:Reference", _NS)
+    whole = [i for i, ref in enumerate(references) if ref.get("URI") == ""]
+    if len(whole) != 1:
+        raise _format(
+            f"{len(whole)} references to the whole document (URI=''); exactly one is required: "
+            "a signature must cover the whole letter"
+        )
+    seen_targets: set[str] = set()
+    for ref in references:
+        transforms = [t.get("Algorithm") for t in ref.iterfind("ds:Transforms/ds:Transform", _NS)]
+        if ref.get("URI") == "":
+            if (
+                transforms[:1] != [ENVELOPED]
+                or len(transforms) != 2
+                or transforms[1] not in ALLOWED_C14N
+            ):
+                raise _format(
+                    "the whole-document reference must have exactly the enveloped-signature "
+                    f"and one canonicalisation transform, not {transforms}"
+                )
+            continue
+        target = _local_target(document, signature, ref, qualifying)
+        if target in seen_targets:
+            raise _format(f"{target} is referenced twice")
+        seen_targets.add(target)
+        if len(transforms) != 1 or transforms[0] not in ALLOWED_C14N:
+            raise _format(
+                f"the reference to {target} must have exactly one canonicalisation transform, "
+                f"not {transforms}"
+            )
+    if is_xades and "SignedProperties" not in seen_targets:
+        raise _format("XAdES SignedProperties are present but not signed")
+    if len(qualifying) > 1:
+        raise _format("more than one xades:QualifyingProperties")
+
+    certificates = _certificates(signature)
+    leaf = _leaf(certificates)
+    certificates = [leaf, *[c for c in certificates if c != leaf]]
+    claimed = None
+    if is_xades:
+        claimed = signature.findtext(
+            "ds:Object/xades:QualifyingProperties/xades:SignedProperties/"
+            "xades:SignedSignatureProperties/xades:SigningTime",
+            namespaces=_NS,
+        )
+    return _Shape(
+        signature_format=XADES_FORMAT if is_xades else XMLDSIG_FORMAT,
+        references=len(references),
+        document_reference=whole[0],
+        certificates=certificates,
+        leaf=leaf,
+        signer=Signer.from_certificate(leaf),
+        claimed_time=claimed.strip() if claimed else None,
+    )
+
+
+def _local_target(
+    document: etree._Element,
+    signature: etree._Element,
+    ref: etree._Element,
+    qualifying: list[etree._Element],
+) -> str:
+    """Which part of *this* signature a same-document reference points to, or _Refused."""
+    uri = ref.get("URI")
+    if uri is None or not uri.startswith("#") or uri.startswith("#xpointer("):
+        raise _format(f"reference URI {uri!r} is refused: only '' and this signature's parts")
+    wanted = uri[1:]
+    matches = [
+        element
+        for element in document.iter()
+        if isinstance(element.tag, str)
+        and any(
+            value == wanted and etree.QName(name).localname in _ID_ATTRIBUTES
+            for name, value in element.attrib.items()
+        )
+    ]
+    if len(matches) != 1:
+        raise _format(f"reference {uri} matches {len(matches)} elements; exactly one is required")
+    target = matches[0]
+    signed_properties = [sp for q in qualifying for sp in q.findall("xades:SignedProperties", _NS)]
+    if target.tag == f"{{{XADES}}}SignedProperties" and target in signed_properties:
+        sig_id = signature.get("Id")
+        if not sig_id or qualifying[0].get("Target") != f"#{sig_id}":
+            raise _format("xades:QualifyingProperties do not target this signature")
+        return "SignedProperties"
+    if target.tag == f"{{{DS}}}KeyInfo" and target.getparent() is signature:
+        return "KeyInfo"
+    raise _format(
+        f"reference {uri} points to a {etree.QName(target).localname} element: a signature "
+        "over part of the letter is refused"
+    )
+
+
+def _certificates(signature: etree._Element) -> list[x509.Certificate]:
+    """X509Data certificates; KeyValue is never a substitute."""
+    texts = [
+        (el.text or "")
+        for el in signature.iterfind("ds:KeyInfo/ds:X509Data/ds:X509Certificate", _NS)
+    ]
+    if not texts:
+        raise _Refused(
+            INDETERMINATE,
+            "NO_SIGNING_CERTIFICATE_FOUND",
+            "no X509Certificate in KeyInfo (a bare KeyValue is never trusted)",
+        )
+    certificates = []
+    for text in texts:
+        try:
+            certificates.append(x509.load_der_x509_certificate(b64decode("".join(text.split()))))
+        except ValueError as exc:
+            raise _format(f"an X509Certificate cannot be read: {exc}") from None
+    return certificates
+
+
+def _leaf(certificates: list[x509.Certificate]) -> x509.Certificate:
+    """The one certificate that issued none of the others."""
+    if len(certificates) == 1:
+        return certificates[0]
+    issuers = {c.issuer for c in certificates}
+    leaves = [c for c in certificates if c.subject not in issuers]
+    if len(leaves) != 1:
+        raise _Refused(
+            INDETERMINATE,
+            "NO_SIGNING_CERTIFICATE_FOUND",
+            f"cannot tell the signer among {len(certificates)} certificates in X509Data",
+        )
+    return leaves[0]
+
+
+def _check_crypto(
+    document: etree._Element, shape: _Shape
+) -> tuple[etree._Element, dt.datetime | None]:
+    """signxml's verification with the pinned expectations; returns signed root and time."""
+    xades = shape.signature_format == XADES_FORMAT
+    common: dict[str, Any] = {
+        "require_x509": True,
+        "location": "./",
+        "expect_references": shape.references,
+        "signature_methods": ALLOWED_SIGNATURE_METHODS,
+        "digest_algorithms": ALLOWED_DIGESTS,
+        "ignore_ambiguous_key_info": True,
+    }
+    verifier: XMLVerifier
+    if xades:
+        config: SignatureConfiguration = XAdESSignatureConfiguration(**common)
+        verifier = _StrictXAdESVerifier()
+    else:
+        config = SignatureConfiguration(**common)
+        verifier = _StrictVerifier()
+    try:
+        results = verifier.verify(document, x509_cert=shape.leaf, expect_config=config)
+    except InvalidDigest as exc:
+        if "certificate digest" in str(exc):
+            raise _Refused(
+                INDETERMINATE,
+                "NO_SIGNING_CERTIFICATE_FOUND",
+                f"the signed SigningCertificate does not name the certificate in KeyInfo: {exc}",
+            ) from None
+        raise _Refused(TOTAL_FAILED, "HASH_FAILURE", str(exc)) from None
+    except InvalidSignature as exc:
+        if str(exc).startswith("Expected to find"):
+            raise _format(str(exc)) from None
+        raise _Refused(TOTAL_FAILED, "SIG_CRYPTO_FAILURE", str(exc)) from None
+    except (InvalidInput, ValueError, etree.LxmlError) as exc:
+        raise _format(f"the signature cannot be processed: {exc}") from None
+    listed = results if isinstance(results, list) else [results]
+    signed_root = listed[shape.document_reference].signed_xml
+    if signed_root is None:
+        raise _format("the signed data is not XML")
+    signing_time = None
+    if xades:
+        signing_time = _signed_signing_time(listed)
+    return signed_root, signing_time
+
+
+def _signed_signing_time(results: list[Any]) -> dt.datetime:
+    """SigningTime as read from the *verified* SignedProperties (required for XAdES)."""
+    for result in results:
+        properties = getattr(result, "signed_properties", None)
+        if properties is None:
+            continue
+        text = properties.findtext("xades:SigningTime", namespaces=_NS)
+        if not text:
+            break
+        try:
+            when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise _format(f"SigningTime {text!r} is not an xsd:dateTime") from None
+        # xsd:dateTime without a zone: read as UTC, as EU DSS does.
+        return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    raise _format("a XAdES signature must carry a signed SigningTime")
