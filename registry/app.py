@@ -117,6 +117,14 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens only, never cookies: see auth.current_principal
 
+    from registry.web import copies
+    from registry.web import public as public_pages
+
+    app.register_blueprint(copies.bp)
+    app.register_blueprint(copies.api_bp)
+    csrf.exempt(copies.api_bp)  # /api/v1 like api.bp: bearer tokens only
+    app.register_blueprint(public_pages.bp)
+
     @app.get("/healthz")
     @public
     def healthz() -> Any:

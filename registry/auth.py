@@ -109,6 +109,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             A.AGENCY_MANAGE,
             A.CERTIFICATE_MANAGE,
             A.TRUST_MANAGE,
+            A.COPY_ISSUE,  # ¶32-1: administrators certify copies too (see can_issue_copy)
             A.OWN_ACCOUNT,
         }
     ),
@@ -199,6 +200,18 @@ def can_see_letter(principal: Principal, letter: Letter) -> bool:
         return True
     hub = principal.hub_party
     return hub is not None and _party_marker(hub) in letter.parties
+
+
+def can_issue_copy(principal: Principal, letter: Letter) -> bool:
+    """¶32-1 certified copies: MFA clerks (for any letter they can see), the letter's own
+    agency, and administrators (any letter) — on top of the role's COPY_ISSUE."""
+    if not allowed(principal.role, Action.COPY_ISSUE):
+        return False
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role is Role.MFA_CLERK:
+        return can_see_letter(principal, letter)
+    return principal.agency_code is not None and letter.agency_code == principal.agency_code
 
 
 def ensure_can_see(principal: Principal, letter: Letter | None, registry_number: str) -> Letter:

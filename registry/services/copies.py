@@ -1,0 +1,578 @@
+"""Issuing certified paper copies (¶32-1) and checking them in public.
+
+``issue_copy`` gathers what the paper shows from the stored letter (its signed
+XML, the verification report kept with it, its route plan) and from the custody
+log, renders and seals the PDF with the registry's copy seal, and records the copy
+and the ``copy:issued`` custody event in one transaction. The PDF is handed out
+once and not kept: only the SHA-256 of the code and of the PDF are stored, so a
+copy is recognised again without the database holding anything that would let
+its reader reach ``/verify/<code>``.
+
+``find_copy`` and ``check_upload`` serve the public verification page; both
+count failures per client address and refuse (429) once too many fall within a
+window, so that even the (already infeasible) guessing of codes is slowed down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from registry.auth import Action, Principal, Role, can_issue_copy, can_see_letter, check
+from registry.copies.codes import CodeError, lookup_key, new_code, verification_url
+from registry.copies.content import Attachment, CopyContent, CustodyRow, SignatureLine
+from registry.copies.pades import CopyValidation, sign_copy, validate_copy
+from registry.copies.pdf import render_copy
+from registry.custody.event import Actor, decode_leaf
+from registry.db import utcnow
+from registry.models import CertifiedCopy, CopyLookupThrottle, Letter, RegistryKey, User
+from registry.services.custody import append_event, letter_entries
+from registry.services.errors import Conflict, NotFound, Throttled
+from signing.ca import CertificateAuthority
+from signing.keys import SigningKey, encrypt_private_key, generate_signing_key, load_private_key
+from signing.letter import read_letter
+from signing.xmlparse import parse_xml
+
+SEAL_KEY_NAME = "copy-seal"
+SEAL_VALID_DAYS = 3650
+ISSUED = "copy:issued"
+
+#: The console operator of ``flask letters copy``: whoever can run it controls the server.
+CONSOLE = Actor(user="console", role=Role.ADMIN.value, agency=None)
+
+
+# ----------------------------------------------------------------------------- the seal
+
+
+@dataclass(frozen=True)
+class CopySeal:
+    """The registry's copy-signing key and its certificate path (seal first, trust root last)."""
+
+    key: SigningKey
+    certificates: tuple[x509.Certificate, ...]
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return self.certificates[0]
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]:
+        return self.certificates[1:]
+
+    @property
+    def root(self) -> x509.Certificate:
+        return self.certificates[-1]
+
+
+def _passphrase(kek: str) -> bytes:
+    return kek.encode("utf-8")
+
+
+def _seal_certificate(
+    issuer_key: SigningKey, issuer: x509.Certificate, key: SigningKey
+) -> x509.Certificate:
+    """A seal certificate for copies: signing usages only, and no officer policy, so the
+    seal can never pass for an officer's signature on a letter."""
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Arna registry"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Arna registry — certified copies"),
+        ]
+    )
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(min(now + dt.timedelta(days=SEAL_VALID_DAYS), issuer.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
+def ensure_copy_seal(session: Session, kek: str, ca: CertificateAuthority | None = None) -> bool:
+    """Create the copy seal if it is missing; True when created. Idempotent (for bootstrap).
+
+    With ``ca`` (the registry CA) the seal is issued by it, so one root vouches for
+    officers and copies alike. Without it, a root of the seal's own is made and its
+    key discarded at once: it can then never issue anything else.
+    """
+    if session.get(RegistryKey, SEAL_KEY_NAME) is not None:
+        return False
+    if ca is None:
+        ca = CertificateAuthority.create("Arna registry — certified copies root")
+    key = generate_signing_key("ecdsa-p256")
+    cert = _seal_certificate(ca.key, ca.certificate, key)
+    public = b"".join(
+        c.public_bytes(serialization.Encoding.PEM) for c in (cert, ca.certificate)
+    ).decode("ascii")
+    row = RegistryKey(
+        name=SEAL_KEY_NAME,
+        wrapped_private=encrypt_private_key(key, _passphrase(kek)),
+        public=public,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # another worker created it meanwhile: theirs stands
+        return False
+    session.commit()
+    return True
+
+
+def load_copy_seal(session: Session, kek: str) -> CopySeal:
+    """The copy seal, created on first use if bootstrap has not made it."""
+    row = session.get(RegistryKey, SEAL_KEY_NAME)
+    if row is None:
+        ensure_copy_seal(session, kek)
+        row = session.get(RegistryKey, SEAL_KEY_NAME)
+        assert row is not None
+    certificates = tuple(x509.load_pem_x509_certificates(row.public.encode("ascii")))
+    return CopySeal(load_private_key(row.wrapped_private, _passphrase(kek)), certificates)
+
+
+def seal_roots(session: Session) -> list[x509.Certificate]:
+    """The trust root(s) a copy's signature must chain to (no key needed)."""
+    row = session.get(RegistryKey, SEAL_KEY_NAME)
+    if row is None:
+        return []
+    return [x509.load_pem_x509_certificates(row.public.encode("ascii"))[-1]]
+
+
+# ----------------------------------------------------------------------------- issuing
+
+
+@dataclass(frozen=True)
+class IssuedCopy:
+    """A freshly issued copy; ``pdf`` and ``code`` exist only here, never in the database."""
+
+    id: int
+    registry_number: str
+    pdf: bytes
+    sha256: str
+    code: str
+    verification_url: str
+
+
+def _letter(session: Session, registry_number: str) -> Letter | None:
+    return session.scalar(select(Letter).where(Letter.registry_number == registry_number))
+
+
+def _certifier(session: Session, principal: Principal | None) -> tuple[Actor, str]:
+    if principal is None:
+        return CONSOLE, "Arna registry (console)"
+    agency = principal.agency_code
+    label = f"{principal.full_name} ({agency or principal.role.value}, {principal.role.value})"
+    return Actor(user=principal.username, role=principal.role.value, agency=agency), label
+
+
+def _custody_rows(session: Session, registry_number: str) -> tuple[CustodyRow, ...]:
+    """The letter's custody timeline, decoded from the log's leaves (the record itself)."""
+    rows = []
+    for _index, leaf in letter_entries(session, registry_number):
+        event = decode_leaf(leaf)
+        rows.append(
+            CustodyRow(
+                time=_parse_time(event.time),
+                actor=f"{event.actor.user} ({event.actor.role})",
+                action=event.action,
+                state=event.state_after or "",
+            )
+        )
+    return tuple(rows)
+
+
+def _parse_time(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _subject_part(subject: str, key: str) -> str:
+    for part in subject.split(","):
+        name, _, value = part.strip().partition("=")
+        if name.strip().upper() == key:
+            return value.strip()
+    return ""
+
+
+def _signature_lines(letter: Letter) -> tuple[SignatureLine, ...]:
+    """Each signature with the result stored at registration (never re-validated here)."""
+    report = letter.verification or {}
+    identities = letter.signed_by or []
+    lines = []
+    for position, signature in enumerate(report.get("signatures") or []):
+        identity = identities[position] if position < len(identities) else {}
+        identity = identity if isinstance(identity, dict) else {}
+        subject = (signature.get("signer") or {}).get("subject", "")
+        when = signature.get("signing_time")
+        lines.append(
+            SignatureLine(
+                signer=identity.get("name") or _subject_part(subject, "CN") or subject,
+                agency=identity.get("agency") or _subject_part(subject, "O"),
+                signing_time=_parse_time(when) if when else (letter.verified_at or utcnow()),
+                indication=signature.get("indication", "INDETERMINATE"),
+                sub_indication=signature.get("sub_indication"),
+            )
+        )
+    return tuple(lines)
+
+
+def _content(
+    session: Session,
+    letter: Letter,
+    *,
+    certified_by: str,
+    certified_at: dt.datetime,
+    code: str,
+    url: str,
+) -> CopyContent:
+    assert letter.xml is not None  # issue_copy refuses letters without a signed original
+    assert letter.sha256 is not None
+    document = read_letter(parse_xml(letter.xml))
+    plan = letter.plan or {}
+    return CopyContent(
+        registry_number=letter.registry_number,
+        kind=letter.kind,
+        sender=letter.sender,
+        recipient=letter.recipient,
+        letter_date=letter.letter_date,
+        subject=letter.subject,
+        body=document.body,
+        letter_sha256=letter.sha256,
+        certified_by=certified_by,
+        certified_at=certified_at,
+        verification_code=code,
+        verification_url=url,
+        attachments=tuple(
+            Attachment(a.file_name, a.media_type, hashlib.sha256(a.content).hexdigest())
+            for a in document.attachments
+        ),
+        signatures=_signature_lines(letter),
+        route=tuple(plan.get("route") or ()),
+        route_rules=tuple(plan.get("rules") or ()),
+        custody=_custody_rows(session, letter.registry_number),
+        state=letter.state,
+    )
+
+
+def _refuse(session: Session, actor: Actor, letter: Letter, reason: str) -> NoReturn:
+    """Record the refused attempt (its own transaction) and refuse (409)."""
+    session.rollback()
+    append_event(
+        session,
+        actor=actor,
+        action=ISSUED + "-refused",
+        registry_number=letter.registry_number,
+        letter_sha256=letter.sha256,
+        state_before=letter.state,
+        state_after=letter.state,
+    )
+    session.commit()
+    raise Conflict(reason, code="copy_refused")
+
+
+def issue_copy(
+    session: Session,
+    principal: Principal | None,
+    registry_number: str,
+    *,
+    base_url: str,
+    kek: str,
+    now: dt.datetime | None = None,
+) -> IssuedCopy:
+    """Issue a certified copy of a registered letter (¶32-1); ``principal`` None is the console.
+
+    Who may: MFA clerks, the letter's own agency, administrators
+    (``auth.can_issue_copy``). A letter the person cannot see is "not found".
+    """
+    letter = _letter(session, registry_number)
+    if principal is not None:
+        check(principal, Action.COPY_ISSUE)
+        if letter is None or not (
+            can_see_letter(principal, letter) or principal.role is Role.ADMIN
+        ):
+            raise NotFound(f"no letter {registry_number}")
+    elif letter is None:
+        raise NotFound(f"no letter {registry_number}")
+    actor, certified_by = _certifier(session, principal)
+    if principal is not None and not can_issue_copy(principal, letter):
+        _refuse(
+            session,
+            actor,
+            letter,
+            "only MFA, the letter's own agency or an administrator may certify a copy",
+        )
+    if letter.xml is None or letter.sha256 is None:
+        _refuse(
+            session, actor, letter, f"letter {registry_number} has no signed original to copy yet"
+        )
+
+    seal = load_copy_seal(session, kek)
+    certified_at = (now or utcnow()).replace(microsecond=0)
+    code = new_code()
+    url = verification_url(base_url, code)
+    content = _content(
+        session, letter, certified_by=certified_by, certified_at=certified_at, code=code, url=url
+    )
+    pdf = sign_copy(render_copy(content), seal.key, seal.certificate, seal.chain)
+    digest = hashlib.sha256(pdf).hexdigest()
+
+    index = append_event(
+        session,
+        actor=actor,
+        action=ISSUED,
+        registry_number=letter.registry_number,
+        letter_sha256=letter.sha256,
+        state_before=letter.state,
+        state_after=letter.state,
+    )
+    row = CertifiedCopy(
+        letter_id=letter.id,
+        registry_number=letter.registry_number,
+        code_sha256=lookup_key(code),
+        pdf_sha256=digest,
+        pdf_size=len(pdf),
+        letter_sha256=letter.sha256,
+        letter_state=letter.state,
+        signatures=[_signature_json(line) for line in content.signatures],
+        certified_by=certified_by,
+        issued_by_id=principal.id if principal is not None else None,
+        issued_at=certified_at,
+        custody_index=index,
+    )
+    session.add(row)
+    session.commit()
+    return IssuedCopy(row.id, letter.registry_number, pdf, digest, code, url)
+
+
+def _signature_json(line: SignatureLine) -> dict[str, Any]:
+    return {
+        "signer": line.signer,
+        "agency": line.agency,
+        "signing_time": line.signing_time.isoformat(),
+        "indication": line.indication,
+        "sub_indication": line.sub_indication,
+    }
+
+
+def list_copies(
+    session: Session, principal: Principal, registry_number: str
+) -> list[CertifiedCopy]:
+    """The copies issued of a letter, newest first, for someone who may issue them."""
+    letter = _letter(session, registry_number)
+    check(principal, Action.COPY_ISSUE)
+    if letter is None or not can_issue_copy(principal, letter):
+        raise NotFound(f"no letter {registry_number}")
+    return list(
+        session.scalars(
+            select(CertifiedCopy)
+            .where(CertifiedCopy.letter_id == letter.id)
+            .order_by(CertifiedCopy.issued_at.desc(), CertifiedCopy.id.desc())
+        )
+    )
+
+
+def issuer_name(session: Session, copy: CertifiedCopy) -> str:
+    """The username of whoever issued ``copy`` ("console" for the command line)."""
+    if copy.issued_by_id is None:
+        return CONSOLE.user
+    user = session.get(User, copy.issued_by_id)
+    return user.username if user is not None else str(copy.issued_by_id)
+
+
+# ----------------------------------------------------------------------------- public checks
+
+
+@dataclass(frozen=True)
+class LookupPolicy:
+    """Failed look-ups per address within ``window`` before the address waits out ``lock``."""
+
+    max_failures: int = 20
+    window: dt.timedelta = dt.timedelta(minutes=15)
+    lock: dt.timedelta = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class PublicCopy:
+    """What ``/verify`` shows of a copy: only what the paper itself shows."""
+
+    registry_number: str
+    letter_state: str
+    letter_sha256: str
+    signatures: tuple[dict[str, Any], ...]
+    certified_by: str
+    issued_at: dt.datetime
+    pdf_sha256: str
+
+    @classmethod
+    def of(cls, row: CertifiedCopy) -> PublicCopy:
+        return cls(
+            registry_number=row.registry_number,
+            letter_state=row.letter_state,
+            letter_sha256=row.letter_sha256,
+            signatures=tuple(row.signatures),
+            certified_by=row.certified_by,
+            issued_at=row.issued_at,
+            pdf_sha256=row.pdf_sha256,
+        )
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    """The answer of the upload box: is this file, byte for byte, a copy Arna issued?"""
+
+    copy: PublicCopy | None
+    signature: CopyValidation
+    sha256: str
+
+    @property
+    def ok(self) -> bool:
+        return self.copy is not None and self.signature.ok
+
+
+def _throttle_key(client: str | None) -> str:
+    return f"addr:{(client or 'unknown')[:150]}"
+
+
+def _ensure_not_locked(session: Session, key: str, now: dt.datetime) -> None:
+    row = session.get(CopyLookupThrottle, key)
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        session.rollback()
+        raise Throttled("too many failed look-ups from this address; try again later")
+
+
+def _count_failure(session: Session, key: str, now: dt.datetime, policy: LookupPolicy) -> None:
+    row = session.get(CopyLookupThrottle, key)
+    if row is None:
+        row = CopyLookupThrottle(key=key, failures=0, window_started_at=now)
+        session.add(row)
+    elif now - row.window_started_at > policy.window:
+        row.failures, row.window_started_at, row.locked_until = 0, now, None
+    row.failures += 1
+    if row.failures >= policy.max_failures:
+        row.locked_until = now + policy.lock
+    session.commit()
+
+
+def find_copy(
+    session: Session, code: str, *, client: str | None, policy: LookupPolicy = LookupPolicy()
+) -> PublicCopy | None:
+    """The copy a verification code belongs to, or None (counted as a failed guess)."""
+    now = utcnow()
+    key = _throttle_key(client)
+    _ensure_not_locked(session, key, now)
+    try:
+        stored = lookup_key(code)
+    except CodeError:
+        stored = None
+    row = (
+        session.scalar(select(CertifiedCopy).where(CertifiedCopy.code_sha256 == stored))
+        if stored
+        else None
+    )
+    if row is None:
+        _count_failure(session, key, now, policy)
+        return None
+    found = PublicCopy.of(row)
+    session.rollback()
+    return found
+
+
+def check_upload(
+    session: Session, pdf: bytes, *, client: str | None, policy: LookupPolicy = LookupPolicy()
+) -> UploadCheck:
+    """Check an uploaded PDF: its SHA-256 must be that of an issued copy, its seal valid.
+
+    The hash match is the registry's own answer; the signature check tells the
+    same story independently of the registry's records (and of a PDF reader).
+    """
+    now = utcnow()
+    key = _throttle_key(client)
+    _ensure_not_locked(session, key, now)
+    digest = hashlib.sha256(pdf).hexdigest()
+    row = session.scalar(select(CertifiedCopy).where(CertifiedCopy.pdf_sha256 == digest))
+    found = PublicCopy.of(row) if row is not None else None
+    validation = validate_copy(pdf, seal_roots(session))
+    if found is None:
+        _count_failure(session, key, now, policy)
+    else:
+        session.rollback()
+    return UploadCheck(copy=found, signature=validation, sha256=digest)
+
+
+def copies_of(rows: Sequence[CertifiedCopy]) -> list[dict[str, Any]]:
+    """The API's JSON of issued copies (no code: it is not stored)."""
+    return [
+        {
+            "id": row.id,
+            "registry_number": row.registry_number,
+            "sha256": row.pdf_sha256,
+            "size": row.pdf_size,
+            "letter_sha256": row.letter_sha256,
+            "letter_state": row.letter_state,
+            "certified_by": row.certified_by,
+            "issued_at": row.issued_at.isoformat().replace("+00:00", "Z"),
+            "custody_index": row.custody_index,
+        }
+        for row in rows
+    ]
+
+
+# ----------------------------------------------------------------------------- the console
+
+
+def console_base_url(config: Mapping[str, Any]) -> str:
+    """The verification site printed by ``flask letters copy``: ``ARNA_PUBLIC_URL``, else the
+    address ``make run`` serves on (``PORT``, default 8000)."""
+    configured = config.get("ARNA_PUBLIC_URL") or os.environ.get("ARNA_PUBLIC_URL")
+    if configured:
+        return str(configured)
+    return f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"
+
+
+def issue_copy_as(
+    session: Session, registry_number: str, username: str | None, *, base_url: str, kek: str
+) -> IssuedCopy:
+    """``issue_copy`` for the command line: as ``username`` (with their rights), else as the
+    console operator, who controls the server and so the registry anyway."""
+    principal = None
+    if username is not None:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.is_active:
+            raise NotFound(f"no active user {username}")
+        principal = Principal.of(user)
+    return issue_copy(session, principal, registry_number, base_url=base_url, kek=kek)

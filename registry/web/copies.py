@@ -1,0 +1,89 @@
+"""Issuing certified paper copies (¶32-1) from the web pages and from the API.
+
+The PDF is handed out in the response that issues it and never kept (see
+services/copies.py), so both surfaces answer the issuing POST with the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_wtf import FlaskForm
+
+from registry.auth import Action, current_principal, requires
+from registry.db import get_session
+from registry.services import copies
+from registry.services.copies import IssuedCopy
+
+bp = Blueprint("copies", __name__)
+api_bp = Blueprint("copies_api", __name__, url_prefix="/api/v1")
+
+
+class IssueCopyForm(FlaskForm):
+    """Nothing but the CSRF token: issuing a copy needs no input beyond the letter."""
+
+
+def public_base_url() -> str:
+    """Where the QR code points: ``ARNA_PUBLIC_URL`` if configured, else this request's host."""
+    configured = current_app.config.get("ARNA_PUBLIC_URL")
+    return str(configured) if configured else request.host_url
+
+
+def pdf_response(issued: IssuedCopy, status: int = 200) -> Response:
+    """The signed PDF as a download; its hash in a header so a program can record it."""
+    response = Response(issued.pdf, status=status, mimetype="application/pdf")
+    filename = f"{issued.registry_number}-copy-{issued.id}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Arna-Copy-SHA256"] = issued.sha256
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _issue(registry_number: str) -> IssuedCopy:
+    return copies.issue_copy(
+        get_session(),
+        current_principal(),
+        registry_number,
+        base_url=public_base_url(),
+        kek=current_app.config["ARNA_KEK"],
+    )
+
+
+@bp.get("/letters/<registry_number>/copies")
+@requires(Action.COPY_ISSUE)
+def letter_copies(registry_number: str) -> Any:
+    session = get_session()
+    rows = copies.list_copies(session, current_principal(), registry_number)
+    return render_template(
+        "copies/letter_copies.html",
+        registry_number=registry_number,
+        copies=rows,
+        issuers={row.id: copies.issuer_name(session, row) for row in rows},
+        form=IssueCopyForm(),
+    )
+
+
+@bp.post("/letters/<registry_number>/copies")
+@requires(Action.COPY_ISSUE)
+def issue(registry_number: str) -> Any:
+    form = IssueCopyForm()
+    if not form.validate_on_submit():  # CSRFProtect refuses a bad token before this
+        return letter_copies(registry_number)
+    return pdf_response(_issue(registry_number))
+
+
+@api_bp.post("/letters/<registry_number>/copies")
+@requires(Action.COPY_ISSUE)
+def api_issue(registry_number: str) -> Any:
+    issued = _issue(registry_number)
+    response = pdf_response(issued, status=201)
+    response.headers["X-Arna-Verification-Url"] = issued.verification_url
+    return response
+
+
+@api_bp.get("/letters/<registry_number>/copies")
+@requires(Action.COPY_ISSUE)
+def api_list(registry_number: str) -> Any:
+    rows = copies.list_copies(get_session(), current_principal(), registry_number)
+    return {"copies": copies.copies_of(rows)}

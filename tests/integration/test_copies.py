@@ -1,0 +1,242 @@
+# ruff: noqa: F811 -- pytest fixtures imported from helper modules are parameters here
+"""Certified paper copies (¶32-1) on the real app and database: issue, read back, check.
+
+The PDF is checked with the real tools: pdftotext (the stamp in Kazakh and
+Russian, the registry number, the letter's hash), pdftoppm + zbarimg (the QR code,
+followed to the public page), pyHanko (the registry's PAdES seal); an altered copy
+fails. (The unit tests keep a rendered page as tests/artifacts/copy-page1.png.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.auth import Principal
+from registry.copies.codes import lookup_key
+from registry.copies.pades import validate_copy
+from registry.copies.pdf import STAMP_KK, STAMP_RU
+from registry.custody.event import decode_leaf
+from registry.models import CertifiedCopy, User
+from registry.services import copies
+from registry.services.custody import letter_entries
+from registry.services.errors import Conflict, Forbidden, NotFound
+
+from .test_copies_fixtures import (  # noqa: F401 -- fixtures
+    KEK,
+    make_letter,
+    officer_ca,
+    pdf_text,
+    qr_payloads,
+)
+from .web_fixtures import api_token, browser  # noqa: F401 -- fixtures
+
+BASE_URL = "https://arna.test"
+
+
+def principal(session: Session, username: str) -> Principal:
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None
+    return Principal.of(user)
+
+
+def issue(session: Session, username: str, number: str) -> copies.IssuedCopy:
+    return copies.issue_copy(
+        session, principal(session, username), number, base_url=BASE_URL, kek=KEK
+    )
+
+
+def events(session: Session, number: str) -> list[tuple[str, str | None]]:
+    found = [decode_leaf(leaf) for _i, leaf in letter_entries(session, number)]
+    return [(e.action, e.actor.user) for e in found]
+
+
+def test_issued_copy_reads_back_with_the_real_tools(
+    db_session: Session, make_letter, client: FlaskClient, tmp_path
+) -> None:
+    letter = make_letter(1)
+    issued = issue(db_session, "officer.minhealth", letter.registry_number)
+
+    text = pdf_text(issued.pdf, tmp_path)
+    flat = " ".join(text.split())
+    assert STAMP_KK in flat  # ¶32-1, Kazakh first
+    assert STAMP_RU in flat
+    assert flat.index(STAMP_KK) < flat.index(STAMP_RU)
+    assert letter.registry_number in flat
+    assert letter.sha256 in flat.replace(" ", "")
+    assert "ә ғ қ ң ө ұ ү һ і" in flat  # the letter's own Kazakh text, from its signed XML
+    assert "Қайрат Әбенов" in flat  # the signer, from the stored verification
+    assert "letter:signed" in flat  # the custody timeline
+    assert "¶44" in flat or "MFA" in flat  # the route plan
+
+    (url,) = qr_payloads(issued.pdf, tmp_path)
+    assert url == issued.verification_url
+    assert url.startswith(BASE_URL + "/verify/")
+    page = client.get(urlsplit(url).path)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert letter.registry_number in html
+    assert issued.sha256 in html
+    assert "TOTAL_PASSED" in html
+
+    seal = validate_copy(issued.pdf, copies.seal_roots(db_session))
+    assert seal.ok, seal.reason
+    altered = bytearray(issued.pdf)
+    altered[len(altered) // 3] ^= 0x01  # one bit inside the signed byte range
+    assert not validate_copy(bytes(altered), copies.seal_roots(db_session)).ok
+
+
+def test_the_database_keeps_hashes_never_the_code_or_the_pdf(
+    db_session: Session, make_letter
+) -> None:
+    letter = make_letter(2)
+    issued = issue(db_session, "officer.minhealth", letter.registry_number)
+    row = db_session.scalar(select(CertifiedCopy).where(CertifiedCopy.id == issued.id))
+    assert row is not None
+    assert row.code_sha256 == lookup_key(issued.code)
+    assert row.pdf_sha256 == hashlib.sha256(issued.pdf).hexdigest() == issued.sha256
+    assert row.pdf_size == len(issued.pdf)
+    stored = " ".join(str(getattr(row, c.key)) for c in CertifiedCopy.__table__.columns)
+    assert issued.code not in stored
+    assert issued.code.replace("-", "") not in stored
+    assert row.letter_sha256 == letter.sha256
+    assert row.letter_state == "signed"
+    assert row.signatures[0]["indication"] == "TOTAL_PASSED"
+
+
+def test_issuing_appends_copy_issued_in_the_same_transaction(
+    db_session: Session, make_letter
+) -> None:
+    letter = make_letter(3)
+    issued = issue(db_session, "clerk.mfa", letter.registry_number)
+    assert events(db_session, letter.registry_number)[-1] == ("copy:issued", "clerk.mfa")
+    row = db_session.get(CertifiedCopy, issued.id)
+    assert row is not None
+    last = decode_leaf(letter_entries(db_session, letter.registry_number)[-1][1])
+    assert row.custody_index == last.index
+    assert last.letter_sha256 == letter.sha256
+    assert last.state_before == last.state_after == "signed"
+
+
+def test_each_copy_has_its_own_code(db_session: Session, make_letter) -> None:
+    letter = make_letter(4)
+    first = issue(db_session, "officer.minhealth", letter.registry_number)
+    second = issue(db_session, "head.minhealth", letter.registry_number)
+    assert first.code != second.code
+    assert first.sha256 != second.sha256
+    listed = copies.list_copies(
+        db_session, principal(db_session, "officer.minhealth"), letter.registry_number
+    )
+    assert [c.id for c in listed] == [second.id, first.id]
+
+
+@pytest.mark.parametrize("username", ["officer.minhealth", "head.minhealth", "clerk.mfa", "admin"])
+def test_who_may_issue(db_session: Session, make_letter, username: str) -> None:
+    """¶32-1 in Arna: MFA clerks, the letter's own agency, administrators."""
+    letter = make_letter(5)
+    assert issue(db_session, username, letter.registry_number).pdf.startswith(b"%PDF")
+
+
+def test_other_agencies_do_not_even_learn_the_letter_exists(
+    db_session: Session, make_letter
+) -> None:
+    letter = make_letter(6)
+    for username in ("officer.minecon", "officer.moj"):
+        with pytest.raises(NotFound):
+            issue(db_session, username, letter.registry_number)
+    with pytest.raises(NotFound):
+        issue(db_session, "officer.minhealth", "MINHEALTH-2026-999999")
+    assert db_session.scalar(select(CertifiedCopy.id)) is None
+
+
+def test_auditors_may_not_issue(db_session: Session, make_letter) -> None:
+    letter = make_letter(7)
+    with pytest.raises(Forbidden):
+        issue(db_session, "auditor", letter.registry_number)
+
+
+def test_a_hub_that_sees_a_letter_of_another_agency_is_refused_and_it_is_logged(
+    db_session: Session, make_letter
+) -> None:
+    """MOJ sees an application routed through it (¶40) but it is not MOJ's letter."""
+    letter = make_letter(
+        8,
+        kind="court-application",
+        recipient="EAEU_COURT",
+        planned_send_date="2026-05-04",
+        language="ru",
+    )
+    assert "|MOJ|" in letter.parties
+    with pytest.raises(Conflict):
+        issue(db_session, "officer.moj", letter.registry_number)
+    assert events(db_session, letter.registry_number)[-1] == ("copy:issued-refused", "officer.moj")
+    assert db_session.scalar(select(CertifiedCopy.id)) is None
+
+
+def test_the_seal_is_made_once_and_reused(db_session: Session, make_letter) -> None:
+    assert copies.ensure_copy_seal(db_session, KEK) in (True, False)
+    assert copies.ensure_copy_seal(db_session, KEK) is False
+    seal = copies.load_copy_seal(db_session, KEK)
+    letter = make_letter(9)
+    issued = issue(db_session, "officer.minhealth", letter.registry_number)
+    result = validate_copy(issued.pdf, [seal.root])
+    assert result.ok, result.reason
+    assert "certified copies" in (result.signer or "")
+
+
+# ----------------------------------------------------------------------------- the web
+
+
+def test_ui_issues_a_copy_with_csrf(app: Flask, browser, make_letter) -> None:
+    letter = make_letter(10)
+    officer = browser("officer.minhealth")
+    page = officer.get(f"/letters/{letter.registry_number}/copies")
+    assert page.status_code == 200
+    assert "csrf_token" in page.get_data(as_text=True)
+    response = officer.post(f"/letters/{letter.registry_number}/copies")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/pdf"
+    assert response.headers["X-Arna-Copy-SHA256"] == hashlib.sha256(response.data).hexdigest()
+    forged = officer.client.post(f"/letters/{letter.registry_number}/copies", data={})
+    assert forged.status_code == 400
+    listed = officer.get(f"/letters/{letter.registry_number}/copies").get_data(as_text=True)
+    assert response.headers["X-Arna-Copy-SHA256"] in listed
+
+
+def test_ui_hides_other_agencies_letters(browser, make_letter) -> None:
+    letter = make_letter(11)
+    other = browser("officer.minecon")
+    assert other.get(f"/letters/{letter.registry_number}/copies").status_code == 404
+    assert other.post(f"/letters/{letter.registry_number}/copies").status_code == 404
+
+
+def test_api_issues_and_lists_copies(client: FlaskClient, api_token, make_letter) -> None:
+    letter = make_letter(12)
+    headers = api_token("clerk.mfa")
+    response = client.post(f"/api/v1/letters/{letter.registry_number}/copies", headers=headers)
+    assert response.status_code == 201
+    assert response.mimetype == "application/pdf"
+    digest = hashlib.sha256(response.data).hexdigest()
+    assert response.headers["X-Arna-Copy-SHA256"] == digest
+    assert "/verify/" in response.headers["X-Arna-Verification-Url"]
+    listed = client.get(f"/api/v1/letters/{letter.registry_number}/copies", headers=headers)
+    assert listed.status_code == 200
+    assert [c["sha256"] for c in listed.get_json()["copies"]] == [digest]
+    assert "code" not in listed.get_json()["copies"][0]
+
+
+def test_api_refuses_without_a_token_and_for_auditors(
+    client: FlaskClient, api_token, make_letter
+) -> None:
+    letter = make_letter(13)
+    path = f"/api/v1/letters/{letter.registry_number}/copies"
+    assert client.post(path).status_code == 401
+    refused = client.post(path, headers=api_token("auditor"))
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "forbidden"
