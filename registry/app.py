@@ -16,8 +16,7 @@ from registry import db
 from registry.auth import Principal, public
 from registry.config import load_config
 from registry.services.errors import ServiceError
-
-LANGUAGES = ("kk", "ru", "en")
+from registry.web import chrome
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +38,6 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-
-
-def _select_locale() -> str | None:
-    chosen = request.cookies.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES) or "kk"
 
 
 def _load_user(user_id: str) -> Principal | None:
@@ -104,16 +96,19 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=chrome.select_locale)
+    chrome.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
 
-    from registry.web import account, api, auth_views
+    from registry.web import account, admin, api, auth_views, ui
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens only, never cookies: see auth.current_principal
 

@@ -1,14 +1,82 @@
-"""The JSON API under /api/v1 (bearer tokens; docs/api.md and /api/v1/openapi.json)."""
+"""The JSON API under /api/v1 (bearer tokens; docs/api.md, served as /api/v1/openapi.json).
+
+Every error is ``{"error": {"code": …, "message": …, "details": [...]}}`` with a
+stable code (registry/app.py turns service errors into it).  Letters outside the
+caller's scope are ``not_found``, exactly like missing ones.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response, request
 
-from registry.auth import Action, current_principal, requires
+from registry.auth import Action, current_principal, public, requires
+from registry.db import get_session
+from registry.services import letters
+from registry.services.errors import Invalid
+from registry.services.letters import LetterFilter, State
+from registry.web import present
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+OPENAPI_FILE = Path(__file__).with_name("openapi.json")
+MAX_LIST = 500
+
+
+def _body() -> dict[str, Any]:
+    """The JSON object of the request (an empty body counts as ``{}``)."""
+    if not request.get_data(cache=True):
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Invalid("the request body must be a JSON object", code="bad_json")
+    return data
+
+
+def _text(data: dict[str, Any], field: str) -> str:
+    value = data.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"{field}: a non-empty string is required", details=[field])
+    return value.strip()
+
+
+def _date(data: dict[str, Any], field: str) -> date:
+    try:
+        return date.fromisoformat(_text(data, field))
+    except ValueError:
+        raise Invalid(f"{field}: an ISO date YYYY-MM-DD is required", details=[field]) from None
+
+
+def _int_arg(name: str, default: int, upper: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) > upper:
+        raise Invalid(f"{name}: an integer from 0 to {upper}", details=[name])
+    return int(raw)
+
+
+def _detail(letter: Any) -> dict[str, Any]:
+    principal = current_principal()
+    return present.letter_detail(
+        get_session(), letter, letters.available_transitions(principal, letter)
+    )
+
+
+@bp.get("/openapi.json")
+@public
+def openapi() -> Any:
+    return Response(_openapi_text(), mimetype="application/json")
+
+
+@cache
+def _openapi_text() -> str:
+    return OPENAPI_FILE.read_text(encoding="utf-8")
 
 
 @bp.get("/me")
@@ -16,8 +84,169 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def me() -> Any:
     principal = current_principal()
     return {
+        "id": principal.id,
         "username": principal.username,
         "full_name": principal.full_name,
         "role": principal.role.value,
         "agency": principal.agency_code,
     }
+
+
+@bp.get("/inbox")
+@requires(Action.INBOX_VIEW)
+def inbox() -> Any:
+    items = letters.inbox(get_session(), current_principal())
+    return {"items": [present.inbox_item_dict(item) for item in items]}
+
+
+@bp.get("/letters")
+@requires(Action.LETTER_READ)
+def letter_list() -> Any:
+    state = request.args.get("state") or None
+    if state is not None and state not in set(State):
+        raise Invalid(f"state: one of {', '.join(State)}", details=["state"])
+    direction = request.args.get("direction") or None
+    if direction not in (None, "outgoing", "incoming"):
+        raise Invalid("direction: 'outgoing' or 'incoming'", details=["direction"])
+    flt = LetterFilter(
+        state=State(state) if state else None,
+        kind=request.args.get("kind") or None,
+        direction=direction,  # type: ignore[arg-type]
+        holder=request.args.get("holder") or None,
+        text=request.args.get("q") or None,
+        limit=_int_arg("limit", 100, MAX_LIST),
+        offset=_int_arg("offset", 0, 10**9),
+    )
+    rows = letters.list_letters(get_session(), current_principal(), flt)
+    return {
+        "items": [present.letter_summary(row) for row in rows],
+        "limit": flt.limit,
+        "offset": flt.offset,
+    }
+
+
+@bp.post("/numbers")
+@requires(Action.LETTER_UPLOAD)
+def reserve_number() -> Any:
+    """A registry number for a letter the agency will sign with its own tools."""
+    return {"registry_number": letters.reserve_number(get_session(), current_principal())}, 201
+
+
+@bp.post("/letters")
+@requires(Action.LETTER_UPLOAD)
+def submit() -> Any:
+    """Register (and, unless ``?submit=false``, submit) a letter signed outside Arna."""
+    if request.mimetype not in ("application/xml", "text/xml"):
+        raise Invalid(
+            "send the signed letter as the body with Content-Type: application/xml",
+            code="unsupported_media_type",
+        )
+    go = request.args.get("submit", "true").lower() != "false"
+    letter = letters.upload_letter(
+        get_session(), current_principal(), request.get_data(), submit=go
+    )
+    return _detail(letter), 201
+
+
+@bp.post("/incoming")
+@requires(Action.INCOMING_REGISTER)
+def register_incoming() -> Any:
+    data = _body()
+    envelope = data.get("envelope")
+    if not isinstance(envelope, dict):
+        raise Invalid(
+            "envelope: an object of contracts/route-plan.md is required", details=["envelope"]
+        )
+    body = data.get("body", "")
+    letter = letters.register_incoming(
+        get_session(),
+        current_principal(),
+        envelope=envelope,
+        subject=_text(data, "subject"),
+        body=body if isinstance(body, str) else "",
+    )
+    return _detail(letter), 201
+
+
+@bp.get("/letters/<registry_number>")
+@requires(Action.LETTER_READ)
+def letter(registry_number: str) -> Any:
+    return _detail(letters.get_letter(get_session(), current_principal(), registry_number))
+
+
+@bp.get("/letters/<registry_number>/xml")
+@requires(Action.LETTER_DOWNLOAD)
+def download(registry_number: str) -> Any:
+    found = letters.get_letter(get_session(), current_principal(), registry_number)
+    if found.xml is None:
+        raise Invalid("the letter is not signed yet", code="not_signed")
+    return Response(
+        found.xml,
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{found.registry_number}.xml"'},
+    )
+
+
+@bp.post("/letters/<registry_number>/submit")
+@requires(Action.LETTER_SUBMIT)
+def submit_signed(registry_number: str) -> Any:
+    return _detail(letters.submit_letter(get_session(), current_principal(), registry_number))
+
+
+@bp.post("/letters/<registry_number>/receive")
+@requires(Action.LETTER_RECEIVE)
+def receive(registry_number: str) -> Any:
+    return _detail(letters.receive_letter(get_session(), current_principal(), registry_number))
+
+
+@bp.post("/letters/<registry_number>/forward")
+@requires(Action.LETTER_FORWARD)
+def forward(registry_number: str) -> Any:
+    return _detail(letters.forward_letter(get_session(), current_principal(), registry_number))
+
+
+@bp.post("/letters/<registry_number>/dispatch")
+@requires(Action.LETTER_DISPATCH)
+def dispatch(registry_number: str) -> Any:
+    data = _body()
+    letter = letters.dispatch_letter(
+        get_session(),
+        current_principal(),
+        registry_number,
+        note_number=_text(data, "note_number"),
+        note_date=_date(data, "note_date"),
+        passphrase=_text(data, "passphrase"),
+    )
+    return _detail(letter)
+
+
+@bp.post("/letters/<registry_number>/return")
+@requires(Action.LETTER_RETURN)
+def return_letter(registry_number: str) -> Any:
+    reasons = _body().get("reasons")
+    if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+        raise Invalid("reasons: a list of strings is required", details=["reasons"])
+    letter = letters.return_letter(
+        get_session(), current_principal(), registry_number, reasons=reasons
+    )
+    return _detail(letter)
+
+
+@bp.post("/letters/<registry_number>/notice")
+@requires(Action.NOTICE_FILE)
+def file_notice(registry_number: str) -> Any:
+    letter = letters.file_notice(
+        get_session(), current_principal(), registry_number, text=_text(_body(), "text")
+    )
+    return _detail(letter)
+
+
+@bp.post("/letters/<registry_number>/close")
+@requires(Action.LETTER_CLOSE)
+def close(registry_number: str) -> Any:
+    return _detail(letters.close_letter(get_session(), current_principal(), registry_number))
+
+
+def openapi_document() -> dict[str, Any]:
+    """The served OpenAPI document, parsed (tests compare it with the URL map)."""
+    return json.loads(_openapi_text())

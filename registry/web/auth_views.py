@@ -8,19 +8,27 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 
-from registry.auth import Action, public, requires
+from registry.auth import Action, Role, allowed, public, requires
 from registry.db import get_session
 from registry.services.accounts import ThrottlePolicy, authenticate
 from registry.services.errors import Throttled, Unauthenticated
+from registry.web.chrome import LANGUAGE_CODES, LANGUAGE_COOKIE
 from registry.web.forms import EmptyForm, LoginForm
 
 bp = Blueprint("auth", __name__)
 
 
 def _landing() -> str:
-    """Where a signed-in person starts: the UI's home page once it exists, else the account page."""
-    if "ui.home" in current_app.view_functions:
-        return url_for("ui.home")
+    """Where a signed-in person starts: their inbox, the admin's user list, else sign-in."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return url_for("auth.login")
+    role = Role(current_user.role)
+    if allowed(role, Action.INBOX_VIEW):
+        return url_for("ui.inbox")
+    if allowed(role, Action.USER_MANAGE):
+        return url_for("admin.users")
     return url_for("account.overview")
 
 
@@ -77,6 +85,25 @@ def logout() -> Any:
     if form.validate_on_submit():
         logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+@public
+def language() -> Any:
+    """Remember the chosen language in a cookie (a year) and go back to the page."""
+    form = EmptyForm()
+    choice = request.form.get("lang", "")
+    response = redirect(_safe_next(request.form.get("next")) or _landing())
+    if form.validate_on_submit() and choice in LANGUAGE_CODES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            choice,
+            max_age=365 * 24 * 3600,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 @bp.get("/")

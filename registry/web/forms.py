@@ -1,20 +1,114 @@
-"""The sign-in and account forms (Flask-WTF, so every one carries a CSRF token)."""
+"""The web forms (Flask-WTF, so every one carries a CSRF token).
+
+Labels are lazily translated; validation messages name the field they concern.
+"""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from registry.auth import Role
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=12, max=256)])
 
 
 class EmptyForm(FlaskForm):
-    """A form with nothing but its CSRF token (revoke, sign out)."""
+    """A form with nothing but its CSRF token (revoke, sign out, enable/disable)."""
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value) for r in Role])
+    agency_code = SelectField(_l("Agency"), choices=[], validate_choice=False)
+    password = PasswordField(
+        _l("Initial password"), validators=[DataRequired(), Length(min=12, max=256)]
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=12, max=256)]
+    )
+
+
+class TrustAnchorForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    certificate_pem = TextAreaField(_l("Root certificate (PEM)"), validators=[DataRequired()])
+
+
+class AgencyForm(FlaskForm):
+    code = StringField(_l("Party code (AGENCY:<ID>)"), validators=[DataRequired(), Length(max=64)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
+    name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=200)])
+    name_kk = StringField(_l("Name in Kazakh"), validators=[DataRequired(), Length(max=200)])
+
+
+class CertificateForm(FlaskForm):
+    passphrase = PasswordField(
+        _l("The officer's signing passphrase"),
+        validators=[DataRequired(), Length(min=12, max=256)],
+    )
+    first_head = BooleanField(_l("Certificate of the agency's first head"), validators=[Optional()])
+
+
+class ComposeForm(FlaskForm):
+    """The envelope of contracts/route-plan.md plus the letter's content.
+
+    The sender is always the officer's own agency, so it is not a field.
+    """
+
+    kind = SelectField(_l("Kind of letter"), choices=[])
+    recipient = SelectField(_l("Recipient"), choices=[])
+    date = DateField(_l("Letter date"), validators=[DataRequired()])
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=100_000)])
+    language = StringField(_l("Language of the letter"), validators=[Optional(), Length(max=20)])
+    send_direct = BooleanField(_l("Send directly, not through MFA (¶37, ¶44)"))
+    urgent_needed_by = DateField(
+        _l("Urgent: must be worked out with the foreign side by (¶44)"), validators=[Optional()]
+    )
+    legal_basis_kind = SelectField(_l("Legal basis for a direct send"), choices=[])
+    legal_basis_ref = StringField(_l("The act (title, date, article)"), validators=[Optional()])
+    planned_send_date = DateField(_l("Planned send date (¶40, ¶41)"), validators=[Optional()])
+    reply_deadline = DateField(
+        _l("Deadline stated in the communication (¶14-8)"), validators=[Optional()]
+    )
+    communication_language = StringField(
+        _l("Language of the communication (¶14-8)"), validators=[Optional(), Length(max=20)]
+    )
+    passphrase = PasswordField(_l("Your signing passphrase"), validators=[Optional()])
+
+
+class UploadForm(FlaskForm):
+    xml = FileField(_l("Signed letter (XML)"), validators=[FileRequired()])
+
+
+class IncomingForm(FlaskForm):
+    """An item received from outside Arna: a court's request (¶36), a special procedure's
+    communication (¶14-5). The receiving body is the officer's own agency."""
+
+    kind = SelectField(_l("Kind of item"), choices=[])
+    recipient = SelectField(_l("Main addressee to forward it to"), choices=[])
+    received_on = DateField(_l("Received on"), validators=[DataRequired()])
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
+    body = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=100_000)])
+    reply_deadline = DateField(_l("Reply deadline stated in it"), validators=[Optional()])
+    language = StringField(_l("Language of the item"), validators=[Optional(), Length(max=20)])

@@ -1,0 +1,114 @@
+"""The administrator's pages: users, agencies, certificates, trust anchors.
+
+The administrator manages people and keys but never sees letters (registry/auth.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from registry.auth import Action, requires
+from registry.db import get_session
+from registry.models import Agency, TrustAnchor
+from registry.services import accounts
+from registry.services.errors import ServiceError
+from registry.web.forms import EmptyForm, PasswordResetForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _agencies() -> list[Agency]:
+    return list(get_session().scalars(select(Agency).order_by(Agency.code)))
+
+
+def _user_form() -> UserForm:
+    form = UserForm()
+    form.agency_code.choices = [SelectChoice("", "—")] + [SelectChoice(a.code) for a in _agencies()]
+    return form
+
+
+def _users_page(form: UserForm, status: int = 200) -> Any:
+    return (
+        render_template(
+            "admin/users.html",
+            users=accounts.list_users(get_session()),
+            form=form,
+            toggle_form=EmptyForm(),
+            reset_form=PasswordResetForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.get("/users")
+@requires(Action.USER_MANAGE)
+def users() -> Any:
+    return _users_page(_user_form())
+
+
+@bp.post("/users")
+@requires(Action.USER_MANAGE)
+def create_user() -> Any:
+    form = _user_form()
+    if not form.validate_on_submit():
+        return _users_page(form, 400)
+    try:
+        user = accounts.create_user(
+            get_session(),
+            username=form.username.data or "",
+            full_name=form.full_name.data or "",
+            role=form.role.data or "",
+            password=form.password.data or "",
+            agency_code=form.agency_code.data or None,
+        )
+    except ServiceError as exc:
+        get_session().rollback()
+        flash(exc.message + (": " + "; ".join(exc.details) if exc.details else ""), "error")
+        return _users_page(form, exc.status)
+    flash(_("User %(name)s created.", name=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/active")
+@requires(Action.USER_MANAGE)
+def toggle_user(user_id: int) -> Any:
+    if EmptyForm().validate_on_submit():
+        user = accounts.get_user(get_session(), user_id)
+        accounts.set_active(get_session(), user_id, not user.is_active)
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@requires(Action.USER_MANAGE)
+def reset_password(user_id: int) -> Any:
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        accounts.set_password(get_session(), user_id, form.password.data or "")
+        flash(_("Password reset."), "success")
+    else:
+        flash(_("A password needs at least 12 characters."), "error")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/agencies")
+@requires(Action.AGENCY_MANAGE)
+def agencies() -> Any:
+    return render_template("admin/agencies.html", agencies=_agencies())
+
+
+@bp.get("/certificates")
+@requires(Action.CERTIFICATE_MANAGE)
+def certificates() -> Any:
+    return render_template("admin/certificates.html", users=accounts.list_users(get_session()))
+
+
+@bp.get("/trust-anchors")
+@requires(Action.TRUST_MANAGE)
+def trust_anchors() -> Any:
+    anchors = get_session().scalars(select(TrustAnchor).order_by(TrustAnchor.added_at.desc()))
+    return render_template("admin/trust_anchors.html", anchors=list(anchors))

@@ -1,0 +1,85 @@
+"""What every page shares: the chosen language, role and state labels, the `may` test.
+
+Labels are translated here (lazy gettext) so that templates never spell a role
+or a state in English by accident.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import get_locale, lazy_gettext
+
+from registry.auth import Action, Role, allowed
+
+LANGUAGES: tuple[tuple[str, str], ...] = (("kk", "Қазақша"), ("ru", "Русский"), ("en", "English"))
+LANGUAGE_CODES = tuple(code for code, _label in LANGUAGES)
+LANGUAGE_COOKIE = "lang"
+
+ROLE_LABELS: dict[str, Any] = {
+    Role.AGENCY_OFFICER: lazy_gettext("agency document officer"),
+    Role.FIRST_HEAD: lazy_gettext("first head"),
+    Role.MFA_CLERK: lazy_gettext("MFA dispatch clerk"),
+    Role.MOJ_OFFICER: lazy_gettext("MOJ officer"),
+    Role.AUDITOR: lazy_gettext("auditor"),
+    Role.ADMIN: lazy_gettext("administrator"),
+}
+
+STATE_LABELS: dict[str, Any] = {
+    "draft": lazy_gettext("draft"),
+    "signed": lazy_gettext("signed"),
+    "submitted": lazy_gettext("submitted"),
+    "received": lazy_gettext("received"),
+    "forwarded": lazy_gettext("forwarded"),
+    "dispatched": lazy_gettext("dispatched"),
+    "sent": lazy_gettext("sent directly"),
+    "returned": lazy_gettext("returned"),
+    "closed": lazy_gettext("closed"),
+}
+
+# The next step of an inbox line, by transition name (registry.services.letters.Transition).
+ACTION_LABELS: dict[str, Any] = {
+    "compose": lazy_gettext("compose"),
+    "sign": lazy_gettext("sign"),
+    "upload": lazy_gettext("upload"),
+    "submit": lazy_gettext("submit"),
+    "register_incoming": lazy_gettext("register"),
+    "receive": lazy_gettext("receive"),
+    "forward": lazy_gettext("forward"),
+    "dispatch": lazy_gettext("dispatch"),
+    "return": lazy_gettext("return"),
+    "file_notice": lazy_gettext("file the ¶44 notice"),
+    "close": lazy_gettext("close"),
+}
+
+
+def select_locale() -> str:
+    """The user's choice (a cookie), else the browser's preference, else Kazakh."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGE_CODES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGE_CODES) or "kk"
+
+
+def _may(action: str) -> bool:
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return False
+    return allowed(Role(current_user.role), Action(action))
+
+
+def init_app(app: Flask) -> None:
+    """Expose the shared helpers to every template."""
+
+    @app.context_processor
+    def _chrome() -> dict[str, Any]:
+        return {
+            "may": _may,
+            "languages": LANGUAGES,
+            "current_language": str(get_locale() or "kk"),
+            "role_label": lambda role: ROLE_LABELS.get(role, role),
+            "state_label": lambda state: STATE_LABELS.get(state, state),
+            "action_label": lambda name: ACTION_LABELS.get(str(name), name),
+        }

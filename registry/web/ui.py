@@ -1,0 +1,420 @@
+"""The letter pages: inbox, list, letter, compose → preview → sign, upload, incoming, actions.
+
+Views parse the form, authorise (registry.auth), call one service of
+registry.services.letters, and render or redirect.  Refusals the person can fix
+(state, plan, input) come back on the page with every reason; a letter out of
+the person's scope is "not found" like a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from registry.auth import Action, current_principal, requires
+from registry.db import get_session
+from registry.services import letters
+from registry.services.errors import Invalid, ServiceError
+from registry.services.letters import LetterFilter, State, Transition
+from registry.web import choices, present
+from registry.web.forms import ComposeForm, EmptyForm, IncomingForm, UploadForm
+
+bp = Blueprint("ui", __name__)
+
+# Refusals shown on the page they came from (the rest — 401, 403, 404 — go to the error page).
+_FIXABLE = (400, 409, 422)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: Any
+    type: str = "text"
+    required: bool = True
+    hint: Any = None
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    """How a transition appears on the letter page."""
+
+    endpoint: str
+    title: Any
+    button: Any
+    fields: tuple[FieldSpec, ...] = ()
+
+
+_PASSPHRASE = FieldSpec("passphrase", _l("Your signing passphrase"), "password")
+ACTION_FORMS: dict[Transition, ActionForm] = {
+    Transition.SIGN: ActionForm("ui.sign", _l("Sign"), _l("Sign"), (_PASSPHRASE,)),
+    Transition.SUBMIT: ActionForm("ui.submit", _l("Submit"), _l("Submit")),
+    Transition.RECEIVE: ActionForm("ui.receive", _l("Receive the original"), _l("Receive")),
+    Transition.FORWARD: ActionForm("ui.forward", _l("Forward"), _l("Forward")),
+    Transition.DISPATCH: ActionForm(
+        "ui.dispatch",
+        _l("Dispatch through diplomatic channels"),
+        _l("Dispatch"),
+        (
+            FieldSpec("note_number", _l("Note number")),
+            FieldSpec("note_date", _l("Note date"), "date"),
+            _PASSPHRASE,
+        ),
+    ),
+    Transition.RETURN: ActionForm(
+        "ui.return_letter",
+        _l("Return to the sender"),
+        _l("Return"),
+        (FieldSpec("reasons", _l("Reasons, one a line"), "textarea"),),
+    ),
+    Transition.FILE_NOTICE: ActionForm(
+        "ui.file_notice",
+        _l("File the ¶44 notice to MFA"),
+        _l("File notice"),
+        (FieldSpec("text", _l("What was sent, to whom, and why it was urgent"), "textarea"),),
+    ),
+    Transition.CLOSE: ActionForm("ui.close", _l("Close"), _l("Close")),
+}
+
+
+def _refusal_text(exc: ServiceError) -> str:
+    return exc.message + (": " + "; ".join(exc.details) if exc.details else "")
+
+
+def _parse_date(raw: str | None, field: str) -> date:
+    try:
+        return date.fromisoformat(raw or "")
+    except ValueError:
+        raise Invalid(f"{field}: a date YYYY-MM-DD is required", details=[field]) from None
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+@bp.get("/inbox")
+@requires(Action.INBOX_VIEW)
+def inbox() -> Any:
+    items = letters.inbox(get_session(), current_principal())
+    return render_template("letters/inbox.html", items=items)
+
+
+@bp.get("/letters")
+@requires(Action.LETTER_READ)
+def letter_list() -> Any:
+    state = request.args.get("state") or None
+    flt = LetterFilter(
+        state=State(state) if state in set(State) else None,
+        kind=request.args.get("kind") or None,
+        text=request.args.get("q") or None,
+    )
+    rows = letters.list_letters(get_session(), current_principal(), flt)
+    return render_template(
+        "letters/list.html",
+        rows=rows,
+        filters=flt,
+        states=[s.value for s in State],
+        kinds=choices.KIND_CODES,
+    )
+
+
+@bp.get("/letters/<registry_number>")
+@requires(Action.LETTER_READ)
+def letter(registry_number: str) -> Any:
+    session, principal = get_session(), current_principal()
+    found = letters.get_letter(session, principal, registry_number)
+    forms = [
+        ACTION_FORMS[t]
+        for t in letters.available_transitions(principal, found)
+        if t in ACTION_FORMS
+    ]
+    return render_template(
+        "letters/letter.html",
+        letter=found,
+        actions=forms,
+        deadlines=found.deadlines,
+        today=date.today(),
+        history=present.history(session, found),
+        content=found.xml.decode("utf-8", "replace") if found.xml else None,
+    )
+
+
+@bp.get("/letters/<registry_number>/xml")
+@requires(Action.LETTER_DOWNLOAD)
+def download(registry_number: str) -> Any:
+    found = letters.get_letter(get_session(), current_principal(), registry_number)
+    if found.xml is None:
+        return render_template("error.html", status=404, message=_("Not signed yet.")), 404
+    return Response(
+        found.xml,
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{found.registry_number}.xml"'},
+    )
+
+
+# ----------------------------------------------------------------------------- creating
+
+
+def _compose_form() -> ComposeForm:
+    form = ComposeForm()
+    form.kind.choices = choices.kinds()
+    form.recipient.choices = choices.recipients(get_session())
+    form.legal_basis_kind.choices = choices.legal_bases()
+    if request.method == "GET":
+        form.date.data = date.today()
+    return form
+
+
+def _envelope(form: ComposeForm, sender: str) -> dict[str, Any]:
+    """The contract's envelope from the form (empty optional fields left out)."""
+    envelope: dict[str, Any] = {
+        "kind": form.kind.data,
+        "sender": sender,
+        "recipient": form.recipient.data,
+        "date": form.date.data.isoformat() if form.date.data else "",
+    }
+    if form.send_direct.data:
+        envelope["send"] = "direct"
+    for name in ("urgent_needed_by", "planned_send_date", "reply_deadline"):
+        value = getattr(form, name).data
+        if value:
+            envelope[name] = value.isoformat()
+    for name in ("language", "communication_language"):
+        value = (getattr(form, name).data or "").strip()
+        if value:
+            envelope[name] = value
+    if form.legal_basis_kind.data:
+        envelope["legal_basis"] = {
+            "kind": form.legal_basis_kind.data,
+            "ref": (form.legal_basis_ref.data or "").strip(),
+        }
+    return envelope
+
+
+@bp.route("/compose", methods=["GET", "POST"])
+@requires(Action.LETTER_COMPOSE)
+def compose() -> Any:
+    principal = current_principal()
+    form = _compose_form()
+    plan, errors = None, []
+    if form.validate_on_submit():
+        envelope = _envelope(form, principal.agency_code or "")
+        try:
+            plan = letters.preview_route(envelope).plan
+            if request.form.get("step") == "sign" and plan["allowed"]:
+                if not form.passphrase.data:
+                    raise Invalid(_("Enter your signing passphrase to sign."))
+                return _compose_and_sign(form, envelope)
+        except ServiceError as exc:
+            get_session().rollback()
+            errors = [exc.message, *exc.details]
+    elif request.method == "POST":
+        errors = [f"{getattr(form, n).label.text}: {m[0]}" for n, m in form.errors.items()]
+    status = 422 if errors else 200
+    return render_template("letters/compose.html", form=form, plan=plan, errors=errors), status
+
+
+def _compose_and_sign(form: ComposeForm, envelope: dict[str, Any]) -> Any:
+    """Draft, then sign; a refused signature leaves the draft to be signed from its page."""
+    session, principal = get_session(), current_principal()
+    draft = letters.compose_letter(
+        session, principal, envelope=envelope, subject=form.subject.data, body=form.body.data
+    )
+    number = draft.registry_number
+    try:
+        letters.sign_letter(session, principal, number, passphrase=form.passphrase.data or "")
+    except ServiceError as exc:
+        flash(_("Saved as draft %(n)s but not signed: ", n=number) + _refusal_text(exc), "error")
+    else:
+        flash(_("Letter %(n)s signed. Submit it when ready.", n=number), "success")
+    return redirect(url_for("ui.letter", registry_number=number))
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@requires(Action.LETTER_UPLOAD)
+def upload() -> Any:
+    form = UploadForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        data = form.xml.data.read()
+        try:
+            found = letters.upload_letter(get_session(), current_principal(), data, submit=True)
+        except ServiceError as exc:
+            if exc.status not in _FIXABLE:
+                raise
+            errors = [exc.message, *exc.details]
+        else:
+            flash(_("Letter %(n)s registered and submitted.", n=found.registry_number), "success")
+            return redirect(url_for("ui.letter", registry_number=found.registry_number))
+    elif request.method == "POST":
+        errors = [_("Choose the signed XML file to upload.")]
+    status = 422 if errors else 200
+    return render_template(
+        "letters/upload.html", form=form, errors=errors, reserved=None, reserve_allowed=True
+    ), status
+
+
+@bp.post("/upload/number")
+@requires(Action.LETTER_UPLOAD)
+def reserve_number() -> Any:
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("ui.upload"))
+    number = letters.reserve_number(get_session(), current_principal())
+    return render_template(
+        "letters/upload.html",
+        form=UploadForm(formdata=None),
+        errors=[],
+        reserved=number,
+        reserve_allowed=True,
+    )
+
+
+@bp.route("/incoming", methods=["GET", "POST"])
+@requires(Action.INCOMING_REGISTER)
+def register_incoming() -> Any:
+    principal = current_principal()
+    form = IncomingForm()
+    form.kind.choices = choices.incoming_kinds()
+    form.recipient.choices = choices.recipients(get_session())
+    errors: list[str] = []
+    if request.method == "GET":
+        form.received_on.data = date.today()
+    elif form.validate_on_submit():
+        envelope: dict[str, Any] = {
+            "kind": form.kind.data,
+            "sender": principal.agency_code or "",
+            "recipient": form.recipient.data,
+            "date": form.received_on.data.isoformat(),
+        }
+        if form.reply_deadline.data:
+            envelope["reply_deadline"] = form.reply_deadline.data.isoformat()
+        if (form.language.data or "").strip():
+            envelope["communication_language"] = form.language.data.strip()
+        try:
+            found = letters.register_incoming(
+                get_session(),
+                principal,
+                envelope=envelope,
+                subject=form.subject.data,
+                body=form.body.data or "",
+            )
+        except ServiceError as exc:
+            if exc.status not in _FIXABLE:
+                raise
+            errors = [exc.message, *exc.details]
+        else:
+            flash(_("Registered as %(n)s.", n=found.registry_number), "success")
+            return redirect(url_for("ui.letter", registry_number=found.registry_number))
+    else:
+        errors = [f"{getattr(form, n).label.text}: {m[0]}" for n, m in form.errors.items()]
+    status = 422 if errors else 200
+    return render_template("letters/incoming.html", form=form, errors=errors), status
+
+
+# ----------------------------------------------------------------------------- transitions
+
+
+def _act(registry_number: str, done: Any, call: Any) -> Any:
+    """Run one transition from the letter page; fixable refusals come back as a message."""
+    try:
+        call(get_session(), current_principal(), registry_number)
+    except ServiceError as exc:
+        if exc.status not in _FIXABLE:
+            raise
+        flash(_refusal_text(exc), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("ui.letter", registry_number=registry_number))
+
+
+@bp.post("/letters/<registry_number>/sign")
+@requires(Action.LETTER_SIGN)
+def sign(registry_number: str) -> Any:
+    passphrase = request.form.get("passphrase", "")
+    return _act(
+        registry_number,
+        _("Signed."),
+        lambda s, p, n: letters.sign_letter(s, p, n, passphrase=passphrase),
+    )
+
+
+@bp.post("/letters/<registry_number>/submit")
+@requires(Action.LETTER_SUBMIT)
+def submit(registry_number: str) -> Any:
+    return _act(registry_number, _("Submitted."), letters.submit_letter)
+
+
+@bp.post("/letters/<registry_number>/receive")
+@requires(Action.LETTER_RECEIVE)
+def receive(registry_number: str) -> Any:
+    return _act(registry_number, _("Received."), letters.receive_letter)
+
+
+@bp.post("/letters/<registry_number>/forward")
+@requires(Action.LETTER_FORWARD)
+def forward(registry_number: str) -> Any:
+    return _act(registry_number, _("Forwarded."), letters.forward_letter)
+
+
+@bp.post("/letters/<registry_number>/dispatch")
+@requires(Action.LETTER_DISPATCH)
+def dispatch(registry_number: str) -> Any:
+    form = request.form
+
+    def call(session: Any, principal: Any, number: str) -> Any:
+        return letters.dispatch_letter(
+            session,
+            principal,
+            number,
+            note_number=form.get("note_number", "").strip(),
+            note_date=_parse_date(form.get("note_date"), "note_date"),
+            passphrase=form.get("passphrase", ""),
+        )
+
+    return _act(registry_number, _("Dispatched."), call)
+
+
+@bp.post("/letters/<registry_number>/return")
+@requires(Action.LETTER_RETURN)
+def return_letter(registry_number: str) -> Any:
+    reasons = [r.strip() for r in request.form.get("reasons", "").splitlines() if r.strip()]
+    return _act(
+        registry_number,
+        _("Returned to the sender."),
+        lambda s, p, n: letters.return_letter(s, p, n, reasons=reasons),
+    )
+
+
+@bp.post("/letters/<registry_number>/notice")
+@requires(Action.NOTICE_FILE)
+def file_notice(registry_number: str) -> Any:
+    text = request.form.get("text", "").strip()
+    return _act(
+        registry_number,
+        _("¶44 notice filed."),
+        lambda s, p, n: letters.file_notice(s, p, n, text=text),
+    )
+
+
+@bp.post("/letters/<registry_number>/close")
+@requires(Action.LETTER_CLOSE)
+def close(registry_number: str) -> Any:
+    return _act(registry_number, _("Closed."), letters.close_letter)
+
+
+@bp.app_template_filter("urgency")
+def urgency_filter(deadline: Any) -> str:
+    """CSS class of a deadline on the letter page (the inbox gets it from the service)."""
+    return present.deadline_urgency(deadline, date.today(), current_app.config)

@@ -1,0 +1,53 @@
+"""The administrator's pages: users are created, disabled and re-enabled in the browser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .web_fixtures import Browser, browser  # noqa: F401
+
+
+def test_admin_creates_a_user_who_can_then_sign_in(browser: Callable[[str], Browser]) -> None:  # noqa: F811
+    admin = browser("admin")
+    assert "officer.minhealth" in admin.get("/admin/users").get_data(as_text=True)
+    response = admin.post(
+        "/admin/users",
+        data={
+            "username": "officer.minhealth2",
+            "full_name": "Aruzhan Bekova",
+            "role": "agency_officer",
+            "agency_code": "AGENCY:MINHEALTH",
+            "password": "a-long-password-2026",
+        },
+    )
+    assert response.status_code == 302
+    assert "officer.minhealth2" in admin.get("/admin/users").get_data(as_text=True)
+
+
+def test_a_user_without_an_agency_role_mismatch_is_refused_with_reasons(browser) -> None:  # noqa: F811
+    admin = browser("admin")
+    response = admin.post(
+        "/admin/users",
+        data={
+            "username": "clerk.two",
+            "full_name": "Two",
+            "role": "mfa_clerk",
+            "agency_code": "AGENCY:MINHEALTH",
+            "password": "a-long-password-2026",
+        },
+    )
+    assert response.status_code == 422
+    assert "MFA clerk belongs to MFA" in response.get_data(as_text=True)
+
+
+def test_admin_pages_list_agencies_certificates_and_anchors(browser) -> None:  # noqa: F811
+    admin = browser("admin")
+    assert "AGENCY:MINHEALTH" in admin.get("/admin/agencies").get_data(as_text=True)
+    assert admin.get("/admin/certificates").status_code == 200
+    assert admin.get("/admin/trust-anchors").status_code == 200
+
+
+def test_the_page_chrome_follows_the_chosen_language(browser) -> None:  # noqa: F811
+    admin = browser("admin")
+    admin.post("/language", data={"lang": "ru", "next": "/admin/users"})
+    assert '<html lang="ru">' in admin.get("/admin/users").get_data(as_text=True)
