@@ -89,3 +89,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if not config.get("ARNA_KEK"):
         config["ARNA_KEK"] = os.environ.get("ARNA_KEK") or _persistent_secret(instance / "kek")
     return config
+
+
+def current_setting(name: str) -> Any:
+    """A setting of the running app, or (outside one: CLI, scripts) of the environment."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.config[name]
+    return load_config()[name]

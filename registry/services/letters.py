@@ -29,17 +29,54 @@ A letter whose final recipient is an Arna party (¶14-7 information to MFA) ends
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import base64
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy.orm import Session
+import rfc8785
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
 
-from registry.auth import Action, Principal
-from registry.models import Letter
-from signing.letter import Attachment, Reference
+from registry.auth import (
+    Action,
+    Principal,
+    Role,
+    can_see_letter,
+    check,
+    ensure_can_see,
+    letter_scope,
+    parties_field,
+)
+from registry.custody.event import Actor as CustodyActor
+from registry.custody.event import decode_leaf
+from registry.db import utcnow
+from registry.models import (
+    Agency,
+    Deadline,
+    Letter,
+    RegistryNumber,
+    RegistrySequence,
+    User,
+)
+from registry.services import deadlines
+from registry.services.custody import append_event, letter_entries
+from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from registry.services.pki import UnlockedKey, trust_store, unlock_signing_key
+from routing.envelope import Envelope, EnvelopeError, parse_envelope
+from routing.planner import Plan, plan
+from signing.ca import OfficerIdentity
+from signing.letter import Attachment, LetterError, Reference, build_letter, read_letter
+from signing.sign import SigningError
+from signing.sign import sign_letter as sign_xml
+from signing.verify import verify_letter
+from signing.xmlparse import XMLInputError, parse_xml
 
 
 class State(StrEnum):
@@ -153,7 +190,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
             Action.LETTER_SUBMIT,
             "letter:submitted",
             [S.SIGNED],
-            [S.SUBMITTED, S.SENT],
+            [S.SUBMITTED, S.RECEIVED, S.SENT],
             "sender",
             ("¶37", "¶40", "¶42", "¶44"),
             "the letter leaves its agency: to the first hub of its route, or, on a direct "
@@ -277,36 +314,493 @@ class LetterFilter:
     offset: int = 0
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One custody event of a letter, as the log holds it."""
+
+    index: int
+    time: str
+    user: str
+    role: str
+    agency: str | None
+    action: str
+    state_before: str | None
+    state_after: str | None
+    letter_sha256: str | None
+
+
+# ----------------------------------------------------------------------------- helpers
+
+#: Kinds that record an item received from outside (registered, never composed).
+INCOMING_KINDS = frozenset({"court-request-forward", "special-procedure-forward"})
+#: ¶ whose letters need the sending body's first head among the signers.
+FIRST_HEAD_RULES = ("¶14-7", "¶14-8")
+
+
+def _custody_actor(principal: Principal) -> CustodyActor:
+    return CustodyActor(
+        user=principal.username, role=principal.role.value, agency=principal.agency_code
+    )
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _plan(envelope: Mapping[str, Any]) -> tuple[Envelope, Plan]:
+    try:
+        parsed = parse_envelope(envelope)
+    except EnvelopeError as exc:
+        raise Invalid(f"the envelope is not valid: {exc}", details=[str(exc)]) from None
+    return parsed, plan(parsed)
+
+
+def _refusal_text(route_plan: Plan) -> str:
+    assert route_plan.refusal is not None
+    return f"{route_plan.refusal.rule}: {route_plan.refusal.reason}"
+
+
+def _involved(route_plan: dict[str, Any]) -> list[str]:
+    parties = [*route_plan["route"], *route_plan["copies"]]
+    for step in route_plan["steps"]:
+        parties.extend([step["by"], *step["to"]])
+    parties.extend(a["party"] for a in route_plan["after_send"])
+    return parties
+
+
+def _new_letter(
+    principal: Principal,
+    *,
+    number: str,
+    direction: str,
+    envelope: dict[str, Any],
+    parsed: Envelope,
+    route_plan: Plan,
+    subject: str,
+    xml: bytes,
+    state: State,
+) -> Letter:
+    plan_dict = route_plan.to_dict()
+    letter = Letter(
+        registry_number=number,
+        direction=direction,
+        kind=parsed.kind,
+        agency_code=parsed.sender,
+        sender=parsed.sender,
+        recipient=parsed.recipient,
+        subject=subject,
+        letter_date=parsed.date,
+        state=state.value,
+        hop=0,
+        holder=parsed.sender,
+        parties=parties_field(_involved(plan_dict)),
+        envelope=dict(envelope),
+        plan=plan_dict,
+        xml=xml,
+        sha256=_sha256(xml),
+        notice_required=any(a["rule"] == "¶44" for a in plan_dict["after_send"]),
+        created_by_id=principal.id,
+    )
+    deadlines.instantiate(letter, plan_dict)
+    return letter
+
+
+def _next_number(session: Session, principal: Principal, agency_code: str) -> str:
+    """Issue the agency's next registry number (``MINHEALTH-2026-000123``); never reused."""
+    agency = session.get(Agency, agency_code)
+    if agency is None:
+        raise Invalid(f"no agency {agency_code}")
+    year = deadlines.today_kz().year
+    query = (
+        select(RegistrySequence)
+        .where(RegistrySequence.agency_code == agency_code, RegistrySequence.year == year)
+        .with_for_update()
+    )
+    sequence = session.scalar(query)
+    if sequence is None:
+        try:
+            with session.begin_nested():
+                session.add(RegistrySequence(agency_code=agency_code, year=year, last=0))
+        except IntegrityError:
+            pass  # another request created it first
+        sequence = session.scalar(query)
+        assert sequence is not None
+    sequence.last += 1
+    number = f"{agency.registry_id}-{year}-{sequence.last:06d}"
+    session.add(RegistryNumber(number=number, agency_code=agency_code, reserved_by_id=principal.id))
+    return number
+
+
+def _signature_problems(route_plan: dict[str, Any], sender: str, signers: list[Any]) -> list[str]:
+    """What the signatures lack for this letter: the sender's officer, the first head (¶14-7/8)."""
+    problems = []
+    if not any(s.get("agency") == sender for s in signers):
+        problems.append(f"¶43: no signature of an officer of the sender {sender}")
+    needed = [rule for rule in FIRST_HEAD_RULES if rule in route_plan["rules"]]
+    if needed and not any(s.get("agency") == sender and s.get("first_head") for s in signers):
+        problems.append(
+            f"{needed[0]}: the letter must be signed by the first head of {sender} "
+            "(or the person acting for them)"
+        )
+    return problems
+
+
+def _signers(identities: Sequence[OfficerIdentity]) -> list[dict[str, Any]]:
+    return [{"name": s.name, "agency": s.agency, "first_head": s.first_head} for s in identities]
+
+
+def _report_reasons(report: dict[str, Any]) -> list[str]:
+    reasons = [
+        f"signature {i + 1}: {reason}"
+        for i, signature in enumerate(report.get("signatures", []))
+        for reason in signature.get("reasons", [])
+    ]
+    return reasons or [f"signature: {report['indication']} / {report['sub_indication']}"]
+
+
+def _next_party(letter: Letter) -> str | None:
+    route = letter.plan["route"]
+    return route[letter.hop + 1] if letter.hop + 1 < len(route) else None
+
+
+def _at_final_hop(letter: Letter) -> bool:
+    return letter.hop == len(letter.plan["route"]) - 1
+
+
+def _acting_party(name: Transition, letter: Letter) -> str:
+    """The party whose people may perform ``name`` on ``letter`` now."""
+    if name is Transition.CLOSE and letter.state == State.RECEIVED:
+        return letter.holder  # a letter that reached its Arna recipient (¶14-7 info to MFA)
+    if TRANSITIONS[name].actor == "holder":
+        return letter.holder
+    return letter.agency_code
+
+
+def _guard(name: Transition, letter: Letter) -> str | None:
+    """Why the plan does not allow ``name`` on ``letter`` in its state, or None."""
+    outgoing = letter.direction == "outgoing"
+    nxt = _next_party(letter)
+    if name is Transition.SIGN and not outgoing:
+        return "an incoming item is registered, not signed"
+    if name is Transition.SUBMIT:
+        problems = _signature_problems(letter.plan, letter.sender, letter.signed_by or [])
+        return "; ".join(problems) or None
+    if name is Transition.FORWARD:
+        if not outgoing:
+            return None
+        if nxt is None:
+            return "the letter is with its final recipient; nothing to forward"
+        if nxt not in HUBS:
+            return f"¶44: {letter.holder} sends the letter on to {nxt} by dispatching it"
+        return None
+    if name is Transition.DISPATCH:
+        if letter.holder != "MFA" or letter.plan["channel"] != "diplomatic" or nxt is None:
+            return "¶44: only MFA dispatches, and only a letter its route sends through MFA"
+        if nxt != letter.plan["route"][-1]:
+            return f"the letter goes to {nxt} first"
+        return None
+    if name is Transition.RETURN and (letter.holder not in HUBS or letter.holder == letter.sender):
+        return "only a hub (MFA, MOJ) returns a letter to its sender"
+    if name is Transition.FILE_NOTICE:
+        if not letter.notice_required:
+            return "¶44: no notice is owed: the letter was not an urgent direct send"
+        if letter.notice_filed_at is not None:
+            return "¶44: the notice to MFA is already filed"
+    if name is Transition.CLOSE:
+        if letter.notice_required and letter.notice_filed_at is None:
+            return "¶44: inform MFA of the urgent direct send (file the notice) before closing"
+        if letter.state == State.RECEIVED and (not outgoing or not _at_final_hop(letter)):
+            return "the letter is still on its route" if outgoing else "forward the item first"
+    return None
+
+
+def _authorise(principal: Principal, name: Transition, letter: Letter) -> None:
+    spec = TRANSITIONS[name]
+    check(principal, spec.action)
+    if principal.agency_code != _acting_party(name, letter):
+        raise Forbidden(
+            f"only {_acting_party(name, letter)} may {name.value.replace('_', ' ')} this letter now"
+        )
+    if State(letter.state) not in spec.sources:
+        allowed_from = ", ".join(sorted(s.value for s in spec.sources if s is not None))
+        raise Conflict(
+            f"a {letter.state} letter cannot be {name.value.replace('_', ' ')}ed "
+            f"(only a letter that is {allowed_from})"
+        )
+    reason = _guard(name, letter)
+    if reason is not None:
+        raise Conflict(reason, code="refused_by_plan")
+
+
+def _record_refusal(
+    session: Session,
+    principal: Principal,
+    tag: str,
+    registry_number: str | None,
+    sha256: str | None,
+    state: str | None,
+) -> None:
+    """Record a refused attempt in a transaction of its own (the attempt itself rolled back)."""
+    append_event(
+        session,
+        actor=_custody_actor(principal),
+        action=f"{tag}-refused",
+        registry_number=registry_number,
+        letter_sha256=sha256,
+        state_before=state,
+        state_after=state,
+    )
+    session.commit()
+
+
+def _load(session: Session, registry_number: str) -> Letter | None:
+    return session.scalar(
+        select(Letter).where(Letter.registry_number == registry_number).with_for_update()
+    )
+
+
+def _transition(
+    session: Session,
+    principal: Principal,
+    registry_number: str,
+    name: Transition,
+    apply: Callable[[Letter], State],
+) -> Letter:
+    """Run one transition: load and lock, authorise, apply, record, commit — or refuse."""
+    spec = TRANSITIONS[name]
+    letter = _load(session, registry_number)
+    if letter is None:
+        session.rollback()
+        raise NotFound(f"no letter {registry_number}")
+    before, sha = letter.state, letter.sha256
+    try:
+        if not can_see_letter(principal, letter):
+            raise NotFound(f"no letter {registry_number}")
+        _authorise(principal, name, letter)
+        after = apply(letter)
+        assert after in spec.targets, (name, after)
+        letter.state = after.value
+        append_event(
+            session,
+            actor=_custody_actor(principal),
+            action=spec.tag,
+            registry_number=letter.registry_number,
+            letter_sha256=letter.sha256,
+            state_before=before,
+            state_after=after.value,
+        )
+        session.commit()
+    except ServiceError:
+        session.rollback()
+        _record_refusal(session, principal, spec.tag, registry_number, sha, before)
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    return letter
+
+
+def _register(
+    session: Session,
+    principal: Principal,
+    name: Transition,
+    build: Callable[[], Letter],
+    *,
+    tag: str | None = None,
+    refused_sha256: str | None = None,
+) -> Letter:
+    """Run a transition that creates the letter (state_before None) — or refuse it."""
+    spec = TRANSITIONS[name]
+    tag = tag or spec.tag
+    try:
+        check(principal, spec.action)
+        if principal.agency_code is None:
+            raise Forbidden("only people of an agency register letters")
+        letter = build()
+        session.add(letter)
+        session.flush()
+        append_event(
+            session,
+            actor=_custody_actor(principal),
+            action=tag,
+            registry_number=letter.registry_number,
+            letter_sha256=letter.sha256,
+            state_before=None,
+            state_after=letter.state,
+        )
+        session.commit()
+    except ServiceError:
+        session.rollback()
+        _record_refusal(session, principal, tag, None, refused_sha256, None)
+        raise
+    except IntegrityError:
+        session.rollback()
+        _record_refusal(session, principal, tag, None, refused_sha256, None)
+        raise Conflict("the registry number is already used", code="number_used") from None
+    except BaseException:
+        session.rollback()
+        raise
+    return letter
+
+
 # ----------------------------------------------------------------------------- queries
 
 
 def preview_route(envelope: Mapping[str, Any]) -> RoutePreview:
     """Plan ``envelope`` without storing anything; Invalid (naming the field) on a bad envelope."""
-    raise NotImplementedError
+    _parsed, route_plan = _plan(envelope)
+    plan_dict = route_plan.to_dict()
+    lines = [f"route: {' → '.join(plan_dict['route'])} ({plan_dict['channel']})"]
+    if route_plan.refusal is not None:
+        lines.append(f"refused by {_refusal_text(route_plan)}")
+    for step in plan_dict["steps"]:
+        when = (
+            f"within {step['within_wd']} working days of {step['from']}"
+            if "within_wd" in step
+            else f"{step['before_send_wd']} working days before sending"
+            if "before_send_wd" in step
+            else "by the stated date"
+        )
+        due = f" (due {step['due']})" if "due" in step else ""
+        lines.append(f"{step['rule']}: {step['by']} → {', '.join(step['to'])} {when}{due}")
+    lines.extend(
+        f"{a['rule']}: afterwards {a['party']} must be informed" for a in plan_dict["after_send"]
+    )
+    if plan_dict["copies"]:
+        lines.append(f"copies for information: {', '.join(plan_dict['copies'])}")
+    return RoutePreview(plan=plan_dict, explanations=lines)
 
 
 def get_letter(session: Session, principal: Principal, registry_number: str) -> Letter:
     """The letter, or NotFound when missing or outside the person's scope (indistinguishable)."""
-    raise NotImplementedError
+    letter = session.scalar(select(Letter).where(Letter.registry_number == registry_number))
+    return ensure_can_see(principal, letter, registry_number)
 
 
 def list_letters(session: Session, principal: Principal, flt: LetterFilter) -> list[Letter]:
     """Letters in the person's scope, newest first, filtered."""
-    raise NotImplementedError
+    query = select(Letter).where(letter_scope(principal))
+    if flt.state is not None:
+        query = query.where(Letter.state == flt.state.value)
+    if flt.kind is not None:
+        query = query.where(Letter.kind == flt.kind)
+    if flt.direction is not None:
+        query = query.where(Letter.direction == flt.direction)
+    if flt.holder is not None:
+        query = query.where(Letter.holder == flt.holder)
+    if flt.text:
+        query = query.where(
+            or_(
+                Letter.registry_number.contains(flt.text, autoescape=True),
+                Letter.subject.contains(flt.text, autoescape=True),
+            )
+        )
+    limit = max(1, min(flt.limit, 1000))
+    query = query.order_by(Letter.id.desc()).limit(limit).offset(max(0, flt.offset))
+    return list(session.scalars(query))
 
 
-def inbox(session: Session, principal: Principal, today: date | None = None) -> list[InboxItem]:
-    """What waits for this person, most urgent first: open deadlines and letters to act on.
-
-    Overdue items first, then by due date (undated last); ``due_soon`` flags items due
-    within ``ARNA_DUE_SOON_WORKDAYS`` working days.
-    """
-    raise NotImplementedError
+def letter_history(
+    session: Session, principal: Principal, registry_number: str
+) -> list[HistoryEntry]:
+    """The letter's custody events, in log order (refused attempts included)."""
+    get_letter(session, principal, registry_number)
+    entries = []
+    for index, leaf in letter_entries(session, registry_number):
+        event = decode_leaf(leaf)
+        entries.append(
+            HistoryEntry(
+                index=index,
+                time=event.time,
+                user=event.actor.user,
+                role=event.actor.role,
+                agency=event.actor.agency,
+                action=event.action,
+                state_before=event.state_before,
+                state_after=event.state_after,
+                letter_sha256=event.letter_sha256,
+            )
+        )
+    return entries
 
 
 def available_transitions(principal: Principal, letter: Letter) -> list[Transition]:
     """The transitions this person may attempt on this letter now (the UI's buttons)."""
-    raise NotImplementedError
+    possible = []
+    for name, spec in TRANSITIONS.items():
+        if None in spec.sources:
+            continue
+        try:
+            _authorise(principal, name, letter)
+        except ServiceError:
+            continue
+        possible.append(name)
+    return possible
+
+
+def inbox(
+    session: Session,
+    principal: Principal,
+    today: date | None = None,
+    *,
+    due_soon_workdays: int = 2,
+) -> list[InboxItem]:
+    """What waits for this person, most urgent first: open deadlines and letters to act on.
+
+    Overdue items first, then by due date (undated last); ``due_soon`` flags items due
+    within ``due_soon_workdays`` working days (``ARNA_DUE_SOON_WORKDAYS``).
+    """
+    today = today or deadlines.today_kz()
+    party = principal.agency_code
+    open_deadlines = select(Deadline.letter_id).where(Deadline.done_at.is_(None))
+    if party is not None and principal.role is not Role.AUDITOR:
+        open_deadlines = open_deadlines.where(Deadline.by_party == party)
+        waiting = or_(
+            Letter.id.in_(open_deadlines),
+            and_(Letter.holder == party, Letter.state.in_([State.SUBMITTED, State.RECEIVED])),
+            and_(
+                Letter.agency_code == party,
+                Letter.state.in_([State.DRAFT, State.SIGNED, State.RETURNED, State.FORWARDED]),
+            ),
+            and_(
+                Letter.agency_code == party,
+                Letter.notice_required.is_(True),
+                Letter.notice_filed_at.is_(None),
+                Letter.state == State.SENT,
+            ),
+        )
+    else:
+        waiting = Letter.id.in_(open_deadlines)
+    letters = session.scalars(
+        select(Letter)
+        .where(letter_scope(principal), waiting, Letter.state != State.CLOSED)
+        .options(selectinload(Letter.deadlines))
+    )
+    items = []
+    for letter in letters:
+        owed = [
+            d
+            for d in letter.deadlines
+            if d.done_at is None and (principal.role is Role.AUDITOR or d.by_party == party)
+        ]
+        owed.sort(key=lambda d: (d.due is None, d.due or date.max))
+        first = owed[0] if owed else None
+        due = first.due if first else None
+        overdue, soon = deadlines.urgency(due, today, due_soon_workdays)
+        actions = available_transitions(principal, letter)
+        items.append(
+            InboxItem(
+                letter=letter,
+                next_action=actions[0] if actions else None,
+                due=due,
+                rule=first.rule if first else None,
+                overdue=overdue,
+                due_soon=soon,
+                deadline_id=first.id if first else None,
+            )
+        )
+    items.sort(key=lambda i: (not i.overdue, i.due is None, i.due or date.max, -i.letter.id))
+    return items
 
 
 # ----------------------------------------------------------------------------- transitions
@@ -314,7 +808,27 @@ def available_transitions(principal: Principal, letter: Letter) -> list[Transiti
 
 def reserve_number(session: Session, principal: Principal) -> str:
     """Reserve the next registry number of the person's agency, for a letter signed outside."""
-    raise NotImplementedError
+    check(principal, Action.LETTER_UPLOAD)
+    if principal.agency_code is None:
+        raise Forbidden("only people of an agency reserve registry numbers")
+    number = _next_number(session, principal, principal.agency_code)
+    session.commit()
+    return number
+
+
+def _outgoing_plan(principal: Principal, envelope: Mapping[str, Any]) -> tuple[Envelope, Plan]:
+    """The envelope parsed and planned; Invalid with every reason it cannot be sent."""
+    parsed, route_plan = _plan(envelope)
+    errors = []
+    if parsed.sender != principal.agency_code:
+        errors.append(f"sender: {parsed.sender} is not your agency ({principal.agency_code})")
+    if parsed.kind in INCOMING_KINDS:
+        errors.append(f"kind: a {parsed.kind} is registered as an incoming item")
+    if not route_plan.allowed:
+        errors.append(_refusal_text(route_plan))
+    if errors:
+        raise Invalid("the letter cannot be sent as asked", details=errors, code="refused")
+    return parsed, route_plan
 
 
 def compose_letter(
@@ -332,14 +846,111 @@ def compose_letter(
     Refused with every reason (Invalid) when the envelope is bad, the sender is not
     the person's agency, or the plan forbids the route (the refusal's ¶ cited).
     """
-    raise NotImplementedError
+
+    def build() -> Letter:
+        parsed, route_plan = _outgoing_plan(principal, envelope)
+        number = _next_number(session, principal, parsed.sender)
+        try:
+            xml = build_letter(
+                envelope,
+                registry_number=number,
+                subject=subject,
+                body=body,
+                attachments=attachments,
+                references=references,
+            )
+        except LetterError as exc:
+            raise Invalid("the letter is not valid", details=exc.errors) from None
+        return _new_letter(
+            principal,
+            number=number,
+            direction="outgoing",
+            envelope=dict(envelope),
+            parsed=parsed,
+            route_plan=route_plan,
+            subject=subject,
+            xml=xml,
+            state=State.DRAFT,
+        )
+
+    return _register(session, principal, Transition.COMPOSE, build)
 
 
 def sign_letter(
     session: Session, principal: Principal, registry_number: str, *, passphrase: str
 ) -> Letter:
     """Sign a draft (or co-sign a signed letter) with the person's own key held by Arna."""
-    raise NotImplementedError
+
+    def apply(letter: Letter) -> State:
+        user = session.get(User, principal.id)
+        assert user is not None
+        unlocked = unlock_signing_key(user, passphrase)
+        assert letter.xml is not None
+        try:
+            signed = sign_xml(letter.xml, unlocked.key, unlocked.certificate)
+        except SigningError as exc:
+            raise Invalid(f"the letter cannot be signed: {exc}") from None
+        result = verify_letter(signed, trust_store(session), at=utcnow())
+        if not result.passed:
+            raise Invalid("the signature does not verify", details=_report_reasons(result.report))
+        letter.xml = signed
+        letter.sha256 = _sha256(signed)
+        letter.verification = result.report
+        letter.verified_at = utcnow()
+        letter.signed_by = _signers(result.signers)
+        return State.SIGNED
+
+    return _transition(session, principal, registry_number, Transition.SIGN, apply)
+
+
+def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
+    """Check an uploaded signed letter completely; Invalid with every reason, else the Letter."""
+    try:
+        root = parse_xml(xml)
+    except XMLInputError as exc:
+        raise Invalid("the upload is not acceptable XML", details=[str(exc)]) from None
+    errors: list[str] = []
+    verified_at = utcnow()
+    result = verify_letter(xml, trust_store(session), at=verified_at)
+    if not result.passed:
+        errors.extend(_report_reasons(result.report))
+    try:
+        # Read what the verifier proved signed, never the input tree, when it passed.
+        content = read_letter(result.signed_root if result.signed_root is not None else root)
+    except LetterError as exc:
+        raise Invalid("the letter was refused", details=[*exc.errors, *errors]) from None
+    parsed: Envelope | None = None
+    route_plan: Plan | None = None
+    try:
+        parsed, route_plan = _outgoing_plan(principal, content.envelope)
+    except Invalid as exc:
+        errors.extend(exc.details or [exc.message])
+    number = content.registry_number
+    reserved = session.get(RegistryNumber, number)
+    if reserved is None or reserved.agency_code != principal.agency_code:
+        errors.append(f"registry_number: {number} was not reserved by your agency in Arna")
+    elif session.scalar(select(Letter.id).where(Letter.registry_number == number)) is not None:
+        errors.append(f"registry_number: {number} is already used by another letter")
+    signers = _signers(result.signers)
+    if result.passed and parsed is not None and route_plan is not None:
+        errors.extend(_signature_problems(route_plan.to_dict(), parsed.sender, signers))
+    if errors or parsed is None or route_plan is None:
+        raise Invalid("the letter was refused", details=errors, code="letter_refused")
+    letter = _new_letter(
+        principal,
+        number=number,
+        direction="outgoing",
+        envelope=content.envelope,
+        parsed=parsed,
+        route_plan=route_plan,
+        subject=content.subject,
+        xml=xml,
+        state=State.SIGNED,
+    )
+    letter.verification = result.report
+    letter.verified_at = verified_at
+    letter.signed_by = signers
+    return letter
 
 
 def upload_letter(
@@ -349,13 +960,51 @@ def upload_letter(
 
     Schema check, signature verification (the report kept), routing; the bytes are
     stored untouched. Anything invalid: Invalid with all reasons, nothing stored.
+    With ``submit`` the one custody event is ``letter:submitted`` (from no state).
     """
-    raise NotImplementedError
+
+    def build() -> Letter:
+        letter = _uploaded(session, principal, xml)
+        if submit:
+            letter.state = _submit(letter, principal).value
+        return letter
+
+    tag = TRANSITIONS[Transition.SUBMIT].tag if submit else None
+    return _register(
+        session, principal, Transition.UPLOAD, build, tag=tag, refused_sha256=_sha256(xml)
+    )
+
+
+def _submit(letter: Letter, principal: Principal) -> State:
+    """Move a signed letter off its agency as its plan says (¶37, ¶40, ¶42, ¶44)."""
+    route = letter.plan["route"]
+    first = route[1]
+    if letter.plan["channel"] == "diplomatic" and letter.sender == "MFA":
+        # MFA's own letter (¶14-8 reply): its registry already holds it for dispatch.
+        letter.holder, letter.hop = "MFA", 0
+        return State.RECEIVED
+    if first in HUBS:
+        letter.holder, letter.hop = first, 1
+        deadlines.meet(letter, letter.sender, [first], principal.id)
+        return State.SUBMITTED
+    # A direct channel (WTO, a recorded legal basis, the five-day exception, ¶50).
+    letter.holder, letter.hop = route[-1], len(route) - 1
+    deadlines.meet(letter, letter.sender, [route[-1]], principal.id)
+    deadlines.start_clocks(
+        letter, {d.by_party for d in letter.deadlines}, "send", deadlines.today_kz()
+    )
+    return State.SENT
 
 
 def submit_letter(session: Session, principal: Principal, registry_number: str) -> Letter:
     """Submit a signed letter: to the first hub of its route, or send it directly."""
-    raise NotImplementedError
+    return _transition(
+        session,
+        principal,
+        registry_number,
+        Transition.SUBMIT,
+        lambda letter: _submit(letter, principal),
+    )
 
 
 def register_incoming(
@@ -367,18 +1016,113 @@ def register_incoming(
     body: str = "",
     document: Attachment | None = None,
 ) -> Letter:
-    """Register a court's request (¶36) or a special procedure's communication (¶14-5)."""
-    raise NotImplementedError
+    """Register a court's request (¶36) or a special procedure's communication (¶14-5).
+
+    The envelope's ``date`` is the day of receipt; the item is kept as an Arna
+    record (unsigned: it came from outside) with the received document attached.
+    """
+
+    def build() -> Letter:
+        parsed, route_plan = _plan(envelope)
+        errors = []
+        if parsed.kind not in INCOMING_KINDS:
+            errors.append(
+                f"kind: {parsed.kind} is not an incoming item ({', '.join(sorted(INCOMING_KINDS))})"
+            )
+        if parsed.sender != principal.agency_code:
+            errors.append(
+                f"sender: the receiving body must be your agency ({principal.agency_code})"
+            )
+        if not route_plan.allowed:
+            errors.append(_refusal_text(route_plan))
+        if errors:
+            raise Invalid("the item cannot be registered", details=errors, code="refused")
+        number = _next_number(session, principal, parsed.sender)
+        try:
+            xml = build_letter(
+                envelope,
+                registry_number=number,
+                subject=subject,
+                body=body or subject,
+                attachments=[document] if document is not None else [],
+            )
+        except LetterError as exc:
+            raise Invalid("the item is not valid", details=exc.errors) from None
+        return _new_letter(
+            principal,
+            number=number,
+            direction="incoming",
+            envelope=dict(envelope),
+            parsed=parsed,
+            route_plan=route_plan,
+            subject=subject,
+            xml=xml,
+            state=State.RECEIVED,
+        )
+
+    return _register(session, principal, Transition.REGISTER_INCOMING, build)
 
 
 def receive_letter(session: Session, principal: Principal, registry_number: str) -> Letter:
     """The hub holding the next hop takes the letter in (its receipt deadlines start)."""
-    raise NotImplementedError
+
+    def apply(letter: Letter) -> State:
+        deadlines.start_clocks(letter, [letter.holder], "receipt", deadlines.today_kz())
+        return State.RECEIVED
+
+    return _transition(session, principal, registry_number, Transition.RECEIVE, apply)
 
 
 def forward_letter(session: Session, principal: Principal, registry_number: str) -> Letter:
-    """Pass the letter on: MOJ → MFA (¶40), or an incoming item to its addressees."""
-    raise NotImplementedError
+    """Pass the letter on: MOJ → MFA (¶40), or an incoming item to its addressees (¶36, ¶14-5)."""
+
+    def apply(letter: Letter) -> State:
+        if letter.direction == "incoming":
+            targets = [*letter.plan["route"][1:], *letter.plan["copies"]]
+            deadlines.meet(letter, letter.holder, targets, principal.id)
+            deadlines.start_clocks(letter, targets, "receipt", deadlines.today_kz())
+            return State.FORWARDED
+        nxt = _next_party(letter)
+        assert nxt is not None
+        deadlines.meet(letter, letter.holder, [nxt], principal.id)
+        letter.holder, letter.hop = nxt, letter.hop + 1
+        return State.SUBMITTED
+
+    return _transition(session, principal, registry_number, Transition.FORWARD, apply)
+
+
+def _countersign(
+    letter: Letter, unlocked: UnlockedKey, principal: Principal, note_number: str, note_date: date
+) -> bytes:
+    """The dispatch record, signed by the clerk: which letter went, under which note, when.
+
+    RFC 8785 JSON of the record, an ECDSA/RSA signature over it, and the clerk's
+    certificate — checkable by anyone with the registry CA's certificate.
+    """
+    record = {
+        "registry_number": letter.registry_number,
+        "letter_sha256": letter.sha256,
+        "note_number": note_number,
+        "note_date": note_date.isoformat(),
+        "recipient": letter.recipient,
+        "clerk": principal.username,
+        "signed_at": utcnow().isoformat().replace("+00:00", "Z"),
+    }
+    payload = rfc8785.dumps(record)
+    key = unlocked.key
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        signature = key.sign(payload, ec.ECDSA(hashes.SHA256()))
+    else:
+        signature = key.sign(payload, padding.PKCS1v15(), hashes.SHA256())
+    return rfc8785.dumps(
+        {
+            "record": record,
+            "signature": base64.b64encode(signature).decode("ascii"),
+            "certificate": unlocked.certificate.public_bytes(serialization.Encoding.PEM).decode(
+                "ascii"
+            ),
+        }
+    )
 
 
 def dispatch_letter(
@@ -391,28 +1135,82 @@ def dispatch_letter(
     passphrase: str,
 ) -> Letter:
     """MFA dispatches through diplomatic channels; the clerk's key countersigns the record."""
-    raise NotImplementedError
+
+    def apply(letter: Letter) -> State:
+        errors = []
+        note_number_clean = note_number.strip()
+        if not note_number_clean or len(note_number_clean) > 64:
+            errors.append("note_number: the diplomatic note's number (1 to 64 characters)")
+        if note_date > deadlines.today_kz():
+            errors.append("note_date: a note cannot be dated in the future")
+        if note_date < letter.letter_date:
+            errors.append("note_date: before the letter's own date")
+        if errors:
+            raise Invalid("the dispatch cannot be recorded", details=errors)
+        user = session.get(User, principal.id)
+        assert user is not None
+        unlocked = unlock_signing_key(user, passphrase)
+        letter.note_number = note_number_clean
+        letter.note_date = note_date
+        letter.dispatch_record = _countersign(
+            letter, unlocked, principal, note_number_clean, note_date
+        )
+        route = letter.plan["route"]
+        deadlines.meet(letter, "MFA", [route[-1]], principal.id)
+        deadlines.start_clocks(letter, {d.by_party for d in letter.deadlines}, "send", note_date)
+        letter.holder, letter.hop = route[-1], len(route) - 1
+        return State.DISPATCHED
+
+    return _transition(session, principal, registry_number, Transition.DISPATCH, apply)
 
 
 def return_letter(
     session: Session, principal: Principal, registry_number: str, *, reasons: Sequence[str]
 ) -> Letter:
     """A hub returns the letter to its sender with (at least one) reason."""
-    raise NotImplementedError
+
+    def apply(letter: Letter) -> State:
+        given = [r.strip() for r in reasons if r.strip()]
+        if not given:
+            raise Invalid("reasons: say why the letter is returned", code="reasons_required")
+        letter.return_reasons = given
+        letter.holder, letter.hop = letter.sender, 0
+        return State.RETURNED
+
+    return _transition(session, principal, registry_number, Transition.RETURN, apply)
 
 
 def file_notice(
     session: Session, principal: Principal, registry_number: str, *, text: str
 ) -> Letter:
     """File the ¶44 notice to MFA of a five-day urgent direct send."""
-    raise NotImplementedError
+
+    def apply(letter: Letter) -> State:
+        if not text.strip():
+            raise Invalid("text: what MFA is told of the letter and its content (¶44)")
+        letter.notice_text = text.strip()
+        letter.notice_filed_at = utcnow()
+        return State.SENT
+
+    return _transition(session, principal, registry_number, Transition.FILE_NOTICE, apply)
 
 
 def close_letter(session: Session, principal: Principal, registry_number: str) -> Letter:
     """Close a letter that needs nothing more."""
-    raise NotImplementedError
+    return _transition(
+        session, principal, registry_number, Transition.CLOSE, lambda _letter: State.CLOSED
+    )
 
 
 def complete_deadline(session: Session, principal: Principal, deadline_id: int) -> None:
-    """Mark a deadline the person's party owes as met."""
-    raise NotImplementedError
+    """Mark a deadline the person's party owes as met (no state change: not a transition)."""
+    check(principal, Action.DEADLINE_COMPLETE)
+    deadline = session.get(Deadline, deadline_id)
+    if deadline is None or not can_see_letter(principal, deadline.letter):
+        raise NotFound(f"no deadline {deadline_id}")
+    if deadline.by_party != principal.agency_code:
+        raise Forbidden(f"the deadline is owed by {deadline.by_party}")
+    if deadline.done_at is None:
+        deadline.done_at = utcnow()
+        deadline.done_by_id = principal.id
+    session.commit()

@@ -1,0 +1,177 @@
+"""The registry's certificates: its CA, officers' signing keys, and the trust store.
+
+The CA's private key is wrapped with the registry's KEK (``ARNA_KEK``); an
+officer's key is encrypted with the officer's own passphrase, so Arna can sign
+for an officer only while that officer types the passphrase in (issue 4:
+"the officer's key held by Arna, unlocked by the officer's passphrase"). The
+CA certificate and its current CRL are stored in clear beside the wrapped key,
+so verifying a letter needs no secret at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.config import current_setting
+from registry.db import utcnow
+from registry.models import RegistryKey, TrustAnchor, User
+from registry.services.errors import Conflict, Invalid, NotFound
+from signing.ca import CertificateAuthority, OfficerIdentity
+from signing.keys import (
+    KeyLoadError,
+    SigningKey,
+    encrypt_private_key,
+    generate_signing_key,
+    load_private_key,
+)
+from signing.trust import TrustStore
+
+CA_KEY_NAME = "registry-ca"
+CA_NAME = "Arna registry CA"
+MIN_PASSPHRASE_LENGTH = 12
+
+_PEM = serialization.Encoding.PEM
+# Trust stores by the digest of what they were built from: building one is cheap,
+# but each keeps a cache of validated paths that makes the next verification fast.
+_STORES: dict[str, TrustStore] = {}
+
+
+def _kek(kek: str | None) -> bytes:
+    return (kek or str(current_setting("ARNA_KEK"))).encode("utf-8")
+
+
+def ensure_registry_ca(session: Session, *, kek: str | None = None) -> bool:
+    """Create the registry CA if it does not exist yet; True if created. Flushes, never commits."""
+    if session.get(RegistryKey, CA_KEY_NAME) is not None:
+        return False
+    ca = CertificateAuthority.create(CA_NAME)
+    session.add(
+        RegistryKey(
+            name=CA_KEY_NAME,
+            wrapped_private=ca.dump(_kek(kek)),
+            public=ca.certificate.public_bytes(_PEM).decode("ascii"),
+            crl=ca.crl().public_bytes(_PEM).decode("ascii"),
+        )
+    )
+    session.flush()
+    return True
+
+
+def _ca_row(session: Session) -> RegistryKey:
+    row = session.get(RegistryKey, CA_KEY_NAME)
+    if row is None:
+        raise Conflict("the registry has no CA yet: run 'flask bootstrap'", code="no_ca")
+    return row
+
+
+def load_registry_ca(session: Session, *, kek: str | None = None) -> CertificateAuthority:
+    """The registry CA with its private key (needs the KEK)."""
+    return CertificateAuthority.load(_ca_row(session).wrapped_private, _kek(kek))
+
+
+def ca_certificate(session: Session) -> x509.Certificate:
+    """The registry CA's certificate (public)."""
+    return x509.load_pem_x509_certificate(_ca_row(session).public.encode("ascii"))
+
+
+def trust_store(session: Session) -> TrustStore:
+    """Anchors (the registry CA and every live imported anchor) with the registry's CRL."""
+    row = _ca_row(session)
+    anchors = list(
+        session.scalars(
+            select(TrustAnchor.certificate_pem)
+            .where(TrustAnchor.removed_at.is_(None))
+            .order_by(TrustAnchor.id)
+        )
+    )
+    digest = hashlib.sha256("\0".join([row.public, row.crl or "", *anchors]).encode()).hexdigest()
+    store = _STORES.get(digest)
+    if store is None:
+        store = TrustStore()
+        store.add_anchor(row.public.encode("ascii"))
+        for pem in anchors:
+            store.add_anchor(pem.encode("ascii"))
+        if row.crl:
+            store.add_crl(row.crl.encode("ascii"))
+        _STORES.clear()  # only the current one is worth keeping
+        _STORES[digest] = store
+    return store
+
+
+def enroll_signing_key(
+    session: Session, user_id: int, passphrase: str, *, kek: str | None = None
+) -> User:
+    """Give a user a new signing key (encrypted with ``passphrase``) and a certificate.
+
+    The certificate names the user and their agency; a first head's carries the
+    first-head policy that ¶14-7 and ¶14-8 letters need. A previous certificate
+    is revoked. Commits.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    if user.agency_code is None:
+        raise Invalid("only people of an agency sign letters", code="no_agency")
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise Invalid(f"a signing passphrase needs at least {MIN_PASSPHRASE_LENGTH} characters")
+    ca = load_registry_ca(session, kek=kek)
+    key = generate_signing_key()
+    identity = OfficerIdentity(
+        name=user.full_name, agency=user.agency_code, first_head=user.role == "first_head"
+    )
+    cert = ca.issue_officer_cert(identity, key.public_key())
+    if user.certificate_serial is not None and user.certificate_revoked_at is None:
+        _revoke(session, ca, int(user.certificate_serial))
+    user.signing_key = encrypt_private_key(key, passphrase.encode("utf-8"))
+    user.certificate_pem = cert.public_bytes(_PEM).decode("ascii")
+    user.certificate_serial = str(cert.serial_number)
+    user.certificate_revoked_at = None
+    session.commit()
+    return user
+
+
+def _revoke(session: Session, ca: CertificateAuthority, serial: int) -> None:
+    ca.revoke(serial)
+    row = _ca_row(session)
+    row.crl = ca.crl().public_bytes(_PEM).decode("ascii")
+
+
+def revoke_certificate(session: Session, user_id: int, *, kek: str | None = None) -> None:
+    """Revoke a user's signing certificate (it stays on record; the CRL lists it). Commits."""
+    user = session.get(User, user_id)
+    if user is None or user.certificate_serial is None:
+        raise NotFound(f"user {user_id} has no certificate")
+    if user.certificate_revoked_at is None:
+        ca = load_registry_ca(session, kek=kek)
+        _revoke(session, ca, int(user.certificate_serial))
+        row = _ca_row(session)
+        row.wrapped_private = ca.dump(_kek(kek))
+        user.certificate_revoked_at = utcnow()
+    session.commit()
+
+
+@dataclass(frozen=True)
+class UnlockedKey:
+    """An officer's key and certificate, unlocked for one signature and then dropped."""
+
+    key: SigningKey
+    certificate: x509.Certificate
+
+
+def unlock_signing_key(user: User, passphrase: str) -> UnlockedKey:
+    """The user's key, decrypted with their passphrase; Invalid if missing, revoked or wrong."""
+    if user.signing_key is None or user.certificate_pem is None:
+        raise Invalid("you have no signing key yet: create one on your account page", code="no_key")
+    if user.certificate_revoked_at is not None:
+        raise Invalid("your signing certificate is revoked", code="certificate_revoked")
+    try:
+        key = load_private_key(user.signing_key, passphrase.encode("utf-8"))
+    except KeyLoadError:
+        raise Invalid("the signing passphrase is wrong", code="wrong_passphrase") from None
+    return UnlockedKey(key, x509.load_pem_x509_certificate(user.certificate_pem.encode("ascii")))
