@@ -17,6 +17,7 @@ import itertools
 import threading
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509 import verification as xv
 
 from signing.keys import KeyLoadError, check_key_strength
@@ -71,15 +72,24 @@ class TrustStore:
     def anchors(self) -> list[x509.Certificate]:
         return list(self._anchors)
 
-    def add_anchor(self, pem: bytes | x509.Certificate) -> None:
-        """Trust one or more CA certificates (PEM bytes, possibly several, or a Certificate)."""
-        if isinstance(pem, x509.Certificate):
-            certs = [pem]
+    def add_anchor(self, data: bytes | x509.Certificate) -> None:
+        """Trust one or more CA certificates: PEM (possibly several), DER, or a Certificate.
+
+        Outside roots (e.g. the national certification authority's) are usually
+        published as a DER ``.cer``; operators should compare the fingerprint
+        (``fingerprint(cert)``) with the one the authority publishes before importing.
+        """
+        if isinstance(data, x509.Certificate):
+            certs = [data]
         else:
             try:
-                certs = x509.load_pem_x509_certificates(pem)
+                certs = (
+                    x509.load_pem_x509_certificates(data)
+                    if data.lstrip().startswith(b"-----")
+                    else [x509.load_der_x509_certificate(data)]
+                )
             except ValueError as exc:
-                raise TrustError(f"not a PEM certificate: {exc}") from None
+                raise TrustError(f"not a PEM or DER certificate: {exc}") from None
         for cert in certs:
             try:
                 constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
@@ -180,6 +190,11 @@ class TrustStore:
                         f"{cert.subject.rfc4514_string()} (serial {cert.serial_number}) "
                         f"revoked on {entry.revocation_date_utc.isoformat()}",
                     )
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    """SHA-256 fingerprint as colon-separated hex, the form CAs publish for their roots."""
+    return cert.fingerprint(hashes.SHA256()).hex(":").upper()
 
 
 def _within(cert: x509.Certificate, at: dt.datetime) -> bool:
