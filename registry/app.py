@@ -59,7 +59,16 @@ def _error_response(status: int, code: str, message: str, details: list[str] | N
         if details:
             body["details"] = details
         return jsonify({"error": body}), status
-    return render_template("error.html", status=status, message=message, details=details), status
+    return (
+        render_template(
+            "error.html",
+            status=status,
+            code=code,
+            message=chrome.error_message(code, message),
+            details=details,
+        ),
+        status,
+    )
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -1,49 +1,60 @@
-"""One's own account: API tokens (the JSON API's credentials)."""
+"""One's own account: password, signing key (the key Arna holds for you), API tokens."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from registry.auth import Action, current_principal, requires
 from registry.db import get_session
-from registry.services import tokens
-from registry.web.forms import EmptyForm, TokenForm
+from registry.services import accounts, pki, tokens
+from registry.services.errors import ServiceError
+from registry.web.forms import EmptyForm, PasswordChangeForm, SigningKeyForm, TokenForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _page(new_token: Any = None, status: int = 200) -> Any:
+    principal = current_principal()
+    session = get_session()
+    return (
+        render_template(
+            "account.html",
+            principal=principal,
+            user=accounts.get_user(session, principal.id),
+            tokens=tokens.list_tokens(session, principal.id),
+            token_form=TokenForm(formdata=None),
+            revoke_form=EmptyForm(),
+            password_form=PasswordChangeForm(formdata=None),
+            key_form=SigningKeyForm(formdata=None),
+            new_token=new_token,
+        ),
+        status,
+    )
+
+
+def _refused(exc: ServiceError) -> None:
+    get_session().rollback()
+    flash(exc.message + (": " + "; ".join(exc.details) if exc.details else ""), "error")
 
 
 @bp.get("/")
 @requires(Action.OWN_ACCOUNT)
 def overview() -> Any:
-    principal = current_principal()
-    return render_template(
-        "account.html",
-        principal=principal,
-        tokens=tokens.list_tokens(get_session(), principal.id),
-        token_form=TokenForm(),
-        revoke_form=EmptyForm(),
-        new_token=None,
-    )
+    return _page()
 
 
 @bp.post("/tokens")
 @requires(Action.OWN_ACCOUNT)
 def create_token() -> Any:
-    principal = current_principal()
     form = TokenForm()
     if not form.validate_on_submit():
+        flash(_("Give the token a name."), "error")
         return redirect(url_for("account.overview"))
-    issued = tokens.issue_token(get_session(), principal.id, form.name.data or "token")
-    return render_template(
-        "account.html",
-        principal=principal,
-        tokens=tokens.list_tokens(get_session(), principal.id),
-        token_form=TokenForm(formdata=None),
-        revoke_form=EmptyForm(),
-        new_token=issued,
-    )
+    issued = tokens.issue_token(get_session(), current_principal().id, form.name.data or "token")
+    return _page(new_token=issued)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
@@ -51,4 +62,40 @@ def create_token() -> Any:
 def revoke_token(token_id: int) -> Any:
     if EmptyForm().validate_on_submit():
         tokens.revoke_token(get_session(), current_principal().id, token_id)
+        flash(_("Token revoked."), "success")
+    return redirect(url_for("account.overview"))
+
+
+@bp.post("/password")
+@requires(Action.OWN_ACCOUNT)
+def change_password() -> Any:
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        flash(_("A password needs at least 12 characters."), "error")
+        return redirect(url_for("account.overview"))
+    try:
+        accounts.change_own_password(
+            get_session(), current_principal().id, form.current.data or "", form.new.data or ""
+        )
+    except ServiceError as exc:
+        _refused(exc)
+    else:
+        flash(_("Password changed."), "success")
+    return redirect(url_for("account.overview"))
+
+
+@bp.post("/signing-key")
+@requires(Action.LETTER_SIGN)
+def enroll_key() -> Any:
+    """A new signing key and certificate, the key encrypted with the person's own passphrase."""
+    form = SigningKeyForm()
+    if not form.validate_on_submit():
+        flash(_("The two passphrases differ or are shorter than 12 characters."), "error")
+        return redirect(url_for("account.overview"))
+    try:
+        pki.enroll_signing_key(get_session(), current_principal().id, form.passphrase.data or "")
+    except ServiceError as exc:
+        _refused(exc)
+    else:
+        flash(_("Your signing key is ready; keep the passphrase to yourself."), "success")
     return redirect(url_for("account.overview"))

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from registry.auth import Action, requires
 from registry.db import get_session
 from registry.models import Agency, TrustAnchor
-from registry.services import accounts
+from registry.services import accounts, pki
 from registry.services.errors import ServiceError
 from registry.web.forms import EmptyForm, PasswordResetForm, UserForm
 
@@ -104,7 +104,19 @@ def agencies() -> Any:
 @bp.get("/certificates")
 @requires(Action.CERTIFICATE_MANAGE)
 def certificates() -> Any:
-    return render_template("admin/certificates.html", users=accounts.list_users(get_session()))
+    return render_template(
+        "admin/certificates.html", users=accounts.list_users(get_session()), form=EmptyForm()
+    )
+
+
+@bp.post("/certificates/<int:user_id>/revoke")
+@requires(Action.CERTIFICATE_MANAGE)
+def revoke_certificate(user_id: int) -> Any:
+    """Revoke an officer's signing certificate (a lost key, a person who left)."""
+    if EmptyForm().validate_on_submit():
+        pki.revoke_certificate(get_session(), user_id)
+        flash(_("Certificate revoked; the registry's CRL lists it."), "success")
+    return redirect(url_for("admin.certificates"))
 
 
 @bp.get("/trust-anchors")

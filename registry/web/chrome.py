@@ -53,6 +53,38 @@ ACTION_LABELS: dict[str, Any] = {
     "close": lazy_gettext("close"),
 }
 
+# The heading of the error page, by HTTP status.
+ERROR_TITLES: dict[int, Any] = {
+    400: lazy_gettext("The request could not be used"),
+    401: lazy_gettext("Please sign in"),
+    403: lazy_gettext("You may not do this"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("Not possible here"),
+    409: lazy_gettext("Not possible in the letter's current state"),
+    413: lazy_gettext("Too large"),
+    422: lazy_gettext("Refused"),
+    429: lazy_gettext("Too many attempts; try again later"),
+    500: lazy_gettext("Something went wrong on our side"),
+}
+# Messages of errors raised by the web layer itself (the services' messages are specific).
+ERROR_MESSAGES: dict[str, Any] = {
+    "csrf_failed": lazy_gettext("The form expired or was not sent by Arna. Reload and try again."),
+    "internal_error": lazy_gettext("The error was logged. Please try again later."),
+    "bad_credentials": lazy_gettext("Wrong username or password."),
+    "throttled": lazy_gettext("Too many failed sign-ins; try again later."),
+    "unauthenticated": lazy_gettext("Please sign in."),
+}
+
+
+def error_title(status: int) -> str:
+    return str(ERROR_TITLES.get(status, ERROR_TITLES[400 if status < 500 else 500]))
+
+
+def error_message(code: str, fallback: str) -> str:
+    """The translated message of a web-layer error code, else the service's own message."""
+    known = ERROR_MESSAGES.get(code)
+    return str(known) if known is not None else fallback
+
 
 def select_locale() -> str:
     """The user's choice (a cookie), else the browser's preference, else Kazakh."""
@@ -82,4 +114,5 @@ def init_app(app: Flask) -> None:
             "role_label": lambda role: ROLE_LABELS.get(role, role),
             "state_label": lambda state: STATE_LABELS.get(state, state),
             "action_label": lambda name: ACTION_LABELS.get(str(name), name),
+            "error_title": error_title,
         }

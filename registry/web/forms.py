@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from registry.auth import Role
 
@@ -112,3 +112,13 @@ class IncomingForm(FlaskForm):
     body = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=100_000)])
     reply_deadline = DateField(_l("Reply deadline stated in it"), validators=[Optional()])
     language = StringField(_l("Language of the item"), validators=[Optional(), Length(max=20)])
+
+
+class SigningKeyForm(FlaskForm):
+    passphrase = PasswordField(
+        _l("Signing passphrase"), validators=[DataRequired(), Length(min=12, max=256)]
+    )
+    confirm = PasswordField(
+        _l("The same passphrase again"),
+        validators=[DataRequired(), EqualTo("passphrase")],
+    )
