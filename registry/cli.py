@@ -59,6 +59,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(letters_cli)
     app.cli.add_command(users_cli)
+    from registry.custody_cli import custody_cli
+
+    app.cli.add_command(custody_cli)
 
 
 __all__ = ["register", "session_scope"]

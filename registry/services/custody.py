@@ -70,6 +70,7 @@ __all__ = [
     "inclusion_proof",
     "latest_checkpoint",
     "letter_entries",
+    "record_export",
     "verifier_key",
     "verify_log",
 ]
@@ -225,6 +226,22 @@ class DbTreeStore:
 # ----------------------------------------------------------------------------- appending
 
 
+def _lock_head(session: Session, grow: int) -> int:
+    """Take the append lock until the transaction ends, growing the size; return the new size.
+
+    Lock first (the UPDATE), read second: a writer that waited sees the committed size.
+    """
+    locked = session.execute(
+        update(CustodyHead)
+        .where(CustodyHead.id == HEAD_ID)
+        .values(size=CustodyHead.size + grow)
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount != 1:
+        raise CustodyStateError("custody_head has no row: run the migrations (flask bootstrap)")
+    return session.execute(select(CustodyHead.size).where(CustodyHead.id == HEAD_ID)).scalar_one()
+
+
 def append_event(
     session: Session,
     *,
@@ -244,16 +261,7 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> list[int]:
     """Append several events under one lock and one signed checkpoint; return their indices."""
     if not events:
         return []
-    # Lock first (the UPDATE), read second: a writer that waited sees the committed size.
-    locked = session.execute(
-        update(CustodyHead)
-        .where(CustodyHead.id == HEAD_ID)
-        .values(size=CustodyHead.size + len(events))
-        .execution_options(synchronize_session=False)
-    )
-    if locked.rowcount != 1:
-        raise CustodyStateError("custody_head has no row: run the migrations (flask bootstrap)")
-    end = session.execute(select(CustodyHead.size).where(CustodyHead.id == HEAD_ID)).scalar_one()
+    end = _lock_head(session, len(events))
     first = end - len(events)
     key = ensure_log_key(session)
     time = utcnow()
@@ -290,6 +298,39 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> list[int]:
         [{"size": end, "note": sign_checkpoint(key, checkpoint), "created_at": time}],
     )
     return list(range(first, end))
+
+
+def record_export(session: Session, *, actor: Actor, registry_number: str | None = None) -> int:
+    """Append the ``log:exported`` event of an export (whole log, or one letter's events).
+
+    A letter's export event keeps the letter in the state its last event left it
+    in, so the letter's events still chain; that last event is read under the
+    append lock, so no transition can slip in between.
+    """
+    if registry_number is None:
+        return append_event(
+            session,
+            actor=actor,
+            action="log:exported",
+            registry_number=None,
+            letter_sha256=None,
+            state_before=None,
+            state_after=None,
+        )
+    _lock_head(session, 0)
+    entries = letter_entries(session, registry_number)
+    if not entries:
+        raise NotFound(f"the custody log has no event of {registry_number}")
+    last = decode_leaf(entries[-1][1])
+    return append_event(
+        session,
+        actor=actor,
+        action="log:exported",
+        registry_number=registry_number,
+        letter_sha256=last.letter_sha256,
+        state_before=last.state_after,
+        state_after=last.state_after,
+    )
 
 
 # ----------------------------------------------------------------------------- reading
