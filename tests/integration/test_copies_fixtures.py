@@ -47,89 +47,97 @@ def officer_ca() -> tuple[CertificateAuthority, object, object]:
     return ca, key, cert
 
 
+def register_letter(
+    session: Session, officer: tuple, serial: int, agency: str = "AGENCY:MINHEALTH", **fields: str
+) -> Letter:
+    """A signed, registered letter of ``agency`` (to a diplomatic mission unless ``fields`` say)."""
+    _ca, key, cert = officer
+    registry_id = agency.split(":")[-1]
+    number = f"{registry_id}-2026-{serial:06d}"
+    envelope = {
+        "kind": "foreign-letter",
+        "sender": agency,
+        "recipient": "DIPLOMATIC_MISSION",
+        "date": "2026-03-19",
+        "language": "kk",
+        **fields,
+    }
+    subject = "Денсаулық сақтау саласындағы ынтымақтастық туралы"
+    xml = build_letter_xml(
+        envelope,
+        registry_number=number,
+        subject=subject,
+        body=KAZAKH_BODY,
+        attachments=[Attachment("бағдарлама.txt", "text/plain", b"1-kun: kelu\n")],
+    )
+    signed_at = datetime(2026, 3, 19, 5, 0, tzinfo=UTC)
+    signed = sign_letter(xml, key, cert, signing_time=signed_at)
+    route = plan(parse_envelope(envelope))
+    sha = hashlib.sha256(signed).hexdigest()
+    session.add(RegistryNumber(number=number, agency_code=agency))
+    session.flush()
+    letter = Letter(
+        registry_number=number,
+        direction="outgoing",
+        kind=envelope["kind"],
+        agency_code=agency,
+        sender=agency,
+        recipient=envelope["recipient"],
+        subject=subject,
+        letter_date=date(2026, 3, 19),
+        state="signed",
+        hop=0,
+        holder=agency,
+        parties=parties_field(list(route.route)),
+        envelope=envelope,
+        plan=route.to_dict(),
+        xml=signed,
+        sha256=sha,
+        verification={
+            "indication": "TOTAL_PASSED",
+            "sub_indication": None,
+            "signatures": [
+                {
+                    "indication": "TOTAL_PASSED",
+                    "sub_indication": None,
+                    "signer": {
+                        "subject": f"CN=Қайрат Әбенов,O={agency},C=KZ",
+                        "issuer": "CN=Arna test CA",
+                        "serial": str(cert.serial_number),
+                    },
+                    "signing_time": signed_at.isoformat(),
+                    "signature_format": "XAdES-BASELINE-B",
+                    "reasons": [],
+                }
+            ],
+        },
+        verified_at=signed_at,
+        signed_by=[{"name": "Қайрат Әбенов", "agency": agency, "first_head": True}],
+    )
+    session.add(letter)
+    for action, before, after in (
+        ("letter:registered", None, "draft"),
+        ("letter:signed", "draft", "signed"),
+    ):
+        append_event(
+            session,
+            actor=OFFICER,
+            action=action,
+            registry_number=number,
+            letter_sha256=sha,
+            state_before=before,
+            state_after=after,
+        )
+    session.commit()
+    return letter
+
+
 @pytest.fixture
 def make_letter(db_session: Session, officer_ca) -> Callable[..., Letter]:
-    """``make_letter(serial)``: a signed, registered MINHEALTH letter to a diplomatic mission."""
-    _ca, key, cert = officer_ca
+    """``make_letter(serial, **envelope_fields)``: a signed, registered MINHEALTH letter."""
 
     def make(serial: int = 1, agency: str = "AGENCY:MINHEALTH", **fields: str) -> Letter:
-        registry_id = agency.split(":")[-1]
-        number = f"{registry_id}-2026-{serial:06d}"
-        envelope = {
-            "kind": "foreign-letter",
-            "sender": agency,
-            "recipient": "DIPLOMATIC_MISSION",
-            "date": "2026-03-19",
-            "language": "kk",
-            **fields,
-        }
-        xml = build_letter_xml(
-            envelope,
-            registry_number=number,
-            subject="Денсаулық сақтау саласындағы ынтымақтастық туралы",
-            body=KAZAKH_BODY,
-            attachments=[Attachment("бағдарлама.txt", "text/plain", b"1-kun: kelu\n")],
-        )
-        signed_at = datetime(2026, 3, 19, 5, 0, tzinfo=UTC)
-        signed = sign_letter(xml, key, cert, signing_time=signed_at)
-        route = plan(parse_envelope(envelope))
-        sha = hashlib.sha256(signed).hexdigest()
-        db_session.add(RegistryNumber(number=number, agency_code=agency))
-        db_session.flush()
-        letter = Letter(
-            registry_number=number,
-            direction="outgoing",
-            kind=envelope["kind"],
-            agency_code=agency,
-            sender=agency,
-            recipient=envelope["recipient"],
-            subject="Денсаулық сақтау саласындағы ынтымақтастық туралы",
-            letter_date=date(2026, 3, 19),
-            state="signed",
-            hop=0,
-            holder=agency,
-            parties=parties_field(list(route.route)),
-            envelope=envelope,
-            plan=route.to_dict(),
-            xml=signed,
-            sha256=sha,
-            verification={
-                "indication": "TOTAL_PASSED",
-                "sub_indication": None,
-                "signatures": [
-                    {
-                        "indication": "TOTAL_PASSED",
-                        "sub_indication": None,
-                        "signer": {
-                            "subject": f"CN=Қайрат Әбенов,O={agency},C=KZ",
-                            "issuer": "CN=Arna test CA",
-                            "serial": str(cert.serial_number),
-                        },
-                        "signing_time": signed_at.isoformat(),
-                        "signature_format": "XAdES-BASELINE-B",
-                        "reasons": [],
-                    }
-                ],
-            },
-            verified_at=signed_at,
-            signed_by=[{"name": "Қайрат Әбенов", "agency": agency, "first_head": True}],
-        )
-        db_session.add(letter)
-        for action, before, after in (
-            ("letter:registered", None, "draft"),
-            ("letter:signed", "draft", "signed"),
-        ):
-            append_event(
-                db_session,
-                actor=OFFICER,
-                action=action,
-                registry_number=number,
-                letter_sha256=sha,
-                state_before=before,
-                state_after=after,
-            )
-        db_session.commit()
-        return letter
+        return register_letter(db_session, officer_ca, serial, agency, **fields)
 
     return make
 
