@@ -62,6 +62,7 @@ __all__ = [
     "Actor",
     "LogReport",
     "NewEvent",
+    "Progress",
     "append_event",
     "append_events",
     "consistency_proof",
@@ -73,6 +74,7 @@ __all__ = [
     "record_export",
     "verifier_key",
     "verify_log",
+    "verify_log_steps",
 ]
 
 LOG_KEY_NAME = "custody-log"
@@ -497,7 +499,25 @@ def _check_nodes(session: Session, memory: MemoryStore) -> None:
         raise _Bad(*first_bad)
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far a verification has got: ``done`` of ``total`` entries."""
+
+    done: int
+    total: int
+
+
 def verify_log(session: Session, progress: Callable[[int, int], None] | None = None) -> LogReport:
+    """Check the whole live log (see :func:`verify_log_steps`), reporting progress if asked."""
+    for step in verify_log_steps(session):
+        if isinstance(step, LogReport):
+            return step
+        if progress is not None:
+            progress(step.done, step.total)
+    raise AssertionError("verify_log_steps ends with its report")
+
+
+def verify_log_steps(session: Session) -> Iterator[Progress | LogReport]:
     """Check the live log: every event, every stored node, every checkpoint.
 
     Each event must decode canonically at its own index; the tree recomputed from
@@ -514,12 +534,14 @@ def verify_log(session: Session, progress: Callable[[int, int], None] | None = N
         if key is None:
             if head or latest_checkpoint(session) is not None:
                 raise _Bad(None, "the log has events or checkpoints but no key")
-            return LogReport(0, 0, None)
+            yield LogReport(0, 0, None)
+            return
         checkpoints = _verified_checkpoints(session, VerifierKey.parse(key))
         if not checkpoints:
             if head or session.scalar(select(CustodyEntry.index).limit(1)) is not None:
                 raise _Bad(0, "is not covered by any signed checkpoint")
-            return LogReport(0, 0, None)
+            yield LogReport(0, 0, None)
+            return
         latest = checkpoints[-1]
         total = max(head, latest.size)
         memory = MemoryStore()
@@ -556,8 +578,8 @@ def verify_log(session: Session, progress: Callable[[int, int], None] | None = N
                     )
                 previous_size = checked
                 upcoming = next(pending, upcoming)
-            if progress is not None and checked % _CHUNK == 0:
-                progress(checked, total)
+            if checked % _CHUNK == 0:
+                yield Progress(checked, total)
         if checked < latest.size:
             raise _Bad(checked, f"is missing: the latest checkpoint's size is {latest.size}")
         if head != checked:
@@ -571,7 +593,7 @@ def verify_log(session: Session, progress: Callable[[int, int], None] | None = N
             except (ProofError, KeyError) as exc:
                 raise _Bad(older.size, f"checkpoint {older.size} -> {newer.size}: {exc}") from None
     except _Bad as bad:
-        return LogReport(checked, len(checkpoints), bad.problem)
-    if progress is not None:
-        progress(checked, checked)
-    return LogReport(checked, len(checkpoints), None)
+        yield LogReport(checked, len(checkpoints), bad.problem)
+        return
+    yield Progress(checked, checked)
+    yield LogReport(checked, len(checkpoints), None)
