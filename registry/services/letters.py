@@ -428,6 +428,7 @@ def _next_number(session: Session, principal: Principal, agency_code: str) -> st
     sequence.last += 1
     number = f"{agency.registry_id}-{year}-{sequence.last:06d}"
     session.add(RegistryNumber(number=number, agency_code=agency_code, reserved_by_id=principal.id))
+    session.flush()  # the number exists before any letter refers to it
     return number
 
 
@@ -517,15 +518,15 @@ def _guard(name: Transition, letter: Letter) -> str | None:
 def _authorise(principal: Principal, name: Transition, letter: Letter) -> None:
     spec = TRANSITIONS[name]
     check(principal, spec.action)
-    if principal.agency_code != _acting_party(name, letter):
-        raise Forbidden(
-            f"only {_acting_party(name, letter)} may {name.value.replace('_', ' ')} this letter now"
-        )
     if State(letter.state) not in spec.sources:
         allowed_from = ", ".join(sorted(s.value for s in spec.sources if s is not None))
         raise Conflict(
             f"a {letter.state} letter cannot be {name.value.replace('_', ' ')}ed "
             f"(only a letter that is {allowed_from})"
+        )
+    if principal.agency_code != _acting_party(name, letter):
+        raise Forbidden(
+            f"only {_acting_party(name, letter)} may {name.value.replace('_', ' ')} this letter now"
         )
     reason = _guard(name, letter)
     if reason is not None:
@@ -633,10 +634,10 @@ def _register(
         session.rollback()
         _record_refusal(session, principal, tag, None, refused_sha256, None)
         raise
-    except IntegrityError:
+    except IntegrityError as exc:
         session.rollback()
         _record_refusal(session, principal, tag, None, refused_sha256, None)
-        raise Conflict("the registry number is already used", code="number_used") from None
+        raise Conflict("the registry number is already used", code="number_used") from exc
     except BaseException:
         session.rollback()
         raise

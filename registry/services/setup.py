@@ -6,14 +6,19 @@ exists alone — which is what makes ``flask bootstrap`` safe to run twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.auth import Role
-from registry.models import Agency, User
+from registry.auth import Principal, Role
+from registry.models import Agency, Letter, RegistryKey, User
+from registry.services import letters, pki
 from registry.services.accounts import create_user
+from registry.services.custody import LOG_KEY_NAME, ensure_log_key
+from registry.services.deadlines import today_kz
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("officer.minhealth", "Aigerim Sadykova", Role.AGENCY_OFFICER, "AGENCY:MINHEALTH"),
     DemoUser("head.minhealth", "Nurlan Abenov", Role.FIRST_HEAD, "AGENCY:MINHEALTH"),
     DemoUser("officer.minecon", "Dana Zhunusova", Role.AGENCY_OFFICER, "AGENCY:MINECON"),
+    DemoUser("officer.court", "Gulnara Iskakova", Role.AGENCY_OFFICER, "SUPREME_COURT"),
     DemoUser("clerk.mfa", "Yerlan Tokayev", Role.MFA_CLERK, "MFA"),
     DemoUser("officer.moj", "Saule Kassymova", Role.MOJ_OFFICER, "MOJ"),
     DemoUser("auditor", "Marat Ospanov", Role.AUDITOR, None),
@@ -167,3 +173,224 @@ def ensure_demo_users(session: Session, password: str = DEMO_PASSWORD) -> list[s
         if new:
             created.append(demo.username)
     return created
+
+
+DEMO_SIGNING_PASSPHRASE = "arna-demo-signing-2026"  # noqa: S105 -- demo installs only
+ADMIN_USERNAME = "admin"
+
+
+@dataclass
+class BootstrapReport:
+    """What ``bootstrap`` created (empty lists on a second run: nothing changed)."""
+
+    created: list[str] = field(default_factory=list)
+    admin_password: str | None = None  # only when the admin was created just now
+
+    def add(self, what: str) -> None:
+        self.created.append(what)
+
+
+def ensure_registry(
+    session: Session, *, kek: str, admin_password: str | None = None
+) -> BootstrapReport:
+    """What every registry needs: its CA, the custody log key, the agencies and an admin.
+
+    The admin is created with ``admin_password`` or, failing that, a random one that
+    is reported once (and never stored in clear). Commits.
+    """
+    report = BootstrapReport()
+    if pki.ensure_registry_ca(session, kek=kek):
+        report.add("registry CA")
+    session.commit()
+    if session.get(RegistryKey, LOG_KEY_NAME) is None:
+        ensure_log_key(session, kek=kek)
+        report.add("custody log key")
+    session.commit()
+    from registry.services.copies import ensure_copy_seal
+
+    if ensure_copy_seal(session, kek, pki.load_registry_ca(session, kek=kek)):
+        report.add("copy seal")
+    report.created.extend(f"agency {code}" for code in ensure_agencies(session))
+    password = admin_password or secrets.token_urlsafe(12)
+    _admin, new = ensure_user(
+        session,
+        username=ADMIN_USERNAME,
+        full_name="Administrator",
+        role=Role.ADMIN,
+        password=password,
+    )
+    if new:
+        report.add(f"user {ADMIN_USERNAME}")
+        report.admin_password = password
+    return report
+
+
+def ensure_demo_keys(
+    session: Session, *, kek: str, passphrase: str = DEMO_SIGNING_PASSPHRASE
+) -> list[str]:
+    """A signing key and certificate for every demo user of an agency who has none yet."""
+    created = []
+    for demo in DEMO_USERS:
+        user = session.scalar(select(User).where(User.username == demo.username))
+        if user is not None and user.agency_code is not None and user.signing_key is None:
+            pki.enroll_signing_key(session, user.id, passphrase, kek=kek)
+            created.append(demo.username)
+    return created
+
+
+def _principal(session: Session, username: str) -> Principal:
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None, username
+    return Principal.of(user)
+
+
+def ensure_demo_letters(session: Session, passphrase: str = DEMO_SIGNING_PASSPHRASE) -> list[str]:
+    """A handful of letters in different states, made through the real workflow (once: only
+    while the registry holds no letter at all). Needs an app context (custody log key)."""
+    if session.scalar(select(func.count(Letter.id))):
+        return []
+    officer = _principal(session, "officer.minhealth")
+    head = _principal(session, "head.minhealth")
+    econ = _principal(session, "officer.minecon")
+    clerk = _principal(session, "clerk.mfa")
+    moj = _principal(session, "officer.moj")
+    court = _principal(session, "officer.court")
+    today = today_kz()
+    day = today.isoformat()
+
+    def outgoing(who: Principal, envelope: dict[str, str], subject: str) -> str:
+        letter = letters.compose_letter(
+            session,
+            who,
+            envelope={"date": day, "language": "en", **envelope},
+            subject=subject,
+            body=f"{subject}. (Demo letter.)",
+        )
+        letters.sign_letter(session, who, letter.registry_number, passphrase=passphrase)
+        return letter.registry_number
+
+    made = []
+    # 1. A draft, not yet signed.
+    draft = letters.compose_letter(
+        session,
+        officer,
+        envelope={
+            "kind": "foreign-letter",
+            "sender": officer.agency_code,
+            "recipient": "FOREIGN_STATE_BODY",
+            "date": day,
+            "language": "en",
+        },
+        subject="Draft: proposal for a joint health programme",
+        body="Draft text. (Demo letter.)",
+    )
+    made.append(draft.registry_number)
+    # 2. Submitted to MFA, waiting for the clerk (¶44).
+    waiting = outgoing(
+        officer,
+        {
+            "kind": "foreign-letter",
+            "sender": officer.agency_code,
+            "recipient": "DIPLOMATIC_MISSION",
+        },
+        "Request for visa support for a medical delegation",
+    )
+    letters.submit_letter(session, officer, waiting)
+    made.append(waiting)
+    # 3. A reply to the EAEU Court, received by MOJ (¶37, ¶40: 5 wd to hand it to MFA).
+    eaeu = outgoing(
+        officer,
+        {"kind": "court-reply", "sender": officer.agency_code, "recipient": "EAEU_COURT"},
+        "Consolidated reply to the EAEU Court's request",
+    )
+    letters.submit_letter(session, officer, eaeu)
+    letters.receive_letter(session, moj, eaeu)
+    made.append(eaeu)
+    # 4. Dispatched by MFA through diplomatic channels, with a note number.
+    sent = outgoing(
+        econ,
+        {"kind": "foreign-letter", "sender": econ.agency_code, "recipient": "INTL_ORG"},
+        "Statistical data for the annual report",
+    )
+    letters.submit_letter(session, econ, sent)
+    letters.receive_letter(session, clerk, sent)
+    letters.dispatch_letter(
+        session, clerk, sent, note_number="14-2/1001", note_date=today, passphrase=passphrase
+    )
+    made.append(sent)
+    # 5. Returned by MFA with reasons.
+    back = outgoing(
+        econ,
+        {"kind": "foreign-letter", "sender": econ.agency_code, "recipient": "FOREIGN_STATE_BODY"},
+        "Invitation to an investment forum",
+    )
+    letters.submit_letter(session, econ, back)
+    letters.receive_letter(session, clerk, back)
+    letters.return_letter(
+        session, clerk, back, reasons=["The addressee's official title is missing."]
+    )
+    made.append(back)
+    # 6. Direct to the WTO (¶42, ¶44), closed.
+    wto = outgoing(
+        econ,
+        {"kind": "foreign-letter", "sender": econ.agency_code, "recipient": "WTO"},
+        "Notification under the SPS Agreement",
+    )
+    letters.submit_letter(session, econ, wto)
+    letters.close_letter(session, econ, wto)
+    made.append(wto)
+    # 7. A five-day urgent direct send: the ¶44 notice to MFA is outstanding.
+    urgent = outgoing(
+        officer,
+        {
+            "kind": "foreign-letter",
+            "sender": officer.agency_code,
+            "recipient": "FOREIGN_STATE_BODY",
+            "send": "direct",
+            "urgent_needed_by": (today + timedelta(days=3)).isoformat(),
+        },
+        "Urgent: vaccine shipment customs clearance",
+    )
+    letters.submit_letter(session, officer, urgent)
+    made.append(urgent)
+    # 8. A ¶14-7 information to MFA, signed by the officer and the first head, submitted.
+    info = outgoing(
+        officer,
+        {
+            "kind": "special-procedure-info",
+            "sender": officer.agency_code,
+            "recipient": "MFA",
+            "signed_by_first_head": True,
+        },
+        "Information for the reply to a special procedure",
+    )
+    letters.sign_letter(session, head, info, passphrase=passphrase)
+    letters.submit_letter(session, head, info)
+    made.append(info)
+    # 9. Incoming: a request of an international court received by the Supreme Court (¶36).
+    request = letters.register_incoming(
+        session,
+        court,
+        envelope={
+            "kind": "court-request-forward",
+            "sender": "SUPREME_COURT",
+            "recipient": officer.agency_code,
+            "date": day,
+        },
+        subject="Request of the International Court for information",
+    )
+    made.append(request.registry_number)
+    # 10. Incoming: a special procedure's communication registered by MFA (¶14-5).
+    communication = letters.register_incoming(
+        session,
+        clerk,
+        envelope={
+            "kind": "special-procedure-forward",
+            "sender": "MFA",
+            "recipient": officer.agency_code,
+            "date": day,
+        },
+        subject="Communication of a UN special rapporteur",
+    )
+    made.append(communication.registry_number)
+    return made

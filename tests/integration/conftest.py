@@ -26,18 +26,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry import create_app
-from registry.auth import Role
+from registry.auth import Principal
 from registry.db import EXTENSION_KEY, create_db_engine
+from registry.models import User
 from registry.services.schema import upgrade_to_head
-from registry.services.setup import DEMO_PASSWORD, ensure_agencies, ensure_demo_users, ensure_user
+from registry.services.setup import (
+    DEMO_PASSWORD,
+    DEMO_SIGNING_PASSPHRASE,
+    ensure_demo_keys,
+    ensure_demo_users,
+    ensure_registry,
+)
 
 ADMIN_PASSWORD = "admin-password-for-tests"
 PASSWORD = DEMO_PASSWORD
+SIGNING_PASSPHRASE = DEMO_SIGNING_PASSPHRASE
+KEK = "00" * 32
 
 
 def _pg_schema_url(base_url: str, schema: str) -> str:
@@ -92,15 +101,19 @@ def database_url(databases: Databases) -> str:
 
 
 @pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
+def engine(database_url: str, base_config: dict[str, Any]) -> Iterator[Engine]:
+    """The shared database: migrated, then set up as ``bootstrap --demo`` would, minus letters.
+
+    Every demo user of an agency has a signing key (passphrase ``SIGNING_PASSPHRASE``).
+    """
     eng = create_db_engine(database_url)
     upgrade_to_head(eng)
-    with Session(eng, expire_on_commit=False) as session:
-        ensure_agencies(session)
+    setup_app = create_app({**base_config, "DATABASE_URL": database_url})
+    with setup_app.app_context(), Session(eng, expire_on_commit=False) as session:
+        ensure_registry(session, kek=KEK, admin_password=ADMIN_PASSWORD)
         ensure_demo_users(session, PASSWORD)
-        ensure_user(
-            session, username="admin", full_name="Admin", role=Role.ADMIN, password=ADMIN_PASSWORD
-        )
+        ensure_demo_keys(session, kek=KEK, passphrase=SIGNING_PASSPHRASE)
+    setup_app.extensions[EXTENSION_KEY].engine.dispose()
     yield eng
     eng.dispose()
 
@@ -131,15 +144,20 @@ def db_session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="session")
-def app_config(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def base_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The app settings of every test app, apart from the database."""
     return {
         "TESTING": True,
-        "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key",
-        "ARNA_KEK": "00" * 32,
+        "ARNA_KEK": KEK,
         "ARNA_INSTANCE": str(tmp_path_factory.mktemp("instance")),
         "SESSION_COOKIE_SECURE": False,
     }
+
+
+@pytest.fixture(scope="session")
+def app_config(database_url: str, base_config: dict[str, Any]) -> dict[str, Any]:
+    return {**base_config, "DATABASE_URL": database_url}
 
 
 @pytest.fixture(scope="session")
@@ -190,3 +208,23 @@ def login(client: FlaskClient) -> Callable[[str], FlaskClient]:
         return client
 
     return do_login
+
+
+@pytest.fixture
+def service_session(app: Flask, db_session: Session) -> Iterator[Session]:
+    """A rolled-back Session for calling services directly, inside the app's context
+    (the custody log reads its key and origin from the app's configuration)."""
+    with app.app_context():
+        yield db_session
+
+
+@pytest.fixture
+def principal(db_session: Session) -> Callable[[str], Principal]:
+    """The Principal of a demo user (or the admin), by username."""
+
+    def of(username: str) -> Principal:
+        user = db_session.scalar(select(User).where(User.username == username))
+        assert user is not None, username
+        return Principal.of(user)
+
+    return of

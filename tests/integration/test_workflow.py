@@ -1,0 +1,597 @@
+"""The letter lifecycle on a real database: every transition, and every refusal with its ¶.
+
+Each test asserts the custody events the action wrote (exactly one per transition,
+``<tag>-refused`` for refused attempts) as well as the letter's state.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import rfc8785
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.auth import Principal
+from registry.custody.event import decode_leaf
+from registry.models import Letter, User
+from registry.services import letters, pki
+from registry.services.custody import letter_entries
+from registry.services.deadlines import today_kz
+from registry.services.errors import Conflict, Forbidden, Invalid, NotFound
+from registry.services.letters import State, Transition
+from routing.calendar import add_workdays
+from signing.letter import build_letter
+from signing.sign import sign_letter as sign_xml
+
+from .conftest import SIGNING_PASSPHRASE
+
+OFFICER = "officer.minhealth"
+HEAD = "head.minhealth"
+OTHER = "officer.minecon"
+CLERK = "clerk.mfa"
+MOJ = "officer.moj"
+COURT = "officer.court"
+AUDITOR = "auditor"
+
+Who = Callable[[str], Principal]
+
+
+def actions(session: Session, number: str) -> list[tuple[str, str | None, str | None]]:
+    """(action, state_before, state_after) of every custody event of a letter."""
+    events = [decode_leaf(leaf) for _i, leaf in letter_entries(session, number)]
+    return [(e.action, e.state_before, e.state_after) for e in events]
+
+
+def refusals(session: Session) -> list[str]:
+    """Every refused action of the whole log (refused registrations carry no number)."""
+    from registry.models.custody import CustodyEntry
+
+    leaves = session.scalars(select(CustodyEntry.leaf).order_by(CustodyEntry.index))
+    return [e.action for e in map(decode_leaf, map(bytes, leaves)) if e.action.endswith("-refused")]
+
+
+def envelope(who: Principal, **fields: Any) -> dict[str, Any]:
+    return {"date": today_kz().isoformat(), "language": "en", "sender": who.agency_code, **fields}
+
+
+def draft(session: Session, who: Principal, **fields: Any) -> Letter:
+    return letters.compose_letter(
+        session,
+        who,
+        envelope=envelope(who, **fields),
+        subject="Test letter",
+        body="Body of the test letter.",
+    )
+
+
+def signed(session: Session, who: Principal, **fields: Any) -> str:
+    number = draft(session, who, **fields).registry_number
+    letters.sign_letter(session, who, number, passphrase=SIGNING_PASSPHRASE)
+    return number
+
+
+@pytest.fixture
+def s(service_session: Session) -> Session:
+    return service_session
+
+
+# ------------------------------------------------------------ compose, sign
+
+
+def test_compose_registers_a_draft_with_its_plan_and_one_event(s: Session, principal: Who) -> None:
+    officer = principal(OFFICER)
+    letter = draft(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
+    assert letter.state == State.DRAFT
+    assert letter.registry_number.startswith(f"MINHEALTH-{today_kz().year}-")
+    assert letter.plan["route"] == ["AGENCY:MINHEALTH", "MFA", "DIPLOMATIC_MISSION"]  # ¶44
+    assert letter.xml is not None
+    assert b"urn:arna:letter:1" in letter.xml
+    assert actions(s, letter.registry_number) == [("letter:registered", None, "draft")]
+
+
+def test_sign_with_the_officers_key_keeps_the_report(s: Session, principal: Who) -> None:
+    officer = principal(OFFICER)
+    number = signed(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
+    letter = letters.get_letter(s, officer, number)
+    assert letter.state == State.SIGNED
+    assert letter.verification is not None
+    assert letter.verification["indication"] == "TOTAL_PASSED"
+    assert letter.signed_by == [
+        {"name": "Aigerim Sadykova", "agency": "AGENCY:MINHEALTH", "first_head": False}
+    ]
+    assert actions(s, number)[-1] == ("letter:signed", "draft", "signed")
+
+
+def test_wrong_passphrase_is_refused_and_recorded(s: Session, principal: Who) -> None:
+    officer = principal(OFFICER)
+    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    with pytest.raises(Invalid) as refused:
+        letters.sign_letter(s, officer, number, passphrase="not the passphrase")
+    assert refused.value.code == "wrong_passphrase"
+    assert letters.get_letter(s, officer, number).state == State.DRAFT
+    assert actions(s, number)[-1] == ("letter:signed-refused", "draft", "draft")
+
+
+def test_a_forbidden_route_is_refused_with_its_paragraph(s: Session, principal: Who) -> None:
+    officer = principal(OFFICER)
+    before = s.scalar(select(func.count(Letter.id)))
+    # ¶44: direct to a foreign body needs a legal basis or the five-day exception.
+    with pytest.raises(Invalid) as refused:
+        draft(s, officer, kind="foreign-letter", recipient="FOREIGN_STATE_BODY", send="direct")
+    assert any(d.startswith("¶44:") for d in refused.value.details)
+    # ¶37: never directly to an international court without a ratified treaty or instruction.
+    with pytest.raises(Invalid) as refused:
+        draft(s, officer, kind="court-reply", recipient="EAEU_COURT", send="direct")
+    assert any(d.startswith("¶37:") for d in refused.value.details)
+    # Another agency's letter cannot be written.
+    with pytest.raises(Invalid) as refused:
+        letters.compose_letter(
+            s,
+            officer,
+            envelope=envelope(
+                officer, kind="foreign-letter", recipient="INTL_ORG", sender="AGENCY:MINECON"
+            ),
+            subject="x",
+            body="y",
+        )
+    assert any(d.startswith("sender:") for d in refused.value.details)
+    assert s.scalar(select(func.count(Letter.id))) == before  # nothing half-stored
+    assert refusals(s)[-3:] == ["letter:registered-refused"] * 3
+
+
+# ------------------------------------------------------------ through MFA (¶44)
+
+
+def test_through_mfa_received_dispatched_countersigned_and_closed(
+    s: Session, principal: Who
+) -> None:
+    officer, clerk = principal(OFFICER), principal(CLERK)
+    number = signed(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
+    letter = letters.submit_letter(s, officer, number)
+    assert (letter.state, letter.holder) == (State.SUBMITTED, "MFA")
+    letters.receive_letter(s, clerk, number)
+    today = today_kz()
+    letter = letters.dispatch_letter(
+        s, clerk, number, note_number="14-2/77", note_date=today, passphrase=SIGNING_PASSPHRASE
+    )
+    assert (letter.state, letter.holder, letter.note_number) == (
+        State.DISPATCHED,
+        "DIPLOMATIC_MISSION",
+        "14-2/77",
+    )
+    # The countersignature: the clerk's certificate signs the record naming the letter's digest.
+    assert letter.dispatch_record is not None
+    record = json.loads(letter.dispatch_record)
+    assert record["record"]["letter_sha256"] == letter.sha256
+    assert record["record"]["note_number"] == "14-2/77"
+    cert = x509.load_pem_x509_certificate(record["certificate"].encode())
+    cert.public_key().verify(  # type: ignore[call-arg]
+        base64.b64decode(record["signature"]),
+        rfc8785.dumps(record["record"]),
+        ec.ECDSA(hashes.SHA256()),  # type: ignore[arg-type]
+    )
+    letters.close_letter(s, officer, number)
+    assert actions(s, number) == [
+        ("letter:registered", None, "draft"),
+        ("letter:signed", "draft", "signed"),
+        ("letter:submitted", "signed", "submitted"),
+        ("letter:received", "submitted", "received"),
+        ("letter:dispatched", "received", "dispatched"),
+        ("letter:closed", "dispatched", "closed"),
+    ]
+
+
+def test_state_role_and_plan_refusals_are_recorded(s: Session, principal: Who) -> None:
+    officer, clerk, moj = principal(OFFICER), principal(CLERK), principal(MOJ)
+    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    # State: a signed letter is not received before it is submitted.
+    with pytest.raises(Conflict):
+        letters.receive_letter(s, clerk, number)
+    letters.submit_letter(s, officer, number)
+    # State: nothing is dispatched before MFA has received it.
+    with pytest.raises(Conflict):
+        letters.dispatch_letter(
+            s, clerk, number, note_number="1", note_date=today_kz(), passphrase=SIGNING_PASSPHRASE
+        )
+    # Role: the officer may not receive for MFA; MOJ does not hold the letter.
+    with pytest.raises(Forbidden):
+        letters.receive_letter(s, officer, number)
+    letters.receive_letter(s, clerk, number)
+    # Plan (¶44): MFA sends a letter to a foreign party by dispatching, not forwarding.
+    with pytest.raises(Conflict, match="¶44"):
+        letters.forward_letter(s, clerk, number)
+    # MOJ's role has no dispatch at all; an unrelated hub sees nothing (¶37 route only).
+    with pytest.raises(NotFound):
+        letters.return_letter(s, moj, number, reasons=["no"])
+    assert [a for a, _b, _c in actions(s, number) if a.endswith("-refused")] == [
+        "letter:received-refused",
+        "letter:dispatched-refused",
+        "letter:received-refused",
+        "letter:forwarded-refused",
+        "letter:returned-refused",
+    ]
+    # A refused attempt leaves the state as it was, and says so.
+    assert all(b == c for a, b, c in actions(s, number) if a.endswith("-refused"))
+    assert letters.get_letter(s, officer, number).state == State.RECEIVED
+
+
+def test_dispatch_needs_a_note_number_and_a_sane_date(s: Session, principal: Who) -> None:
+    officer, clerk = principal(OFFICER), principal(CLERK)
+    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    letters.submit_letter(s, officer, number)
+    letters.receive_letter(s, clerk, number)
+    with pytest.raises(Invalid) as refused:
+        letters.dispatch_letter(
+            s,
+            clerk,
+            number,
+            note_number=" ",
+            note_date=today_kz() + timedelta(days=3),
+            passphrase=SIGNING_PASSPHRASE,
+        )
+    assert len(refused.value.details) == 2  # both reasons at once
+    assert letters.get_letter(s, clerk, number).state == State.RECEIVED
+
+
+def test_mfa_returns_with_reasons_and_the_sender_closes(s: Session, principal: Who) -> None:
+    officer, clerk = principal(OFFICER), principal(CLERK)
+    number = signed(s, officer, kind="foreign-letter", recipient="FOREIGN_STATE_BODY")
+    letters.submit_letter(s, officer, number)
+    with pytest.raises(Invalid):
+        letters.return_letter(s, clerk, number, reasons=["  "])
+    letter = letters.return_letter(s, clerk, number, reasons=["The title is missing."])
+    assert (letter.state, letter.holder, letter.return_reasons) == (
+        State.RETURNED,
+        "AGENCY:MINHEALTH",
+        ["The title is missing."],
+    )
+    letters.close_letter(s, officer, number)
+    assert actions(s, number)[-3:] == [
+        ("letter:returned-refused", "submitted", "submitted"),
+        ("letter:returned", "submitted", "returned"),
+        ("letter:closed", "returned", "closed"),
+    ]
+
+
+# ------------------------------------------------------------ EAEU Court (¶37, ¶40)
+
+
+def test_eaeu_court_reply_goes_through_moj_within_five_workdays(s: Session, principal: Who) -> None:
+    officer, moj, clerk = principal(OFFICER), principal(MOJ), principal(CLERK)
+    number = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")
+    letter = letters.submit_letter(s, officer, number)
+    assert letter.plan["route"] == ["AGENCY:MINHEALTH", "MOJ", "MFA", "EAEU_COURT"]
+    assert letter.holder == "MOJ"
+    # MFA cannot take it in before MOJ hands it over (¶37: the reply goes to MOJ).
+    with pytest.raises(Forbidden):
+        letters.receive_letter(s, clerk, number)
+    letters.receive_letter(s, moj, number)
+    (step,) = [d for d in letter.deadlines if d.rule == "¶40"]
+    assert step.by_party == "MOJ"
+    assert step.due == add_workdays(today_kz(), 5)
+    # MOJ does not dispatch; it forwards to MFA.
+    with pytest.raises(Forbidden):
+        letters.dispatch_letter(
+            s, moj, number, note_number="1", note_date=today_kz(), passphrase=SIGNING_PASSPHRASE
+        )
+    letter = letters.forward_letter(s, moj, number)
+    assert (letter.state, letter.holder) == (State.SUBMITTED, "MFA")
+    assert step.done_at is not None
+    letters.receive_letter(s, clerk, number)
+    letters.dispatch_letter(
+        s, clerk, number, note_number="EAEU-9", note_date=today_kz(), passphrase=SIGNING_PASSPHRASE
+    )
+    assert [a for a, _b, _c in actions(s, number) if not a.endswith("-refused")] == [
+        "letter:registered",
+        "letter:signed",
+        "letter:submitted",
+        "letter:received",
+        "letter:forwarded",
+        "letter:received",
+        "letter:dispatched",
+    ]
+
+
+# ------------------------------------------------------------ direct sends (¶42, ¶44)
+
+
+def test_wto_is_direct_and_owes_no_notice(s: Session, principal: Who) -> None:
+    officer = principal(OTHER)
+    number = signed(s, officer, kind="foreign-letter", recipient="WTO")
+    letter = letters.submit_letter(s, officer, number)
+    assert (letter.state, letter.holder, letter.notice_required) == (State.SENT, "WTO", False)
+    with pytest.raises(Conflict, match="¶44"):
+        letters.file_notice(s, officer, number, text="nothing to tell")
+    letters.close_letter(s, officer, number)
+    assert actions(s, number)[-1] == ("letter:closed", "sent", "closed")
+
+
+def test_urgent_direct_send_keeps_the_notice_outstanding_until_filed(
+    s: Session, principal: Who
+) -> None:
+    officer = principal(OFFICER)
+    number = signed(
+        s,
+        officer,
+        kind="foreign-letter",
+        recipient="FOREIGN_STATE_BODY",
+        send="direct",
+        urgent_needed_by=(today_kz() + timedelta(days=4)).isoformat(),
+    )
+    letter = letters.submit_letter(s, officer, number)
+    assert (letter.state, letter.notice_required) == (State.SENT, True)
+    # ¶44: the notice to MFA is outstanding, visible in the inbox, and blocks closing.
+    assert number in [i.letter.registry_number for i in letters.inbox(s, officer)]
+    with pytest.raises(Conflict, match="¶44"):
+        letters.close_letter(s, officer, number)
+    with pytest.raises(Invalid):
+        letters.file_notice(s, officer, number, text="")
+    letter = letters.file_notice(s, officer, number, text="Sent on the vaccine shipment.")
+    assert letter.notice_filed_at is not None
+    letters.close_letter(s, officer, number)
+    assert [a for a, _b, _c in actions(s, number)][-4:] == [
+        "letter:closed-refused",
+        "letter:notice-filed-refused",
+        "letter:notice-filed",
+        "letter:closed",
+    ]
+
+
+def test_direct_with_a_recorded_legal_basis_owes_no_notice(s: Session, principal: Who) -> None:
+    officer = principal(OFFICER)
+    number = signed(
+        s,
+        officer,
+        kind="foreign-letter",
+        recipient="FOREIGN_STATE_BODY",
+        send="direct",
+        legal_basis={"kind": "treaty-in-force", "ref": "Agreement of 12.05.2019, art. 7"},
+    )
+    letter = letters.submit_letter(s, officer, number)
+    assert (letter.state, letter.notice_required, letter.plan["channel"]) == (
+        State.SENT,
+        False,
+        "direct",
+    )
+
+
+# ------------------------------------------------------------ first head (¶14-7)
+
+
+def test_special_procedure_information_needs_the_first_heads_signature(
+    s: Session, principal: Who
+) -> None:
+    officer, head, clerk = principal(OFFICER), principal(HEAD), principal(CLERK)
+    number = signed(
+        s, officer, kind="special-procedure-info", recipient="MFA", signed_by_first_head=True
+    )
+    with pytest.raises(Conflict, match="¶14-7"):
+        letters.submit_letter(s, officer, number)
+    letter = letters.sign_letter(s, head, number, passphrase=SIGNING_PASSPHRASE)  # co-signature
+    assert [x["first_head"] for x in letter.signed_by or []] == [False, True]
+    letters.submit_letter(s, officer, number)
+    letter = letters.receive_letter(s, clerk, number)
+    # MFA is the final recipient: it closes; there is nothing to dispatch or forward.
+    assert Transition.CLOSE in letters.available_transitions(clerk, letter)
+    with pytest.raises(Conflict):
+        letters.forward_letter(s, clerk, number)
+    letters.close_letter(s, clerk, number)
+    assert actions(s, number)[-1] == ("letter:closed", "received", "closed")
+
+
+def test_the_plan_itself_refuses_information_not_marked_first_head(
+    s: Session, principal: Who
+) -> None:
+    officer = principal(OFFICER)
+    with pytest.raises(Invalid) as refused:
+        draft(s, officer, kind="special-procedure-info", recipient="MFA")
+    assert any("¶14-7" in d for d in refused.value.details)
+    with pytest.raises(Invalid) as refused:
+        draft(
+            s, officer, kind="special-procedure-info", recipient="MFA", signed_by_first_head=False
+        )
+    assert any(d.startswith("¶14-7:") for d in refused.value.details)
+
+
+# ------------------------------------------------------------ upload
+
+
+def _signed_elsewhere(s: Session, who: Principal, number: str, **fields: Any) -> bytes:
+    """A letter signed outside Arna's forms, with the officer's own certificate."""
+    user = s.get(User, who.id)
+    assert user is not None
+    unlocked = pki.unlock_signing_key(user, SIGNING_PASSPHRASE)
+    xml = build_letter(
+        envelope(who, **fields), registry_number=number, subject="Uploaded", body="Text."
+    )
+    return sign_xml(xml, unlocked.key, unlocked.certificate)
+
+
+def test_upload_stores_the_signed_bytes_untouched_and_submits(s: Session, principal: Who) -> None:
+    officer = principal(OFFICER)
+    number = letters.reserve_number(s, officer)
+    xml = _signed_elsewhere(s, officer, number, kind="foreign-letter", recipient="INTL_ORG")
+    letter = letters.upload_letter(s, officer, xml, submit=True)
+    assert letter.xml == xml
+    assert (letter.registry_number, letter.state, letter.holder) == (
+        number,
+        State.SUBMITTED,
+        "MFA",
+    )
+    assert letter.verification is not None
+    assert letter.verification["indication"] == "TOTAL_PASSED"
+    assert actions(s, number) == [("letter:submitted", None, "submitted")]
+
+
+def test_invalid_upload_is_refused_with_all_reasons_and_nothing_stored(
+    s: Session, principal: Who
+) -> None:
+    officer = principal(OFFICER)
+    xml = _signed_elsewhere(
+        s,
+        officer,
+        "MINHEALTH-1999-000001",  # never reserved
+        kind="foreign-letter",
+        recipient="FOREIGN_STATE_BODY",
+        send="direct",  # ¶44 without basis
+    )
+    tampered = xml.replace(b"Text.", b"Txet.")
+    before = s.scalar(select(func.count(Letter.id)))
+    with pytest.raises(Invalid) as refused:
+        letters.upload_letter(s, officer, tampered)
+    details = refused.value.details
+    assert any(d.startswith("signature") for d in details)
+    assert any(d.startswith("¶44:") for d in details)
+    assert any(d.startswith("registry_number:") for d in details)
+    assert s.scalar(select(func.count(Letter.id))) == before
+    assert refusals(s)[-1] == "letter:registered-refused"
+    with pytest.raises(Invalid):
+        letters.upload_letter(s, officer, b"<not xml")
+
+
+def test_upload_by_another_agency_or_twice_is_refused(s: Session, principal: Who) -> None:
+    officer, other = principal(OFFICER), principal(OTHER)
+    number = letters.reserve_number(s, officer)
+    xml = _signed_elsewhere(s, officer, number, kind="foreign-letter", recipient="INTL_ORG")
+    with pytest.raises(Invalid) as refused:
+        letters.upload_letter(s, other, xml)
+    assert any(d.startswith("sender:") for d in refused.value.details)
+    letters.upload_letter(s, officer, xml)
+    with pytest.raises(Invalid, match="refused") as again:
+        letters.upload_letter(s, officer, xml)
+    assert any("already used" in d for d in again.value.details)
+
+
+# ------------------------------------------------------------ incoming (¶36, ¶14-5)
+
+
+def test_court_request_is_forwarded_within_three_workdays(s: Session, principal: Who) -> None:
+    court = principal(COURT)
+    received = today_kz() - timedelta(days=10)
+    item = letters.register_incoming(
+        s,
+        court,
+        envelope={
+            "kind": "court-request-forward",
+            "sender": "SUPREME_COURT",
+            "recipient": "AGENCY:MINHEALTH",
+            "date": received.isoformat(),
+        },
+        subject="Request of an international court",
+    )
+    assert (item.state, item.direction) == (State.RECEIVED, "incoming")
+    forward = [d for d in item.deadlines if d.by_party == "SUPREME_COURT"]
+    assert [d.due for d in forward] == [add_workdays(received, 3)]  # ¶36
+    (first, *_rest) = letters.inbox(s, court)
+    assert (first.letter.registry_number, first.overdue, first.rule) == (
+        item.registry_number,
+        True,
+        "¶36",
+    )
+    item = letters.forward_letter(s, court, item.registry_number)
+    assert item.state == State.FORWARDED
+    assert forward[0].done_at is not None
+    # ¶36: MFA, MOJ, MTI and the addressee now owe their information within 10 wd.
+    owed = {d.by_party: d.due for d in item.deadlines if d.done_at is None}
+    assert owed == {
+        p: add_workdays(today_kz(), 10) for p in ("MFA", "MOJ", "MTI", "AGENCY:MINHEALTH")
+    }
+    letters.close_letter(s, court, item.registry_number)
+    assert [a for a, _b, _c in actions(s, item.registry_number)] == [
+        "letter:registered",
+        "letter:forwarded",
+        "letter:closed",
+    ]
+
+
+def test_only_mfa_registers_a_special_procedures_communication(s: Session, principal: Who) -> None:
+    officer, clerk = principal(OFFICER), principal(CLERK)
+    fields = {"kind": "special-procedure-forward", "recipient": "AGENCY:MINECON"}
+    with pytest.raises(Invalid) as refused:
+        letters.register_incoming(s, officer, envelope=envelope(officer, **fields), subject="x")
+    assert any(d.startswith("¶14-5:") for d in refused.value.details)
+    item = letters.register_incoming(s, clerk, envelope=envelope(clerk, **fields), subject="x")
+    (step,) = [d for d in item.deadlines if d.rule == "¶14-5"]
+    assert step.due == add_workdays(today_kz(), 5)
+    assert step.to_parties == ["AGENCY:MINECON", "OMBUDSMAN"]
+
+
+def test_incoming_kinds_are_not_composed(s: Session, principal: Who) -> None:
+    court = principal(COURT)
+    with pytest.raises(Invalid, match="cannot be sent"):
+        draft(s, court, kind="court-request-forward", recipient="AGENCY:MINHEALTH")
+
+
+# ------------------------------------------------------------ scope and inbox
+
+
+def test_another_agency_never_sees_a_letter_by_guessing_its_number(
+    s: Session, principal: Who
+) -> None:
+    officer, other = principal(OFFICER), principal(OTHER)
+    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    with pytest.raises(NotFound):
+        letters.get_letter(s, other, number)
+    with pytest.raises(NotFound):
+        letters.submit_letter(s, other, number)
+    with pytest.raises(NotFound):
+        letters.get_letter(s, other, "MINHEALTH-2026-999999")
+    assert number not in [
+        x.registry_number for x in letters.list_letters(s, other, letters.LetterFilter())
+    ]
+    assert actions(s, number)[-1] == ("letter:submitted-refused", "signed", "signed")
+    # The auditor sees everything, and can change nothing.
+    assert letters.get_letter(s, principal(AUDITOR), number).registry_number == number
+    with pytest.raises(Forbidden):
+        letters.submit_letter(s, principal(AUDITOR), number)
+
+
+def test_inbox_puts_overdue_first_and_flags_due_soon(s: Session, principal: Who) -> None:
+    court = principal(COURT)
+
+    def incoming(days_ago: int) -> str:
+        received = today_kz() - timedelta(days=days_ago)
+        return letters.register_incoming(
+            s,
+            court,
+            envelope={
+                "kind": "court-request-forward",
+                "sender": "SUPREME_COURT",
+                "recipient": "AGENCY:MINHEALTH",
+                "date": received.isoformat(),
+            },
+            subject=f"Request received {days_ago} days ago",
+        ).registry_number
+
+    fresh, old = incoming(0), incoming(20)
+    items = letters.inbox(s, court, due_soon_workdays=3)
+    numbers = [i.letter.registry_number for i in items]
+    assert numbers.index(old) < numbers.index(fresh)
+    by_number = {i.letter.registry_number: i for i in items}
+    assert (by_number[old].overdue, by_number[old].due_soon) == (True, False)
+    assert (by_number[fresh].overdue, by_number[fresh].due_soon) == (False, True)
+    assert by_number[fresh].next_action is Transition.FORWARD
+
+
+def test_available_transitions_follow_role_state_and_plan(s: Session, principal: Who) -> None:
+    officer, clerk = principal(OFFICER), principal(CLERK)
+    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    letter = letters.get_letter(s, officer, number)
+    assert letters.available_transitions(officer, letter) == [Transition.SIGN, Transition.SUBMIT]
+    assert letters.available_transitions(clerk, letter) == []
+    letters.submit_letter(s, officer, number)
+    assert letters.available_transitions(clerk, letter) == [Transition.RECEIVE, Transition.RETURN]
+    letters.receive_letter(s, clerk, number)
+    assert letters.available_transitions(clerk, letter) == [
+        Transition.DISPATCH,
+        Transition.RETURN,
+    ]
