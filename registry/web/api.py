@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from registry.auth import Action, current_principal, public, requires
 from registry.db import get_session
@@ -64,7 +64,7 @@ def _int_arg(name: str, default: int, upper: int) -> int:
 def _detail(letter: Any) -> dict[str, Any]:
     principal = current_principal()
     return present.letter_detail(
-        get_session(), letter, letters.available_transitions(principal, letter)
+        get_session(), principal, letter, letters.available_transitions(principal, letter)
     )
 
 
@@ -95,7 +95,11 @@ def me() -> Any:
 @bp.get("/inbox")
 @requires(Action.INBOX_VIEW)
 def inbox() -> Any:
-    items = letters.inbox(get_session(), current_principal())
+    items = letters.inbox(
+        get_session(),
+        current_principal(),
+        due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
+    )
     return {"items": [present.inbox_item_dict(item) for item in items]}
 
 

@@ -26,8 +26,7 @@ class IssueCopyForm(FlaskForm):
 
 def public_base_url() -> str:
     """Where the QR code points: ``ARNA_PUBLIC_URL`` if configured, else this request's host."""
-    configured = current_app.config.get("ARNA_PUBLIC_URL")
-    return str(configured) if configured else request.host_url
+    return copies.configured_public_url(current_app.config) or request.host_url
 
 
 def pdf_response(issued: IssuedCopy, status: int = 200) -> Response:

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.custody.event import decode_leaf
+from registry.auth import Principal
 from registry.models import Deadline, Letter
-from registry.services import custody
+from registry.services import deadlines, letters
 from registry.services.letters import InboxItem, Transition
-from routing.calendar import count_workdays
 
 
-def history(session: Session, letter: Letter) -> list[dict[str, Any]]:
-    """The letter's custody events, oldest first, as the log's leaves encode them."""
-    entries = custody.letter_entries(session, letter.registry_number)
-    return [decode_leaf(leaf).to_dict() for _index, leaf in entries]
+def history(session: Session, principal: Principal, letter: Letter) -> list[dict[str, Any]]:
+    """The letter's custody events, oldest first (refused attempts included)."""
+    entries = letters.letter_history(session, principal, letter.registry_number)
+    return [asdict(entry) for entry in entries]
 
 
 def deadline_dict(deadline: Deadline) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def letter_summary(letter: Letter) -> dict[str, Any]:
 
 
 def letter_detail(
-    session: Session, letter: Letter, transitions: Sequence[Transition]
+    session: Session, principal: Principal, letter: Letter, transitions: Sequence[Transition]
 ) -> dict[str, Any]:
     """Everything about one letter: report, plan, deadlines, history, what may be done next."""
     return {
@@ -74,7 +74,7 @@ def letter_detail(
         "notice_required": letter.notice_required,
         "notice_filed_at": _time(letter.notice_filed_at),
         "deadlines": [deadline_dict(d) for d in letter.deadlines],
-        "history": history(session, letter),
+        "history": history(session, principal, letter),
         "actions": [t.value for t in transitions],
     }
 
@@ -91,12 +91,9 @@ def inbox_item_dict(item: InboxItem) -> dict[str, Any]:
     }
 
 
-def deadline_urgency(deadline: Deadline, today: date, config: Mapping[str, Any]) -> str:
+def deadline_urgency(deadline: Deadline, today: date, soon_workdays: int) -> str:
     """The CSS class of an open deadline's row: "overdue", "due-soon" or "" (neither)."""
-    if deadline.done_at is not None or deadline.due is None:
+    if deadline.done_at is not None:
         return ""
-    if deadline.due < today:
-        return "overdue"
-    if count_workdays(today, deadline.due) <= config["ARNA_DUE_SOON_WORKDAYS"]:
-        return "due-soon"
-    return ""
+    overdue, soon = deadlines.urgency(deadline.due, today, soon_workdays)
+    return "overdue" if overdue else ("due-soon" if soon else "")

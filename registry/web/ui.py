@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from registry.auth import Action, current_principal, requires
 from registry.db import get_session
 from registry.services import letters
+from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
 from registry.services.letters import LetterFilter, State, Transition
 from registry.web import choices, present
@@ -107,7 +108,11 @@ def _parse_date(raw: str | None, field: str) -> date:
 @bp.get("/inbox")
 @requires(Action.INBOX_VIEW)
 def inbox() -> Any:
-    items = letters.inbox(get_session(), current_principal())
+    items = letters.inbox(
+        get_session(),
+        current_principal(),
+        due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
+    )
     return render_template("letters/inbox.html", items=items)
 
 
@@ -145,8 +150,7 @@ def letter(registry_number: str) -> Any:
         letter=found,
         actions=forms,
         deadlines=found.deadlines,
-        today=date.today(),
-        history=present.history(session, found),
+        history=present.history(session, principal, found),
         content=found.xml.decode("utf-8", "replace") if found.xml else None,
     )
 
@@ -173,7 +177,7 @@ def _compose_form() -> ComposeForm:
     form.recipient.choices = choices.recipients(get_session())
     form.legal_basis_kind.choices = choices.legal_bases()
     if request.method == "GET":
-        form.date.data = date.today()
+        form.date.data = today_kz()
     return form
 
 
@@ -290,7 +294,7 @@ def register_incoming() -> Any:
     form.recipient.choices = choices.recipients(get_session())
     errors: list[str] = []
     if request.method == "GET":
-        form.received_on.data = date.today()
+        form.received_on.data = today_kz()
     elif form.validate_on_submit():
         envelope: dict[str, Any] = {
             "kind": form.kind.data,
@@ -417,4 +421,6 @@ def close(registry_number: str) -> Any:
 @bp.app_template_filter("urgency")
 def urgency_filter(deadline: Any) -> str:
     """CSS class of a deadline on the letter page (the inbox gets it from the service)."""
-    return present.deadline_urgency(deadline, date.today(), current_app.config)
+    return present.deadline_urgency(
+        deadline, today_kz(), current_app.config["ARNA_DUE_SOON_WORKDAYS"]
+    )

@@ -1,0 +1,167 @@
+"""A letter's life in the browser: compose → preview (with its ¶) → sign → submit → MFA
+receives → dispatches (note number, date, countersignature); returns; incoming items."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+from registry.services.deadlines import today_kz
+
+from .conftest import SIGNING_PASSPHRASE
+from .web_fixtures import Browser, browser  # noqa: F401
+
+TODAY = today_kz().isoformat()
+FOREIGN_LETTER = {
+    "kind": "foreign-letter",
+    "recipient": "DIPLOMATIC_MISSION",
+    "date": TODAY,
+    "subject": "Денсаулық сақтау саласындағы ынтымақтастық туралы",
+    "body": "Құрметті әріптестер! Меморандум жобасын жібереміз.",
+    "language": "kk",
+    "legal_basis_kind": "",
+}
+
+
+def compose_signed(officer: Browser, **changes: str) -> str:
+    """Compose, preview and sign a letter in the form; its registry number."""
+    form = {**FOREIGN_LETTER, **changes}
+    preview = officer.post("/compose", data={**form, "step": "preview"})
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    signed = officer.post(
+        "/compose", data={**form, "step": "sign", "passphrase": SIGNING_PASSPHRASE}
+    )
+    assert signed.status_code == 302, signed.get_data(as_text=True)
+    return signed.headers["Location"].rsplit("/", 1)[-1]
+
+
+def state_of(who: Browser, number: str) -> str:
+    page = who.get(f"/letters/{number}").get_data(as_text=True)
+    match = re.search(r"<dt>State</dt><dd>([^<]+)</dd>", page)
+    assert match, page
+    return match.group(1)
+
+
+def test_preview_shows_the_route_and_the_rules_that_decide_it(
+    browser: Callable[[str], Browser],  # noqa: F811
+) -> None:
+    officer = browser("officer.minhealth")
+    page = officer.post("/compose", data={**FOREIGN_LETTER, "step": "preview"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "AGENCY:MINHEALTH → MFA → DIPLOMATIC_MISSION" in html
+    assert "¶44" in html
+    assert "Sign and submit" in html
+
+
+def test_a_forbidden_direct_send_is_refused_in_the_preview_with_its_rule(browser) -> None:  # noqa: F811
+    officer = browser("officer.minhealth")
+    page = officer.post("/compose", data={**FOREIGN_LETTER, "send_direct": "y", "step": "preview"})
+    html = page.get_data(as_text=True)
+    assert "Refused by" in html
+    assert "¶44" in html
+    assert "Sign and submit" not in html
+
+
+def test_officer_to_mfa_dispatch_in_the_browser(browser) -> None:  # noqa: F811
+    officer, clerk = browser("officer.minhealth"), browser("clerk.mfa")
+    number = compose_signed(officer)
+    assert state_of(officer, number) == "signed"
+    assert officer.post(f"/letters/{number}/submit").status_code == 302
+    assert state_of(officer, number) == "submitted"
+
+    inbox = clerk.get("/inbox").get_data(as_text=True)
+    assert number in inbox
+    clerk.post(f"/letters/{number}/receive")
+    assert state_of(clerk, number) == "received"
+    response = clerk.post(
+        f"/letters/{number}/dispatch",
+        data={"note_number": "14-2/1234", "note_date": TODAY, "passphrase": SIGNING_PASSPHRASE},
+    )
+    assert response.status_code == 302
+    page = clerk.get(f"/letters/{number}").get_data(as_text=True)
+    assert "dispatched" in page
+    assert "14-2/1234" in page
+    assert "letter:dispatched" in page  # the history, from the custody log
+
+    xml = officer.get(f"/letters/{number}/xml")
+    assert xml.status_code == 200
+    assert xml.mimetype == "application/xml"
+    assert b"Signature" in xml.data
+
+
+def test_wrong_passphrase_keeps_the_draft_and_says_why(browser) -> None:  # noqa: F811
+    officer = browser("officer.minhealth")
+    response = officer.post(
+        "/compose", data={**FOREIGN_LETTER, "step": "sign", "passphrase": "not-the-passphrase"}
+    )
+    assert response.status_code == 302
+    number = response.headers["Location"].rsplit("/", 1)[-1]
+    page = officer.get(f"/letters/{number}").get_data(as_text=True)
+    assert "not signed" in page
+    assert state_of(officer, number) == "draft"
+
+
+def test_mfa_returns_a_letter_with_reasons(browser) -> None:  # noqa: F811
+    officer, clerk = browser("officer.minhealth"), browser("clerk.mfa")
+    number = compose_signed(officer)
+    officer.post(f"/letters/{number}/submit")
+    clerk.post(f"/letters/{number}/return", data={"reasons": "No translation\nWrong addressee"})
+    page = officer.get(f"/letters/{number}").get_data(as_text=True)
+    assert "returned" in page
+    assert "Wrong addressee" in page
+
+
+def test_an_action_out_of_turn_is_refused_on_the_page(browser) -> None:  # noqa: F811
+    officer, clerk = browser("officer.minhealth"), browser("clerk.mfa")
+    number = compose_signed(officer)
+    officer.post(f"/letters/{number}/submit")
+    response = clerk.post(
+        f"/letters/{number}/dispatch",
+        data={"note_number": "1", "note_date": TODAY, "passphrase": SIGNING_PASSPHRASE},
+        follow_redirects=True,
+    )
+    assert 'class="flash error"' in response.get_data(as_text=True)
+    assert state_of(clerk, number) == "submitted"
+
+
+def test_an_incoming_court_request_is_registered_with_its_deadline(browser) -> None:  # noqa: F811
+    officer = browser("officer.minhealth")
+    response = officer.post(
+        "/incoming",
+        data={
+            "kind": "court-request-forward",
+            "recipient": "MFA",
+            "received_on": TODAY,
+            "subject": "Request of the court in case 12/2026",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    number = response.headers["Location"].rsplit("/", 1)[-1]
+    page = officer.get(f"/letters/{number}").get_data(as_text=True)
+    assert "¶36" in page
+    inbox = officer.get("/inbox").get_data(as_text=True)
+    assert number in inbox
+
+
+def test_pages_of_every_role_render(browser) -> None:  # noqa: F811
+    for user, paths in {
+        "officer.minhealth": [
+            "/inbox",
+            "/letters",
+            "/compose",
+            "/upload",
+            "/incoming",
+            "/account/",
+        ],
+        "clerk.mfa": ["/inbox", "/letters"],
+        "auditor": ["/inbox", "/letters", "/account/"],
+    }.items():
+        who = browser(user)
+        for path in paths:
+            assert who.get(path).status_code == 200, (user, path)
+
+
+def test_today_is_a_date() -> None:
+    assert date.fromisoformat(TODAY)
