@@ -313,3 +313,18 @@ def test_an_enveloping_signature_is_not_a_letter(trust: TrustStore, ec_officer: 
 def test_unreadable_input_raises(trust: TrustStore) -> None:
     with pytest.raises(XMLInputError):
         verify_letter(b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', trust)
+
+
+def test_a_back_dated_signing_time_breaks_the_signature(signed: bytes, trust: TrustStore) -> None:
+    year = str(NOW.year).encode()
+    tampered = signed.replace(b"<xades:SigningTime>" + year, b"<xades:SigningTime>2020")
+    assert tampered != signed
+    assert _outcome(tampered, trust) == ("TOTAL_FAILED", "HASH_FAILURE")
+
+
+def test_a_reference_id_that_is_not_unique(signed: bytes, trust: TrustStore) -> None:
+    """A decoy element carrying the SignedProperties' Id is refused, whichever one a tool picks."""
+    root = parse_xml(signed)
+    ref = root.find(f"{DS}Signature/{DS}SignedInfo/{DS}Reference[2]")
+    root.find(f"{LETTER}body").set("Id", ref.get("URI")[1:])
+    assert _outcome(etree.tostring(root), trust) == ("TOTAL_FAILED", "FORMAT_FAILURE")
