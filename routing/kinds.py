@@ -75,9 +75,10 @@ KINDS: Final[dict[str, KindSpec]] = {
                     p.TREATY_BODY,
                     p.INTL_COURT,
                     p.EAEU_COURT,
+                    p.SPECIAL_PROCEDURE,
                 ),
-                "a foreign party other than SPECIAL_PROCEDURE "
-                "(letters to special procedures are special-procedure-reply, ¶14-6)",
+                "a foreign party (to SPECIAL_PROCEDURE: an invitation, ¶14-10; "
+                "a reply is special-procedure-reply)",
             ),
         ),
         KindSpec(

@@ -218,8 +218,23 @@ RULES: Final[tuple[RouteRule, ...]] = (
         senders="central",
         via=(p.MFA,),
         rules=("¶14-11", "¶44"),
-        summary="a treaty body is an international organisation: through MFA, as ¶44",
+        summary=(
+            "per the treaty body's procedure (¶14-11): through MFA unless the treaty in "
+            "force provides otherwise (recorded as the legal basis, ¶44)"
+        ),
         direct=VIA_MFA_44,
+    ),
+    RouteRule(
+        kind=k.FOREIGN_LETTER,
+        recipients=(p.SPECIAL_PROCEDURE,),
+        senders="any",
+        via=(p.MFA,),
+        rules=("¶14-10",),
+        summary=(
+            "only MFA writes to a special procedure (an invitation to visit, through diplomatic "
+            "channels); other bodies and the Ombudsman propose it to MFA"
+        ),
+        checks=(_sender_is_mfa("¶14-10", "invites a special procedure to visit"),),
     ),
     RouteRule(
         kind=k.FOREIGN_LETTER,

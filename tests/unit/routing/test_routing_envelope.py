@@ -43,7 +43,11 @@ INVALID: list[tuple[str, Any, str]] = [
     ("sender-foreign", {**BASE, "sender": "WTO"}, "sender"),
     ("sender-nce-foreign-letter", {**BASE, "sender": "NCE"}, "sender"),
     ("recipient-domestic", {**BASE, "recipient": "MFA"}, "recipient"),
-    ("recipient-special-procedure", {**BASE, "recipient": "SPECIAL_PROCEDURE"}, "recipient"),
+    (
+        "reply-to-a-court",
+        {**BASE, "kind": "special-procedure-reply", "recipient": "INTL_COURT"},
+        "recipient",
+    ),
     (
         "recipient-is-sender",
         {**BASE, "kind": "court-request-forward", "recipient": BASE["sender"]},

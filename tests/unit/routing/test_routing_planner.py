@@ -95,6 +95,12 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"send": "direct", "legal_basis": basis("law"), "urgent_needed_by": "2026-03-20"},
         {"route": [A, "DIPLOMATIC_MISSION"], "after_send": []},
     ),
+    # --- ¶14-10: MFA invites a special procedure through diplomatic channels ---
+    (
+        "14-10-invitation",
+        {"sender": "MFA", "recipient": "SPECIAL_PROCEDURE"},
+        {"route": ["MFA", "SPECIAL_PROCEDURE"], "channel": "diplomatic", "rules": ["¶14-10"]},
+    ),
     # --- ¶42, ¶44: the WTO directly ---
     (
         "44-wto-direct",
@@ -404,6 +410,13 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
         )
     ],
     ("44-eec-direct", {"recipient": "EEC", "send": "direct"}, "¶44"),
+    ("14-10-only-mfa-invites", {"recipient": "SPECIAL_PROCEDURE"}, "¶14-10"),
+    (
+        "14-10-not-even-urgently",
+        {"recipient": "SPECIAL_PROCEDURE", "send": "direct", "urgent_needed_by": "2026-03-20"},
+        "¶14-10",
+    ),
+    ("14-10-pa-too", {"sender": "PA", "recipient": "SPECIAL_PROCEDURE"}, "¶14-10"),
     ("44-treaty-body-direct", {"recipient": "TREATY_BODY", "send": "direct"}, "¶44"),
     # ¶37: courts never take the five-day exception, and only ¶37's bases
     *[
