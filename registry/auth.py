@@ -63,6 +63,7 @@ class Action(StrEnum):
     LETTER_CLOSE = "letter.close"
     DEADLINE_COMPLETE = "deadline.complete"
     CUSTODY_READ = "custody.read"
+    CUSTODY_VERIFY = "custody.verify"  # re-check the whole log (costly: not for every reader)
     COPY_ISSUE = "copy.issue"
     OWN_ACCOUNT = "account.own"  # one's own password, signing key and API tokens
     USER_MANAGE = "user.manage"
@@ -101,7 +102,14 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.MOJ_OFFICER: _AGENCY_WORK | _HUB_WORK,
     Role.MFA_CLERK: _AGENCY_WORK | _HUB_WORK | {A.LETTER_DISPATCH},
     Role.AUDITOR: frozenset(
-        {A.LETTER_READ, A.LETTER_DOWNLOAD, A.INBOX_VIEW, A.CUSTODY_READ, A.OWN_ACCOUNT}
+        {
+            A.LETTER_READ,
+            A.LETTER_DOWNLOAD,
+            A.INBOX_VIEW,
+            A.CUSTODY_READ,
+            A.CUSTODY_VERIFY,
+            A.OWN_ACCOUNT,
+        }
     ),
     Role.ADMIN: frozenset(
         {
@@ -110,6 +118,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             A.CERTIFICATE_MANAGE,
             A.TRUST_MANAGE,
             A.COPY_ISSUE,  # ¶32-1: administrators certify copies too (see can_issue_copy)
+            A.CUSTODY_READ,  # the log itself, not the letters: events carry no content
+            A.CUSTODY_VERIFY,
             A.OWN_ACCOUNT,
         }
     ),

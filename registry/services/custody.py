@@ -36,7 +36,7 @@ from registry.custody.event import (
     decode_leaf,
     format_time,
 )
-from registry.custody.merkle import ProofError, leaf_hash, verify_consistency
+from registry.custody.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
 from registry.custody.note import (
     Checkpoint,
     LogKey,
@@ -63,14 +63,17 @@ __all__ = [
     "LogReport",
     "NewEvent",
     "Progress",
+    "TimelineEntry",
     "append_event",
     "append_events",
+    "checkpoints_page",
     "consistency_proof",
     "ensure_log_key",
     "export_bundle",
     "inclusion_proof",
     "latest_checkpoint",
     "letter_entries",
+    "letter_timeline",
     "record_export",
     "verifier_key",
     "verify_log",
@@ -412,6 +415,67 @@ def export_bundle(session: Session, registry_number: str | None = None) -> dict[
     return build_bundle(
         verifier_key=key, checkpoint_note=checkpoint.note, entries=entries, proofs=proofs
     )
+
+
+def checkpoints_page(
+    session: Session, *, before: int | None = None, limit: int = 50
+) -> list[CustodyCheckpoint]:
+    """Stored checkpoints, newest first, below size ``before`` (for paging)."""
+    query = select(CustodyCheckpoint).order_by(CustodyCheckpoint.size.desc()).limit(limit)
+    if before is not None:
+        query = query.where(CustodyCheckpoint.size < before)
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event of a letter and whether it is proved to be in the signed log."""
+
+    index: int
+    event: CustodyEvent | None
+    verified: bool
+    problem: str | None
+
+
+def letter_timeline(
+    session: Session, registry_number: str
+) -> tuple[Checkpoint, list[TimelineEntry]]:
+    """A letter's events, each checked by inclusion proof against the latest signed checkpoint.
+
+    The checkpoint's signature is checked with the log key the database holds;
+    an auditor who distrusts the database checks an export with a pinned key.
+    """
+    stored = _require_checkpoint(session)
+    key = verifier_key(session)
+    if key is None:
+        raise NotFound("the custody log has no key")
+    try:
+        checkpoint = verify_checkpoint(stored.note, VerifierKey.parse(key))
+    except NoteError as exc:
+        raise CustodyStateError(f"the latest checkpoint does not verify: {exc}") from None
+    entries = letter_entries(session, registry_number, checkpoint.size)
+    if not entries:
+        raise NotFound(f"the custody log has no event of {registry_number}")
+    tree = MerkleTree(DbTreeStore(session, checkpoint.size))
+    timeline = []
+    for index, leaf in entries:
+        event: CustodyEvent | None = None
+        try:
+            event = decode_leaf(leaf)
+            if event.index != index:
+                raise EventError(f"its leaf records index {event.index}")
+            verify_inclusion(
+                leaf_hash(leaf),
+                index,
+                checkpoint.size,
+                tree.inclusion_proof(index, checkpoint.size),
+                checkpoint.root_hash,
+            )
+        except (EventError, ProofError, KeyError) as exc:
+            timeline.append(TimelineEntry(index, event, False, str(exc)))
+            continue
+        timeline.append(TimelineEntry(index, event, True, None))
+    return checkpoint, timeline
 
 
 # ----------------------------------------------------------------------------- verifying
