@@ -79,3 +79,26 @@ def api_token(db_session: Session) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {issue_token(db_session, user.id, 'test').token}"}
 
     return make
+
+
+def signed_xml(
+    session: Session, username: str, number: str, envelope: dict[str, object], subject: str
+) -> bytes:
+    """A letter signed outside Arna's forms, with the key Arna holds for ``username``.
+
+    Stands for an agency's own signing tools: the bytes are built and signed here
+    and uploaded as they are.
+    """
+    from registry.services.pki import unlock_signing_key
+    from signing.letter import build_letter
+    from signing.sign import sign_letter
+
+    from .conftest import SIGNING_PASSPHRASE
+
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None
+    unlocked = unlock_signing_key(user, SIGNING_PASSPHRASE)
+    xml = build_letter(
+        envelope, registry_number=number, subject=subject, body="Құрметті әріптестер!"
+    )
+    return sign_letter(xml, unlocked.key, unlocked.certificate)
