@@ -30,7 +30,12 @@ from datetime import date
 from typing import Any, Final, Literal
 
 from routing import parties as p
-from routing.calendar import add_workdays, count_calendar_days, latest_workday_on_or_before
+from routing.calendar import (
+    CalendarError,
+    add_workdays,
+    count_calendar_days,
+    latest_workday_on_or_before,
+)
 from routing.envelope import Envelope
 from routing.rules import (
     RECIPIENT,
@@ -206,6 +211,14 @@ def _resolve(party: str, envelope: Envelope) -> str:
 
 
 def _due(template: StepRule, by: str, envelope: Envelope) -> date | None:
+    """The step's date where the envelope makes it known and the calendar reaches it."""
+    try:
+        return _known_due(template, by, envelope)
+    except CalendarError:  # past the last year the calendar holds: leave it undated
+        return None
+
+
+def _known_due(template: StepRule, by: str, envelope: Envelope) -> date | None:
     if template.within_wd is not None:
         if template.origin == "receipt":
             return (

@@ -528,3 +528,9 @@ def test_contract_sample_shape() -> None:
     """Every key of the contract's plan, in every plan."""
     keys = {"allowed", "route", "channel", "copies", "after_send", "steps", "rules", "refusal"}
     assert set(plan_json()) == keys
+
+
+def test_a_deadline_beyond_the_calendar_is_left_undated() -> None:
+    result = plan_json(kind="court-request-forward", recipient=B, date="2060-12-30")
+    assert result["allowed"] is True
+    assert all("due" not in step for step in result["steps"])
