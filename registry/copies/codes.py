@@ -5,9 +5,9 @@ The code is the only secret the paper carries: whoever holds the paper can open
 
 Why these choices:
 
-- **128 bits from ``secrets``** make guessing infeasible whatever the throttle does
-  (2^128 codes; even at a billion guesses a second against a million issued copies
-  the expected time to a hit exceeds 10^16 years).
+- **140 bits from ``secrets``** make guessing infeasible whatever the throttle does
+  (2^140 codes; even at a billion guesses a second against a million issued copies
+  the expected time to a hit exceeds 10^19 years).
 - **Crockford-style base32, upper case, in dashed groups of four**
   (``XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX``): URL-safe, short enough to print
   (28 symbols, 140 bits), and typeable from paper without
@@ -28,7 +28,7 @@ import secrets
 
 #: Crockford's base32 alphabet: digits and upper-case letters without I, L, O, U.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_SYMBOLS = 28  # x 5 bits = 140 bits of randomness (at least 128 asked for)
+CODE_SYMBOLS = 28  # x 5 bits = 140 bits of randomness
 GROUP = 4
 
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})

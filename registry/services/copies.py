@@ -37,8 +37,10 @@ from registry.copies.pdf import render_copy
 from registry.custody.event import Actor, decode_leaf
 from registry.db import utcnow
 from registry.models import CertifiedCopy, CopyLookupThrottle, Letter, RegistryKey, User
+from registry.services import pki
 from registry.services.custody import append_event, letter_entries
 from registry.services.errors import Conflict, NotFound, Throttled
+from registry.services.letters import State
 from signing.ca import CertificateAuthority
 from signing.keys import SigningKey, encrypt_private_key, generate_signing_key, load_private_key
 from signing.letter import read_letter
@@ -155,10 +157,14 @@ def ensure_copy_seal(session: Session, kek: str, ca: CertificateAuthority | None
 
 
 def load_copy_seal(session: Session, kek: str) -> CopySeal:
-    """The copy seal, created on first use if bootstrap has not made it."""
+    """The copy seal, created on first use if bootstrap has not made it (issued by the
+    registry CA when there is one)."""
     row = session.get(RegistryKey, SEAL_KEY_NAME)
     if row is None:
-        ensure_copy_seal(session, kek)
+        ca = None
+        if session.get(RegistryKey, pki.CA_KEY_NAME) is not None:
+            ca = pki.load_registry_ca(session, kek=kek)
+        ensure_copy_seal(session, kek, ca)
         row = session.get(RegistryKey, SEAL_KEY_NAME)
         assert row is not None
     certificates = tuple(x509.load_pem_x509_certificates(row.public.encode("ascii")))
@@ -336,7 +342,8 @@ def issue_copy(
             letter,
             "only MFA, the letter's own agency or an administrator may certify a copy",
         )
-    if letter.xml is None or letter.sha256 is None:
+    # A draft is not yet an electronic document anyone signed: nothing to certify.
+    if letter.state == State.DRAFT or letter.xml is None or letter.sha256 is None:
         _refuse(
             session, actor, letter, f"letter {registry_number} has no signed original to copy yet"
         )
@@ -555,13 +562,16 @@ def copies_of(rows: Sequence[CertifiedCopy]) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------- the console
 
 
+def configured_public_url(config: Mapping[str, Any]) -> str | None:
+    """``ARNA_PUBLIC_URL`` from the app's configuration or the environment, if set."""
+    configured = config.get("ARNA_PUBLIC_URL") or os.environ.get("ARNA_PUBLIC_URL")
+    return str(configured) if configured else None
+
+
 def console_base_url(config: Mapping[str, Any]) -> str:
     """The verification site printed by ``flask letters copy``: ``ARNA_PUBLIC_URL``, else the
     address ``make run`` serves on (``PORT``, default 8000)."""
-    configured = config.get("ARNA_PUBLIC_URL") or os.environ.get("ARNA_PUBLIC_URL")
-    if configured:
-        return str(configured)
-    return f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"
+    return configured_public_url(config) or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"
 
 
 def issue_copy_as(

@@ -23,15 +23,16 @@ from registry.copies.codes import lookup_key
 from registry.copies.pades import validate_copy
 from registry.copies.pdf import STAMP_KK, STAMP_RU
 from registry.custody.event import decode_leaf
-from registry.models import CertifiedCopy, User
-from registry.services import copies
+from registry.models import CertifiedCopy, RegistryKey, User
+from registry.services import copies, letters, pki
 from registry.services.custody import letter_entries
 from registry.services.errors import Conflict, Forbidden, NotFound
 
+from .conftest import KEK
 from .test_copies_fixtures import (  # noqa: F401 -- fixtures
-    KEK,
+    OFFICER_NAME,
+    app_context,
     make_letter,
-    officer_ca,
     pdf_text,
     qr_payloads,
 )
@@ -60,7 +61,7 @@ def events(session: Session, number: str) -> list[tuple[str, str | None]]:
 def test_issued_copy_reads_back_with_the_real_tools(
     db_session: Session, make_letter, client: FlaskClient, tmp_path
 ) -> None:
-    letter = make_letter(1)
+    letter = make_letter()
     issued = issue(db_session, "officer.minhealth", letter.registry_number)
 
     text = pdf_text(issued.pdf, tmp_path)
@@ -71,7 +72,7 @@ def test_issued_copy_reads_back_with_the_real_tools(
     assert letter.registry_number in flat
     assert letter.sha256 in flat.replace(" ", "")
     assert "ә ғ қ ң ө ұ ү һ і" in flat  # the letter's own Kazakh text, from its signed XML
-    assert "Қайрат Әбенов" in flat  # the signer, from the stored verification
+    assert OFFICER_NAME in flat  # the signer, from the stored verification
     assert "letter:signed" in flat  # the custody timeline
     assert "¶44" in flat or "MFA" in flat  # the route plan
 
@@ -95,7 +96,7 @@ def test_issued_copy_reads_back_with_the_real_tools(
 def test_the_database_keeps_hashes_never_the_code_or_the_pdf(
     db_session: Session, make_letter
 ) -> None:
-    letter = make_letter(2)
+    letter = make_letter()
     issued = issue(db_session, "officer.minhealth", letter.registry_number)
     row = db_session.scalar(select(CertifiedCopy).where(CertifiedCopy.id == issued.id))
     assert row is not None
@@ -113,7 +114,7 @@ def test_the_database_keeps_hashes_never_the_code_or_the_pdf(
 def test_issuing_appends_copy_issued_in_the_same_transaction(
     db_session: Session, make_letter
 ) -> None:
-    letter = make_letter(3)
+    letter = make_letter()
     issued = issue(db_session, "clerk.mfa", letter.registry_number)
     assert events(db_session, letter.registry_number)[-1] == ("copy:issued", "clerk.mfa")
     row = db_session.get(CertifiedCopy, issued.id)
@@ -125,7 +126,7 @@ def test_issuing_appends_copy_issued_in_the_same_transaction(
 
 
 def test_each_copy_has_its_own_code(db_session: Session, make_letter) -> None:
-    letter = make_letter(4)
+    letter = make_letter()
     first = issue(db_session, "officer.minhealth", letter.registry_number)
     second = issue(db_session, "head.minhealth", letter.registry_number)
     assert first.code != second.code
@@ -139,14 +140,14 @@ def test_each_copy_has_its_own_code(db_session: Session, make_letter) -> None:
 @pytest.mark.parametrize("username", ["officer.minhealth", "head.minhealth", "clerk.mfa", "admin"])
 def test_who_may_issue(db_session: Session, make_letter, username: str) -> None:
     """¶32-1 in Arna: MFA clerks, the letter's own agency, administrators."""
-    letter = make_letter(5)
+    letter = make_letter()
     assert issue(db_session, username, letter.registry_number).pdf.startswith(b"%PDF")
 
 
 def test_other_agencies_do_not_even_learn_the_letter_exists(
     db_session: Session, make_letter
 ) -> None:
-    letter = make_letter(6)
+    letter = make_letter()
     for username in ("officer.minecon", "officer.moj"):
         with pytest.raises(NotFound):
             issue(db_session, username, letter.registry_number)
@@ -156,7 +157,7 @@ def test_other_agencies_do_not_even_learn_the_letter_exists(
 
 
 def test_auditors_may_not_issue(db_session: Session, make_letter) -> None:
-    letter = make_letter(7)
+    letter = make_letter()
     with pytest.raises(Forbidden):
         issue(db_session, "auditor", letter.registry_number)
 
@@ -166,7 +167,6 @@ def test_a_hub_that_sees_a_letter_of_another_agency_is_refused_and_it_is_logged(
 ) -> None:
     """MOJ sees an application routed through it (¶40) but it is not MOJ's letter."""
     letter = make_letter(
-        8,
         kind="court-application",
         recipient="EAEU_COURT",
         planned_send_date="2026-05-04",
@@ -179,22 +179,54 @@ def test_a_hub_that_sees_a_letter_of_another_agency_is_refused_and_it_is_logged(
     assert db_session.scalar(select(CertifiedCopy.id)) is None
 
 
-def test_the_seal_is_made_once_and_reused(db_session: Session, make_letter) -> None:
-    assert copies.ensure_copy_seal(db_session, KEK) in (True, False)
-    assert copies.ensure_copy_seal(db_session, KEK) is False
+def test_a_draft_has_nothing_to_certify(db_session: Session, app_context) -> None:
+    officer = principal(db_session, "officer.minhealth")
+    draft = letters.compose_letter(
+        db_session,
+        officer,
+        envelope={
+            "kind": "foreign-letter",
+            "sender": "AGENCY:MINHEALTH",
+            "recipient": "DIPLOMATIC_MISSION",
+            "date": "2026-03-19",
+        },
+        subject="Draft",
+        body="Not signed yet.",
+    )
+    with pytest.raises(Conflict, match="no signed original"):
+        issue(db_session, "officer.minhealth", draft.registry_number)
+    refused = events(db_session, draft.registry_number)[-1]
+    assert refused == ("copy:issued-refused", "officer.minhealth")
+
+
+def test_the_seal_is_issued_by_the_registry_ca_and_made_once(
+    db_session: Session, make_letter
+) -> None:
+    assert copies.ensure_copy_seal(db_session, KEK) is False  # bootstrap made it
     seal = copies.load_copy_seal(db_session, KEK)
-    letter = make_letter(9)
+    assert seal.root == pki.ca_certificate(db_session)
+    letter = make_letter()
     issued = issue(db_session, "officer.minhealth", letter.registry_number)
     result = validate_copy(issued.pdf, [seal.root])
     assert result.ok, result.reason
     assert "certified copies" in (result.signer or "")
 
 
+def test_a_missing_seal_is_made_on_first_use_by_the_registry_ca(
+    db_session: Session, make_letter
+) -> None:
+    db_session.delete(db_session.get(RegistryKey, copies.SEAL_KEY_NAME))
+    db_session.commit()
+    letter = make_letter()
+    issued = issue(db_session, "clerk.mfa", letter.registry_number)
+    assert validate_copy(issued.pdf, [pki.ca_certificate(db_session)]).ok
+
+
 # ----------------------------------------------------------------------------- the web
 
 
 def test_ui_issues_a_copy_with_csrf(app: Flask, browser, make_letter) -> None:
-    letter = make_letter(10)
+    letter = make_letter()
     officer = browser("officer.minhealth")
     page = officer.get(f"/letters/{letter.registry_number}/copies")
     assert page.status_code == 200
@@ -210,14 +242,14 @@ def test_ui_issues_a_copy_with_csrf(app: Flask, browser, make_letter) -> None:
 
 
 def test_ui_hides_other_agencies_letters(browser, make_letter) -> None:
-    letter = make_letter(11)
+    letter = make_letter()
     other = browser("officer.minecon")
     assert other.get(f"/letters/{letter.registry_number}/copies").status_code == 404
     assert other.post(f"/letters/{letter.registry_number}/copies").status_code == 404
 
 
 def test_api_issues_and_lists_copies(client: FlaskClient, api_token, make_letter) -> None:
-    letter = make_letter(12)
+    letter = make_letter()
     headers = api_token("clerk.mfa")
     response = client.post(f"/api/v1/letters/{letter.registry_number}/copies", headers=headers)
     assert response.status_code == 201
@@ -234,7 +266,7 @@ def test_api_issues_and_lists_copies(client: FlaskClient, api_token, make_letter
 def test_api_refuses_without_a_token_and_for_auditors(
     client: FlaskClient, api_token, make_letter
 ) -> None:
-    letter = make_letter(13)
+    letter = make_letter()
     path = f"/api/v1/letters/{letter.registry_number}/copies"
     assert client.post(path).status_code == 401
     refused = client.post(path, headers=api_token("auditor"))

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 -- pytest fixtures imported from helper modules are parameters here
 """``flask --app wsgi letters copy REGISTRY_NUMBER -o COPY.pdf`` (contracts/service-cli.md).
 
 The command opens its own database connection, so this test works on a database
@@ -24,26 +23,22 @@ from registry.db import create_db_engine
 from registry.services import copies
 from registry.services.custody import letter_entries
 from registry.services.schema import upgrade_to_head
-from registry.services.setup import ensure_agencies, ensure_demo_users
+from registry.services.setup import ensure_demo_keys, ensure_demo_users, ensure_registry
 
-from .conftest import PASSWORD
-from .test_copies_fixtures import KEK, officer_ca, pdf_text, qr_payloads, register_letter  # noqa: F401
+from .conftest import ADMIN_PASSWORD, KEK, PASSWORD, SIGNING_PASSPHRASE
+from .test_copies_fixtures import pdf_text, qr_payloads, register_letter
 
 PUBLIC_URL = "https://arna.example.kz"
 
 
 @pytest.fixture
 def cli_app(
-    databases: Any, officer_ca, tmp_path_factory: pytest.TempPathFactory
+    databases: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Flask, str]]:
     """An app on a database of its own, holding one committed letter; yields (app, number)."""
     url = databases.new("copies_cli")
     engine = create_db_engine(url)
     upgrade_to_head(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        ensure_agencies(session)
-        ensure_demo_users(session, PASSWORD)
-        number = register_letter(session, officer_ca, 31).registry_number
     app = create_app(
         {
             "TESTING": True,
@@ -54,6 +49,11 @@ def cli_app(
             "ARNA_PUBLIC_URL": PUBLIC_URL,
         }
     )
+    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+        ensure_registry(session, kek=KEK, admin_password=ADMIN_PASSWORD)
+        ensure_demo_users(session, PASSWORD)
+        ensure_demo_keys(session, kek=KEK, passphrase=SIGNING_PASSPHRASE)
+        number = register_letter(session).registry_number
     yield app, number
     app.extensions["arna_db"].engine.dispose()
     engine.dispose()
