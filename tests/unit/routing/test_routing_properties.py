@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -10,6 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from routing import parties as p
+from routing.__main__ import main
 from routing.calendar import add_workdays, count_workdays, is_workday
 from routing.envelope import LEGAL_BASIS_KINDS, EnvelopeError, parse_envelope
 from routing.kinds import KINDS
@@ -164,3 +167,19 @@ def test_add_lands_on_a_working_day_in_the_right_direction(day: date, n: int) ->
     there = add_workdays(day, n)
     assert is_workday(there)
     assert (there > day) == (n > 0)
+
+
+def _cli(*argv: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(list(argv)) == 0
+    return out.getvalue().strip()
+
+
+@given(DAYS, st.integers(-60, 60))
+def test_cli_workdays_add_then_count_round_trips(day: date, n: int) -> None:
+    """contracts/route-plan.md: `workdays add DATE N` then `workdays count DATE RESULT` gives N
+    (from a working day; from a day off, for N >= 0)."""
+    assume(n >= 0 or is_workday(day))
+    there = _cli("workdays", "add", day.isoformat(), str(n))
+    assert _cli("workdays", "count", day.isoformat(), there) == str(n)
