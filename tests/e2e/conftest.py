@@ -1,0 +1,126 @@
+"""The service under gunicorn on a free port, bootstrapped with the demo data, on a fresh
+database (SQLite, or a schema of its own on TEST_DATABASE_URL's PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL") or ""
+    if not base.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'arna.db'}"
+        return
+    schema = f"arna_e2e_{secrets.token_hex(4)}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``flask bootstrap --demo`` then gunicorn (2 workers); the base URL."""
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ARNA_INSTANCE": str(instance),
+        "ARNA_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
+    }
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "bootstrap", "--demo"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    port = _free_port()
+    log = (instance / "gunicorn.log").open("w")
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert process.poll() is None, (instance / "gunicorn.log").read_text()
+            assert time.monotonic() < deadline, "gunicorn did not become healthy"
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+_CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+class Person:
+    """A browser over real HTTP: cookies, the CSRF token of the session, forms."""
+
+    def __init__(self, base: str, username: str, password: str) -> None:
+        self.base = base
+        self.http = requests.Session()
+        login = self.http.post(
+            f"{base}/login",
+            data={"username": username, "password": password, "csrf_token": self.csrf("/login")},
+            allow_redirects=False,
+        )
+        assert login.status_code == 302, login.text
+
+    def csrf(self, path: str) -> str:
+        match = _CSRF.search(self.http.get(f"{self.base}{path}").text)
+        assert match, path
+        return match.group(1)
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(f"{self.base}{path}")
+
+    def post(self, path: str, data: dict[str, str] | None = None) -> requests.Response:
+        form = {"csrf_token": self.csrf("/account/"), **(data or {})}
+        return self.http.post(f"{self.base}{path}", data=form, allow_redirects=False)
+
+    def api_token(self) -> dict[str, str]:
+        page = self.post("/account/tokens", {"name": "e2e"})
+        match = re.search(r"<code>(arna_[^<]+)</code>", page.text)
+        assert match, page.text
+        return {"Authorization": f"Bearer {match.group(1)}"}
