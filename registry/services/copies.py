@@ -33,7 +33,7 @@ from registry.auth import Action, Principal, Role, can_issue_copy, can_see_lette
 from registry.copies.codes import CodeError, lookup_key, new_code, verification_url
 from registry.copies.content import Attachment, CopyContent, CustodyRow, SignatureLine
 from registry.copies.pades import CopyValidation, sign_copy, validate_copy
-from registry.copies.pdf import render_copy
+from registry.copies.pdf import format_time, render_copy
 from registry.custody.event import Actor, decode_leaf
 from registry.db import utcnow
 from registry.models import CertifiedCopy, CopyLookupThrottle, Letter, RegistryKey, User
@@ -435,7 +435,8 @@ class LookupPolicy:
 
 @dataclass(frozen=True)
 class PublicCopy:
-    """What ``/verify`` shows of a copy: only what the paper itself shows."""
+    """What ``/verify`` shows of a copy: only what the paper itself shows, times as printed
+    (Astana time, ``registry.copies.pdf.format_time``) so the holder can compare them."""
 
     registry_number: str
     letter_state: str
@@ -445,13 +446,20 @@ class PublicCopy:
     issued_at: dt.datetime
     pdf_sha256: str
 
+    @property
+    def certified_at_text(self) -> str:
+        return format_time(self.issued_at)
+
     @classmethod
     def of(cls, row: CertifiedCopy) -> PublicCopy:
         return cls(
             registry_number=row.registry_number,
             letter_state=row.letter_state,
             letter_sha256=row.letter_sha256,
-            signatures=tuple(row.signatures),
+            signatures=tuple(
+                {**line, "signing_time": format_time(_parse_time(line["signing_time"]))}
+                for line in row.signatures
+            ),
             certified_by=row.certified_by,
             issued_at=row.issued_at,
             pdf_sha256=row.pdf_sha256,

@@ -18,7 +18,8 @@ from werkzeug.test import TestResponse
 
 from registry.auth import Principal
 from registry.copies.codes import new_code
-from registry.models import User
+from registry.copies.pdf import format_time
+from registry.models import CertifiedCopy, User
 from registry.services import copies
 
 from .conftest import KEK
@@ -26,6 +27,7 @@ from .test_copies_fixtures import (  # noqa: F401 -- fixtures
     OFFICER_NAME,
     app_context,
     make_letter,
+    pdf_text,
     qr_payloads,
 )
 
@@ -62,6 +64,10 @@ def test_the_qr_code_leads_to_a_page_that_confirms_the_copy_without_sign_in(
     for shown in (letter.registry_number, letter.sha256, issued.sha256, "TOTAL_PASSED"):
         assert shown in html
     assert OFFICER_NAME in html
+    row = db_session.get(CertifiedCopy, issued.id)
+    assert row is not None
+    assert format_time(row.issued_at) in html  # Astana time, exactly as the stamp prints it
+    assert format_time(row.issued_at) in " ".join(pdf_text(issued.pdf, tmp_path).split())
     assert page.headers["Cache-Control"] == "no-store"
 
 
