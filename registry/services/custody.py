@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from registry.custody.bundle import Problem, build_bundle
@@ -206,10 +206,19 @@ class DbTreeStore:
         missing = sorted({key for key in keys if key not in self._cache})
         for start in range(0, len(missing), _IN_LIMIT):
             batch = missing[start : start + _IN_LIMIT]
+            by_level: dict[int, list[int]] = {}
+            for level, idx in batch:
+                by_level.setdefault(level, []).append(idx)
+            # One ``level = n AND idx IN (...)`` per level: SQLite scans the whole table
+            # for a row-value IN but searches the primary key for this. The values are
+            # ints the tree computed, inlined because building the equivalent
+            # SQLAlchemy expression costs more than the query itself.
+            where = " OR ".join(
+                f"(level = {int(level)} AND idx IN ({','.join(str(int(i)) for i in idxs)}))"
+                for level, idxs in by_level.items()
+            )
             rows = self.session.execute(
-                select(CustodyNode.level, CustodyNode.idx, CustodyNode.hash).where(
-                    tuple_(CustodyNode.level, CustodyNode.idx).in_(batch)
-                )
+                text(f"SELECT level, idx, hash FROM custody_nodes WHERE {where}")  # noqa: S608
             )
             for level, idx, value in rows:
                 self._cache[(level, idx)] = bytes(value)
@@ -221,7 +230,8 @@ class DbTreeStore:
     def put_nodes(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
         """Insert new nodes (they are also kept for the root computed right after)."""
         self.session.execute(
-            insert(CustodyNode), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes]
+            insert(CustodyNode.__table__),
+            [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes],
         )
         for level, idx, value in nodes:
             self._cache[(level, idx)] = value
@@ -287,7 +297,7 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> list[int]:
             raise ValueError(f"custody event: {exc}") from exc
         leaves.append(canonical_bytes(event))
     session.execute(
-        insert(CustodyEntry),
+        insert(CustodyEntry.__table__),
         [
             {"index": first + i, "leaf": leaf, "registry_number": new.registry_number}
             for i, (leaf, new) in enumerate(zip(leaves, events, strict=True))
@@ -299,7 +309,7 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> list[int]:
     tree.append_hashes([leaf_hash(leaf) for leaf in leaves])
     checkpoint = Checkpoint(origin=key.name, size=end, root_hash=tree.root(end))
     session.execute(
-        insert(CustodyCheckpoint),
+        insert(CustodyCheckpoint.__table__),
         [{"size": end, "note": sign_checkpoint(key, checkpoint), "created_at": time}],
     )
     return list(range(first, end))
