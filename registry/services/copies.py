@@ -491,11 +491,17 @@ def _ensure_not_locked(session: Session, key: str, now: dt.datetime) -> None:
 
 
 def _count_failure(session: Session, key: str, now: dt.datetime, policy: LookupPolicy) -> None:
-    row = session.get(CopyLookupThrottle, key)
+    """Count one failure of ``key``; the row is locked so that concurrent workers add up."""
+    row = session.get(CopyLookupThrottle, key, with_for_update=True)
     if row is None:
-        row = CopyLookupThrottle(key=key, failures=0, window_started_at=now)
-        session.add(row)
-    elif now - row.window_started_at > policy.window:
+        try:
+            with session.begin_nested():
+                session.add(CopyLookupThrottle(key=key, failures=0, window_started_at=now))
+        except IntegrityError:  # another worker counted this address's first failure
+            pass
+        row = session.get(CopyLookupThrottle, key, with_for_update=True, populate_existing=True)
+        assert row is not None
+    if now - row.window_started_at > policy.window:
         row.failures, row.window_started_at, row.locked_until = 0, now, None
     row.failures += 1
     if row.failures >= policy.max_failures:
