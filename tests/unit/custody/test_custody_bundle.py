@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -315,3 +317,25 @@ def test_bundle_format_errors_raise(log: Any) -> None:
 def test_checkpoint_parses_back(log: Any) -> None:
     checkpoint = verify_checkpoint(log.checkpoint_note(), log.key.verifier)
     assert checkpoint == Checkpoint("arna.test/custody", 20, root_from_leaves(log.leaves))
+
+
+def test_offline_verifier_runs_without_flask_or_sqlalchemy(log: Any, tmp_path: Path) -> None:
+    """An auditor's machine needs neither: the command must not even import them."""
+    path = tmp_path / "good.json"
+    path.write_text(json.dumps(log.whole()), encoding="utf-8")
+    argv = ["registry.custody", "verify", str(path), "--key", log.key.verifier_key]
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = {argv!r}\n"
+        "try:\n"
+        "    runpy.run_module('registry.custody', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in {'flask', 'sqlalchemy'}]\n"
+        "print('imported:' + ','.join(sorted(heavy)))\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert result.stdout.splitlines()[-1] == "imported:"
