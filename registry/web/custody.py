@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, render_template, request, stream_template
+from flask import Blueprint, redirect, render_template, request, stream_template, url_for
 from flask_wtf import FlaskForm
 
 from registry.auth import Action, requires
@@ -128,6 +128,16 @@ def checkpoints() -> Any:
         verifier_key=custody.verifier_key(session),
         next_before=rows[-1].size if len(rows) == PAGE else None,
     )
+
+
+@bp.get("/letters")
+@requires(Action.CUSTODY_READ)
+def find_letter() -> Any:
+    """The checkpoint page's look-up form: on to the letter's timeline."""
+    number = (request.args.get("registry_number") or "").strip()
+    if not number:
+        raise Invalid("registry_number: a registry number is required", details=["registry_number"])
+    return redirect(url_for("custody.letter", registry_number=number))
 
 
 @bp.get("/letters/<registry_number>")

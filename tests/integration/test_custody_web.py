@@ -153,6 +153,11 @@ def test_checkpoint_list_and_whole_log_verification_page(
     with app.app_context():
         assert custody.verifier_key(db_session) in listing
 
+    found = admin.get(f"/custody/letters?registry_number={NUMBER}")
+    assert found.status_code == 302
+    assert found.headers["Location"].endswith(f"/custody/letters/{NUMBER}")
+    assert admin.get("/custody/letters?registry_number=").status_code == 422
+
     assert 'action="/custody/verify"' in admin.get("/custody/verify").get_data(as_text=True)
     done = admin.post("/custody/verify").get_data(as_text=True)
     assert f"checked {events[-1] + 1} / {events[-1] + 1}" in done
