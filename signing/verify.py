@@ -37,6 +37,7 @@ from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from lxml import etree
 from signxml import (
     CanonicalizationMethod,
@@ -47,6 +48,7 @@ from signxml import (
 )
 from signxml.algorithms import digest_algorithm_implementations
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
+from signxml.verifier import VerifyResult
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
 from signing.ca import OfficerIdentity
@@ -68,9 +70,9 @@ ENVELOPED = DS + "enveloped-signature"
 SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
 _NS = {"ds": DS, "xades": XADES}
 _SIGNATURE = f"{{{DS}}}Signature"
-#: Every element whose Id, ID or id attribute (in any namespace, e.g. xml:id) has the value.
-_BY_ID = etree.XPath(
-    "//*[@*[local-name() = 'Id' or local-name() = 'ID' or local-name() = 'id'] = $wanted]"
+#: Every Id, ID or id attribute (in any namespace, e.g. xml:id) of the document.
+_ID_ATTRIBUTES = etree.XPath(
+    "//@*[local-name() = 'Id' or local-name() = 'ID' or local-name() = 'id']"
 )
 
 XADES_FORMAT = "XAdES-BASELINE-B"
@@ -178,6 +180,35 @@ class _LastSignatureMixin:
 
     def _check_cert_validity(self, cert: x509.Certificate, cert_source: str) -> None:
         return None
+
+    def _verify_reference(  # type: ignore[no-untyped-def]
+        self, reference, index, root, uri_resolver, c14n_algorithm, signature, signature_key_used
+    ):
+        """signxml's reference check, without its copy of the whole document where none is needed.
+
+        Only the whole-document reference changes the tree (the enveloped-signature
+        transform removes the signature), so only it is handed to signxml, which
+        works on a copy.  The others point to this signature's own SignedProperties
+        or KeyInfo (_check_shape made sure) with a single canonicalisation, which
+        signxml's _apply_transforms already applies to a copy of the element.
+        """
+        transforms = self._find(reference, "Transforms", require=False)  # type: ignore[attr-defined]
+        algorithms = [t.get("Algorithm") for t in transforms] if transforms is not None else []
+        if ENVELOPED in algorithms or not algorithms:
+            return super()._verify_reference(  # type: ignore[misc]
+                reference, index, root, uri_resolver, c14n_algorithm, signature, signature_key_used
+            )
+        digest_alg = DigestAlgorithm(self._find(reference, "DigestMethod").get("Algorithm"))  # type: ignore[attr-defined]
+        self.check_digest_alg_expected(digest_alg)  # type: ignore[attr-defined]
+        payload = self._resolve_reference(root, reference, uri_resolver=uri_resolver)  # type: ignore[attr-defined]
+        payload_c14n = self._apply_transforms(  # type: ignore[attr-defined]
+            payload, transforms_node=transforms, signature=signature
+        )
+        expected = b64decode(self._find(reference, "DigestValue").text)  # type: ignore[attr-defined]
+        if expected != self._get_digest(payload_c14n, digest_alg):  # type: ignore[attr-defined]
+            raise InvalidDigest(f"Digest mismatch for reference {index} ({reference.get('URI')})")
+        key = signature_key_used.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        return VerifyResult(payload_c14n, self._fromstring(payload_c14n), signature, key)  # type: ignore[attr-defined]
 
 
 class _StrictVerifier(_LastSignatureMixin, XMLVerifier):
@@ -393,6 +424,7 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
             "a signature must cover the whole letter"
         )
     seen_targets: set[str] = set()
+    ids: dict[str, list[etree._Element]] | None = None
     for ref in references:
         transforms = [t.get("Algorithm") for t in ref.iterfind("ds:Transforms/ds:Transform", _NS)]
         if ref.get("URI") == "":
@@ -406,7 +438,11 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
                     f"and one canonicalisation transform, not {transforms}"
                 )
             continue
-        target = _local_target(document, signature, ref, qualifying)
+        if ids is None:
+            ids = {}
+            for attribute in _ID_ATTRIBUTES(document):
+                ids.setdefault(str(attribute), []).append(attribute.getparent())
+        target = _local_target(ids, signature, ref, qualifying)
         if target in seen_targets:
             raise _format(f"{target} is referenced twice")
         seen_targets.add(target)
@@ -442,7 +478,7 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
 
 
 def _local_target(
-    document: etree._Element,
+    ids: dict[str, list[etree._Element]],
     signature: etree._Element,
     ref: etree._Element,
     qualifying: list[etree._Element],
@@ -452,7 +488,7 @@ def _local_target(
     if uri is None or not uri.startswith("#") or uri.startswith("#xpointer("):
         raise _format(f"reference URI {uri!r} is refused: only '' and this signature's parts")
     wanted = uri[1:]
-    matches = _BY_ID(document, wanted=wanted)
+    matches = ids.get(wanted, [])
     if len(matches) != 1:
         raise _format(f"reference {uri} matches {len(matches)} elements; exactly one is required")
     target = matches[0]
