@@ -36,7 +36,7 @@ def _xmlsec1(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([XMLSEC1, *args], capture_output=True, text=True, timeout=60)
 
 
-def _xmlsec1_verifies(xml: bytes, ca: CertificateAuthority, tmp_path: Path) -> bool:
+def _xmlsec1_verifies(xml: bytes, ca: CertificateAuthority, tmp_path: Path, *options: str) -> bool:
     (tmp_path / "ca.pem").write_bytes(ca.certificate.public_bytes(Encoding.PEM))
     (tmp_path / "in.xml").write_bytes(xml)
     run = _xmlsec1(
@@ -45,6 +45,7 @@ def _xmlsec1_verifies(xml: bytes, ca: CertificateAuthority, tmp_path: Path) -> b
         "x509",
         "--trusted-pem",
         str(tmp_path / "ca.pem"),
+        *options,
         str(tmp_path / "in.xml"),
     )
     return run.returncode == 0
@@ -100,6 +101,22 @@ def test_an_arna_signature_verifies_in_xmlsec1(
     signed = sign_letter(letter_xml, officer.key, officer.cert)
     assert _xmlsec1_verifies(signed, registry_ca, tmp_path)
     assert not _xmlsec1_verifies(signed.replace(b"May 2026", b"June 2026"), registry_ca, tmp_path)
+
+
+def test_the_outer_signature_of_a_co_signed_letter_verifies_in_xmlsec1(
+    letter_xml: bytes,
+    registry_ca: CertificateAuthority,
+    ec_officer: Officer,
+    first_head: Officer,
+    tmp_path: Path,
+) -> None:
+    """The last signature covers the letter and the earlier ones; xmlsec1 is pointed at it."""
+    signed = sign_letter(letter_xml, ec_officer.key, ec_officer.cert)
+    both = sign_letter(signed, first_head.key, first_head.cert)
+    last = "/*/*[local-name()='Signature'][last()]"
+    assert _xmlsec1_verifies(both, registry_ca, tmp_path, "--node-xpath", last)
+    tampered = both.replace(b"May 2026", b"June 2026")
+    assert not _xmlsec1_verifies(tampered, registry_ca, tmp_path, "--node-xpath", last)
 
 
 def test_xmlsec1_refuses_an_arna_signature_from_an_untrusted_ca(
