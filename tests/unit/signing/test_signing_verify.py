@@ -328,3 +328,17 @@ def test_a_reference_id_that_is_not_unique(signed: bytes, trust: TrustStore) -> 
     ref = root.find(f"{DS}Signature/{DS}SignedInfo/{DS}Reference[2]")
     root.find(f"{LETTER}body").set("Id", ref.get("URI")[1:])
     assert _outcome(etree.tostring(root), trust) == ("TOTAL_FAILED", "FORMAT_FAILURE")
+
+
+def test_one_bad_co_signature_decides_the_letter(
+    signed: bytes, trust: TrustStore, rogue_officer: Officer
+) -> None:
+    """The document's indication is its worst signature's; nothing is handed out as signed."""
+    both = sign_letter(signed, rogue_officer.key, rogue_officer.cert)
+    result = verify_letter(both, trust)
+    assert [s["indication"] for s in result.report["signatures"]] == [
+        "TOTAL_PASSED",
+        "INDETERMINATE",
+    ]
+    assert result.report["sub_indication"] == "NO_CERTIFICATE_CHAIN_FOUND"
+    assert (result.signed_root, result.signers) == (None, [])
