@@ -49,26 +49,6 @@ class PasswordResetForm(FlaskForm):
     )
 
 
-class TrustAnchorForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    certificate_pem = TextAreaField(_l("Root certificate (PEM)"), validators=[DataRequired()])
-
-
-class AgencyForm(FlaskForm):
-    code = StringField(_l("Party code (AGENCY:<ID>)"), validators=[DataRequired(), Length(max=64)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
-    name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=200)])
-    name_kk = StringField(_l("Name in Kazakh"), validators=[DataRequired(), Length(max=200)])
-
-
-class CertificateForm(FlaskForm):
-    passphrase = PasswordField(
-        _l("The officer's signing passphrase"),
-        validators=[DataRequired(), Length(min=12, max=256)],
-    )
-    first_head = BooleanField(_l("Certificate of the agency's first head"), validators=[Optional()])
-
-
 class ComposeForm(FlaskForm):
     """The envelope of contracts/route-plan.md plus the letter's content.
 

@@ -100,6 +100,7 @@ class Person:
     def __init__(self, base: str, username: str, password: str) -> None:
         self.base = base
         self.http = requests.Session()
+        self.http.headers["Accept-Language"] = "en"  # the assertions read English pages
         login = self.http.post(
             f"{base}/login",
             data={"username": username, "password": password, "csrf_token": self.csrf("/login")},

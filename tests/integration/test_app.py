@@ -91,3 +91,21 @@ def test_request_size_is_limited(client: FlaskClient, app: Flask) -> None:
         "/login", data=big, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert response.status_code == 413
+
+
+def test_pages_speak_kazakh_russian_or_english(client: FlaskClient) -> None:
+    """Kazakh by default; the browser's preference; the user's choice (a cookie) wins."""
+    assert "Кіру" in client.get("/login").get_data(as_text=True)
+    russian = client.get("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+    assert "Войти" in russian.get_data(as_text=True)
+    client.post(
+        "/language", data={"lang": "en", "next": "/login", "csrf_token": csrf_token(client)}
+    )
+    page = client.get("/login", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Sign in" in page
+
+
+def test_error_pages_are_translated(client: FlaskClient) -> None:
+    page = client.get("/no-such-page", headers={"Accept-Language": "ru"})
+    assert "Не найдено" in page.get_data(as_text=True)

@@ -52,7 +52,7 @@ def test_preview_shows_the_route_and_the_rules_that_decide_it(
     assert page.status_code == 200
     assert "AGENCY:MINHEALTH → MFA → DIPLOMATIC_MISSION" in html
     assert "¶44" in html
-    assert "Sign and submit" in html
+    assert "Sign the letter" in html
 
 
 def test_a_forbidden_direct_send_is_refused_in_the_preview_with_its_rule(browser) -> None:  # noqa: F811
@@ -61,7 +61,7 @@ def test_a_forbidden_direct_send_is_refused_in_the_preview_with_its_rule(browser
     html = page.get_data(as_text=True)
     assert "Refused by" in html
     assert "¶44" in html
-    assert "Sign and submit" not in html
+    assert "Sign the letter" not in html
 
 
 def test_officer_to_mfa_dispatch_in_the_browser(browser) -> None:  # noqa: F811

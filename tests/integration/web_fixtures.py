@@ -54,6 +54,7 @@ class Browser:
 
 def sign_in(app: Flask, username: str) -> Browser:
     client = app.test_client()
+    client.set_cookie("lang", "en")  # the tests read English pages (Kazakh is the default)
     password = ADMIN_PASSWORD if username == "admin" else PASSWORD
     response = client.post(
         "/login",
