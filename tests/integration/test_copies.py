@@ -22,9 +22,10 @@ from registry.auth import Principal
 from registry.copies.codes import lookup_key
 from registry.copies.pades import validate_copy
 from registry.copies.pdf import STAMP_KK, STAMP_RU
+from registry.custody.bundle import verify_bundle
 from registry.custody.event import decode_leaf
 from registry.models import CertifiedCopy, RegistryKey, User
-from registry.services import copies, letters, pki
+from registry.services import copies, custody, letters, pki
 from registry.services.custody import letter_entries
 from registry.services.errors import Conflict, Forbidden, NotFound
 
@@ -123,6 +124,19 @@ def test_issuing_appends_copy_issued_in_the_same_transaction(
     assert row.custody_index == last.index
     assert last.letter_sha256 == letter.sha256
     assert last.state_before == last.state_after == "signed"
+
+
+def test_the_copy_event_is_provable_in_the_letters_custody_bundle(
+    db_session: Session, make_letter
+) -> None:
+    """An auditor's offline check of the letter's export includes the issued copy."""
+    letter = make_letter()
+    issue(db_session, "officer.minhealth", letter.registry_number)
+    bundle = custody.export_bundle(db_session, letter.registry_number)
+    report = verify_bundle(bundle, verifier_key=custody.verifier_key(db_session))
+    assert report.ok, report.problem
+    actions = [entry["event"]["action"] for entry in bundle["entries"]]
+    assert actions[-1] == "copy:issued"
 
 
 def test_each_copy_has_its_own_code(db_session: Session, make_letter) -> None:
