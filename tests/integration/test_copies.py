@@ -77,7 +77,7 @@ def test_issued_copy_reads_back_with_the_real_tools(
     assert "letter:signed" in flat  # the custody timeline
     assert "¶44" in flat or "MFA" in flat  # the route plan
 
-    (url,) = qr_payloads(issued.pdf, tmp_path)
+    (url,) = qr_payloads(issued.pdf, tmp_path, keep_as="copy-issued-page1.png")
     assert url == issued.verification_url
     assert url.startswith(BASE_URL + "/verify/")
     page = client.get(urlsplit(url).path)

@@ -31,6 +31,7 @@ KAZAKH_BODY = (
     "Құрметті әріптестер! Денсаулық сақтау министрлігі меморандум жобасын жібереді. "
     "Әліпби: ә ғ қ ң ө ұ ү һ і — Ә Ғ Қ Ң Ө Ұ Ү Һ І."
 )
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SUBJECT = "Денсаулық сақтау саласындағы ынтымақтастық туралы"
 
 
@@ -98,8 +99,11 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     return result.stdout.decode("utf-8")
 
 
-def qr_payloads(pdf: bytes, tmp_path: Path) -> list[str]:
-    """Render the last page with pdftoppm and decode its QR codes with zbarimg."""
+def qr_payloads(pdf: bytes, tmp_path: Path, keep_as: str | None = None) -> list[str]:
+    """Render the pages with pdftoppm and decode the last page's QR codes with zbarimg.
+
+    ``keep_as`` keeps page 1 under ``test-artifacts/`` (ignored by git; CI uploads it).
+    """
     path = tmp_path / "copy.pdf"
     path.write_bytes(pdf)
     prefix = tmp_path / "page"
@@ -107,6 +111,9 @@ def qr_payloads(pdf: bytes, tmp_path: Path) -> list[str]:
     assert result.returncode == 0, result.stderr
     pages = sorted(tmp_path.glob("page*.png"))
     assert pages
+    if keep_as is not None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copyfile(pages[0], ARTIFACTS / keep_as)
     decoded = run_tool("zbarimg", "--quiet", "--raw", str(pages[-1]))
     assert decoded.returncode == 0, decoded.stderr
     return decoded.stdout.decode("utf-8").split()
