@@ -251,6 +251,13 @@ def close(registry_number: str) -> Any:
     return _detail(letters.close_letter(get_session(), current_principal(), registry_number))
 
 
+@bp.post("/deadlines/<int:deadline_id>/complete")
+@requires(Action.DEADLINE_COMPLETE)
+def complete_deadline(deadline_id: int) -> Any:
+    letters.complete_deadline(get_session(), current_principal(), deadline_id)
+    return {"deadline_id": deadline_id, "done": True}
+
+
 def openapi_document() -> dict[str, Any]:
     """The served OpenAPI document, parsed (tests compare it with the URL map)."""
     return json.loads(_openapi_text())

@@ -424,3 +424,21 @@ def urgency_filter(deadline: Any) -> str:
     return present.deadline_urgency(
         deadline, today_kz(), current_app.config["ARNA_DUE_SOON_WORKDAYS"]
     )
+
+
+@bp.post("/deadlines/<int:deadline_id>/done")
+@requires(Action.DEADLINE_COMPLETE)
+def complete_deadline(deadline_id: int) -> Any:
+    """Mark a deadline one's own party owes as met (e.g. ¶36 information sent back)."""
+    number = request.form.get("registry_number", "")
+    try:
+        letters.complete_deadline(get_session(), current_principal(), deadline_id)
+    except ServiceError as exc:
+        if exc.status not in _FIXABLE:
+            raise
+        flash(_refusal_text(exc), "error")
+    else:
+        flash(_("Deadline marked as met."), "success")
+    if not number:
+        return redirect(url_for("ui.inbox"))
+    return redirect(url_for("ui.letter", registry_number=number))

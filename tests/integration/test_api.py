@@ -6,6 +6,7 @@ uploaded as bytes, which must come back untouched.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -231,7 +232,7 @@ def test_the_openapi_document_covers_every_api_route(app: Flask) -> None:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
             continue
-        path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
             if method.lower() not in paths.get(path, {}):
                 missing.append(f"{method} {path}")
@@ -242,3 +243,36 @@ def test_the_openapi_document_is_served_without_a_token(app: Flask) -> None:
     response = app.test_client().get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.get_json()["info"]["title"] == "Arna registry API"
+
+
+def test_an_incoming_request_starts_its_deadline_which_its_owner_marks_met(api) -> None:
+    """¶36: the receiving body forwards a court's request within 3 working days of receipt."""
+    officer = api("officer.minhealth")
+    registered = officer.post(
+        "/incoming",
+        json={
+            "envelope": {
+                "kind": "court-request-forward",
+                "sender": "AGENCY:MINHEALTH",
+                "recipient": "MFA",
+                "date": TODAY,
+            },
+            "subject": "Request of the court in case 7/2026",
+        },
+    )
+    assert registered.status_code == 201, registered.get_json()
+    letter = registered.get_json()
+    owed = [d for d in letter["deadlines"] if d["by"] == "AGENCY:MINHEALTH" and d["due"]]
+    assert owed
+    assert owed[0]["rule"] == "¶36"
+    done = officer.post(f"/deadlines/{owed[0]['id']}/complete")
+    assert done.status_code == 200, done.get_json()
+    again = officer.get(f"/letters/{letter['registry_number']}").get_json()
+    assert next(d for d in again["deadlines"] if d["id"] == owed[0]["id"])["done_at"]
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(api, app: Flask) -> None:
+    big = b"<" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = api("officer.minhealth").upload(big)
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "request_entity_too_large"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from registry.auth import PUBLIC, Action, Role, allowed, rule_of
 
@@ -26,13 +26,20 @@ URL_VALUES = {"registry_number": "NOBODY-2026-999999", "user_id": 999999, "token
 LAST = {"auth.logout"}
 
 
+def _stand_in(rule: Rule, arg: str) -> object:
+    if arg in URL_VALUES:
+        return URL_VALUES[arg]
+    converter = rule._converters.get(arg)
+    return 999999 if isinstance(converter, IntegerConverter) else "x"
+
+
 def endpoints(app: Flask) -> Iterator[tuple[Rule, str, str]]:
     """(rule, method, url) for every route of the app except static files."""
     rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint in LAST, r.rule))
     for rule in rules:
         if rule.endpoint == "static":
             continue
-        values = {arg: URL_VALUES.get(arg, "x") for arg in rule.arguments}
+        values = {arg: _stand_in(rule, arg) for arg in rule.arguments}
         with app.test_request_context():
             from flask import url_for
 
