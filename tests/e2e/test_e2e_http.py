@@ -97,3 +97,19 @@ def test_an_eaeu_court_reply_through_moj_over_the_api(server: str) -> None:
     ).json()
     assert done["state"] == "dispatched"
     assert [e["action"] for e in done["history"]][-1] == "letter:dispatched"
+
+
+@pytest.mark.parametrize(
+    "username", ["officer.minhealth", "head.minhealth", "clerk.mfa", "officer.moj", "auditor"]
+)
+def test_every_role_opens_its_inbox_and_every_letter_it_lists(server: str, username: str) -> None:
+    """The demo letters (bootstrap --demo) in all their states render for every role."""
+    person = Person(server, username, DEMO_PASSWORD)
+    for path in ("/inbox", "/letters"):
+        page = person.get(path)
+        assert page.status_code == 200, path
+        numbers = set(re.findall(r'href="/letters/([A-Z0-9_-]+)"', page.text))
+        if username == "auditor" and path == "/letters":
+            assert numbers, "bootstrap --demo made no letters"
+        for number in numbers:
+            assert person.get(f"/letters/{number}").status_code == 200, number
