@@ -16,11 +16,140 @@ users_cli = AppGroup("users", help="User accounts.")
 @click.option("--demo", is_flag=True, help="Also create demo users (one per role) and letters.")
 def bootstrap_command(demo: bool) -> None:
     """Migrate to head and create what a new registry needs; a second run changes nothing."""
+    from flask import current_app
+
     from registry.services.schema import upgrade_to_head
+    from registry.services.setup import (
+        DEMO_PASSWORD,
+        DEMO_SIGNING_PASSPHRASE,
+        DEMO_USERS,
+        ensure_demo_keys,
+        ensure_demo_letters,
+        ensure_demo_users,
+        ensure_registry,
+    )
 
     engine = get_engine()
     upgrade_to_head(engine)
+    kek = str(current_app.config["ARNA_KEK"])
+    with session_scope(engine) as session:
+        report = ensure_registry(session, kek=kek, admin_password=DEMO_PASSWORD if demo else None)
+        created = list(report.created)
+        if demo:
+            created += [f"user {name}" for name in ensure_demo_users(session)]
+            created += [f"signing key of {name}" for name in ensure_demo_keys(session, kek=kek)]
+            created += [f"letter {number}" for number in ensure_demo_letters(session)]
     click.echo("database at the migration head")
+    for what in created:
+        click.echo(f"created {what}")
+    if not created:
+        click.echo("already bootstrapped: nothing changed")
+    if report.admin_password is not None and not demo:
+        click.echo(
+            f"admin password (shown once, change it after signing in): {report.admin_password}"
+        )
+    if demo:
+        click.echo(
+            f"demo logins (password {DEMO_PASSWORD}, signing passphrase {DEMO_SIGNING_PASSPHRASE}):"
+        )
+        click.echo("  admin                 admin")
+        for user in DEMO_USERS:
+            where = f" ({user.agency_code})" if user.agency_code else ""
+            click.echo(f"  {user.username:<21} {user.role.value}{where}")
+
+
+@letters_cli.command("list")
+@click.option("--state", default=None, help="Only letters in this state.")
+def list_command(state: str | None) -> None:
+    """One letter a line: registry number, kind, state, sender, recipient (tab-separated)."""
+    from sqlalchemy import select
+
+    from registry.models import Letter
+
+    with session_scope(get_engine()) as session:
+        query = select(
+            Letter.registry_number, Letter.kind, Letter.state, Letter.sender, Letter.recipient
+        ).order_by(Letter.id)
+        if state is not None:
+            query = query.where(Letter.state == state)
+        for row in session.execute(query):
+            click.echo("\t".join(row))
+
+
+@users_cli.command("list")
+def users_list_command() -> None:
+    """One user a line: username, role, agency (or -), active or disabled."""
+    from registry.services.accounts import list_users
+
+    with session_scope(get_engine()) as session:
+        for user in list_users(session):
+            status = "active" if user.is_active else "disabled"
+            click.echo(f"{user.username}\t{user.role}\t{user.agency_code or '-'}\t{status}")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option(
+    "--role",
+    required=True,
+    help="agency_officer, first_head, mfa_clerk, moj_officer, auditor or admin.",
+)
+@click.option("--agency", default=None, help="The agency's party code (agency roles only).")
+@click.option("--name", "full_name", required=True, help="The person's full name.")
+@click.password_option(help="At least 12 characters (prompted when not given).")
+def users_create_command(
+    username: str, role: str, agency: str | None, full_name: str, password: str
+) -> None:
+    """Create a user."""
+    from registry.services.accounts import create_user
+    from registry.services.errors import ServiceError
+
+    with session_scope(get_engine()) as session:
+        try:
+            create_user(
+                session,
+                username=username,
+                full_name=full_name,
+                role=role,
+                password=password,
+                agency_code=agency,
+            )
+        except ServiceError as exc:
+            _fail(exc)
+    click.echo(f"created user {username}")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.password_option(help="At least 12 characters (prompted when not given).")
+def users_password_command(username: str, password: str) -> None:
+    """Set a user's password (e.g. a forgotten admin password)."""
+    from sqlalchemy import select
+
+    from registry.models import User
+    from registry.services.accounts import set_password
+    from registry.services.errors import ServiceError
+
+    with session_scope(get_engine()) as session:
+        user_id = session.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            click.echo(f"error: no user {username}", err=True)
+            raise SystemExit(2)
+        try:
+            set_password(session, user_id, password)
+        except ServiceError as exc:
+            _fail(exc)
+    click.echo(f"password of {username} changed")
+
+
+def _fail(exc: Exception) -> None:
+    """One line on stderr naming every problem; exit 2 (docs/architecture.md)."""
+    from registry.services.errors import ServiceError
+
+    message = exc.message if isinstance(exc, ServiceError) else str(exc)
+    details = exc.details if isinstance(exc, ServiceError) else []
+    click.echo(f"error: {message}" + (f": {'; '.join(details)}" if details else ""), err=True)
+    raise SystemExit(2)
 
 
 @letters_cli.command("copy")
