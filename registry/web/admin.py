@@ -12,12 +12,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from registry.auth import Action, requires
+from registry.auth import Action, current_principal, requires
 from registry.db import get_session
-from registry.models import Agency, TrustAnchor
+from registry.models import Agency
 from registry.services import accounts, pki
+from registry.services import trust_anchors as trust_anchors_service
 from registry.services.errors import ServiceError
-from registry.web.forms import EmptyForm, PasswordResetForm, UserForm
+from registry.web.forms import EmptyForm, PasswordResetForm, TrustAnchorForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -119,8 +120,48 @@ def revoke_certificate(user_id: int) -> Any:
     return redirect(url_for("admin.certificates"))
 
 
+def _anchors_page(form: TrustAnchorForm, status: int = 200) -> Any:
+    return (
+        render_template(
+            "admin/trust_anchors.html",
+            anchors=trust_anchors_service.list_anchors(get_session()),
+            form=form,
+            remove_form=EmptyForm(),
+        ),
+        status,
+    )
+
+
 @bp.get("/trust-anchors")
 @requires(Action.TRUST_MANAGE)
 def trust_anchors() -> Any:
-    anchors = get_session().scalars(select(TrustAnchor).order_by(TrustAnchor.added_at.desc()))
-    return render_template("admin/trust_anchors.html", anchors=list(anchors))
+    return _anchors_page(TrustAnchorForm())
+
+
+@bp.post("/trust-anchors")
+@requires(Action.TRUST_MANAGE)
+def import_trust_anchor() -> Any:
+    form = TrustAnchorForm()
+    if not form.validate_on_submit():
+        return _anchors_page(form, 422)
+    try:
+        anchor = trust_anchors_service.import_anchor(
+            get_session(), current_principal(), form.name.data or "", form.certificate.data.read()
+        )
+    except ServiceError as exc:
+        if exc.status not in (409, 422):
+            raise
+        get_session().rollback()
+        flash(exc.message, "error")
+        return _anchors_page(form, exc.status)
+    flash(_("%(name)s is now trusted for uploaded letters.", name=anchor.name), "success")
+    return redirect(url_for("admin.trust_anchors"))
+
+
+@bp.post("/trust-anchors/<int:anchor_id>/remove")
+@requires(Action.TRUST_MANAGE)
+def remove_trust_anchor(anchor_id: int) -> Any:
+    if EmptyForm().validate_on_submit():
+        trust_anchors_service.remove_anchor(get_session(), current_principal(), anchor_id)
+        flash(_("The root is no longer trusted."), "success")
+    return redirect(url_for("admin.trust_anchors"))

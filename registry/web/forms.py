@@ -102,3 +102,8 @@ class SigningKeyForm(FlaskForm):
         _l("The same passphrase again"),
         validators=[DataRequired(), EqualTo("passphrase")],
     )
+
+
+class TrustAnchorForm(FlaskForm):
+    name = StringField(_l("Whose root it is"), validators=[DataRequired(), Length(max=200)])
+    certificate = FileField(_l("Root certificate (PEM or DER)"), validators=[FileRequired()])

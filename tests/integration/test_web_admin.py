@@ -51,3 +51,50 @@ def test_the_page_chrome_follows_the_chosen_language(browser) -> None:  # noqa: 
     admin = browser("admin")
     admin.post("/language", data={"lang": "ru", "next": "/admin/users"})
     assert '<html lang="ru">' in admin.get("/admin/users").get_data(as_text=True)
+
+
+def test_admin_imports_and_removes_a_trust_anchor(browser) -> None:  # noqa: F811
+    import io
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from signing.ca import CertificateAuthority
+
+    root = CertificateAuthority.create("Agency own CA").certificate
+    admin = browser("admin")
+    response = admin.post(
+        "/admin/trust-anchors",
+        data={
+            "name": "MINECON own CA",
+            "certificate": (io.BytesIO(root.public_bytes(Encoding.DER)), "root.cer"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = admin.get("/admin/trust-anchors").get_data(as_text=True)
+    assert "MINECON own CA" in page
+    assert "Stop trusting" in page
+    again = admin.post(
+        "/admin/trust-anchors",
+        data={
+            "name": "twice",
+            "certificate": (io.BytesIO(root.public_bytes(Encoding.PEM)), "r.pem"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert again.status_code == 409
+    anchor_id = int(page.split("/admin/trust-anchors/")[1].split("/")[0])
+    assert admin.post(f"/admin/trust-anchors/{anchor_id}/remove").status_code == 302
+    assert "Stop trusting" not in admin.get("/admin/trust-anchors").get_data(as_text=True)
+
+
+def test_a_non_ca_certificate_is_refused(browser) -> None:  # noqa: F811
+    import io
+
+    admin = browser("admin")
+    response = admin.post(
+        "/admin/trust-anchors",
+        data={"name": "junk", "certificate": (io.BytesIO(b"not a certificate"), "x.pem")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422

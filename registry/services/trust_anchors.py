@@ -1,0 +1,73 @@
+"""Outside trust anchors: the roots of agencies' own signing tools, accepted for uploads.
+
+Imported by an administrator after comparing the fingerprint with the one the
+authority publishes; removed anchors stay on record (``removed_at``) so that the
+reports of letters verified while they were trusted remain explained.
+"""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.auth import Action, Principal, check
+from registry.db import utcnow
+from registry.models import TrustAnchor
+from registry.services.errors import Conflict, Invalid, NotFound
+from signing.trust import TrustError, TrustStore
+
+
+def list_anchors(session: Session) -> list[TrustAnchor]:
+    """Every anchor ever imported, newest first (removed ones included)."""
+    return list(session.scalars(select(TrustAnchor).order_by(TrustAnchor.id.desc())))
+
+
+def import_anchor(session: Session, principal: Principal, name: str, data: bytes) -> TrustAnchor:
+    """Trust one CA certificate (PEM or DER); Invalid unless it is exactly one CA certificate."""
+    check(principal, Action.TRUST_MANAGE)
+    if not name.strip():
+        raise Invalid("name: say whose root this is", details=["name"])
+    try:
+        TrustStore().add_anchor(data)  # the signing library's own checks: parseable, a CA
+        certs = (
+            x509.load_pem_x509_certificates(data)
+            if data.lstrip().startswith(b"-----")
+            else [x509.load_der_x509_certificate(data)]
+        )
+    except (TrustError, ValueError) as exc:
+        raise Invalid(f"certificate: {exc}", details=["certificate"]) from None
+    if len(certs) != 1:
+        raise Invalid("certificate: import one root at a time", details=["certificate"])
+    cert = certs[0]
+    digest = cert.fingerprint(hashes.SHA256()).hex()
+    existing = session.scalar(select(TrustAnchor).where(TrustAnchor.fingerprint_sha256 == digest))
+    if existing is not None and existing.removed_at is None:
+        raise Conflict(f"that root is already trusted as {existing.name!r}", code="anchor_exists")
+    if existing is not None:
+        existing.removed_at = None
+        existing.name = name.strip()
+        anchor = existing
+    else:
+        anchor = TrustAnchor(
+            name=name.strip()[:200],
+            certificate_pem=cert.public_bytes(Encoding.PEM).decode("ascii"),
+            fingerprint_sha256=digest,
+            added_by_id=principal.id,
+        )
+        session.add(anchor)
+    session.commit()
+    return anchor
+
+
+def remove_anchor(session: Session, principal: Principal, anchor_id: int) -> None:
+    """Stop trusting an anchor (its row stays, marked removed)."""
+    check(principal, Action.TRUST_MANAGE)
+    anchor = session.get(TrustAnchor, anchor_id)
+    if anchor is None:
+        raise NotFound(f"no trust anchor {anchor_id}")
+    if anchor.removed_at is None:
+        anchor.removed_at = utcnow()
+    session.commit()
