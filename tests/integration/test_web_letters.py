@@ -165,3 +165,35 @@ def test_pages_of_every_role_render(browser) -> None:  # noqa: F811
 
 def test_today_is_a_date() -> None:
     assert date.fromisoformat(TODAY)
+
+
+def test_upload_of_a_letter_signed_elsewhere_in_the_browser(browser, db_session) -> None:  # noqa: F811
+    import io
+
+    from .web_fixtures import signed_xml
+
+    officer = browser("officer.minhealth")
+    page = officer.post("/upload/number").get_data(as_text=True)
+    number = re.search(r"(MINHEALTH-\d{4}-\d{6})", page).group(1)
+    envelope = {
+        "kind": "foreign-letter",
+        "sender": "AGENCY:MINHEALTH",
+        "recipient": "DIPLOMATIC_MISSION",
+        "date": TODAY,
+    }
+    xml = signed_xml(db_session, "officer.minhealth", number, envelope, "Signed elsewhere")
+    bad = officer.post(
+        "/upload",
+        data={"xml": (io.BytesIO(xml.replace(b"Signed elsewhere", b"Changed after")), "l.xml")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422
+    assert "The letter was refused" in bad.get_data(as_text=True)
+    good = officer.post(
+        "/upload",
+        data={"xml": (io.BytesIO(xml), "letter.xml")},
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 302, good.get_data(as_text=True)
+    assert state_of(officer, number) == "submitted"
+    assert officer.get(f"/letters/{number}/xml").data == xml
