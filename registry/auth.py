@@ -53,7 +53,6 @@ class Action(StrEnum):
     LETTER_UPLOAD = "letter.upload"
     LETTER_SIGN = "letter.sign"
     LETTER_SUBMIT = "letter.submit"
-    LETTER_SEND_DIRECT = "letter.send-direct"
     NOTICE_FILE = "letter.notice-file"
     INCOMING_REGISTER = "incoming.register"
     LETTER_RECEIVE = "letter.receive"
@@ -82,7 +81,6 @@ _AGENCY_WORK = frozenset(
         A.LETTER_UPLOAD,
         A.LETTER_SIGN,
         A.LETTER_SUBMIT,
-        A.LETTER_SEND_DIRECT,
         A.NOTICE_FILE,
         A.INCOMING_REGISTER,
         A.LETTER_FORWARD,

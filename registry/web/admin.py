@@ -9,22 +9,22 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from registry.auth import Action, current_principal, requires
 from registry.db import get_session
 from registry.models import Agency
 from registry.services import accounts, pki
+from registry.services import agencies as agencies_service
 from registry.services import trust_anchors as trust_anchors_service
 from registry.services.errors import ServiceError
-from registry.web.forms import EmptyForm, PasswordResetForm, TrustAnchorForm, UserForm
+from registry.web.forms import AgencyForm, EmptyForm, PasswordResetForm, TrustAnchorForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _agencies() -> list[Agency]:
-    return list(get_session().scalars(select(Agency).order_by(Agency.code)))
+    return agencies_service.list_agencies(get_session())
 
 
 def _user_form() -> UserForm:
@@ -96,10 +96,40 @@ def reset_password(user_id: int) -> Any:
     return redirect(url_for("admin.users"))
 
 
+def _agencies_page(form: AgencyForm, status: int = 200) -> Any:
+    agencies_list = agencies_service.list_agencies(get_session())
+    return render_template("admin/agencies.html", agencies=agencies_list, form=form), status
+
+
 @bp.get("/agencies")
 @requires(Action.AGENCY_MANAGE)
 def agencies() -> Any:
-    return render_template("admin/agencies.html", agencies=_agencies())
+    return _agencies_page(AgencyForm())
+
+
+@bp.post("/agencies")
+@requires(Action.AGENCY_MANAGE)
+def create_agency() -> Any:
+    form = AgencyForm()
+    if not form.validate_on_submit():
+        return _agencies_page(form, 422)
+    try:
+        agency = agencies_service.create_agency(
+            get_session(),
+            current_principal(),
+            code=form.code.data or "",
+            name_en=form.name_en.data or "",
+            name_ru=form.name_ru.data or "",
+            name_kk=form.name_kk.data or "",
+        )
+    except ServiceError as exc:
+        if exc.status not in (409, 422):
+            raise
+        get_session().rollback()
+        flash(exc.message + (": " + "; ".join(exc.details) if exc.details else ""), "error")
+        return _agencies_page(form, exc.status)
+    flash(_("%(code)s added.", code=agency.code), "success")
+    return redirect(url_for("admin.agencies"))
 
 
 @bp.get("/certificates")

@@ -107,3 +107,10 @@ class SigningKeyForm(FlaskForm):
 class TrustAnchorForm(FlaskForm):
     name = StringField(_l("Whose root it is"), validators=[DataRequired(), Length(max=200)])
     certificate = FileField(_l("Root certificate (PEM or DER)"), validators=[FileRequired()])
+
+
+class AgencyForm(FlaskForm):
+    code = StringField(_l("Party code (AGENCY:<ID>)"), validators=[DataRequired(), Length(max=64)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
+    name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=200)])
+    name_kk = StringField(_l("Name in Kazakh"), validators=[DataRequired(), Length(max=200)])

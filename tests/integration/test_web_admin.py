@@ -98,3 +98,23 @@ def test_a_non_ca_certificate_is_refused(browser) -> None:  # noqa: F811
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
+
+
+def test_admin_adds_an_agency_whose_people_can_then_be_created(browser) -> None:  # noqa: F811
+    admin = browser("admin")
+    names = {"name_en": "Ministry of Finance", "name_ru": "Минфин", "name_kk": "Қаржы министрлігі"}
+    bad = admin.post("/admin/agencies", data={"code": "Ministry of Finance", **names})
+    assert bad.status_code == 422
+    assert admin.post("/admin/agencies", data={"code": "AGENCY:MINFIN", **names}).status_code == 302
+    assert admin.post("/admin/agencies", data={"code": "AGENCY:MINFIN", **names}).status_code == 409
+    created = admin.post(
+        "/admin/users",
+        data={
+            "username": "officer.minfin",
+            "full_name": "Asel Nurova",
+            "role": "agency_officer",
+            "agency_code": "AGENCY:MINFIN",
+            "password": "a-long-password-2026",
+        },
+    )
+    assert created.status_code == 302
