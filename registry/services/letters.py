@@ -18,6 +18,7 @@ the index of the party holding — or about to receive — the original)::
                                          │                      │   (MOJ → MFA, ¶40)       │
                                          └──────────────────────┤                          ▼
                                                                 └──return──▶ returned ─▶ closed
+    signed ──submit (MFA's own diplomatic letter, ¶14-8: its registry holds it)──▶ received
     signed ──submit (direct channel: WTO ¶42/¶44, legal basis, five-day urgent ¶44)──▶ sent
     sent ──file_notice (¶44 notice to MFA, tracked as outstanding)──▶ sent ──close──▶ closed
     (incoming: a court's request ¶36, a special procedure's communication ¶14-5)
@@ -54,6 +55,7 @@ from registry.auth import (
     letter_scope,
     parties_field,
 )
+from registry.config import current_setting
 from registry.custody.event import Actor as CustodyActor
 from registry.custody.event import decode_leaf
 from registry.db import utcnow
@@ -744,7 +746,7 @@ def inbox(
     principal: Principal,
     today: date | None = None,
     *,
-    due_soon_workdays: int = 2,
+    due_soon_workdays: int | None = None,
 ) -> list[InboxItem]:
     """What waits for this person, most urgent first: open deadlines and letters to act on.
 
@@ -752,6 +754,8 @@ def inbox(
     within ``due_soon_workdays`` working days (``ARNA_DUE_SOON_WORKDAYS``).
     """
     today = today or deadlines.today_kz()
+    if due_soon_workdays is None:
+        due_soon_workdays = int(current_setting("ARNA_DUE_SOON_WORKDAYS"))
     party = principal.agency_code
     open_deadlines = select(Deadline.letter_id).where(Deadline.done_at.is_(None))
     if party is not None and principal.role is not Role.AUDITOR:

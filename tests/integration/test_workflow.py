@@ -595,3 +595,87 @@ def test_available_transitions_follow_role_state_and_plan(s: Session, principal:
         Transition.DISPATCH,
         Transition.RETURN,
     ]
+
+
+# ------------------------------------------------------------ MFA's own reply (¶14-8, ¶14-9)
+
+
+def test_mfa_reply_to_a_special_procedure_is_dispatched_by_mfa_itself(
+    s: Session, principal: Who
+) -> None:
+    from registry.services.accounts import create_user
+
+    head_user = create_user(
+        s,
+        username="head.mfa",
+        full_name="Murat Nurtleu",
+        role="first_head",
+        password="head-of-mfa-password",
+        agency_code="MFA",
+    )
+    pki.enroll_signing_key(s, head_user.id, SIGNING_PASSPHRASE)
+    clerk, head = principal(CLERK), principal("head.mfa")
+    deadline = today_kz() + timedelta(days=30)
+    fields = {
+        "kind": "special-procedure-reply",
+        "recipient": "SPECIAL_PROCEDURE",
+        "reply_deadline": deadline.isoformat(),
+        "communication_language": "en",
+        "signed_by_first_head": True,
+    }
+    number = signed(s, clerk, **fields)
+    with pytest.raises(Conflict, match="¶14-8"):  # the clerk's signature alone is not enough
+        letters.submit_letter(s, clerk, number)
+    letters.sign_letter(s, head, number, passphrase=SIGNING_PASSPHRASE)
+    letter = letters.submit_letter(s, clerk, number)
+    assert (letter.state, letter.holder) == (State.RECEIVED, "MFA")
+    letter = letters.dispatch_letter(
+        s, clerk, number, note_number="SP-1", note_date=today_kz(), passphrase=SIGNING_PASSPHRASE
+    )
+    steps = {d.rule: d for d in letter.deadlines}
+    assert steps["¶14-8"].done_at is not None  # sent before the communication's deadline
+    assert steps["¶14-9"].due == add_workdays(today_kz(), 10)  # report to PA after sending
+    assert steps["¶14-9"].done_at is None
+    letters.complete_deadline(s, clerk, steps["¶14-9"].id)
+    assert steps["¶14-9"].done_at is not None
+    with pytest.raises(Invalid) as refused:  # ¶14-8: in the communication's language
+        draft(s, clerk, **{**fields, "communication_language": "fr"})
+    assert any(d.startswith("¶14-8:") and "language" in d for d in refused.value.details)
+
+
+# ------------------------------------------------------------ certificates
+
+
+def test_a_revoked_certificate_signs_nothing_more(s: Session, principal: Who) -> None:
+    officer = principal(OFFICER)
+    number = letters.reserve_number(s, officer)
+    xml = _signed_elsewhere(s, officer, number, kind="foreign-letter", recipient="INTL_ORG")
+    pki.revoke_certificate(s, officer.id)
+    with pytest.raises(Invalid) as refused:
+        letters.upload_letter(s, officer, xml)
+    assert any("revoked" in d for d in refused.value.details)
+    draft_number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    with pytest.raises(Invalid, match="revoked"):
+        letters.sign_letter(s, officer, draft_number, passphrase=SIGNING_PASSPHRASE)
+
+
+def test_a_court_application_carries_its_paragraph_40_deadlines(s: Session, principal: Who) -> None:
+    officer, moj = principal(OFFICER), principal(MOJ)
+    planned = add_workdays(today_kz(), 30)
+    number = signed(
+        s,
+        officer,
+        kind="court-application",
+        recipient="EAEU_COURT",
+        planned_send_date=planned.isoformat(),
+    )
+    letter = letters.get_letter(s, officer, number)
+    by_rule = [(d.rule, d.by_party, d.basis, d.due) for d in letter.deadlines]
+    # ¶40: PA and GO are informed no later than 10 wd before the agreed application is sent.
+    assert ("¶40", "AGENCY:MINHEALTH", "before_send", add_workdays(planned, -10)) in by_rule
+    letters.submit_letter(s, officer, number)
+    letters.receive_letter(s, moj, number)
+    moj_steps = {(d.basis, d.workdays): d.due for d in letter.deadlines if d.by_party == "MOJ"}
+    assert moj_steps[("receipt", 5)] == add_workdays(today_kz(), 5)
+    owed = [i.rule for i in letters.inbox(s, moj) if i.letter.registry_number == number]
+    assert owed == ["¶40"]
