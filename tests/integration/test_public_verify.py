@@ -10,6 +10,7 @@ import io
 import re
 from urllib.parse import urlsplit
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -32,6 +33,12 @@ from .test_copies_fixtures import (  # noqa: F401 -- fixtures
 )
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def english(client: FlaskClient) -> None:
+    """The assertions read the English page (Kazakh is the default; see the last test)."""
+    client.set_cookie("lang", "en")
 
 
 def issue(session: Session, number: str) -> copies.IssuedCopy:
@@ -159,3 +166,12 @@ def test_the_upload_form_needs_its_csrf_token(
     letter = make_letter()
     issued = issue(db_session, letter.registry_number)
     assert upload(client, issued.pdf, csrf=False).status_code == 400
+
+
+def test_the_page_speaks_kazakh_by_default(app: Flask, db_session: Session, make_letter) -> None:
+    letter = make_letter()
+    issued = issue(db_session, letter.registry_number)
+    html = app.test_client().get(f"/verify/{issued.code}").get_data(as_text=True)
+    assert '<html lang="kk">' in html
+    assert "Электрондық құжаттың көшірмесі дұрыс" in html
+    assert letter.registry_number in html
