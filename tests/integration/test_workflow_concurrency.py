@@ -1,0 +1,136 @@
+"""Concurrent requests on one letter, on a database of their own (committed, not rolled back).
+
+Two clerks pressing "receive" at once must yield one ``letter:received`` and one
+refusal, never two receipts; officers composing at once must get distinct
+registry numbers (the per-agency sequence row is locked).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from registry import create_app
+from registry.auth import Principal
+from registry.custody.event import decode_leaf
+from registry.db import create_db_engine
+from registry.models import User
+from registry.services import letters, pki
+from registry.services.custody import letter_entries
+from registry.services.deadlines import today_kz
+from registry.services.errors import ServiceError
+from registry.services.schema import upgrade_to_head
+from registry.services.setup import ensure_demo_users, ensure_registry
+
+from .conftest import ADMIN_PASSWORD, KEK, SIGNING_PASSPHRASE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def committed(databases: Any, base_config: dict[str, Any]) -> Iterator[tuple[Flask, Engine]]:
+    url = databases.new("concurrency")
+    engine = create_db_engine(url)
+    upgrade_to_head(engine)
+    app = create_app({**base_config, "DATABASE_URL": url})
+    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+        ensure_registry(session, kek=KEK, admin_password=ADMIN_PASSWORD)
+        ensure_demo_users(session)
+        for username in ("officer.minhealth", "clerk.mfa"):
+            user = session.scalar(select(User).where(User.username == username))
+            assert user is not None
+            pki.enroll_signing_key(session, user.id, SIGNING_PASSPHRASE, kek=KEK)
+    yield app, engine
+    engine.dispose()
+
+
+def _principal(engine: Engine, username: str) -> Principal:
+    with Session(engine) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        assert user is not None
+        return Principal.of(user)
+
+
+def _race(
+    app: Flask, engine: Engine, calls: list[Callable[[Session], Any]]
+) -> tuple[list[Any], list[ServiceError]]:
+    """Run each call in its own thread and Session, released together."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = []
+    errors: list[ServiceError] = []
+
+    def run(call: Callable[[Session], Any]) -> None:
+        with app.app_context(), Session(engine, expire_on_commit=False) as session:
+            barrier.wait()
+            try:
+                results.append(call(session))
+            except ServiceError as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results, errors
+
+
+def test_two_receipts_at_once_make_one_receipt_and_one_refusal(
+    committed: tuple[Flask, Engine],
+) -> None:
+    app, engine = committed
+    officer, clerk = _principal(engine, "officer.minhealth"), _principal(engine, "clerk.mfa")
+    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+        number = letters.compose_letter(
+            session,
+            officer,
+            envelope={
+                "kind": "foreign-letter",
+                "sender": "AGENCY:MINHEALTH",
+                "recipient": "INTL_ORG",
+                "date": today_kz().isoformat(),
+            },
+            subject="Race",
+            body="Race.",
+        ).registry_number
+        letters.sign_letter(session, officer, number, passphrase=SIGNING_PASSPHRASE)
+        letters.submit_letter(session, officer, number)
+    results, errors = _race(
+        app, engine, [lambda s: letters.receive_letter(s, clerk, number) for _ in range(2)]
+    )
+    assert (len(results), len(errors)) == (1, 1)
+    with Session(engine) as session:
+        tags = [decode_leaf(leaf).action for _i, leaf in letter_entries(session, number)]
+    assert tags.count("letter:received") == 1
+    assert tags.count("letter:received-refused") == 1
+
+
+def test_concurrent_drafts_get_distinct_registry_numbers(
+    committed: tuple[Flask, Engine],
+) -> None:
+    app, engine = committed
+    officer = _principal(engine, "officer.minhealth")
+
+    def compose(session: Session) -> str:
+        return letters.compose_letter(
+            session,
+            officer,
+            envelope={
+                "kind": "foreign-letter",
+                "sender": "AGENCY:MINHEALTH",
+                "recipient": "DIPLOMATIC_MISSION",
+                "date": today_kz().isoformat(),
+            },
+            subject="Parallel",
+            body="Parallel.",
+        ).registry_number
+
+    results, errors = _race(app, engine, [compose] * 6)
+    assert errors == []
+    assert len(set(results)) == 6
