@@ -67,15 +67,23 @@ def _letter(size: int) -> bytes:
     )
 
 
-def _time(op: Callable[[], object], budget: float) -> float:
-    """Median seconds per call; repeats until ``budget`` seconds are used (at least 3 runs)."""
-    runs: list[float] = []
+def _time_all(ops: dict[str, Callable[[], object]], budget: float) -> dict[str, float]:
+    """Median seconds per call of each operation, measured round-robin.
+
+    One call of each operation per round, so that load from other processes on
+    a shared machine falls on all of them alike; rounds go on until ``budget``
+    seconds per operation are used (at least 5 rounds, at most 1000).
+    """
+    runs: dict[str, list[float]] = {name: [] for name in ops}
     start = time.perf_counter()
-    while len(runs) < 3 or (time.perf_counter() - start < budget and len(runs) < 500):
-        t0 = time.perf_counter()
-        op()
-        runs.append(time.perf_counter() - t0)
-    return statistics.median(runs)
+    rounds = 0
+    while rounds < 5 or (time.perf_counter() - start < budget * len(ops) and rounds < 1000):
+        for name, op in ops.items():
+            t0 = time.perf_counter()
+            op()
+            runs[name].append(time.perf_counter() - t0)
+        rounds += 1
+    return {name: statistics.median(values) for name, values in runs.items()}
 
 
 def _xmlsec_verify(ca_pem: str, plain: bool) -> Callable[[bytes], None]:
@@ -143,7 +151,7 @@ def _case(
         XMLSEC_SAME: lambda: xmlsec_xades(signed),
         XMLSEC_PLAIN: lambda: xmlsec_plain(plain),
     }
-    times = {name: _time(op, budget) for name, op in rows.items()}
+    times = _time_all(rows, budget)
     for name, seconds in times.items():
         bound = times[VERIFY_BOUND if "verify" in name else SIGN_BOUND]
         ms = seconds * 1000
