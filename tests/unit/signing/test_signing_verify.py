@@ -342,3 +342,24 @@ def test_one_bad_co_signature_decides_the_letter(
     ]
     assert result.report["sub_indication"] == "NO_CERTIFICATE_CHAIN_FOUND"
     assert (result.signed_root, result.signers) == (None, [])
+
+
+def test_an_extra_transform_is_refused(signed: bytes, trust: TrustStore) -> None:
+    """Only enveloped-signature + c14n: an XPath or XSLT transform could hide content."""
+    root = parse_xml(signed)
+    transforms = root.find(f"{DS}Signature/{DS}SignedInfo/{DS}Reference/{DS}Transforms")
+    xpath = etree.SubElement(
+        transforms, f"{DS}Transform", Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"
+    )
+    etree.SubElement(xpath, f"{DS}XPath").text = "not(ancestor-or-self::*[local-name()='body'])"
+    assert _outcome(etree.tostring(root), trust) == ("TOTAL_FAILED", "FORMAT_FAILURE")
+
+
+def test_a_sha1_signing_certificate_digest_is_refused(signed: bytes, trust: TrustStore) -> None:
+    sha256 = (
+        b'<xades:CertDigest><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"'
+    )
+    sha1 = b'<xades:CertDigest><ds:DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"'
+    weak = signed.replace(sha256, sha1)
+    assert weak != signed
+    assert _outcome(weak, trust) == ("INDETERMINATE", "CRYPTO_CONSTRAINTS_FAILURE")
