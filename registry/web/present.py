@@ -13,6 +13,8 @@ from registry.auth import Principal
 from registry.models import Deadline, Letter
 from registry.services import deadlines, letters
 from registry.services.letters import InboxItem, Transition
+from signing.letter import LetterError, read_letter
+from signing.xmlparse import XMLInputError, parse_xml
 
 
 def history(session: Session, principal: Principal, letter: Letter) -> list[dict[str, Any]]:
@@ -97,3 +99,13 @@ def deadline_urgency(deadline: Deadline, today: date, soon_workdays: int) -> str
         return ""
     overdue, soon = deadlines.urgency(deadline.due, today, soon_workdays)
     return "overdue" if overdue else ("due-soon" if soon else "")
+
+
+def letter_body(letter: Letter) -> str | None:
+    """The text of the letter as signed (read through the hardened parser), or None."""
+    if letter.xml is None:
+        return None
+    try:
+        return read_letter(parse_xml(letter.xml)).body
+    except (XMLInputError, LetterError):
+        return None

@@ -151,6 +151,7 @@ def letter(registry_number: str) -> Any:
         actions=forms,
         deadlines=found.deadlines,
         history=present.history(session, principal, found),
+        body=present.letter_body(found),
         content=found.xml.decode("utf-8", "replace") if found.xml else None,
     )
 

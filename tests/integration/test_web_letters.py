@@ -197,3 +197,11 @@ def test_upload_of_a_letter_signed_elsewhere_in_the_browser(browser, db_session)
     assert good.status_code == 302, good.get_data(as_text=True)
     assert state_of(officer, number) == "submitted"
     assert officer.get(f"/letters/{number}/xml").data == xml
+
+
+def test_the_letter_page_shows_the_signed_text(browser) -> None:  # noqa: F811
+    officer = browser("officer.minhealth")
+    number = compose_signed(officer)
+    page = officer.get(f"/letters/{number}").get_data(as_text=True)
+    assert 'class="letter-body">Құрметті әріптестер! Меморандум жобасын жібереміз.</div>' in page
+    assert "TOTAL_PASSED" in page
