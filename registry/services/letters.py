@@ -931,10 +931,14 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     except Invalid as exc:
         errors.extend(exc.details or [exc.message])
     number = content.registry_number
-    reserved = session.get(RegistryNumber, number)
+    reserved = session.execute(
+        select(RegistryNumber.agency_code, Letter.id)
+        .outerjoin(Letter, Letter.registry_number == RegistryNumber.number)
+        .where(RegistryNumber.number == number)
+    ).first()
     if reserved is None or reserved.agency_code != principal.agency_code:
         errors.append(f"registry_number: {number} was not reserved by your agency in Arna")
-    elif session.scalar(select(Letter.id).where(Letter.registry_number == number)) is not None:
+    elif reserved.id is not None:
         errors.append(f"registry_number: {number} is already used by another letter")
     signers = _signers(result.signers)
     if result.passed and parsed is not None and route_plan is not None:

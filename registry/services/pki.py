@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select
+from sqlalchemy import literal, null, select
 from sqlalchemy.orm import Session
 
 from registry.config import current_setting
@@ -82,23 +82,30 @@ def ca_certificate(session: Session) -> x509.Certificate:
 
 def trust_store(session: Session) -> TrustStore:
     """Anchors (the registry CA and every live imported anchor) with the registry's CRL."""
-    row = _ca_row(session)
-    anchors = list(
-        session.scalars(
-            select(TrustAnchor.certificate_pem)
-            .where(TrustAnchor.removed_at.is_(None))
-            .order_by(TrustAnchor.id)
+    # One round trip: the CA's certificate and CRL, then every live imported anchor.
+    rows = session.execute(
+        select(literal(0).label("pos"), RegistryKey.public, RegistryKey.crl)
+        .where(RegistryKey.name == CA_KEY_NAME)
+        .union_all(
+            select(TrustAnchor.id, TrustAnchor.certificate_pem, null()).where(
+                TrustAnchor.removed_at.is_(None)
+            )
         )
-    )
-    digest = hashlib.sha256("\0".join([row.public, row.crl or "", *anchors]).encode()).hexdigest()
+        .order_by("pos")
+    ).all()
+    if not rows or rows[0].pos != 0:
+        raise Conflict("the registry has no CA yet: run 'flask bootstrap'", code="no_ca")
+    ca_pem, crl = rows[0].public, rows[0].crl
+    anchors = [row.public for row in rows[1:]]
+    digest = hashlib.sha256("\0".join([ca_pem, crl or "", *anchors]).encode()).hexdigest()
     store = _STORES.get(digest)
     if store is None:
         store = TrustStore()
-        store.add_anchor(row.public.encode("ascii"))
+        store.add_anchor(ca_pem.encode("ascii"))
         for pem in anchors:
             store.add_anchor(pem.encode("ascii"))
-        if row.crl:
-            store.add_crl(row.crl.encode("ascii"))
+        if crl:
+            store.add_crl(crl.encode("ascii"))
         _STORES.clear()  # only the current one is worth keeping
         _STORES[digest] = store
     return store

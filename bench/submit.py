@@ -1,0 +1,296 @@
+"""Submission throughput over HTTP (issue 4, Speed).
+
+Starts the service with gunicorn (2 workers) on PostgreSQL and on SQLite, has 16
+concurrent clients POST signed ~5 KB letters to ``/api/v1/letters`` for a fixed
+time, and prints throughput, p50 and p99 latency, the errors, and whether every
+accepted letter is in the registry (no lost letter). Beside it, the lower bound
+measured in the same run: the in-process cost of the same letters' parse + schema
+check + signature verification, and the submissions per second two cores could
+reach if that were all a submission cost.
+
+Goal: at least 200 submissions/s with PostgreSQL, p99 under 150 ms, no error, no
+lost letter.
+
+    .venv/bin/python bench/submit.py [--seconds 10] [--clients 16] [--only sqlite|postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import queue
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from registry import create_app  # noqa: E402
+from registry.db import create_db_engine  # noqa: E402
+from registry.models import Letter, RegistryNumber, User  # noqa: E402
+from registry.services import pki  # noqa: E402
+from registry.services.schema import upgrade_to_head  # noqa: E402
+from registry.services.setup import (  # noqa: E402
+    DEMO_SIGNING_PASSPHRASE,
+    ensure_demo_users,
+    ensure_registry,
+)
+from registry.services.tokens import issue_token  # noqa: E402
+from signing.letter import build_letter, validate_letter  # noqa: E402
+from signing.sign import sign_letter  # noqa: E402
+from signing.verify import verify_letter  # noqa: E402
+from signing.xmlparse import parse_xml  # noqa: E402
+
+PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+KEK = secrets.token_hex(32)
+OFFICER = "officer.minhealth"
+# With the XAdES signature and the officer's certificate, a letter of about 5 KB.
+BODY = "The Ministry presents its compliments and has the honour to inform. " * 22
+
+
+@dataclass
+class Run:
+    """What the clients saw."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _database(kind: str, tmp: Path) -> tuple[str, str | None]:
+    """A fresh database URL (and the PostgreSQL schema to drop afterwards)."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp / 'bench.db'}", None
+    schema = f"arna_bench_{secrets.token_hex(4)}"
+    admin = create_engine(PG_BASE)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return f"{PG_BASE}?options=-csearch_path%3D{schema}", schema
+
+
+def _drop(schema: str | None) -> None:
+    if schema is None:
+        return
+    admin = create_engine(PG_BASE)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _prepare(url: str, tmp: Path, count: int) -> tuple[str, list[bytes], dict[str, str]]:
+    """Set the registry up, reserve ``count`` numbers, sign ``count`` letters; (token, letters)."""
+    config = {"DATABASE_URL": url, "ARNA_KEK": KEK, "SECRET_KEY": KEK, "ARNA_INSTANCE": str(tmp)}
+    engine = create_db_engine(url)
+    upgrade_to_head(engine)
+    app = create_app(config)
+    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+        ensure_registry(session, kek=KEK, admin_password=secrets.token_hex(12))
+        ensure_demo_users(session)
+        user = session.scalar(select(User).where(User.username == OFFICER))
+        assert user is not None
+        pki.enroll_signing_key(session, user.id, DEMO_SIGNING_PASSPHRASE, kek=KEK)
+        token = issue_token(session, user.id, "bench").token
+        numbers = [f"MINHEALTH-BENCH-{i:06d}" for i in range(count)]
+        session.execute(
+            insert(RegistryNumber),
+            [{"number": n, "agency_code": "AGENCY:MINHEALTH"} for n in numbers],
+        )
+        session.commit()
+        key = pki.unlock_signing_key(user, DEMO_SIGNING_PASSPHRASE)
+    envelope = {
+        "kind": "foreign-letter",
+        "sender": "AGENCY:MINHEALTH",
+        "recipient": "DIPLOMATIC_MISSION",
+        "date": "2026-03-19",
+        "language": "en",
+    }
+    signed = [
+        sign_letter(
+            build_letter(envelope, registry_number=n, subject=f"Bench {n}", body=BODY),
+            key.key,
+            key.certificate,
+        )
+        for n in numbers
+    ]
+    app.extensions["arna_db"].engine.dispose()
+    engine.dispose()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "ARNA_KEK": KEK,
+        "SECRET_KEY": KEK,
+        "ARNA_INSTANCE": str(tmp),
+        "ARNA_COOKIE_SECURE": "0",
+    }
+    return token, signed, env
+
+
+def _lower_bound(url: str, tmp: Path, letters: list[bytes]) -> float:
+    """Seconds per letter of parse + schema check + signature verification, in process."""
+    config = {"DATABASE_URL": url, "ARNA_KEK": KEK, "SECRET_KEY": KEK, "ARNA_INSTANCE": str(tmp)}
+    app = create_app(config)
+    engine = create_db_engine(url)
+    with app.app_context(), Session(engine) as session:
+        store = pki.trust_store(session)
+    sample = letters[: min(len(letters), 300)]
+    verify_letter(sample[0], store)  # warm the path cache, as a running worker has it
+    start = time.perf_counter()
+    for xml in sample:
+        validate_letter(parse_xml(xml))
+        result = verify_letter(xml, store)
+        assert result.passed, result.report
+    app.extensions["arna_db"].engine.dispose()
+    engine.dispose()
+    return (time.perf_counter() - start) / len(sample)
+
+
+def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+
+def _drive(port: int, token: str, letters: list[bytes], seconds: float, clients: int) -> Run:
+    work: queue.Queue[bytes] = queue.Queue()
+    for xml in letters:
+        work.put(xml)
+    run = Run()
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/xml"}
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < stop_at:
+            try:
+                xml = work.get_nowait()
+            except queue.Empty:
+                return
+            start = time.perf_counter()
+            try:
+                conn.request("POST", "/api/v1/letters", body=xml, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = str(response.status)
+            except (OSError, http.client.HTTPException) as exc:
+                status = type(exc).__name__
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            took = time.perf_counter() - start
+            with lock:
+                if status == "201":
+                    run.latencies.append(took)
+                else:
+                    run.errors[status] = run.errors.get(status, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run.elapsed = time.perf_counter() - started
+    return run
+
+
+def _stored(url: str) -> int:
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            return int(session.scalar(select(func.count(Letter.id))) or 0)
+    finally:
+        engine.dispose()
+
+
+def bench(kind: str, seconds: float, clients: int) -> None:
+    with tempfile.TemporaryDirectory(prefix=f"arna-bench-{kind}-") as tmp_name:
+        tmp = Path(tmp_name)
+        url, schema = _database(kind, tmp)
+        try:
+            count = int(seconds * 400) + 200  # more than the goal rate can use
+            token, letters, env = _prepare(url, tmp, count)
+            lower = _lower_bound(url, tmp, letters)
+            port = _free_port()
+            server = _serve(env, port)
+            try:
+                run = _drive(port, token, letters, seconds, clients)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            stored = _stored(url)
+        finally:
+            _drop(schema)
+    ok = len(run.latencies)
+    lat = sorted(run.latencies)
+    p50 = statistics.median(lat) * 1000 if lat else float("nan")
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan")
+    size = sum(map(len, letters)) / len(letters) / 1024
+    print(f"== {kind}: gunicorn 2 workers, {clients} clients, {run.elapsed:.1f} s, {size:.1f} KB")
+    print(f"   submissions/s      {ok / run.elapsed:8.1f}   (goal >= 200 with PostgreSQL)")
+    print(f"   latency p50        {p50:8.1f} ms")
+    print(f"   latency p99        {p99:8.1f} ms   (goal < 150 ms)")
+    print(f"   errors             {sum(run.errors.values()):8d}   {run.errors or ''}")
+    verdict = "no letter lost" if stored == ok else "MISMATCH"
+    print(f"   accepted / stored  {ok:8d} / {stored}   ({verdict})")
+    print(
+        f"   lower bound        {lower * 1000:8.2f} ms/letter parse+schema+verify in process "
+        f"= {2 / lower:.0f} letters/s on 2 cores"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    args = parser.parse_args()
+    for kind in ("postgresql", "sqlite"):
+        if args.only in (None, kind):
+            bench(kind, args.seconds, args.clients)
+
+
+if __name__ == "__main__":
+    main()
