@@ -145,8 +145,11 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     def _security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.path.startswith(("/api/", "/account", "/login")):
+        # Letters, tokens and forms must not linger in shared caches or the browser's history.
+        if not request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     _register_error_handlers(app)

@@ -21,6 +21,7 @@ def test_every_response_carries_the_security_headers(client: FlaskClient) -> Non
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Cache-Control"] == "no-store"
 
 
 def test_session_cookie_is_httponly_and_samesite(login, client: FlaskClient) -> None:
