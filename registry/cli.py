@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from registry.db import get_engine, session_scope
 
@@ -14,6 +14,7 @@ users_cli = AppGroup("users", help="User accounts.")
 
 @click.command("bootstrap")
 @click.option("--demo", is_flag=True, help="Also create demo users (one per role) and letters.")
+@with_appcontext
 def bootstrap_command(demo: bool) -> None:
     """Migrate to head and create what a new registry needs; a second run changes nothing."""
     from flask import current_app
