@@ -679,3 +679,33 @@ def test_a_court_application_carries_its_paragraph_40_deadlines(s: Session, prin
     assert moj_steps[("receipt", 5)] == add_workdays(today_kz(), 5)
     owed = [i.rule for i in letters.inbox(s, moj) if i.letter.registry_number == number]
     assert owed == ["¶40"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="registry/auth.py letter_scope gives an agency officer only the agency's own "
+    "letters; the addressee of a forwarded ¶36 request owes its information (10 wd) but "
+    "cannot see the item (scope should include Letter.parties for agency roles)",
+)
+def test_the_addressee_of_a_forwarded_court_request_can_meet_its_deadline(
+    s: Session, principal: Who
+) -> None:
+    court, officer = principal(COURT), principal(OFFICER)
+    item = letters.register_incoming(
+        s,
+        court,
+        envelope={
+            "kind": "court-request-forward",
+            "sender": "SUPREME_COURT",
+            "recipient": "AGENCY:MINHEALTH",
+            "date": today_kz().isoformat(),
+        },
+        subject="Request of an international court",
+    )
+    letters.forward_letter(s, court, item.registry_number)
+    owed = [
+        i for i in letters.inbox(s, officer) if i.letter.registry_number == item.registry_number
+    ]
+    assert [i.rule for i in owed] == ["¶36"]
+    assert owed[0].deadline_id is not None
+    letters.complete_deadline(s, officer, owed[0].deadline_id)
