@@ -205,3 +205,36 @@ def test_the_letter_page_shows_the_signed_text(browser) -> None:  # noqa: F811
     page = officer.get(f"/letters/{number}").get_data(as_text=True)
     assert 'class="letter-body">Құрметті әріптестер! Меморандум жобасын жібереміз.</div>' in page
     assert "TOTAL_PASSED" in page
+
+
+def test_the_inbox_puts_overdue_first_and_flags_due_soon(browser) -> None:  # noqa: F811
+    """¶36: 3 working days from receipt; received 10 working days ago it is overdue."""
+    from routing.calendar import add_workdays
+
+    officer = browser("officer.minhealth")
+    numbers = {}
+    for label, received in (
+        ("fresh", today_kz()),
+        ("late", add_workdays(today_kz(), -10)),
+        ("soon", add_workdays(today_kz(), -2)),
+    ):
+        response = officer.post(
+            "/incoming",
+            data={
+                "kind": "court-request-forward",
+                "recipient": "MFA",
+                "received_on": received.isoformat(),
+                "subject": f"Request {label}",
+            },
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        numbers[label] = response.headers["Location"].rsplit("/", 1)[-1]
+    inbox = officer.get("/inbox").get_data(as_text=True)
+    rows = re.findall(r'<tr class="([^"]*)">.*?<a href="/letters/([^"]+)"', inbox, re.S)
+    classes = {number: css for css, number in rows}
+    order = [number for _css, number in rows]
+    assert classes[numbers["late"]] == "overdue"
+    assert classes[numbers["soon"]] == "due-soon"
+    assert (
+        order.index(numbers["late"]) < order.index(numbers["soon"]) < order.index(numbers["fresh"])
+    )
