@@ -32,15 +32,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 import rfc8785
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -77,6 +80,7 @@ from signing.ca import OfficerIdentity
 from signing.letter import Attachment, LetterError, Reference, build_letter, read_letter
 from signing.sign import SigningError
 from signing.sign import sign_letter as sign_xml
+from signing.trust import ChainFailure
 from signing.verify import verify_letter
 from signing.xmlparse import XMLInputError, parse_xml
 
@@ -1132,6 +1136,52 @@ def _countersign(
             ),
         }
     )
+
+
+def dispatch_record_problems(session: Session, letter: Letter) -> list[str]:
+    """What is wrong with a letter's countersigned dispatch record (empty: it checks).
+
+    The record must name this letter's signed bytes and note, carry a valid
+    signature by the certificate it includes, and that certificate must chain to
+    the registry CA (not revoked) at the time the record was signed.
+    """
+    if letter.dispatch_record is None:
+        return ["the letter has no dispatch record"]
+    try:
+        data = json.loads(letter.dispatch_record)
+        record = data["record"]
+        signature = base64.b64decode(data["signature"], validate=True)
+        certificate = x509.load_pem_x509_certificate(data["certificate"].encode("ascii"))
+        signed_at = datetime.fromisoformat(record["signed_at"].replace("Z", "+00:00"))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return [f"the dispatch record is malformed: {exc}"]
+    problems = []
+    expected = {
+        "registry_number": letter.registry_number,
+        "letter_sha256": letter.sha256,
+        "note_number": letter.note_number,
+        "note_date": letter.note_date.isoformat() if letter.note_date else None,
+    }
+    problems.extend(
+        f"{name}: the record says {record.get(name)!r}, the registry {value!r}"
+        for name, value in expected.items()
+        if record.get(name) != value
+    )
+    try:
+        trust_store(session).validate(certificate, [], signed_at)
+    except ChainFailure as exc:
+        problems.append(f"the countersigning certificate: {exc}")
+    key = certificate.public_key()
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, rfc8785.dumps(record), ec.ECDSA(hashes.SHA256()))
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, rfc8785.dumps(record), padding.PKCS1v15(), hashes.SHA256())
+        else:
+            problems.append("the countersigning key is of an unsupported type")
+    except InvalidSignature:
+        problems.append("the countersignature does not match the record")
+    return problems
 
 
 def dispatch_letter(

@@ -179,6 +179,16 @@ def test_through_mfa_received_dispatched_countersigned_and_closed(
         rfc8785.dumps(record["record"]),
         ec.ECDSA(hashes.SHA256()),  # type: ignore[arg-type]
     )
+    assert letters.dispatch_record_problems(s, letter) == []
+    # Any change to what the record vouches for is caught.
+    forged = json.loads(letter.dispatch_record)
+    forged["record"]["note_number"] = "14-2/78"
+    letter.dispatch_record = rfc8785.dumps(forged)
+    letter.note_number = "14-2/78"
+    assert letters.dispatch_record_problems(s, letter) == [
+        "the countersignature does not match the record"
+    ]
+    s.rollback()
     letters.close_letter(s, officer, number)
     assert actions(s, number) == [
         ("letter:registered", None, "draft"),
