@@ -59,13 +59,10 @@ def _error_response(status: int, code: str, message: str, details: list[str] | N
         if details:
             body["details"] = details
         return jsonify({"error": body}), status
+    lines = chrome.explain(code, message, details)
     return (
         render_template(
-            "error.html",
-            status=status,
-            code=code,
-            message=chrome.error_message(code, message),
-            details=details,
+            "error.html", status=status, code=code, message=lines[0], details=lines[1:]
         ),
         status,
     )

@@ -11,6 +11,7 @@ from registry.auth import Action, current_principal, requires
 from registry.db import get_session
 from registry.services import accounts, pki, tokens
 from registry.services.errors import ServiceError
+from registry.web.chrome import flash_refusal
 from registry.web.forms import EmptyForm, PasswordChangeForm, SigningKeyForm, TokenForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -37,7 +38,7 @@ def _page(new_token: Any = None, status: int = 200) -> Any:
 
 def _refused(exc: ServiceError) -> None:
     get_session().rollback()
-    flash(exc.message + (": " + "; ".join(exc.details) if exc.details else ""), "error")
+    flash_refusal(exc)
 
 
 @bp.get("/")

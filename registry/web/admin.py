@@ -18,6 +18,7 @@ from registry.services import accounts, pki
 from registry.services import agencies as agencies_service
 from registry.services import trust_anchors as trust_anchors_service
 from registry.services.errors import ServiceError
+from registry.web.chrome import flash_refusal
 from registry.web.forms import AgencyForm, EmptyForm, PasswordResetForm, TrustAnchorForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -69,7 +70,7 @@ def create_user() -> Any:
         )
     except ServiceError as exc:
         get_session().rollback()
-        flash(exc.message + (": " + "; ".join(exc.details) if exc.details else ""), "error")
+        flash_refusal(exc)
         return _users_page(form, exc.status)
     flash(_("User %(name)s created.", name=user.username), "success")
     return redirect(url_for("admin.users"))
@@ -126,7 +127,7 @@ def create_agency() -> Any:
         if exc.status not in (409, 422):
             raise
         get_session().rollback()
-        flash(exc.message + (": " + "; ".join(exc.details) if exc.details else ""), "error")
+        flash_refusal(exc)
         return _agencies_page(form, exc.status)
     flash(_("%(code)s added.", code=agency.code), "success")
     return redirect(url_for("admin.agencies"))
@@ -182,7 +183,7 @@ def import_trust_anchor() -> Any:
         if exc.status not in (409, 422):
             raise
         get_session().rollback()
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return _anchors_page(form, exc.status)
     flash(_("%(name)s is now trusted for uploaded letters.", name=anchor.name), "success")
     return redirect(url_for("admin.trust_anchors"))

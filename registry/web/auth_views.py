@@ -12,7 +12,7 @@ from registry.auth import Action, Role, allowed, public, requires
 from registry.db import get_session
 from registry.services.accounts import ThrottlePolicy, authenticate
 from registry.services.errors import Throttled, Unauthenticated
-from registry.web.chrome import LANGUAGE_CODES, LANGUAGE_COOKIE, error_message
+from registry.web.chrome import LANGUAGE_CODES, LANGUAGE_COOKIE, explain
 from registry.web.forms import EmptyForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -69,7 +69,7 @@ def login() -> Any:
                 policy=throttle_policy(),
             )
         except (Unauthenticated, Throttled) as exc:
-            error, status = error_message(exc.code, exc.message), exc.status
+            error, status = explain(exc.code, exc.message)[0], exc.status
         else:
             login_user(principal)
             return redirect(_safe_next(request.args.get("next")) or _landing())

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, flash, request
 from flask_babel import get_locale, lazy_gettext
 
 from registry.auth import Action, Role, allowed
+from registry.services.errors import ServiceError
 
 LANGUAGES: tuple[tuple[str, str], ...] = (("kk", "Қазақша"), ("ru", "Русский"), ("en", "English"))
 LANGUAGE_CODES = tuple(code for code, _label in LANGUAGES)
@@ -73,17 +74,63 @@ ERROR_MESSAGES: dict[str, Any] = {
     "bad_credentials": lazy_gettext("Wrong username or password."),
     "throttled": lazy_gettext("Too many failed sign-ins; try again later."),
     "unauthenticated": lazy_gettext("Please sign in."),
+    # The services' stable codes (registry/services/errors.py and the services).
+    "invalid": lazy_gettext("The input is not valid."),
+    "invalid_state": lazy_gettext("Not possible in the letter's current state."),
+    "refused": lazy_gettext("The Rules do not allow this."),
+    "refused_by_plan": lazy_gettext("The Rules do not allow this."),
+    "letter_refused": lazy_gettext("The letter was refused."),
+    "number_used": lazy_gettext("The registry number is already used."),
+    "reasons_required": lazy_gettext("Say why the letter is returned."),
+    "no_key": lazy_gettext("You have no signing key yet: create one on your account page."),
+    "wrong_passphrase": lazy_gettext("The signing passphrase is wrong."),
+    "certificate_revoked": lazy_gettext("Your signing certificate is revoked."),
+    "wrong_password": lazy_gettext("The current password is wrong."),
+    "username_taken": lazy_gettext("That username is taken."),
+    "agency_exists": lazy_gettext("That agency exists already."),
+    "anchor_exists": lazy_gettext("That root is already trusted."),
+    "forbidden": lazy_gettext("You may not do this."),
+    "not_found": lazy_gettext("Not found."),
 }
+
+
+# Errors of the web layer itself, whose English message adds nothing to the headline.
+_FIXED_WORDING = frozenset(
+    {"csrf_failed", "internal_error", "bad_credentials", "throttled", "unauthenticated"}
+)
 
 
 def error_title(status: int) -> str:
     return str(ERROR_TITLES.get(status, ERROR_TITLES[400 if status < 500 else 500]))
 
 
-def error_message(code: str, fallback: str) -> str:
-    """The translated message of a web-layer error code, else the service's own message."""
-    known = ERROR_MESSAGES.get(code)
-    return str(known) if known is not None else fallback
+def describe(exc: ServiceError) -> list[str]:
+    """A refusal as lines for the page: a headline in the reader's language, then the reasons."""
+    return explain(exc.code, exc.message, exc.details)
+
+
+def explain(code: str, message: str, details: list[str] | None = None) -> list[str]:
+    """Headline first, then the reasons.
+
+    The services word their specific reasons in English (they are also the API's
+    messages); outside English the translated headline comes first and the
+    service's own message follows as the first reason.
+    """
+    reasons = list(details or [])
+    headline = ERROR_MESSAGES.get(code)
+    if headline is None:
+        return [message, *reasons]
+    if code in _FIXED_WORDING:
+        return [str(headline), *reasons]
+    if str(get_locale() or "en") == "en":
+        return [message, *reasons]
+    return [str(headline), message, *reasons]
+
+
+def flash_refusal(exc: ServiceError) -> None:
+    """Show a refusal on the next page (one line)."""
+    lines = describe(exc)
+    flash(lines[0] + (" " + "; ".join(lines[1:]) if len(lines) > 1 else ""), "error")
 
 
 def select_locale() -> str:

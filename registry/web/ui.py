@@ -32,6 +32,7 @@ from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
 from registry.services.letters import LetterFilter, State, Transition
 from registry.web import choices, present
+from registry.web.chrome import describe
 from registry.web.forms import ComposeForm, EmptyForm, IncomingForm, UploadForm
 
 bp = Blueprint("ui", __name__)
@@ -92,7 +93,7 @@ ACTION_FORMS: dict[Transition, ActionForm] = {
 
 
 def _refusal_text(exc: ServiceError) -> str:
-    return exc.message + (": " + "; ".join(exc.details) if exc.details else "")
+    return "; ".join(describe(exc))
 
 
 def _parse_date(raw: str | None, field: str) -> date:
@@ -224,7 +225,7 @@ def compose() -> Any:
                 return _compose_and_sign(form, envelope)
         except ServiceError as exc:
             get_session().rollback()
-            errors = [exc.message, *exc.details]
+            errors = describe(exc)
     elif request.method == "POST":
         errors = [f"{getattr(form, n).label.text}: {m[0]}" for n, m in form.errors.items()]
     status = 422 if errors else 200
@@ -259,7 +260,7 @@ def upload() -> Any:
         except ServiceError as exc:
             if exc.status not in _FIXABLE:
                 raise
-            errors = [exc.message, *exc.details]
+            errors = describe(exc)
         else:
             flash(_("Letter %(n)s registered and submitted.", n=found.registry_number), "success")
             return redirect(url_for("ui.letter", registry_number=found.registry_number))
@@ -318,7 +319,7 @@ def register_incoming() -> Any:
         except ServiceError as exc:
             if exc.status not in _FIXABLE:
                 raise
-            errors = [exc.message, *exc.details]
+            errors = describe(exc)
         else:
             flash(_("Registered as %(n)s.", n=found.registry_number), "success")
             return redirect(url_for("ui.letter", registry_number=found.registry_number))

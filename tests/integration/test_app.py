@@ -110,3 +110,16 @@ def test_pages_speak_kazakh_russian_or_english(client: FlaskClient) -> None:
 def test_error_pages_are_translated(client: FlaskClient) -> None:
     page = client.get("/no-such-page", headers={"Accept-Language": "ru"})
     assert "Не найдено" in page.get_data(as_text=True)
+
+
+def test_a_refusal_reads_in_the_users_language_with_the_reasons(client: FlaskClient) -> None:
+    response = client.post(
+        "/login",
+        data={
+            "username": "auditor",
+            "password": "wrong-password-1",
+            "csrf_token": csrf_token(client),
+        },
+        headers={"Accept-Language": "kk"},
+    )
+    assert "Пайдаланушы аты немесе құпиясөз қате." in response.get_data(as_text=True)
