@@ -1,0 +1,197 @@
+"""The refusals test_workflow.py does not walk through: each transition's remaining guards.
+
+Every refusal on an existing letter leaves its state alone and is recorded as
+``<tag>-refused`` with state_before == state_after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from registry.auth import Principal
+from registry.services import letters
+from registry.services.accounts import create_user
+from registry.services.deadlines import today_kz
+from registry.services.errors import Conflict, Forbidden, Invalid, NotFound
+from registry.services.letters import State
+
+from .conftest import SIGNING_PASSPHRASE
+from .test_workflow import CLERK, COURT, MOJ, OFFICER, OTHER, actions, draft, signed
+
+Who = Callable[[str], Principal]
+
+
+@pytest.fixture
+def s(service_session: Session) -> Session:
+    return service_session
+
+
+def last_refusal(s: Session, number: str) -> tuple[str, str | None, str | None]:
+    refused = [a for a in actions(s, number) if a[0].endswith("-refused")]
+    return refused[-1]
+
+
+def test_a_bad_envelope_names_the_field(s: Session, principal: Who) -> None:
+    officer = principal(OFFICER)
+    with pytest.raises(Invalid) as refused:
+        draft(s, officer, kind="foreign-letter", recipient="INTL_ORG", colour="blue")
+    assert any(d.startswith("colour") for d in refused.value.details)
+    with pytest.raises(Invalid) as refused:
+        draft(s, officer, kind="foreign-letter", recipient="NOBODY")
+    assert any(d.startswith("recipient") for d in refused.value.details)
+
+
+def test_the_auditor_registers_nothing(s: Session, principal: Who) -> None:
+    auditor = principal("auditor")
+    with pytest.raises(Forbidden):
+        letters.compose_letter(
+            s,
+            auditor,
+            envelope={"kind": "foreign-letter", "sender": "MFA", "recipient": "INTL_ORG"},
+            subject="x",
+            body="y",
+        )
+    with pytest.raises(Forbidden):
+        letters.reserve_number(s, auditor)
+
+
+def test_sign_refusals(s: Session, principal: Who) -> None:
+    officer, court = principal(OFFICER), principal(COURT)
+    # A person without a signing key is told to create one (¶43: officers sign).
+    keyless = create_user(
+        s,
+        username="officer.keyless",
+        full_name="No Key",
+        role="agency_officer",
+        password="password-of-keyless",
+        agency_code="AGENCY:MINHEALTH",
+    )
+    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    with pytest.raises(Invalid) as refused:
+        letters.sign_letter(s, Principal.of(keyless), number, passphrase="password-of-keyless")
+    assert refused.value.code == "no_key"
+    # A submitted letter is not signed again: its signed bytes are final.
+    letters.sign_letter(s, officer, number, passphrase=SIGNING_PASSPHRASE)
+    letters.submit_letter(s, officer, number)
+    with pytest.raises(Conflict):
+        letters.sign_letter(s, officer, number, passphrase=SIGNING_PASSPHRASE)
+    assert last_refusal(s, number) == ("letter:signed-refused", "submitted", "submitted")
+    # An incoming item came from outside: nobody in Arna signs it.
+    item = letters.register_incoming(
+        s,
+        court,
+        envelope={
+            "kind": "court-request-forward",
+            "sender": "SUPREME_COURT",
+            "recipient": "AGENCY:MINHEALTH",
+            "date": today_kz().isoformat(),
+        },
+        subject="Request",
+    )
+    with pytest.raises(Conflict):
+        letters.sign_letter(s, court, item.registry_number, passphrase=SIGNING_PASSPHRASE)
+
+
+def test_a_draft_is_not_submitted_unsigned(s: Session, principal: Who) -> None:
+    officer = principal(OFFICER)
+    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    with pytest.raises(Conflict):
+        letters.submit_letter(s, officer, number)
+    assert last_refusal(s, number) == ("letter:submitted-refused", "draft", "draft")
+
+
+def test_only_incoming_kinds_are_registered_as_incoming(s: Session, principal: Who) -> None:
+    officer = principal(OFFICER)
+    with pytest.raises(Invalid) as refused:
+        letters.register_incoming(
+            s,
+            officer,
+            envelope={
+                "kind": "foreign-letter",
+                "sender": "AGENCY:MINHEALTH",
+                "recipient": "INTL_ORG",
+                "date": today_kz().isoformat(),
+            },
+            subject="x",
+        )
+    assert any(d.startswith("kind:") for d in refused.value.details)
+
+
+def test_dispatch_with_a_wrong_passphrase_changes_nothing(s: Session, principal: Who) -> None:
+    officer, clerk = principal(OFFICER), principal(CLERK)
+    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    letters.submit_letter(s, officer, number)
+    letters.receive_letter(s, clerk, number)
+    with pytest.raises(Invalid):
+        letters.dispatch_letter(
+            s, clerk, number, note_number="1", note_date=today_kz(), passphrase="wrong passphrase"
+        )
+    letter = letters.get_letter(s, clerk, number)
+    assert (letter.state, letter.note_number, letter.dispatch_record) == (
+        State.RECEIVED,
+        None,
+        None,
+    )
+    assert last_refusal(s, number) == ("letter:dispatched-refused", "received", "received")
+
+
+def test_the_notice_is_filed_once_and_by_the_sender(s: Session, principal: Who) -> None:
+    officer, other = principal(OFFICER), principal(OTHER)
+    number = signed(
+        s,
+        officer,
+        kind="foreign-letter",
+        recipient="DIPLOMATIC_MISSION",
+        send="direct",
+        urgent_needed_by=(today_kz() + timedelta(days=2)).isoformat(),
+    )
+    letters.submit_letter(s, officer, number)
+    with pytest.raises(NotFound):  # another agency's letter: not even found
+        letters.file_notice(s, other, number, text="not mine")
+    letters.file_notice(s, officer, number, text="Sent; content summarised for MFA.")
+    with pytest.raises(Conflict, match="¶44"):
+        letters.file_notice(s, officer, number, text="again")
+    assert last_refusal(s, number) == ("letter:notice-filed-refused", "sent", "sent")
+
+
+def test_close_refusals_follow_the_route(s: Session, principal: Who) -> None:
+    officer, moj, court = principal(OFFICER), principal(MOJ), principal(COURT)
+    # On its way through MOJ to MFA: neither the sender nor MOJ can close it.
+    number = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")
+    letters.submit_letter(s, officer, number)
+    with pytest.raises(Conflict):
+        letters.close_letter(s, officer, number)
+    letters.receive_letter(s, moj, number)
+    with pytest.raises(Conflict, match="still on its route"):
+        letters.close_letter(s, moj, number)
+    assert letters.get_letter(s, officer, number).state == State.RECEIVED
+    # An incoming item is forwarded (¶36) before it is closed.
+    item = letters.register_incoming(
+        s,
+        court,
+        envelope={
+            "kind": "court-request-forward",
+            "sender": "SUPREME_COURT",
+            "recipient": "AGENCY:MINHEALTH",
+            "date": today_kz().isoformat(),
+        },
+        subject="Request",
+    )
+    with pytest.raises(Conflict, match="forward"):
+        letters.close_letter(s, court, item.registry_number)
+
+
+def test_a_deadline_is_met_only_by_the_party_that_owes_it(s: Session, principal: Who) -> None:
+    officer, moj, clerk = principal(OFFICER), principal(MOJ), principal(CLERK)
+    number = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")
+    letters.submit_letter(s, officer, number)
+    letter = letters.receive_letter(s, moj, number)
+    (step,) = [d for d in letter.deadlines if d.rule == "¶40"]
+    with pytest.raises(Forbidden):
+        letters.complete_deadline(s, clerk, step.id)  # MOJ owes it, not MFA
+    letters.complete_deadline(s, moj, step.id)
+    assert step.done_at is not None
