@@ -100,7 +100,7 @@ def _ms(seconds: float) -> str:
 
 
 def _row(label: str, value: str, note: str = "") -> None:
-    print(f"  {label:<58}{value}  {note}")
+    print(f"  {label:<66}{value}  {note}")
 
 
 @dataclass(frozen=True)
