@@ -52,6 +52,15 @@ def _date(data: dict[str, Any], field: str) -> date:
         raise Invalid(f"{field}: an ISO date YYYY-MM-DD is required", details=[field]) from None
 
 
+def _envelope(data: dict[str, Any]) -> dict[str, Any]:
+    envelope = data.get("envelope")
+    if not isinstance(envelope, dict):
+        raise Invalid(
+            "envelope: an object of contracts/route-plan.md is required", details=["envelope"]
+        )
+    return envelope
+
+
 def _int_arg(name: str, default: int, upper: int) -> int:
     raw = request.args.get(name)
     if raw is None:
@@ -156,18 +165,36 @@ def submit() -> Any:
 @requires(Action.INCOMING_REGISTER)
 def register_incoming() -> Any:
     data = _body()
-    envelope = data.get("envelope")
-    if not isinstance(envelope, dict):
-        raise Invalid(
-            "envelope: an object of contracts/route-plan.md is required", details=["envelope"]
-        )
     body = data.get("body", "")
     letter = letters.register_incoming(
         get_session(),
         current_principal(),
-        envelope=envelope,
+        envelope=_envelope(data),
         subject=_text(data, "subject"),
         body=body if isinstance(body, str) else "",
+    )
+    return _detail(letter), 201
+
+
+@bp.post("/plan")
+@requires(Action.LETTER_COMPOSE)
+def plan() -> Any:
+    """The route an envelope would take, with the ¶ that decide it; nothing is stored."""
+    preview = letters.preview_route(_envelope(_body()))
+    return {"plan": preview.plan, "explanations": preview.explanations}
+
+
+@bp.post("/drafts")
+@requires(Action.LETTER_COMPOSE)
+def compose() -> Any:
+    """Draft a letter in Arna (numbered, built, routed); sign it with POST …/sign."""
+    data = _body()
+    letter = letters.compose_letter(
+        get_session(),
+        current_principal(),
+        envelope=_envelope(data),
+        subject=_text(data, "subject"),
+        body=_text(data, "body"),
     )
     return _detail(letter), 201
 
@@ -188,6 +215,18 @@ def download(registry_number: str) -> Any:
         found.xml,
         mimetype="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{found.registry_number}.xml"'},
+    )
+
+
+@bp.post("/letters/<registry_number>/sign")
+@requires(Action.LETTER_SIGN)
+def sign(registry_number: str) -> Any:
+    """Sign a draft, or co-sign a signed letter (the first head, ¶14-7, ¶14-8)."""
+    passphrase = _text(_body(), "passphrase")
+    return _detail(
+        letters.sign_letter(
+            get_session(), current_principal(), registry_number, passphrase=passphrase
+        )
     )
 
 

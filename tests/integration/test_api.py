@@ -276,3 +276,75 @@ def test_an_oversized_upload_is_refused_before_it_is_read(api, app: Flask) -> No
     response = api("officer.minhealth").upload(big)
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "request_entity_too_large"
+
+
+def test_plan_preview_names_the_rules_and_stores_nothing(api) -> None:
+    officer = api("officer.minhealth")
+    envelope = {
+        "kind": "foreign-letter",
+        "sender": "AGENCY:MINHEALTH",
+        "recipient": "WTO",
+        "date": TODAY,
+    }
+    preview = officer.post("/plan", json={"envelope": envelope})
+    assert preview.status_code == 200, preview.get_json()
+    assert preview.get_json()["plan"]["channel"] == "direct"  # ¶44: the WTO exception
+    assert officer.get("/letters").get_json()["items"] == []
+    bad = officer.post("/plan", json={"envelope": {**envelope, "recipient": "MARS"}})
+    assert bad.status_code == 422
+    assert "recipient" in bad.get_json()["error"]["message"]
+
+
+def test_special_procedure_information_is_cosigned_by_the_first_head_over_the_api(api) -> None:
+    """¶14-7: a competent body's information to MFA is signed by its first head."""
+    officer, head = api("officer.minhealth"), api("head.minhealth")
+    draft = officer.post(
+        "/drafts",
+        json={
+            "envelope": {
+                "kind": "special-procedure-info",
+                "sender": "AGENCY:MINHEALTH",
+                "recipient": "MFA",
+                "date": TODAY,
+                "signed_by_first_head": True,
+            },
+            "subject": "Information for the reply to the Special Rapporteur",
+            "body": "The Ministry reports …",
+        },
+    )
+    assert draft.status_code == 201, draft.get_json()
+    number = draft.get_json()["registry_number"]
+    assert draft.get_json()["state"] == "draft"
+    signed = officer.post(f"/letters/{number}/sign", json={"passphrase": SIGNING_PASSPHRASE})
+    assert signed.get_json()["state"] == "signed"
+    early = officer.post(f"/letters/{number}/submit")
+    assert early.status_code in (409, 422)
+    cosigned = head.post(f"/letters/{number}/sign", json={"passphrase": SIGNING_PASSPHRASE})
+    assert cosigned.status_code == 200, cosigned.get_json()
+    assert len(cosigned.get_json()["verification"]["signatures"]) == 2
+    submitted = officer.post(f"/letters/{number}/submit")
+    assert submitted.status_code == 200, submitted.get_json()
+    assert submitted.get_json()["holder"] == "MFA"
+
+
+def test_a_wrong_passphrase_is_refused_and_the_draft_stays(api) -> None:
+    officer = api("officer.minhealth")
+    draft = officer.post(
+        "/drafts",
+        json={
+            "envelope": {
+                "kind": "foreign-letter",
+                "sender": "AGENCY:MINHEALTH",
+                "recipient": "DIPLOMATIC_MISSION",
+                "date": TODAY,
+            },
+            "subject": "s",
+            "body": "b",
+        },
+    ).get_json()
+    refused = officer.post(
+        f"/letters/{draft['registry_number']}/sign", json={"passphrase": "not-the-passphrase"}
+    )
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["code"] == "wrong_passphrase"
+    assert officer.get(f"/letters/{draft['registry_number']}").get_json()["state"] == "draft"
