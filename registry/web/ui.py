@@ -43,11 +43,11 @@ _FIXABLE = (400, 409, 422)
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """One (required) input of an action form: its name, label and HTML input type."""
+
     name: str
     label: Any
     type: str = "text"
-    required: bool = True
-    hint: Any = None
 
 
 @dataclass(frozen=True)
