@@ -160,3 +160,23 @@ def test_revoked_token_is_refused(app: Flask, api_token, db_session) -> None:  #
     for row in list_tokens(db_session, user_id):
         revoke_token(db_session, user_id, row.id)
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_tokens_are_stored_only_as_their_hash(app: Flask, browser, db_session) -> None:  # noqa: F811
+    import hashlib
+    import re
+
+    from sqlalchemy import select
+
+    from registry.models import ApiToken
+
+    web = browser("officer.minhealth")
+    page = web.post("/account/tokens", data={"name": "agency system"}).get_data(as_text=True)
+    token = re.search(r"<code>(arna_[^<]+)</code>", page).group(1)
+    row = db_session.scalar(select(ApiToken).where(ApiToken.name == "agency system"))
+    assert row is not None
+    assert row.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in repr(vars(row))
+    assert token not in web.get("/account/").get_data(as_text=True)  # shown once only
+    client = app.test_client()
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
