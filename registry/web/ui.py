@@ -39,6 +39,7 @@ bp = Blueprint("ui", __name__)
 
 # Refusals shown on the page they came from (the rest — 401, 403, 404 — go to the error page).
 _FIXABLE = (400, 409, 422)
+PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -121,18 +122,29 @@ def inbox() -> Any:
 @requires(Action.LETTER_READ)
 def letter_list() -> Any:
     state = request.args.get("state") or None
+    page = request.args.get("page", "1")
+    page_number = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
     flt = LetterFilter(
         state=State(state) if state in set(State) else None,
         kind=request.args.get("kind") or None,
         text=request.args.get("q") or None,
+        limit=PAGE_SIZE,
+        offset=(page_number - 1) * PAGE_SIZE,
     )
     rows = letters.list_letters(get_session(), current_principal(), flt)
+    more = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "letters/list.html",
         rows=rows,
         filters=flt,
         states=[s.value for s in State],
         kinds=choices.KIND_CODES,
+        previous_page=url_for("ui.letter_list", **more, page=page_number - 1)
+        if page_number > 1
+        else None,
+        next_page=url_for("ui.letter_list", **more, page=page_number + 1)
+        if len(rows) == PAGE_SIZE
+        else None,
     )
 
 

@@ -238,3 +238,13 @@ def test_the_inbox_puts_overdue_first_and_flags_due_soon(browser) -> None:  # no
     assert (
         order.index(numbers["late"]) < order.index(numbers["soon"]) < order.index(numbers["fresh"])
     )
+
+
+def test_the_letter_list_filters_and_pages(browser) -> None:  # noqa: F811
+    officer = browser("officer.minhealth")
+    number = compose_signed(officer)
+    assert number in officer.get("/letters?state=signed").get_data(as_text=True)
+    assert number not in officer.get("/letters?state=dispatched").get_data(as_text=True)
+    assert number in officer.get(f"/letters?q={number}").get_data(as_text=True)
+    assert officer.get("/letters?page=2").status_code == 200
+    assert officer.get("/letters?page=junk").status_code == 200
