@@ -1,49 +1,22 @@
-"""The letter lifecycle: one explicit state machine, driven by the letter's route plan.
+"""The letter lifecycle in motion: every transition, and the queries of letters and inboxes.
 
-``TRANSITIONS`` is the whole machine as data: for every transition, the states it
-leaves from, the state it reaches, the permission (registry.auth.Action) it needs,
-who may act (the sending agency, or the hub that holds the original), and the
-custody tag it records. The functions below are the only way a letter changes:
-each takes the caller's Session, checks role, plan and state, applies the change,
-appends exactly one custody event through ``services.custody.append_event`` in
-the same transaction, and commits. A refused attempt on an existing letter is
-rolled back and then recorded as ``<tag>-refused`` in a transaction of its own.
-
-States (``Letter.state``) and the route (``Letter.plan["route"]``, ``Letter.hop``
-the index of the party holding — or about to receive — the original)::
-
-    draft ──sign──▶ signed ──submit──▶ submitted ──receive──▶ received ──dispatch──▶ dispatched
-      (compose)       ▲ (upload)         (to route[hop])        │   (MFA, ¶44)             │
-                      └─ co-sign         ▲                      ├──forward──▶ submitted    │
-                                         │                      │   (MOJ → MFA, ¶40)       │
-                                         └──────────────────────┤                          ▼
-                                                                └──return──▶ returned ─▶ closed
-    signed ──submit (MFA's own diplomatic letter, ¶14-8: its registry holds it)──▶ received
-    signed ──submit (direct channel: WTO ¶42/¶44, legal basis, five-day urgent ¶44)──▶ sent
-    sent ──file_notice (¶44 notice to MFA, tracked as outstanding)──▶ sent ──close──▶ closed
-    (incoming: a court's request ¶36, a special procedure's communication ¶14-5)
-    register_incoming ──▶ received ──forward──▶ forwarded ──close──▶ closed
-
-A letter whose final recipient is an Arna party (¶14-7 information to MFA) ends
-``received`` at that party, who closes it.
+The machine itself — states, transitions, who acts, the custody tags and the
+plan's guards — is data in registry.services.lifecycle. The functions here are
+the only way a letter changes: each takes the caller's Session, checks role,
+plan and state, applies the change, appends exactly one custody event through
+``services.custody.append_event`` in the same transaction, and commits. A
+refused attempt on an existing letter is rolled back and then recorded as
+``<tag>-refused`` in a transaction of its own.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import date
 from typing import Any, Literal
 
-import rfc8785
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -71,217 +44,29 @@ from registry.models import (
     User,
 )
 from registry.services import deadlines
+from registry.services.countersign import countersign_dispatch
 from registry.services.custody import append_event, letter_entries
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from registry.services.pki import UnlockedKey, trust_store, unlock_signing_key
+from registry.services.lifecycle import (
+    HUBS,
+    INCOMING_KINDS,
+    TRANSITIONS,
+    State,
+    Transition,
+    acting_party,
+    guard,
+    next_party,
+    signature_problems,
+)
+from registry.services.pki import trust_store, unlock_signing_key
 from routing.envelope import Envelope, EnvelopeError, parse_envelope
 from routing.planner import Plan, plan
 from signing.ca import OfficerIdentity
 from signing.letter import Attachment, LetterError, Reference, build_letter, read_letter
 from signing.sign import SigningError
 from signing.sign import sign_letter as sign_xml
-from signing.trust import ChainFailure
 from signing.verify import verify_letter
 from signing.xmlparse import XMLInputError, parse_xml
-
-
-class State(StrEnum):
-    """Where a letter stands (``Letter.state``)."""
-
-    DRAFT = "draft"  # composed in Arna, not yet signed
-    SIGNED = "signed"  # signed (in Arna or with the agency's own tools), not yet submitted
-    SUBMITTED = "submitted"  # on its way to route[hop] (a hub: MOJ or MFA), not yet received
-    RECEIVED = "received"  # route[hop] holds the original (or the incoming item is registered)
-    DISPATCHED = "dispatched"  # MFA sent it through diplomatic channels (note number, date)
-    SENT = "sent"  # the sender sent it directly (WTO, legal basis, five-day urgent: ¶44)
-    FORWARDED = "forwarded"  # an incoming item passed on to the parties the plan names
-    RETURNED = "returned"  # a hub sent it back to the sender, with reasons
-    CLOSED = "closed"  # nothing more to do
-
-
-class Transition(StrEnum):
-    """The transitions of ``TRANSITIONS``."""
-
-    COMPOSE = "compose"
-    SIGN = "sign"
-    UPLOAD = "upload"
-    SUBMIT = "submit"
-    REGISTER_INCOMING = "register_incoming"
-    RECEIVE = "receive"
-    FORWARD = "forward"
-    DISPATCH = "dispatch"
-    RETURN = "return"
-    FILE_NOTICE = "file_notice"
-    CLOSE = "close"
-
-
-#: Who may act: the agency that sent (or registered) the letter, or the hub party
-#: (MFA, MOJ) that currently holds it (``route[hop]``).
-ActingParty = Literal["sender", "holder"]
-
-
-@dataclass(frozen=True)
-class TransitionSpec:
-    """One edge set of the machine.
-
-    ``targets`` lists every state the transition may reach; where there are
-    several, the plan decides (``submit``: ``submitted`` through a hub, ``sent``
-    on a direct channel; ``forward``: ``submitted`` to the next hub, ``forwarded``
-    for an incoming item).
-    """
-
-    name: Transition
-    action: Action
-    tag: str
-    sources: frozenset[State | None]
-    targets: frozenset[State]
-    actor: ActingParty
-    rules: tuple[str, ...]
-    summary: str
-
-
-def _spec(
-    name: Transition,
-    action: Action,
-    tag: str,
-    sources: Sequence[State | None],
-    targets: Sequence[State],
-    actor: ActingParty,
-    rules: tuple[str, ...],
-    summary: str,
-) -> TransitionSpec:
-    return TransitionSpec(
-        name, action, tag, frozenset(sources), frozenset(targets), actor, rules, summary
-    )
-
-
-S = State
-T = Transition
-TRANSITIONS: dict[Transition, TransitionSpec] = {
-    spec.name: spec
-    for spec in (
-        _spec(
-            T.COMPOSE,
-            Action.LETTER_COMPOSE,
-            "letter:registered",
-            [None],
-            [S.DRAFT],
-            "sender",
-            ("¶43",),
-            "an agency's officer drafts a letter in Arna; the route is planned at once",
-        ),
-        _spec(
-            T.SIGN,
-            Action.LETTER_SIGN,
-            "letter:signed",
-            [S.DRAFT, S.SIGNED],
-            [S.SIGNED],
-            "sender",
-            ("¶14-7", "¶14-8"),
-            "an officer (or the first head, where ¶14-7/¶14-8 require) signs with the key "
-            "Arna holds for them; signing a signed letter adds a co-signature",
-        ),
-        _spec(
-            T.UPLOAD,
-            Action.LETTER_UPLOAD,
-            "letter:registered",
-            [None],
-            [S.SIGNED],
-            "sender",
-            ("¶43",),
-            "a letter signed with the agency's own tools is checked and registered",
-        ),
-        _spec(
-            T.SUBMIT,
-            Action.LETTER_SUBMIT,
-            "letter:submitted",
-            [S.SIGNED],
-            [S.SUBMITTED, S.RECEIVED, S.SENT],
-            "sender",
-            ("¶37", "¶40", "¶42", "¶44"),
-            "the letter leaves its agency: to the first hub of its route, or, on a direct "
-            "channel, straight to the recipient",
-        ),
-        _spec(
-            T.REGISTER_INCOMING,
-            Action.INCOMING_REGISTER,
-            "letter:registered",
-            [None],
-            [S.RECEIVED],
-            "sender",
-            ("¶36", "¶14-5"),
-            "a court's request or a special procedure's communication is registered on receipt; "
-            "its forwarding deadline starts",
-        ),
-        _spec(
-            T.RECEIVE,
-            Action.LETTER_RECEIVE,
-            "letter:received",
-            [S.SUBMITTED],
-            [S.RECEIVED],
-            "holder",
-            ("¶37", "¶40", "¶44"),
-            "the hub the letter was submitted to takes it in; its own deadlines start",
-        ),
-        _spec(
-            T.FORWARD,
-            Action.LETTER_FORWARD,
-            "letter:forwarded",
-            [S.RECEIVED],
-            [S.SUBMITTED, S.FORWARDED],
-            "holder",
-            ("¶36", "¶40", "¶14-5"),
-            "MOJ hands an EAEU Court letter to MFA (¶40); an incoming item is passed on (¶36, "
-            "¶14-5)",
-        ),
-        _spec(
-            T.DISPATCH,
-            Action.LETTER_DISPATCH,
-            "letter:dispatched",
-            [S.RECEIVED],
-            [S.DISPATCHED],
-            "holder",
-            ("¶39", "¶44", "¶14-8"),
-            "MFA sends the letter through diplomatic channels; the clerk records the note "
-            "number and date and countersigns",
-        ),
-        _spec(
-            T.RETURN,
-            Action.LETTER_RETURN,
-            "letter:returned",
-            [S.SUBMITTED, S.RECEIVED],
-            [S.RETURNED],
-            "holder",
-            ("¶44",),
-            "a hub sends the letter back to its sender with reasons",
-        ),
-        _spec(
-            T.FILE_NOTICE,
-            Action.NOTICE_FILE,
-            "letter:notice-filed",
-            [S.SENT],
-            [S.SENT],
-            "sender",
-            ("¶44",),
-            "after a five-day urgent direct send, the sender informs MFA of the letter",
-        ),
-        _spec(
-            T.CLOSE,
-            Action.LETTER_CLOSE,
-            "letter:closed",
-            [S.DISPATCHED, S.SENT, S.RETURNED, S.FORWARDED, S.RECEIVED],
-            [S.CLOSED],
-            "sender",
-            ("¶44",),
-            "nothing more to do (a direct urgent send only once the ¶44 notice is filed; a "
-            "letter received at its final Arna recipient is closed by that recipient)",
-        ),
-    )
-}
-
-#: Parties that run a registry hop in Arna: a letter submitted to them waits for receipt.
-HUBS = frozenset({"MFA", "MOJ"})
-
 
 # ----------------------------------------------------------------------------- results
 
@@ -336,11 +121,6 @@ class HistoryEntry:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-#: Kinds that record an item received from outside (registered, never composed).
-INCOMING_KINDS = frozenset({"court-request-forward", "special-procedure-forward"})
-#: ¶ whose letters need the sending body's first head among the signers.
-FIRST_HEAD_RULES = ("¶14-7", "¶14-8")
 
 
 def _custody_actor(principal: Principal) -> CustodyActor:
@@ -438,20 +218,6 @@ def _next_number(session: Session, principal: Principal, agency_code: str) -> st
     return number
 
 
-def _signature_problems(route_plan: dict[str, Any], sender: str, signers: list[Any]) -> list[str]:
-    """What the signatures lack for this letter: the sender's officer, the first head (¶14-7/8)."""
-    problems = []
-    if not any(s.get("agency") == sender for s in signers):
-        problems.append(f"¶43: no signature of an officer of the sender {sender}")
-    needed = [rule for rule in FIRST_HEAD_RULES if rule in route_plan["rules"]]
-    if needed and not any(s.get("agency") == sender and s.get("first_head") for s in signers):
-        problems.append(
-            f"{needed[0]}: the letter must be signed by the first head of {sender} "
-            "(or the person acting for them)"
-        )
-    return problems
-
-
 def _signers(identities: Sequence[OfficerIdentity]) -> list[dict[str, Any]]:
     return [{"name": s.name, "agency": s.agency, "first_head": s.first_head} for s in identities]
 
@@ -465,62 +231,6 @@ def _report_reasons(report: dict[str, Any]) -> list[str]:
     return reasons or [f"signature: {report['indication']} / {report['sub_indication']}"]
 
 
-def _next_party(letter: Letter) -> str | None:
-    route = letter.plan["route"]
-    return route[letter.hop + 1] if letter.hop + 1 < len(route) else None
-
-
-def _at_final_hop(letter: Letter) -> bool:
-    return letter.hop == len(letter.plan["route"]) - 1
-
-
-def _acting_party(name: Transition, letter: Letter) -> str:
-    """The party whose people may perform ``name`` on ``letter`` now."""
-    if name is Transition.CLOSE and letter.state == State.RECEIVED:
-        return letter.holder  # a letter that reached its Arna recipient (¶14-7 info to MFA)
-    if TRANSITIONS[name].actor == "holder":
-        return letter.holder
-    return letter.agency_code
-
-
-def _guard(name: Transition, letter: Letter) -> str | None:
-    """Why the plan does not allow ``name`` on ``letter`` in its state, or None."""
-    outgoing = letter.direction == "outgoing"
-    nxt = _next_party(letter)
-    if name is Transition.SIGN and not outgoing:
-        return "an incoming item is registered, not signed"
-    if name is Transition.SUBMIT:
-        problems = _signature_problems(letter.plan, letter.sender, letter.signed_by or [])
-        return "; ".join(problems) or None
-    if name is Transition.FORWARD:
-        if not outgoing:
-            return None
-        if nxt is None:
-            return "the letter is with its final recipient; nothing to forward"
-        if nxt not in HUBS:
-            return f"¶44: {letter.holder} sends the letter on to {nxt} by dispatching it"
-        return None
-    if name is Transition.DISPATCH:
-        if letter.holder != "MFA" or letter.plan["channel"] != "diplomatic" or nxt is None:
-            return "¶44: only MFA dispatches, and only a letter its route sends through MFA"
-        if nxt != letter.plan["route"][-1]:
-            return f"the letter goes to {nxt} first"
-        return None
-    if name is Transition.RETURN and (letter.holder not in HUBS or letter.holder == letter.sender):
-        return "only a hub (MFA, MOJ) returns a letter to its sender"
-    if name is Transition.FILE_NOTICE:
-        if not letter.notice_required:
-            return "¶44: no notice is owed: the letter was not an urgent direct send"
-        if letter.notice_filed_at is not None:
-            return "¶44: the notice to MFA is already filed"
-    if name is Transition.CLOSE:
-        if letter.notice_required and letter.notice_filed_at is None:
-            return "¶44: inform MFA of the urgent direct send (file the notice) before closing"
-        if letter.state == State.RECEIVED and (not outgoing or not _at_final_hop(letter)):
-            return "the letter is still on its route" if outgoing else "forward the item first"
-    return None
-
-
 def _authorise(principal: Principal, name: Transition, letter: Letter) -> None:
     spec = TRANSITIONS[name]
     check(principal, spec.action)
@@ -530,11 +240,11 @@ def _authorise(principal: Principal, name: Transition, letter: Letter) -> None:
             f"a {letter.state} letter cannot be {name.value.replace('_', ' ')}ed "
             f"(only a letter that is {allowed_from})"
         )
-    if principal.agency_code != _acting_party(name, letter):
+    if principal.agency_code != acting_party(name, letter):
         raise Forbidden(
-            f"only {_acting_party(name, letter)} may {name.value.replace('_', ' ')} this letter now"
+            f"only {acting_party(name, letter)} may {name.value.replace('_', ' ')} this letter now"
         )
-    reason = _guard(name, letter)
+    reason = guard(name, letter)
     if reason is not None:
         raise Conflict(reason, code="refused_by_plan")
 
@@ -946,7 +656,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
         errors.append(f"registry_number: {number} is already used by another letter")
     signers = _signers(result.signers)
     if result.passed and parsed is not None and route_plan is not None:
-        errors.extend(_signature_problems(route_plan.to_dict(), parsed.sender, signers))
+        errors.extend(signature_problems(route_plan.to_dict(), parsed.sender, signers))
     if errors or parsed is None or route_plan is None:
         raise Invalid("the letter was refused", details=errors, code="letter_refused")
     letter = _new_letter(
@@ -1095,93 +805,13 @@ def forward_letter(session: Session, principal: Principal, registry_number: str)
             deadlines.meet(letter, letter.holder, targets, principal.id)
             deadlines.start_clocks(letter, targets, "receipt", deadlines.today_kz())
             return State.FORWARDED
-        nxt = _next_party(letter)
+        nxt = next_party(letter)
         assert nxt is not None
         deadlines.meet(letter, letter.holder, [nxt], principal.id)
         letter.holder, letter.hop = nxt, letter.hop + 1
         return State.SUBMITTED
 
     return _transition(session, principal, registry_number, Transition.FORWARD, apply)
-
-
-def _countersign(
-    letter: Letter, unlocked: UnlockedKey, principal: Principal, note_number: str, note_date: date
-) -> bytes:
-    """The dispatch record, signed by the clerk: which letter went, under which note, when.
-
-    RFC 8785 JSON of the record, an ECDSA/RSA signature over it, and the clerk's
-    certificate — checkable by anyone with the registry CA's certificate.
-    """
-    record = {
-        "registry_number": letter.registry_number,
-        "letter_sha256": letter.sha256,
-        "note_number": note_number,
-        "note_date": note_date.isoformat(),
-        "recipient": letter.recipient,
-        "clerk": principal.username,
-        "signed_at": utcnow().isoformat().replace("+00:00", "Z"),
-    }
-    payload = rfc8785.dumps(record)
-    key = unlocked.key
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        signature = key.sign(payload, ec.ECDSA(hashes.SHA256()))
-    else:
-        signature = key.sign(payload, padding.PKCS1v15(), hashes.SHA256())
-    return rfc8785.dumps(
-        {
-            "record": record,
-            "signature": base64.b64encode(signature).decode("ascii"),
-            "certificate": unlocked.certificate.public_bytes(serialization.Encoding.PEM).decode(
-                "ascii"
-            ),
-        }
-    )
-
-
-def dispatch_record_problems(session: Session, letter: Letter) -> list[str]:
-    """What is wrong with a letter's countersigned dispatch record (empty: it checks).
-
-    The record must name this letter's signed bytes and note, carry a valid
-    signature by the certificate it includes, and that certificate must chain to
-    the registry CA (not revoked) at the time the record was signed.
-    """
-    if letter.dispatch_record is None:
-        return ["the letter has no dispatch record"]
-    try:
-        data = json.loads(letter.dispatch_record)
-        record = data["record"]
-        signature = base64.b64decode(data["signature"], validate=True)
-        certificate = x509.load_pem_x509_certificate(data["certificate"].encode("ascii"))
-        signed_at = datetime.fromisoformat(record["signed_at"].replace("Z", "+00:00"))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return [f"the dispatch record is malformed: {exc}"]
-    problems = []
-    expected = {
-        "registry_number": letter.registry_number,
-        "letter_sha256": letter.sha256,
-        "note_number": letter.note_number,
-        "note_date": letter.note_date.isoformat() if letter.note_date else None,
-    }
-    problems.extend(
-        f"{name}: the record says {record.get(name)!r}, the registry {value!r}"
-        for name, value in expected.items()
-        if record.get(name) != value
-    )
-    try:
-        trust_store(session).validate(certificate, [], signed_at)
-    except ChainFailure as exc:
-        problems.append(f"the countersigning certificate: {exc}")
-    key = certificate.public_key()
-    try:
-        if isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, rfc8785.dumps(record), ec.ECDSA(hashes.SHA256()))
-        elif isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, rfc8785.dumps(record), padding.PKCS1v15(), hashes.SHA256())
-        else:
-            problems.append("the countersigning key is of an unsupported type")
-    except InvalidSignature:
-        problems.append("the countersignature does not match the record")
-    return problems
 
 
 def dispatch_letter(
@@ -1211,7 +841,7 @@ def dispatch_letter(
         unlocked = unlock_signing_key(user, passphrase)
         letter.note_number = note_number_clean
         letter.note_date = note_date
-        letter.dispatch_record = _countersign(
+        letter.dispatch_record = countersign_dispatch(
             letter, unlocked, principal, note_number_clean, note_date
         )
         route = letter.plan["route"]
