@@ -4,8 +4,9 @@ Everything about authorisation lives here so that a reviewer reads one file:
 
 * ``PERMISSIONS`` — the role × action table (data, not code paths);
 * ``letter_scope`` / ``can_see_letter`` — which letters a person may see at all
-  (an agency officer sees their own agency's letters only; the hubs MFA and MOJ
-  see what routes through them; the auditor sees everything);
+  (an agency's people see their agency's letters and those whose plan involves
+  their agency — the hubs MFA and MOJ, a forwarded request's addressees; the
+  auditor sees everything; the administrator no letter);
 * ``requires`` / ``public`` — the decorators every view carries.  ``requires``
   authenticates (session cookie for pages, bearer token for ``/api/``), checks the
   table, and records the endpoint's action in ``ENDPOINT_RULES`` so a test can
@@ -123,8 +124,6 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     ),
 }
 
-# The party whose registry a hub role works for: the holder it may act as.
-HUB_PARTY: dict[Role, str] = {Role.MFA_CLERK: "MFA", Role.MOJ_OFFICER: "MOJ"}
 # Roles that belong to an agency (and so must have one).
 AGENCY_ROLES = frozenset({Role.AGENCY_OFFICER, Role.FIRST_HEAD, Role.MFA_CLERK, Role.MOJ_OFFICER})
 
@@ -159,11 +158,6 @@ class Principal:
             agency_code=user.agency_code,
         )
 
-    @property
-    def hub_party(self) -> str | None:
-        """The hub party ("MFA" or "MOJ") whose registry this person works, else None."""
-        return HUB_PARTY.get(self.role)
-
 
 def allowed(role: Role, action: Action) -> bool:
     """The permission table, read."""
@@ -186,16 +180,20 @@ def parties_field(parties: list[str]) -> str:
 
 
 def letter_scope(principal: Principal) -> ColumnElement[bool]:
-    """A WHERE clause selecting the letters ``principal`` may see."""
+    """A WHERE clause selecting the letters ``principal`` may see.
+
+    An agency's people see their agency's letters and every letter whose plan
+    involves their agency: the hubs it passes (MFA, MOJ), the addressees of a
+    forwarded request who owe information (¶36), the bodies that get copies
+    (¶38, ¶14-5). Everyone else: not found.
+    """
     if principal.role is Role.AUDITOR:
         return true()
     if principal.role is Role.ADMIN or principal.agency_code is None:
         return Letter.id.is_(None)  # nothing
     own = Letter.agency_code == principal.agency_code
-    hub = principal.hub_party
-    if hub is None:
-        return own
-    return or_(own, Letter.parties.contains(_party_marker(hub), autoescape=True))
+    involved = Letter.parties.contains(_party_marker(principal.agency_code), autoescape=True)
+    return or_(own, involved)
 
 
 def can_see_letter(principal: Principal, letter: Letter) -> bool:
@@ -206,8 +204,7 @@ def can_see_letter(principal: Principal, letter: Letter) -> bool:
         return False
     if letter.agency_code == principal.agency_code:
         return True
-    hub = principal.hub_party
-    return hub is not None and _party_marker(hub) in letter.parties
+    return _party_marker(principal.agency_code) in letter.parties
 
 
 def can_issue_copy(principal: Principal, letter: Letter) -> bool:

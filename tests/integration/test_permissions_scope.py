@@ -113,3 +113,35 @@ def test_the_sender_and_the_auditor_see_it(
             f"/api/v1/letters/{minhealth_letter}", headers=api_token(user)
         )
         assert response.status_code == 200, user
+
+
+def test_the_addressee_of_a_forwarded_court_request_sees_it(
+    app: Flask,
+    api_token,  # noqa: F811
+) -> None:
+    """¶36: the bodies a request is forwarded to owe information, so they see the item;
+    a body the plan does not involve still gets "not found"."""
+    client = app.test_client()
+    court = api_token("officer.minhealth")
+    registered = client.post(
+        "/api/v1/incoming",
+        headers=court,
+        json={
+            "envelope": {
+                "kind": "court-request-forward",
+                "sender": "AGENCY:MINHEALTH",
+                "recipient": "AGENCY:MINECON",
+                "date": today_kz().isoformat(),
+            },
+            "subject": "Request of an international court",
+        },
+    )
+    assert registered.status_code == 201, registered.get_json()
+    number = registered.get_json()["registry_number"]
+    assert "AGENCY:MINECON" in registered.get_json()["plan"]["route"] + [
+        p for s in registered.get_json()["plan"]["steps"] for p in [s["by"], *s["to"]]
+    ]
+    addressee = client.get(f"/api/v1/letters/{number}", headers=api_token("officer.minecon"))
+    assert addressee.status_code == 200
+    outsider = client.get(f"/api/v1/letters/{number}", headers=api_token("admin"))
+    assert outsider.status_code == 403  # the administrator's role reads no letter at all
