@@ -45,6 +45,14 @@ def _text(data: dict[str, Any], field: str) -> str:
     return value.strip()
 
 
+def _secret(data: dict[str, Any], field: str) -> str:
+    """A passphrase exactly as sent (spaces are part of it)."""
+    value = data.get(field)
+    if not isinstance(value, str) or not value:
+        raise Invalid(f"{field}: required", details=[field])
+    return value
+
+
 def _date(data: dict[str, Any], field: str) -> date:
     try:
         return date.fromisoformat(_text(data, field))
@@ -222,7 +230,7 @@ def download(registry_number: str) -> Any:
 @requires(Action.LETTER_SIGN)
 def sign(registry_number: str) -> Any:
     """Sign a draft, or co-sign a signed letter (the first head, ¶14-7, ¶14-8)."""
-    passphrase = _text(_body(), "passphrase")
+    passphrase = _secret(_body(), "passphrase")
     return _detail(
         letters.sign_letter(
             get_session(), current_principal(), registry_number, passphrase=passphrase
@@ -258,7 +266,7 @@ def dispatch(registry_number: str) -> Any:
         registry_number,
         note_number=_text(data, "note_number"),
         note_date=_date(data, "note_date"),
-        passphrase=_text(data, "passphrase"),
+        passphrase=_secret(data, "passphrase"),
     )
     return _detail(letter)
 
