@@ -182,6 +182,12 @@ def verifier_key(session: Session) -> str | None:
     return row.public if row is not None else None
 
 
+def _raw(value: bytes | memoryview | str) -> bytes:
+    """Stored bytes as bytes. SQLite gives back text if someone rewrote a BLOB with a
+    text function (e.g. ``replace()``); the verifier must then report, not crash."""
+    return value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
+
+
 # ----------------------------------------------------------------------------- the tree
 
 
@@ -221,7 +227,7 @@ class DbTreeStore:
                 text(f"SELECT level, idx, hash FROM custody_nodes WHERE {where}")  # noqa: S608
             )
             for level, idx, value in rows:
-                self._cache[(level, idx)] = bytes(value)
+                self._cache[(level, idx)] = _raw(value)
         try:
             return [self._cache[key] for key in keys]
         except KeyError as exc:
@@ -374,7 +380,7 @@ def letter_entries(
     )
     if size is not None:
         query = query.where(CustodyEntry.index < size)
-    return [(index, bytes(leaf)) for index, leaf in session.execute(query.order_by("index"))]
+    return [(index, _raw(leaf)) for index, leaf in session.execute(query.order_by("index"))]
 
 
 def inclusion_proof(session: Session, index: int, size: int) -> list[bytes]:
@@ -398,7 +404,7 @@ def _all_entries(session: Session, size: int) -> Iterator[tuple[int, bytes]]:
         .execution_options(yield_per=_CHUNK)
     )
     for index, leaf in rows:
-        yield index, bytes(leaf)
+        yield index, _raw(leaf)
 
 
 def export_bundle(session: Session, registry_number: str | None = None) -> dict[str, object]:
@@ -561,7 +567,7 @@ def _check_nodes(session: Session, memory: MemoryStore) -> None:
         )
         if expected is not None:
             counts[level] += 1
-        if expected != bytes(value):
+        if expected != _raw(value):
             what = "is not implied by the events" if expected is None else "differs from the events"
             candidate = (idx << level, f"stored subtree hash ({level}, {idx}) {what}")
             first_bad = min(first_bad or candidate, candidate)
@@ -632,7 +638,7 @@ def verify_log_steps(session: Session) -> Iterator[Progress | LogReport]:
         for index, leaf, column in rows:
             if checked >= latest.size:
                 raise _Bad(checked, f"is beyond the latest checkpoint's size {latest.size}")
-            leaf = bytes(leaf)
+            leaf = _raw(leaf)
             _check_entry(checked, index, leaf, column)
             batch.append(leaf_hash(leaf))
             checked += 1
@@ -641,13 +647,13 @@ def verify_log_steps(session: Session) -> Iterator[Progress | LogReport]:
                 batch = []
                 if tree.root(checked) != upcoming.root_hash:
                     where = (
-                        f"entries {previous_size}..{checked - 1}"
+                        f"entries {previous_size}..{checked - 1} do"
                         if checked - previous_size > 1
-                        else "it"
+                        else "it does"
                     )
                     raise _Bad(
                         previous_size,
-                        f"{where} do not hash to the signed checkpoint of size {checked}: "
+                        f"{where} not hash to the signed checkpoint of size {checked}: "
                         "an event was altered, inserted or removed",
                     )
                 previous_size = checked

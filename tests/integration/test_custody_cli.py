@@ -132,7 +132,7 @@ def test_verify_passes_then_names_a_tampered_row(cli_app: Flask) -> None:
         session.commit()
     result = runner.invoke(args=["custody", "verify", "--quiet"])
     assert result.exit_code == 1
-    assert "FAILED entry 4: it do not hash to the signed checkpoint of size 5" in result.output
+    assert "FAILED entry 4: it does not hash to the signed checkpoint of size 5" in result.output
 
 
 def test_verify_on_an_unmigrated_database_exits_2(

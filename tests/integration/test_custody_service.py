@@ -200,8 +200,8 @@ def test_edited_event_is_named(log: Session) -> None:
     _rewrite(log, 7, lambda d: d.update(state_after="returned"))
     assert _problem(log) == (
         7,
-        "it do not hash to the signed checkpoint of size 8: an event was altered, inserted "
-        "or removed",
+        "it does not hash to the signed checkpoint of size 8: an event was altered, "
+        "inserted or removed",
     )
 
 
@@ -342,3 +342,18 @@ def test_empty_log_verifies(db_session: Session) -> None:
 
 def test_sqlite_or_postgresql_head_row_exists(db_session: Session) -> None:
     assert db_session.execute(text("SELECT id FROM custody_head")).scalars().all() == [1]
+
+
+def test_leaf_rewritten_as_text_is_named_not_a_crash(log: Session) -> None:
+    """SQLite's replace() turns a BLOB into TEXT; the verifier must still name the entry."""
+    if log.get_bind().dialect.name != "sqlite":
+        pytest.skip("only SQLite lets a text value into a binary column")
+    log.execute(
+        text(
+            "UPDATE custody_events SET leaf = replace(leaf, 'registered', 'returned') "
+            'WHERE "index" = 0'
+        )
+    )
+    index, message = _problem(log)
+    assert index == 0
+    assert "signed checkpoint of size 1" in message
