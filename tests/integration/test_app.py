@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -123,3 +124,21 @@ def test_a_refusal_reads_in_the_users_language_with_the_reasons(client: FlaskCli
         headers={"Accept-Language": "kk"},
     )
     assert "Пайдаланушы аты немесе құпиясөз қате." in response.get_data(as_text=True)
+
+
+def test_no_password_or_token_reaches_the_logs(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    secret = "wrong-but-secret-password-77"
+    client.post(
+        "/login",
+        data={"username": "auditor", "password": secret, "csrf_token": csrf_token(client)},
+    )
+    client.get("/api/v1/me", headers={"Authorization": "Bearer arna_not-a-real-token-secret"})
+    client.get("/no-such-page")
+    logged = caplog.text
+    assert secret not in logged
+    assert "arna_not-a-real-token-secret" not in logged
