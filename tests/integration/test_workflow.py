@@ -690,15 +690,10 @@ def test_a_court_application_carries_its_paragraph_40_deadlines(s: Session, prin
     assert owed == ["¶40"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="registry/auth.py letter_scope gives an agency officer only the agency's own "
-    "letters; the addressee of a forwarded ¶36 request owes its information (10 wd) but "
-    "cannot see the item (scope should include Letter.parties for agency roles)",
-)
 def test_the_addressee_of_a_forwarded_court_request_can_meet_its_deadline(
     s: Session, principal: Who
 ) -> None:
+    """¶36: the addressee owes its information within 10 wd, so it sees the forwarded item."""
     court, officer = principal(COURT), principal(OFFICER)
     item = letters.register_incoming(
         s,
