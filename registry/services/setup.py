@@ -250,7 +250,6 @@ def ensure_demo_letters(session: Session, passphrase: str = DEMO_SIGNING_PASSPHR
     if session.scalar(select(func.count(Letter.id))):
         return []
     officer = _principal(session, "officer.minhealth")
-    head = _principal(session, "head.minhealth")
     econ = _principal(session, "officer.minecon")
     clerk = _principal(session, "clerk.mfa")
     moj = _principal(session, "officer.moj")
@@ -353,7 +352,7 @@ def ensure_demo_letters(session: Session, passphrase: str = DEMO_SIGNING_PASSPHR
     )
     letters.submit_letter(session, officer, urgent)
     made.append(urgent)
-    # 8. A ¶14-7 information to MFA, signed by the officer and the first head, submitted.
+    # 8. A ¶14-7 information to MFA, signed by the officer, waiting for the first head.
     info = outgoing(
         officer,
         {
@@ -364,8 +363,6 @@ def ensure_demo_letters(session: Session, passphrase: str = DEMO_SIGNING_PASSPHR
         },
         "Information for the reply to a special procedure",
     )
-    letters.sign_letter(session, head, info, passphrase=passphrase)
-    letters.submit_letter(session, head, info)
     made.append(info)
     # 9. Incoming: a request of an international court received by the Supreme Court (¶36).
     request = letters.register_incoming(

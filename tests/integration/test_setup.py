@@ -1,0 +1,50 @@
+"""What ``bootstrap`` creates, in process: idempotent set-up, and demo data worth opening."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from registry.auth import Principal
+from registry.services import letters
+from registry.services.lifecycle import State
+from registry.services.setup import ensure_demo_keys, ensure_demo_letters, ensure_registry
+
+from .conftest import KEK
+
+Who = Callable[[str], Principal]
+
+
+def test_a_second_set_up_creates_nothing(service_session: Session) -> None:
+    report = ensure_registry(service_session, kek=KEK, admin_password="another-admin-password")
+    assert (report.created, report.admin_password) == ([], None)
+    assert ensure_demo_keys(service_session, kek=KEK) == []
+
+
+def test_the_demo_gives_every_working_role_something_to_do(
+    service_session: Session, principal: Who
+) -> None:
+    made = ensure_demo_letters(service_session)
+    assert len(made) == 10
+    assert ensure_demo_letters(service_session) == []  # once only
+    everything = letters.list_letters(service_session, principal("auditor"), letters.LetterFilter())
+    assert {letter.registry_number for letter in everything} == set(made)
+    assert {State(letter.state) for letter in everything} == set(State) - {State.FORWARDED}
+    for username in (
+        "officer.minhealth",
+        "head.minhealth",
+        "officer.minecon",
+        "officer.court",
+        "clerk.mfa",
+        "officer.moj",
+    ):
+        inbox = letters.inbox(service_session, principal(username))
+        assert inbox, f"{username} has nothing to do in the demo"
+    # The five-day urgent send shows its outstanding ¶44 notice to its sender.
+    urgent = [
+        item
+        for item in letters.inbox(service_session, principal("officer.minhealth"))
+        if item.letter.notice_required and item.letter.notice_filed_at is None
+    ]
+    assert [item.next_action for item in urgent] == [letters.Transition.FILE_NOTICE]
