@@ -364,8 +364,22 @@ def ensure_demo_letters(session: Session, passphrase: str = DEMO_SIGNING_PASSPHR
         "Information for the reply to a special procedure",
     )
     made.append(info)
-    # 9. Incoming: a request of an international court received by the Supreme Court (¶36).
+    # 9. Incoming: a court's request received ten days ago and not yet forwarded: the
+    # ¶36 three working days are over, so it shows as overdue.
     request = letters.register_incoming(
+        session,
+        court,
+        envelope={
+            "kind": "court-request-forward",
+            "sender": "SUPREME_COURT",
+            "recipient": officer.agency_code,
+            "date": (today - timedelta(days=10)).isoformat(),
+        },
+        subject="Request of the International Court for information",
+    )
+    made.append(request.registry_number)
+    # 10. Incoming and forwarded (¶36): MINHEALTH, MFA, MOJ and MTI owe information in 10 wd.
+    forwarded = letters.register_incoming(
         session,
         court,
         envelope={
@@ -374,10 +388,11 @@ def ensure_demo_letters(session: Session, passphrase: str = DEMO_SIGNING_PASSPHR
             "recipient": officer.agency_code,
             "date": day,
         },
-        subject="Request of the International Court for information",
+        subject="Request of the EAEU Court on a pharmaceutical registration case",
     )
-    made.append(request.registry_number)
-    # 10. Incoming: a special procedure's communication registered by MFA (¶14-5).
+    letters.forward_letter(session, court, forwarded.registry_number)
+    made.append(forwarded.registry_number)
+    # 11. Incoming: a special procedure's communication registered by MFA (¶14-5).
     communication = letters.register_incoming(
         session,
         clerk,

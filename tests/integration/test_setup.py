@@ -26,11 +26,11 @@ def test_the_demo_gives_every_working_role_something_to_do(
     service_session: Session, principal: Who
 ) -> None:
     made = ensure_demo_letters(service_session)
-    assert len(made) == 10
+    assert len(made) == 11
     assert ensure_demo_letters(service_session) == []  # once only
     everything = letters.list_letters(service_session, principal("auditor"), letters.LetterFilter())
     assert {letter.registry_number for letter in everything} == set(made)
-    assert {State(letter.state) for letter in everything} == set(State) - {State.FORWARDED}
+    assert {State(letter.state) for letter in everything} == set(State)
     for username in (
         "officer.minhealth",
         "head.minhealth",
@@ -48,3 +48,6 @@ def test_the_demo_gives_every_working_role_something_to_do(
         if item.letter.notice_required and item.letter.notice_filed_at is None
     ]
     assert [item.next_action for item in urgent] == [letters.Transition.FILE_NOTICE]
+    # The Supreme Court sees its late ¶36 forwarding first, flagged overdue.
+    first = letters.inbox(service_session, principal("officer.court"))[0]
+    assert (first.rule, first.overdue) == ("¶36", True)
