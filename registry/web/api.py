@@ -78,10 +78,14 @@ def _int_arg(name: str, default: int, upper: int) -> int:
     return int(raw)
 
 
-def _detail(letter: Any) -> dict[str, Any]:
+def _detail(letter: Any, *, with_history: bool = True) -> dict[str, Any]:
     principal = current_principal()
     return present.letter_detail(
-        get_session(), principal, letter, letters.available_transitions(principal, letter)
+        get_session(),
+        principal,
+        letter,
+        letters.available_transitions(principal, letter),
+        with_history=with_history,
     )
 
 
@@ -166,7 +170,7 @@ def submit() -> Any:
     letter = letters.upload_letter(
         get_session(), current_principal(), request.get_data(), submit=go
     )
-    return _detail(letter), 201
+    return _detail(letter, with_history=False), 201
 
 
 @bp.post("/incoming")

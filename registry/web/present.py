@@ -60,10 +60,19 @@ def letter_summary(letter: Letter) -> dict[str, Any]:
 
 
 def letter_detail(
-    session: Session, principal: Principal, letter: Letter, transitions: Sequence[Transition]
+    session: Session,
+    principal: Principal,
+    letter: Letter,
+    transitions: Sequence[Transition],
+    *,
+    with_history: bool = True,
 ) -> dict[str, Any]:
-    """Everything about one letter: report, plan, deadlines, history, what may be done next."""
-    return {
+    """Everything about one letter: report, plan, deadlines, history, what may be done next.
+
+    ``with_history=False`` leaves the custody history out (two queries fewer): the
+    answer to a submission, whose history is the one event just written.
+    """
+    detail = {
         **letter_summary(letter),
         "envelope": letter.envelope,
         "plan": letter.plan,
@@ -76,9 +85,11 @@ def letter_detail(
         "notice_required": letter.notice_required,
         "notice_filed_at": _time(letter.notice_filed_at),
         "deadlines": [deadline_dict(d) for d in letter.deadlines],
-        "history": history(session, principal, letter),
         "actions": [t.value for t in transitions],
     }
+    if with_history:
+        detail["history"] = history(session, principal, letter)
+    return detail
 
 
 def inbox_item_dict(item: InboxItem) -> dict[str, Any]:
