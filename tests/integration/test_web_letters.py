@@ -248,3 +248,33 @@ def test_the_letter_list_filters_and_pages(browser) -> None:  # noqa: F811
     assert number in officer.get(f"/letters?q={number}").get_data(as_text=True)
     assert officer.get("/letters?page=2").status_code == 200
     assert officer.get("/letters?page=junk").status_code == 200
+
+
+def test_urgent_direct_send_then_the_notice_then_close_in_the_browser(browser) -> None:  # noqa: F811
+    """¶44: sent directly (the five-day exception); the notice to MFA is tracked until filed."""
+    from routing.calendar import add_workdays
+
+    officer = browser("officer.minhealth")
+    urgent = add_workdays(today_kz(), 2).isoformat()
+    number = compose_signed(officer, send_direct="y", urgent_needed_by=urgent)
+    officer.post(f"/letters/{number}/submit")
+    assert state_of(officer, number) == "sent directly"
+    page = officer.get(f"/letters/{number}").get_data(as_text=True)
+    assert "outstanding" in page
+    assert number in officer.get("/inbox").get_data(as_text=True)
+    officer.post(f"/letters/{number}/notice", data={"text": "Sent on 25.11 to the Embassy"})
+    page = officer.get(f"/letters/{number}").get_data(as_text=True)
+    assert "filed on" in page
+    officer.post(f"/letters/{number}/close")
+    assert state_of(officer, number) == "closed"
+
+
+def test_moj_receives_and_forwards_an_eaeu_court_reply_in_the_browser(browser) -> None:  # noqa: F811
+    officer, moj, clerk = browser("officer.minhealth"), browser("officer.moj"), browser("clerk.mfa")
+    number = compose_signed(officer, kind="court-reply", recipient="EAEU_COURT")
+    officer.post(f"/letters/{number}/submit")
+    assert number in moj.get("/inbox").get_data(as_text=True)
+    moj.post(f"/letters/{number}/receive")
+    moj.post(f"/letters/{number}/forward")
+    assert state_of(moj, number) == "submitted"
+    assert number in clerk.get("/inbox").get_data(as_text=True)
