@@ -624,18 +624,20 @@ def sign_letter(
 
 def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     """Check an uploaded signed letter completely; Invalid with every reason, else the Letter."""
-    try:
-        root = parse_xml(xml)
-    except XMLInputError as exc:
-        raise Invalid("the upload is not acceptable XML", details=[str(exc)]) from None
     errors: list[str] = []
     verified_at = utcnow()
-    result = verify_letter(xml, trust_store(session), at=verified_at)
+    try:
+        result = verify_letter(xml, trust_store(session), at=verified_at)
+    except XMLInputError as exc:
+        raise Invalid("the upload is not acceptable XML", details=[str(exc)]) from None
     if not result.passed:
         errors.extend(_report_reasons(result.report))
     try:
-        # Read what the verifier proved signed, never the input tree, when it passed.
-        content = read_letter(result.signed_root if result.signed_root is not None else root)
+        # Read what the verifier proved signed, never the input tree, when it passed; when
+        # it did not, the input is still read, so that every other reason is reported too.
+        content = read_letter(
+            result.signed_root if result.signed_root is not None else parse_xml(xml)
+        )
     except LetterError as exc:
         raise Invalid("the letter was refused", details=[*exc.errors, *errors]) from None
     parsed: Envelope | None = None
