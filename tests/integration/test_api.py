@@ -348,3 +348,21 @@ def test_a_wrong_passphrase_is_refused_and_the_draft_stays(api) -> None:
     assert refused.status_code == 422
     assert refused.get_json()["error"]["code"] == "wrong_passphrase"
     assert officer.get(f"/letters/{draft['registry_number']}").get_json()["state"] == "draft"
+
+
+def test_every_reference_in_the_openapi_document_resolves() -> None:
+    document = openapi_document()
+
+    def refs(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            found = [node["$ref"]] if "$ref" in node else []
+            return found + [r for value in node.values() for r in refs(value)]
+        if isinstance(node, list):
+            return [r for value in node for r in refs(value)]
+        return []
+
+    for ref in refs(document):
+        target: Any = document
+        for part in ref.removeprefix("#/").split("/"):
+            assert part in target, ref
+            target = target[part]
