@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-PURE_MODULES = ["routing", "signing", "registry.custody"]
+PURE_MODULES = ["routing", "signing", "registry.custody", "registry.copies"]
 
 
 @pytest.mark.parametrize("package", PURE_MODULES)
