@@ -80,6 +80,12 @@ def ca_certificate(session: Session) -> x509.Certificate:
     return x509.load_pem_x509_certificate(_ca_row(session).public.encode("ascii"))
 
 
+def current_crl(session: Session) -> x509.CertificateRevocationList | None:
+    """The registry CA's current CRL (public; what verifiers check revocations against)."""
+    crl = _ca_row(session).crl
+    return x509.load_pem_x509_crl(crl.encode("ascii")) if crl else None
+
+
 def trust_store(session: Session) -> TrustStore:
     """Anchors (the registry CA and every live imported anchor) with the registry's CRL."""
     # One round trip: the CA's certificate and CRL, then every live imported anchor.
@@ -134,7 +140,7 @@ def enroll_signing_key(
     )
     cert = ca.issue_officer_cert(identity, key.public_key())
     if user.certificate_serial is not None and user.certificate_revoked_at is None:
-        _revoke(session, ca, int(user.certificate_serial))
+        _revoke(session, int(user.certificate_serial), kek)
     user.signing_key = encrypt_private_key(key, passphrase.encode("utf-8"))
     user.certificate_pem = cert.public_bytes(_PEM).decode("ascii")
     user.certificate_serial = str(cert.serial_number)
@@ -143,9 +149,20 @@ def enroll_signing_key(
     return user
 
 
-def _revoke(session: Session, ca: CertificateAuthority, serial: int) -> None:
+def _revoke(session: Session, serial: int, kek: str | None) -> None:
+    """Add ``serial`` to the CA's revocations and publish the new CRL.
+
+    The CA row is locked first, so that two revocations at once cannot lose one
+    another (each rewrites the whole revocation list).
+    """
+    row = session.scalar(
+        select(RegistryKey).where(RegistryKey.name == CA_KEY_NAME).with_for_update()
+    )
+    if row is None:
+        raise Conflict("the registry has no CA yet: run 'flask bootstrap'", code="no_ca")
+    ca = CertificateAuthority.load(row.wrapped_private, _kek(kek))
     ca.revoke(serial)
-    row = _ca_row(session)
+    row.wrapped_private = ca.dump(_kek(kek))
     row.crl = ca.crl().public_bytes(_PEM).decode("ascii")
 
 
@@ -155,10 +172,7 @@ def revoke_certificate(session: Session, user_id: int, *, kek: str | None = None
     if user is None or user.certificate_serial is None:
         raise NotFound(f"user {user_id} has no certificate")
     if user.certificate_revoked_at is None:
-        ca = load_registry_ca(session, kek=kek)
-        _revoke(session, ca, int(user.certificate_serial))
-        row = _ca_row(session)
-        row.wrapped_private = ca.dump(_kek(kek))
+        _revoke(session, int(user.certificate_serial), kek)
         user.certificate_revoked_at = utcnow()
     session.commit()
 

@@ -713,3 +713,26 @@ def test_the_addressee_of_a_forwarded_court_request_can_meet_its_deadline(
     assert [i.rule for i in owed] == ["¶36"]
     assert owed[0].deadline_id is not None
     letters.complete_deadline(s, officer, owed[0].deadline_id)
+
+
+def test_a_new_key_revokes_the_old_certificate_and_every_revocation_is_kept(
+    s: Session, principal: Who
+) -> None:
+    officer = principal(OFFICER)
+    first = letters.reserve_number(s, officer)
+    old_xml = _signed_elsewhere(s, officer, first, kind="foreign-letter", recipient="INTL_ORG")
+    user = s.get(User, officer.id)
+    assert user is not None
+    serials = [user.certificate_serial]
+    pki.enroll_signing_key(s, officer.id, SIGNING_PASSPHRASE)  # a new key: the old one is revoked
+    serials.append(user.certificate_serial)
+    second = letters.reserve_number(s, officer)
+    new_xml = _signed_elsewhere(s, officer, second, kind="foreign-letter", recipient="INTL_ORG")
+    pki.revoke_certificate(s, officer.id)  # and then the new one too
+    crl = pki.current_crl(s)
+    assert crl is not None
+    assert {str(entry.serial_number) for entry in crl} >= set(serials)
+    for xml in (old_xml, new_xml):
+        with pytest.raises(Invalid) as refused:
+            letters.upload_letter(s, officer, xml)
+        assert any("revoked" in d for d in refused.value.details)
