@@ -116,11 +116,22 @@ def me() -> Any:
 @bp.get("/inbox")
 @requires(Action.INBOX_VIEW)
 def inbox() -> Any:
-    items = letters.inbox(
-        get_session(),
-        current_principal(),
-        due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
-    )
+    """The inbox, optionally narrowed: ``urgency=overdue|due_soon``, ``kind``, ``state``."""
+    urgency = request.args.get("urgency") or None
+    if urgency not in (None, "overdue", "due_soon"):
+        raise Invalid("urgency: 'overdue' or 'due_soon'", details=["urgency"])
+    kind, state = request.args.get("kind") or None, request.args.get("state") or None
+    items = [
+        item
+        for item in letters.inbox(
+            get_session(),
+            current_principal(),
+            due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
+        )
+        if (urgency is None or getattr(item, urgency))
+        and (kind is None or item.letter.kind == kind)
+        and (state is None or item.letter.state == state)
+    ]
     return {"items": [present.inbox_item_dict(item) for item in items]}
 
 

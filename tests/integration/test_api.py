@@ -366,3 +366,30 @@ def test_every_reference_in_the_openapi_document_resolves() -> None:
         for part in ref.removeprefix("#/").split("/"):
             assert part in target, ref
             target = target[part]
+
+
+def test_the_inbox_filters_by_urgency(api) -> None:
+    from routing.calendar import add_workdays
+
+    officer = api("officer.minhealth")
+    for received in (today_kz(), add_workdays(today_kz(), -10)):
+        response = officer.post(
+            "/incoming",
+            json={
+                "envelope": {
+                    "kind": "court-request-forward",
+                    "sender": "AGENCY:MINHEALTH",
+                    "recipient": "MFA",
+                    "date": received.isoformat(),
+                },
+                "subject": f"Request received {received}",
+            },
+        )
+        assert response.status_code == 201
+    everything = officer.get("/inbox").get_json()["items"]
+    overdue = officer.get("/inbox?urgency=overdue").get_json()["items"]
+    assert len(overdue) == 1
+    assert len(everything) == 2
+    assert overdue[0]["overdue"] is True
+    assert everything[0]["registry_number"] == overdue[0]["registry_number"]  # most urgent first
+    assert officer.get("/inbox?urgency=soonish").status_code == 422
