@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from .conftest import PASSWORD, csrf_token
+
+CSRF_VALUE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def test_healthz_answers_ok(client: FlaskClient) -> None:
@@ -21,7 +25,7 @@ def test_every_response_carries_the_security_headers(client: FlaskClient) -> Non
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
-        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Referrer-Policy"] == "same-origin"  # nothing leaks to other sites
         assert headers["Cache-Control"] == "no-store"
 
 
@@ -142,3 +146,18 @@ def test_no_password_or_token_reaches_the_logs(
     logged = caplog.text
     assert secret not in logged
     assert "arna_not-a-real-token-secret" not in logged
+
+
+def test_over_https_a_form_needs_a_referer_from_this_site(app: Flask) -> None:
+    """Flask-WTF's strict check: the same-origin Referer browsers send passes, another fails."""
+    client = app.test_client()
+    base = "https://arna.example"
+    page = client.get("/login", base_url=base).get_data(as_text=True)
+    token = CSRF_VALUE.search(page).group(1)
+    form = {"username": "auditor", "password": PASSWORD, "csrf_token": token}
+    foreign = client.post(
+        "/login", data=form, base_url=base, headers={"Referer": "https://evil.example/"}
+    )
+    assert foreign.status_code == 400
+    ours = client.post("/login", data=form, base_url=base, headers={"Referer": f"{base}/login"})
+    assert ours.status_code == 302
