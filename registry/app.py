@@ -41,13 +41,18 @@ SECURITY_HEADERS = {
 }
 
 
-def _load_user(user_id: str) -> Principal | None:
+def _load_user(session_id: str) -> Principal | None:
+    """The person a session cookie names, unless disabled or their password changed since."""
     from registry.models import User
 
+    user_id, _, epoch = session_id.partition(":")
     if not user_id.isdigit():
         return None
     user = db.get_session().get(User, int(user_id))
-    return Principal.of(user) if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    principal = Principal.of(user)
+    return principal if principal.session_epoch == epoch else None
 
 
 def _wants_json() -> bool:

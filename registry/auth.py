@@ -140,13 +140,17 @@ class Principal:
     full_name: str
     role: Role
     agency_code: str | None
+    # Changes when the password does: a session cookie minted before a password
+    # change or reset no longer signs anyone in (see registry/app.py, _load_user).
+    session_epoch: str = ""
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie keeps: the user's id and the password's epoch."""
+        return f"{self.id}:{self.session_epoch}"
 
     @classmethod
     def of(cls, user: User) -> Principal:
@@ -156,6 +160,7 @@ class Principal:
             full_name=user.full_name,
             role=Role(user.role),
             agency_code=user.agency_code,
+            session_epoch=str(int(user.password_changed_at.timestamp() * 1_000_000)),
         )
 
 

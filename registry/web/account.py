@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import login_user
 
-from registry.auth import Action, current_principal, requires
+from registry.auth import Action, Principal, current_principal, requires
 from registry.db import get_session
 from registry.services import accounts, pki, tokens
 from registry.services.errors import ServiceError
@@ -81,6 +82,8 @@ def change_password() -> Any:
     except ServiceError as exc:
         _refused(exc)
     else:
+        # Every other session of this person ends with the old password; this one goes on.
+        login_user(Principal.of(accounts.get_user(get_session(), current_principal().id)))
         flash(_("Password changed."), "success")
     return redirect(url_for("account.overview"))
 

@@ -118,3 +118,26 @@ def test_admin_adds_an_agency_whose_people_can_then_be_created(browser) -> None:
         },
     )
     assert created.status_code == 302
+
+
+def test_a_password_reset_ends_the_users_open_sessions(browser, db_session) -> None:  # noqa: F811
+    from sqlalchemy import select
+
+    from registry.models import User
+
+    officer, admin = browser("officer.minecon"), browser("admin")
+    assert officer.get("/inbox").status_code == 200
+    user = db_session.scalar(select(User).where(User.username == "officer.minecon"))
+    admin.post(f"/admin/users/{user.id}/password", data={"password": "a-brand-new-password-1"})
+    assert officer.get("/inbox").status_code == 302  # back to the sign-in page
+
+
+def test_changing_ones_own_password_keeps_this_session(browser) -> None:  # noqa: F811
+    from .conftest import PASSWORD
+
+    officer = browser("officer.minecon")
+    response = officer.post(
+        "/account/password", data={"current": PASSWORD, "new": "another-long-password-2"}
+    )
+    assert response.status_code == 302
+    assert officer.get("/inbox").status_code == 200
