@@ -25,10 +25,11 @@ system-deps:
 	./scripts/system-deps.sh
 
 ## make run: install, migrate, bootstrap with demo data, serve on 127.0.0.1:$(PORT)
+## (plain http on loopback, so cookies drop the Secure flag unless ARNA_COOKIE_SECURE=1)
 run: install
 	$(BIN)/flask --app wsgi bootstrap --demo
 	@echo "Arna is serving on http://127.0.0.1:$(PORT)/login"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+	ARNA_COOKIE_SECURE=$${ARNA_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
 ## make test: install (with test tools) and run every test; TEST_DATABASE_URL picks the database
 test: install-dev system-deps
