@@ -15,13 +15,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-
-# pytest's console script does not put the checkout on sys.path; the packages live there.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import pytest
 from flask import Flask
