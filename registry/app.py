@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -11,6 +12,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry import db
 from registry.auth import Principal, public
@@ -99,12 +101,25 @@ def _register_error_handlers(app: Flask) -> None:
         return _error_response(500, "internal_error", "something went wrong on our side")
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies (``ARNA_PROXY_HOPS``), take the client address and scheme
+    from their X-Forwarded-* headers — else login throttling would count every person as
+    the proxy. Off by default: trusting those headers without a proxy lets anyone forge them.
+    """
+    hops = int(app.config.get("ARNA_PROXY_HOPS") or os.environ.get("ARNA_PROXY_HOPS") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+
+
 def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Create the Flask application (see `registry.create_app`)."""
     config = load_config(overrides)
     app = Flask("registry", instance_path=config["ARNA_INSTANCE"], instance_relative_config=True)
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    _trust_proxies(app)
 
     db.init_app(app)
     csrf.init_app(app)

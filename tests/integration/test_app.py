@@ -161,3 +161,26 @@ def test_over_https_a_form_needs_a_referer_from_this_site(app: Flask) -> None:
     assert foreign.status_code == 400
     ours = client.post("/login", data=form, base_url=base, headers={"Referer": f"{base}/login"})
     assert ours.status_code == 302
+
+
+def test_forwarded_headers_count_only_behind_a_configured_proxy(app_config, engine) -> None:
+    """Throttling keys on the client address: a forged X-Forwarded-For must not change it."""
+    from flask import request
+
+    from registry import create_app
+
+    def seen(extra: dict[str, object]) -> str:
+        probe = create_app({**app_config, **extra})
+        probe.add_url_rule("/_probe/addr", "probe_addr", lambda: request.remote_addr or "")
+        return (
+            probe.test_client()
+            .get(
+                "/_probe/addr",
+                environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                headers={"X-Forwarded-For": "1.2.3.4"},
+            )
+            .get_data(as_text=True)
+        )
+
+    assert seen({}) == "10.0.0.1"
+    assert seen({"ARNA_PROXY_HOPS": 1}) == "1.2.3.4"
