@@ -172,15 +172,13 @@ def test_forwarded_headers_count_only_behind_a_configured_proxy(app_config, engi
     def seen(extra: dict[str, object]) -> str:
         probe = create_app({**app_config, **extra})
         probe.add_url_rule("/_probe/addr", "probe_addr", lambda: request.remote_addr or "")
-        return (
-            probe.test_client()
-            .get(
-                "/_probe/addr",
-                environ_base={"REMOTE_ADDR": "10.0.0.1"},
-                headers={"X-Forwarded-For": "1.2.3.4"},
-            )
-            .get_data(as_text=True)
+        answer = probe.test_client().get(
+            "/_probe/addr",
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+            headers={"X-Forwarded-For": "1.2.3.4"},
         )
+        probe.extensions["arna_db"].engine.dispose()
+        return answer.get_data(as_text=True)
 
     assert seen({}) == "10.0.0.1"
     assert seen({"ARNA_PROXY_HOPS": 1}) == "1.2.3.4"
