@@ -182,3 +182,30 @@ def test_forwarded_headers_count_only_behind_a_configured_proxy(app_config, engi
 
     assert seen({}) == "10.0.0.1"
     assert seen({"ARNA_PROXY_HOPS": 1}) == "1.2.3.4"
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_every_message_is_translated_with_its_placeholders(language: str) -> None:
+    """A translation missing a %(name)s would crash the page that formats it."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    placeholder = re.compile(r"%\((\w+)\)s")
+    import registry
+
+    translations = Path(registry.__file__).parent / "translations"
+    path = translations / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    wrong = [
+        message.id
+        for message in catalog
+        if message.id
+        and (
+            not message.string
+            or set(placeholder.findall(str(message.id)))
+            != set(placeholder.findall(str(message.string)))
+        )
+    ]
+    assert wrong == []
