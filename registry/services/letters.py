@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -461,21 +461,30 @@ def inbox(
     today: date | None = None,
     *,
     due_soon_workdays: int | None = None,
+    limit: int = 200,
 ) -> list[InboxItem]:
     """What waits for this person, most urgent first: open deadlines and letters to act on.
 
-    Overdue items first, then by due date (undated last); ``due_soon`` flags items due
-    within ``due_soon_workdays`` working days (``ARNA_DUE_SOON_WORKDAYS``).
+    Overdue items first, then by due date (undated last; newest first among equals);
+    ``due_soon`` flags items due within ``due_soon_workdays`` working days
+    (``ARNA_DUE_SOON_WORKDAYS``). The database sorts and cuts at ``limit`` lines:
+    ordering by the earliest open due date already puts every overdue item first.
     """
     today = today or deadlines.today_kz()
     if due_soon_workdays is None:
         due_soon_workdays = int(current_setting("ARNA_DUE_SOON_WORKDAYS"))
     party = principal.agency_code
-    open_deadlines = select(Deadline.letter_id).where(Deadline.done_at.is_(None))
-    if party is not None and principal.role is not Role.AUDITOR:
-        open_deadlines = open_deadlines.where(Deadline.by_party == party)
+    everyone = principal.role is Role.AUDITOR or party is None
+    owed = select(Deadline.letter_id, func.min(Deadline.due).label("due")).where(
+        Deadline.done_at.is_(None)
+    )
+    if not everyone:
+        owed = owed.where(Deadline.by_party == party)
+    owed_due = owed.group_by(Deadline.letter_id).subquery()
+    waiting = owed_due.c.letter_id.is_not(None)
+    if not everyone:
         waiting = or_(
-            Letter.id.in_(open_deadlines),
+            waiting,
             and_(Letter.holder == party, Letter.state.in_([State.SUBMITTED, State.RECEIVED])),
             and_(
                 Letter.agency_code == party,
@@ -488,22 +497,20 @@ def inbox(
                 Letter.state == State.SENT,
             ),
         )
-    else:
-        waiting = Letter.id.in_(open_deadlines)
     letters = session.scalars(
         select(Letter)
+        .outerjoin(owed_due, owed_due.c.letter_id == Letter.id)
         .where(letter_scope(principal), waiting, Letter.state != State.CLOSED)
+        .order_by(owed_due.c.due.is_(None), owed_due.c.due, Letter.id.desc())
+        .limit(max(1, limit))
         .options(selectinload(Letter.deadlines))
     )
     items = []
     for letter in letters:
-        owed = [
-            d
-            for d in letter.deadlines
-            if d.done_at is None and (principal.role is Role.AUDITOR or d.by_party == party)
+        open_steps = [
+            d for d in letter.deadlines if d.done_at is None and (everyone or d.by_party == party)
         ]
-        owed.sort(key=lambda d: (d.due is None, d.due or date.max))
-        first = owed[0] if owed else None
+        first = min(open_steps, key=lambda d: (d.due is None, d.due or date.max), default=None)
         due = first.due if first else None
         overdue, soon = deadlines.urgency(due, today, due_soon_workdays)
         actions = available_transitions(principal, letter)
@@ -518,7 +525,6 @@ def inbox(
                 deadline_id=first.id if first else None,
             )
         )
-    items.sort(key=lambda i: (not i.overdue, i.due is None, i.due or date.max, -i.letter.id))
     return items
 
 

@@ -589,6 +589,8 @@ def test_inbox_puts_overdue_first_and_flags_due_soon(s: Session, principal: Who)
     assert (by_number[old].overdue, by_number[old].due_soon) == (True, False)
     assert (by_number[fresh].overdue, by_number[fresh].due_soon) == (False, True)
     assert by_number[fresh].next_action is Transition.FORWARD
+    # The database sorts and cuts: the one most urgent line is the overdue one.
+    assert [i.letter.registry_number for i in letters.inbox(s, court, limit=1)] == [old]
 
 
 def test_available_transitions_follow_role_state_and_plan(s: Session, principal: Who) -> None:
