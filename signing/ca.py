@@ -35,6 +35,8 @@ ARNA_OID_ARC = "2.25.186515437932818404066297452066584563613"
 OFFICER_POLICY = x509.ObjectIdentifier(ARNA_OID_ARC + ".1.1")
 #: ... and this one when the officer is the agency's first head or acting for them (¶14-7, ¶14-8).
 FIRST_HEAD_POLICY = x509.ObjectIdentifier(ARNA_OID_ARC + ".1.2")
+#: The O of the registry's own certificates (its root and its seals).
+REGISTRY_ORGANIZATION = "Arna registry"
 
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.+?-----END \1-----\s*", re.DOTALL)
 
@@ -71,6 +73,17 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _subject(organization: str, common_name: str) -> x509.Name:
+    """C=KZ, O=<organization>, CN=<common name>: the shape of every name this CA writes."""
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
 @dataclass
 class CertificateAuthority:
     """A root CA that issues officer signing certificates and keeps their revocations."""
@@ -91,13 +104,7 @@ class CertificateAuthority:
         """A new self-signed root (ECDSA P-256 unless a key is given)."""
         key = key or generate_signing_key("ecdsa-p256")
         start = not_before or _now() - dt.timedelta(minutes=5)
-        subject = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Arna registry"),
-                x509.NameAttribute(NameOID.COMMON_NAME, name),
-            ]
-        )
+        subject = _subject(REGISTRY_ORGANIZATION, name)
         ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
         cert = (
             x509.CertificateBuilder()
@@ -143,21 +150,46 @@ class CertificateAuthority:
         policies = [x509.PolicyInformation(OFFICER_POLICY, None)]
         if identity.first_head:
             policies.append(x509.PolicyInformation(FIRST_HEAD_POLICY, None))
-        subject = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.agency),
-                x509.NameAttribute(NameOID.COMMON_NAME, identity.name),
-            ]
+        return self._issue_leaf(
+            _subject(identity.agency, identity.name),
+            public_key,
+            start,
+            start + dt.timedelta(days=valid_days),
+            policies,
         )
-        return (
+
+    def issue_seal_cert(
+        self,
+        name: str,
+        public_key: PublicKey,
+        valid_days: int = 3650,
+        *,
+        not_before: dt.datetime | None = None,
+    ) -> x509.Certificate:
+        """A registry seal's certificate (e.g. for certified copies, ¶32-1): signing usages
+        only and no officer policy, so the seal can never pass for an officer's signature
+        on a letter.  It ends no later than this CA's own certificate."""
+        start = not_before or _now() - dt.timedelta(minutes=5)
+        end = min(start + dt.timedelta(days=valid_days), self.certificate.not_valid_after_utc)
+        return self._issue_leaf(_subject(REGISTRY_ORGANIZATION, name), public_key, start, end, [])
+
+    def _issue_leaf(
+        self,
+        subject: x509.Name,
+        public_key: PublicKey,
+        start: dt.datetime,
+        end: dt.datetime,
+        policies: list[x509.PolicyInformation],
+    ) -> x509.Certificate:
+        """An end-entity signing certificate; the policies extension only when there are any."""
+        builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
             .issuer_name(self.certificate.subject)
             .public_key(public_key)
             .serial_number(x509.random_serial_number())
             .not_valid_before(start)
-            .not_valid_after(start + dt.timedelta(days=valid_days))
+            .not_valid_after(end)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(
                 x509.KeyUsage(
@@ -173,8 +205,13 @@ class CertificateAuthority:
                 ),
                 critical=True,
             )
-            .add_extension(x509.CertificatePolicies(policies), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        )
+        if policies:
+            builder = builder.add_extension(x509.CertificatePolicies(policies), critical=False)
+        return (
+            builder.add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
+            )
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
                 critical=False,

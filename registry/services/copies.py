@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -48,6 +47,8 @@ from signing.xmlparse import parse_xml
 
 SEAL_KEY_NAME = "copy-seal"
 SEAL_VALID_DAYS = 3650
+#: The seal certificate's CN, the signer a copy's reader sees.
+SEAL_NAME = "Arna registry — certified copies"
 ISSUED = "copy:issued"
 
 #: The console operator of ``flask letters copy``: whoever can run it controls the server.
@@ -81,51 +82,6 @@ def _passphrase(kek: str) -> bytes:
     return kek.encode("utf-8")
 
 
-def _seal_certificate(
-    issuer_key: SigningKey, issuer: x509.Certificate, key: SigningKey
-) -> x509.Certificate:
-    """A seal certificate for copies: signing usages only, and no officer policy, so the
-    seal can never pass for an officer's signature on a letter."""
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Arna registry"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "Arna registry — certified copies"),
-        ]
-    )
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(min(now + dt.timedelta(days=SEAL_VALID_DAYS), issuer.not_valid_after_utc))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-            critical=False,
-        )
-        .sign(issuer_key, hashes.SHA256())
-    )
-
-
 def ensure_copy_seal(session: Session, kek: str, ca: CertificateAuthority | None = None) -> bool:
     """Create the copy seal if it is missing; True when created. Idempotent (for bootstrap).
 
@@ -138,7 +94,7 @@ def ensure_copy_seal(session: Session, kek: str, ca: CertificateAuthority | None
     if ca is None:
         ca = CertificateAuthority.create("Arna registry — certified copies root")
     key = generate_signing_key("ecdsa-p256")
-    cert = _seal_certificate(ca.key, ca.certificate, key)
+    cert = ca.issue_seal_cert(SEAL_NAME, key.public_key(), SEAL_VALID_DAYS)
     public = b"".join(
         c.public_bytes(serialization.Encoding.PEM) for c in (cert, ca.certificate)
     ).decode("ascii")

@@ -1,8 +1,4 @@
-"""Fixtures for the paper-copy tests: a real test CA, a sample copy, its PDF.
-
-``signing.ca`` is not available to this package yet, so a root and a registry
-seal certificate are made here with ``cryptography`` (real EC P-256 keys).
-"""
+"""Fixtures for the paper-copy tests: a real test CA (``signing.ca``), a sample copy, its PDF."""
 
 from __future__ import annotations
 
@@ -12,14 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from registry.copies.codes import verification_url
 from registry.copies.content import Attachment, CopyContent, CustodyRow, SignatureLine
 from registry.copies.pades import sign_copy
 from registry.copies.pdf import render_copy
+from signing.ca import CertificateAuthority
+from signing.keys import SigningKey, generate_signing_key
 
 #: A fixed code (not from ``new_code``) so that the rendered page is the same every run.
 SAMPLE_CODE = "7QK2-M0D4-XR9B-C3VN-T5HW-8JEP-6AYZ"
@@ -32,83 +27,19 @@ class CopyCA:
     """A root and the registry's seal certificate issued by it."""
 
     root_cert: x509.Certificate
-    signer_key: ec.EllipticCurvePrivateKey
+    signer_key: SigningKey
     signer_cert: x509.Certificate
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Arna test"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-
-
 def make_ca(common_name: str = "Arna Test Root") -> CopyCA:
-    """Issue a root and a registry seal certificate valid around now."""
-    now = datetime.now(UTC)
-    root_key = ec.generate_private_key(ec.SECP256R1())
-    root_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(_name(common_name))
-        .public_key(root_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False
-        )
-        .sign(root_key, hashes.SHA256())
+    """Issue a root and a registry seal certificate valid around now (real EC P-256 keys)."""
+    start = datetime.now(UTC) - timedelta(days=1)
+    root = CertificateAuthority.create(common_name, valid_days=366, not_before=start)
+    signer_key = generate_signing_key("ecdsa-p256")
+    signer_cert = root.issue_seal_cert(
+        "Arna Registry Seal", signer_key.public_key(), valid_days=91, not_before=start
     )
-    signer_key = ec.generate_private_key(ec.SECP256R1())
-    signer_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("Arna Registry Seal"))
-        .issuer_name(root_cert.subject)
-        .public_key(signer_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=90))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
-            critical=False,
-        )
-        .sign(root_key, hashes.SHA256())
-    )
-    return CopyCA(root_cert=root_cert, signer_key=signer_key, signer_cert=signer_cert)
+    return CopyCA(root_cert=root.certificate, signer_key=signer_key, signer_cert=signer_cert)
 
 
 def sample_content(body_paragraphs: int = 1) -> CopyContent:

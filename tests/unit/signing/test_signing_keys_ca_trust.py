@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from signing_pki import NOW, Officer
 
-from signing.ca import CertificateAuthority, OfficerIdentity
+from signing.ca import OFFICER_POLICY, CertificateAuthority, OfficerIdentity
 from signing.keys import (
     KeyLoadError,
     check_key_strength,
@@ -58,6 +58,24 @@ def test_officer_identity_is_read_from_the_certificate(
     assert OfficerIdentity.from_certificate(first_head.cert) == first_head.identity
     assert OfficerIdentity.from_certificate(ec_officer.cert).first_head is False
     assert first_head.cert.subject.rfc4514_string() == "CN=Marat Serikovich,O=AGENCY:MINHEALTH,C=KZ"
+
+
+def test_a_seal_certificate_never_passes_for_an_officer(
+    registry_ca: CertificateAuthority, ec_officer: Officer
+) -> None:
+    seal = registry_ca.issue_seal_cert(
+        "Arna registry — certified copies", ec.generate_private_key(ec.SECP256R1()).public_key()
+    )
+    officer_policies = ec_officer.cert.extensions.get_extension_for_class(x509.CertificatePolicies)
+    assert OFFICER_POLICY in {p.policy_identifier for p in officer_policies.value}
+    with pytest.raises(x509.ExtensionNotFound):
+        seal.extensions.get_extension_for_class(x509.CertificatePolicies)
+    assert OfficerIdentity.from_certificate(seal).first_head is False
+    usage = seal.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature
+    assert not usage.key_cert_sign
+    assert seal.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    assert seal.not_valid_after_utc <= registry_ca.certificate.not_valid_after_utc
 
 
 def test_ca_survives_dump_and_load_with_its_revocations(
