@@ -19,27 +19,15 @@ from typing import Any
 
 from lxml import etree
 
+from routing.envelope import OPTIONAL, REQUIRED
 from signing.xmlparse import parse_xml
 
 NS = "urn:arna:letter:1"
 VERSION = "1"
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "xml_schemas" / "letter.xsd"
 
-# Envelope fields in the contract's (and the schema's) order.
-ENVELOPE_FIELDS = (
-    "kind",
-    "sender",
-    "recipient",
-    "date",
-    "send",
-    "urgent_needed_by",
-    "legal_basis",
-    "planned_send_date",
-    "reply_deadline",
-    "language",
-    "communication_language",
-    "signed_by_first_head",
-)
+#: Envelope fields in the contract's (and the schema's) order: the route planner's own list.
+ENVELOPE_FIELDS = REQUIRED + OPTIONAL
 _LEGAL_BASIS_FIELDS = ("kind", "ref")
 
 
