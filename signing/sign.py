@@ -24,7 +24,7 @@ from signxml.xades import XAdESDataObjectFormat, XAdESSigner
 
 from signing.keys import SigningKey, check_key_strength
 from signing.letter import NS, validate_letter
-from signing.xmlparse import parse_xml
+from signing.xmlparse import parse_xml, remove_keeping_tail
 
 C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
 _DATA_OBJECT_FORMAT = XAdESDataObjectFormat(Description=f"Arna letter ({NS})", MimeType="text/xml")
@@ -71,19 +71,6 @@ class _ArnaSigner(XAdESSigner):
         ).text = self._signing_time.isoformat(timespec="seconds")
 
 
-def _remove_keeping_tail(node: etree._Element) -> None:
-    parent = node.getparent()
-    if parent is None:
-        return
-    if node.tail:
-        previous = node.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + node.tail
-        else:
-            parent.text = (parent.text or "") + node.tail
-    parent.remove(node)
-
-
 def _methods(key: SigningKey) -> tuple[SignatureMethod, DigestAlgorithm]:
     if isinstance(key, rsa.RSAPrivateKey):
         return SignatureMethod.RSA_SHA256, DigestAlgorithm.SHA256
@@ -121,7 +108,7 @@ def sign_letter(
     # Comments are outside every URI="" signature (XMLDSig §4.4.3.3), so the
     # verifier refuses letters carrying any: drop them rather than sign around them.
     for comment in root.xpath("//comment()"):
-        _remove_keeping_tail(comment)
+        remove_keeping_tail(comment)
     sign_alg, digest_alg = _methods(key)
     signer = _ArnaSigner(
         when, signature_algorithm=sign_alg, digest_algorithm=digest_alg, c14n_algorithm=C14N

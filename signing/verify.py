@@ -61,7 +61,7 @@ from signing.report import (
     simple_report,
 )
 from signing.trust import ChainFailure, TrustStore
-from signing.xmlparse import parse_xml
+from signing.xmlparse import parse_xml, remove_keeping_tail
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
@@ -312,20 +312,8 @@ def _truncated(root: etree._Element, index: int) -> tuple[etree._Element, etree.
     copy = deepcopy(root)
     signatures = [child for child in copy if child.tag == _SIGNATURE]
     for later in signatures[index + 1 :]:
-        _remove_keeping_tail(later)
+        remove_keeping_tail(later)
     return copy, signatures[index]
-
-
-def _remove_keeping_tail(node: etree._Element) -> None:
-    parent = node.getparent()
-    assert parent is not None
-    if node.tail:
-        previous = node.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + node.tail
-        else:
-            parent.text = (parent.text or "") + node.tail
-    parent.remove(node)
 
 
 @dataclass

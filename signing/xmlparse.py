@@ -71,3 +71,19 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     if next(root.iter(etree.Entity), None) is not None:
         raise XMLInputError("XML input refused: entity references are not allowed")
     return root
+
+
+def remove_keeping_tail(node: etree._Element) -> None:
+    """Remove ``node`` from its parent but keep the text after it (lxml keeps that text on
+    the node itself), so the document's character content is otherwise unchanged.
+    A node without a parent (e.g. a comment beside the document element) is left alone."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
