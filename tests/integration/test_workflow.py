@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -21,11 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.auth import Principal
-from registry.custody.event import decode_leaf
 from registry.models import Letter, User
 from registry.services import letters, pki
 from registry.services.countersign import dispatch_record_problems
-from registry.services.custody import letter_entries
 from registry.services.deadlines import today_kz
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound
 from registry.services.letters import State, Transition
@@ -34,50 +31,22 @@ from signing.letter import build_letter
 from signing.sign import sign_letter as sign_xml
 
 from .conftest import SIGNING_PASSPHRASE
-
-OFFICER = "officer.minhealth"
-HEAD = "head.minhealth"
-OTHER = "officer.minecon"
-CLERK = "clerk.mfa"
-MOJ = "officer.moj"
-COURT = "officer.court"
-AUDITOR = "auditor"
-
-Who = Callable[[str], Principal]
-
-
-def actions(session: Session, number: str) -> list[tuple[str, str | None, str | None]]:
-    """(action, state_before, state_after) of every custody event of a letter."""
-    events = [decode_leaf(leaf) for _i, leaf in letter_entries(session, number)]
-    return [(e.action, e.state_before, e.state_after) for e in events]
-
-
-def refusals(session: Session) -> list[str]:
-    """Every refused action of the whole log (refused registrations carry no number)."""
-    from registry.models.custody import CustodyEntry
-
-    leaves = session.scalars(select(CustodyEntry.leaf).order_by(CustodyEntry.index))
-    return [e.action for e in map(decode_leaf, map(bytes, leaves)) if e.action.endswith("-refused")]
-
-
-def envelope(who: Principal, **fields: Any) -> dict[str, Any]:
-    return {"date": today_kz().isoformat(), "language": "en", "sender": who.agency_code, **fields}
-
-
-def draft(session: Session, who: Principal, **fields: Any) -> Letter:
-    return letters.compose_letter(
-        session,
-        who,
-        envelope=envelope(who, **fields),
-        subject="Test letter",
-        body="Body of the test letter.",
-    )
-
-
-def signed(session: Session, who: Principal, **fields: Any) -> str:
-    number = draft(session, who, **fields).registry_number
-    letters.sign_letter(session, who, number, passphrase=SIGNING_PASSPHRASE)
-    return number
+from .workflow_steps import (
+    AUDITOR,
+    CLERK,
+    COURT,
+    HEAD,
+    MOJ,
+    OFFICER,
+    OTHER,
+    Who,
+    actions,
+    court_request,
+    draft,
+    envelope,
+    refusals,
+    signed,
+)
 
 
 @pytest.fixture
@@ -486,17 +455,7 @@ def test_upload_by_another_agency_or_twice_is_refused(s: Session, principal: Who
 def test_court_request_is_forwarded_within_three_workdays(s: Session, principal: Who) -> None:
     court = principal(COURT)
     received = today_kz() - timedelta(days=10)
-    item = letters.register_incoming(
-        s,
-        court,
-        envelope={
-            "kind": "court-request-forward",
-            "sender": "SUPREME_COURT",
-            "recipient": "AGENCY:MINHEALTH",
-            "date": received.isoformat(),
-        },
-        subject="Request of an international court",
-    )
+    item = court_request(s, court, "Request of an international court", received)
     assert (item.state, item.direction) == (State.RECEIVED, "incoming")
     forward = [d for d in item.deadlines if d.by_party == "SUPREME_COURT"]
     assert [d.due for d in forward] == [add_workdays(received, 3)]  # ¶36
@@ -569,16 +528,8 @@ def test_inbox_puts_overdue_first_and_flags_due_soon(s: Session, principal: Who)
 
     def incoming(days_ago: int) -> str:
         received = today_kz() - timedelta(days=days_ago)
-        return letters.register_incoming(
-            s,
-            court,
-            envelope={
-                "kind": "court-request-forward",
-                "sender": "SUPREME_COURT",
-                "recipient": "AGENCY:MINHEALTH",
-                "date": received.isoformat(),
-            },
-            subject=f"Request received {days_ago} days ago",
+        return court_request(
+            s, court, f"Request received {days_ago} days ago", received
         ).registry_number
 
     fresh, old = incoming(0), incoming(20)
@@ -697,17 +648,7 @@ def test_the_addressee_of_a_forwarded_court_request_can_meet_its_deadline(
 ) -> None:
     """¶36: the addressee owes its information within 10 wd, so it sees the forwarded item."""
     court, officer = principal(COURT), principal(OFFICER)
-    item = letters.register_incoming(
-        s,
-        court,
-        envelope={
-            "kind": "court-request-forward",
-            "sender": "SUPREME_COURT",
-            "recipient": "AGENCY:MINHEALTH",
-            "date": today_kz().isoformat(),
-        },
-        subject="Request of an international court",
-    )
+    item = court_request(s, court, "Request of an international court")
     letters.forward_letter(s, court, item.registry_number)
     owed = [
         i for i in letters.inbox(s, officer) if i.letter.registry_number == item.registry_number

@@ -6,7 +6,6 @@ Every refusal on an existing letter leaves its state alone and is recorded as
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -20,9 +19,18 @@ from registry.services.errors import Conflict, Forbidden, Invalid, NotFound
 from registry.services.letters import State
 
 from .conftest import SIGNING_PASSPHRASE
-from .test_workflow import CLERK, COURT, MOJ, OFFICER, OTHER, actions, draft, signed
-
-Who = Callable[[str], Principal]
+from .workflow_steps import (
+    CLERK,
+    COURT,
+    MOJ,
+    OFFICER,
+    OTHER,
+    Who,
+    actions,
+    court_request,
+    draft,
+    signed,
+)
 
 
 @pytest.fixture
@@ -81,17 +89,7 @@ def test_sign_refusals(s: Session, principal: Who) -> None:
         letters.sign_letter(s, officer, number, passphrase=SIGNING_PASSPHRASE)
     assert last_refusal(s, number) == ("letter:signed-refused", "submitted", "submitted")
     # An incoming item came from outside: nobody in Arna signs it.
-    item = letters.register_incoming(
-        s,
-        court,
-        envelope={
-            "kind": "court-request-forward",
-            "sender": "SUPREME_COURT",
-            "recipient": "AGENCY:MINHEALTH",
-            "date": today_kz().isoformat(),
-        },
-        subject="Request",
-    )
+    item = court_request(s, court, "Request")
     with pytest.raises(Conflict):
         letters.sign_letter(s, court, item.registry_number, passphrase=SIGNING_PASSPHRASE)
 
@@ -170,17 +168,7 @@ def test_close_refusals_follow_the_route(s: Session, principal: Who) -> None:
         letters.close_letter(s, moj, number)
     assert letters.get_letter(s, officer, number).state == State.RECEIVED
     # An incoming item is forwarded (¶36) before it is closed.
-    item = letters.register_incoming(
-        s,
-        court,
-        envelope={
-            "kind": "court-request-forward",
-            "sender": "SUPREME_COURT",
-            "recipient": "AGENCY:MINHEALTH",
-            "date": today_kz().isoformat(),
-        },
-        subject="Request",
-    )
+    item = court_request(s, court, "Request")
     with pytest.raises(Conflict, match="forward"):
         letters.close_letter(s, court, item.registry_number)
 
