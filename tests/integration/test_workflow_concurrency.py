@@ -57,6 +57,22 @@ def _principal(engine: Engine, username: str) -> Principal:
         return Principal.of(user)
 
 
+def _compose(session: Session, officer: Principal, recipient: str, subject: str) -> str:
+    """A MINHEALTH foreign letter dated today; its registry number."""
+    return letters.compose_letter(
+        session,
+        officer,
+        envelope={
+            "kind": "foreign-letter",
+            "sender": "AGENCY:MINHEALTH",
+            "recipient": recipient,
+            "date": today_kz().isoformat(),
+        },
+        subject=subject,
+        body=f"{subject}.",
+    ).registry_number
+
+
 def _race(
     app: Flask, engine: Engine, calls: list[Callable[[Session], Any]]
 ) -> tuple[list[Any], list[ServiceError]]:
@@ -87,18 +103,7 @@ def test_two_receipts_at_once_make_one_receipt_and_one_refusal(
     app, engine = committed
     officer, clerk = _principal(engine, "officer.minhealth"), _principal(engine, "clerk.mfa")
     with app.app_context(), Session(engine, expire_on_commit=False) as session:
-        number = letters.compose_letter(
-            session,
-            officer,
-            envelope={
-                "kind": "foreign-letter",
-                "sender": "AGENCY:MINHEALTH",
-                "recipient": "INTL_ORG",
-                "date": today_kz().isoformat(),
-            },
-            subject="Race",
-            body="Race.",
-        ).registry_number
+        number = _compose(session, officer, "INTL_ORG", "Race")
         letters.sign_letter(session, officer, number, passphrase=SIGNING_PASSPHRASE)
         letters.submit_letter(session, officer, number)
     results, errors = _race(
@@ -118,18 +123,7 @@ def test_concurrent_drafts_get_distinct_registry_numbers(
     officer = _principal(engine, "officer.minhealth")
 
     def compose(session: Session) -> str:
-        return letters.compose_letter(
-            session,
-            officer,
-            envelope={
-                "kind": "foreign-letter",
-                "sender": "AGENCY:MINHEALTH",
-                "recipient": "DIPLOMATIC_MISSION",
-                "date": today_kz().isoformat(),
-            },
-            subject="Parallel",
-            body="Parallel.",
-        ).registry_number
+        return _compose(session, officer, "DIPLOMATIC_MISSION", "Parallel")
 
     results, errors = _race(app, engine, [compose] * 6)
     assert errors == []
