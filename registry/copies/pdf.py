@@ -17,12 +17,15 @@ afterwards by ``pades.sign_copy``, is what makes the issued copy unique).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import segno
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+from fpdf.table import Table
 
 from registry.copies.content import CopyContent
 
@@ -160,24 +163,34 @@ def _letter(pdf: FPDF, content: CopyContent) -> None:
     pdf.multi_cell(0, 4.6, content.body or "—", new_x="LMARGIN", new_y="NEXT")
 
 
+@contextmanager
+def _list_table(
+    pdf: FPDF, font_size: float, col_widths: tuple[float, ...], line_height: float
+) -> Iterator[Table]:
+    """A bordered list with a shaded heading row, in a smaller font; the body font
+    (9 pt) is restored afterwards."""
+    pdf.set_font(FONT, "", font_size)
+    with pdf.table(
+        col_widths=col_widths,
+        text_align="LEFT",
+        line_height=line_height,
+        padding=1,
+        headings_style=_HEADINGS,
+    ) as table:
+        yield table
+    pdf.set_font(FONT, "", 9)
+
+
 def _attachments(pdf: FPDF, content: CopyContent) -> None:
     _heading(pdf, "Қосымшалар / Приложения")
     if not content.attachments:
         pdf.cell(0, 5, "Қосымшалар жоқ / Приложений нет", new_x="LMARGIN", new_y="NEXT")
         return
-    pdf.set_font(FONT, "", 7.5)
-    with pdf.table(
-        col_widths=(7, 48, 30, 95),
-        text_align="LEFT",
-        line_height=4,
-        padding=1,
-        headings_style=_HEADINGS,
-    ) as table:
+    with _list_table(pdf, 7.5, (7, 48, 30, 95), 4) as table:
         table.row(("№", "Файл / Файл", "Түрі / Тип", "SHA-256"))
         for number, attachment in enumerate(content.attachments, start=1):
             row = table.row((str(number), attachment.file_name, attachment.media_type))
             row.cell(attachment.sha256, style=_HASH)
-    pdf.set_font(FONT, "", 9)
 
 
 def _signatures(pdf: FPDF, content: CopyContent) -> None:
@@ -185,14 +198,7 @@ def _signatures(pdf: FPDF, content: CopyContent) -> None:
     if not content.signatures:
         pdf.cell(0, 5, "Қолтаңбалар жоқ / Подписей нет", new_x="LMARGIN", new_y="NEXT")
         return
-    pdf.set_font(FONT, "", 8)
-    with pdf.table(
-        col_widths=(48, 38, 40, 54),
-        text_align="LEFT",
-        line_height=4.2,
-        padding=1,
-        headings_style=_HEADINGS,
-    ) as table:
+    with _list_table(pdf, 8, (48, 38, 40, 54), 4.2) as table:
         table.row(
             (
                 "Қол қоюшы / Подписант",
@@ -212,7 +218,6 @@ def _signatures(pdf: FPDF, content: CopyContent) -> None:
                     f"{result}\n{detail}",
                 )
             )
-    pdf.set_font(FONT, "", 9)
 
 
 def _approval_sheet(pdf: FPDF, content: CopyContent) -> None:
@@ -229,14 +234,7 @@ def _approval_sheet(pdf: FPDF, content: CopyContent) -> None:
     pdf.ln(1)
     if not content.custody:
         return
-    pdf.set_font(FONT, "", 7.5)
-    with pdf.table(
-        col_widths=(34, 60, 46, 40),
-        text_align="LEFT",
-        line_height=4,
-        padding=1,
-        headings_style=_HEADINGS,
-    ) as table:
+    with _list_table(pdf, 7.5, (34, 60, 46, 40), 4) as table:
         table.row(
             (
                 "Уақыты / Время (UTC+05:00)",
@@ -247,7 +245,6 @@ def _approval_sheet(pdf: FPDF, content: CopyContent) -> None:
         )
         for event in content.custody:
             table.row((format_time(event.time, zone=False), event.actor, event.action, event.state))
-    pdf.set_font(FONT, "", 9)
 
 
 def _stamp(pdf: FPDF, content: CopyContent) -> None:
