@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -10,12 +11,20 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from signing_pki import EXAMPLES, NOW, Officer
 
 from signing.ca import CertificateAuthority, OfficerIdentity
+from signing.keys import SigningKey
 from signing.trust import TrustStore
 
 
 def _ec_key(seed: int) -> ec.EllipticCurvePrivateKey:
     """Deterministic P-256 keys: the same officer keys in every run."""
     return ec.derive_private_key(0xA12A_0000 + seed, ec.SECP256R1())
+
+
+def _officer(
+    ca: CertificateAuthority, identity: OfficerIdentity, key: SigningKey, **validity: Any
+) -> Officer:
+    """An officer whose certificate ``ca`` issued (``validity``: valid_days, not_before)."""
+    return Officer(key, ca.issue_officer_cert(identity, key.public_key(), **validity), identity)
 
 
 @pytest.fixture(scope="session")
@@ -39,50 +48,39 @@ def rsa_key() -> rsa.RSAPrivateKey:
 @pytest.fixture(scope="session")
 def ec_officer(registry_ca: CertificateAuthority) -> Officer:
     identity = OfficerIdentity("Aigerim Nurlanovna", "AGENCY:MINHEALTH", first_head=False)
-    key = _ec_key(10)
-    return Officer(key, registry_ca.issue_officer_cert(identity, key.public_key()), identity)
+    return _officer(registry_ca, identity, _ec_key(10))
 
 
 @pytest.fixture(scope="session")
 def first_head(registry_ca: CertificateAuthority) -> Officer:
     identity = OfficerIdentity("Marat Serikovich", "AGENCY:MINHEALTH", first_head=True)
-    key = _ec_key(11)
-    return Officer(key, registry_ca.issue_officer_cert(identity, key.public_key()), identity)
+    return _officer(registry_ca, identity, _ec_key(11))
 
 
 @pytest.fixture(scope="session")
 def rsa_officer(registry_ca: CertificateAuthority, rsa_key: rsa.RSAPrivateKey) -> Officer:
     identity = OfficerIdentity("Dana Askarovna", "MFA", first_head=True)
-    return Officer(
-        rsa_key, registry_ca.issue_officer_cert(identity, rsa_key.public_key()), identity
-    )
+    return _officer(registry_ca, identity, rsa_key)
 
 
 @pytest.fixture(scope="session")
 def expired_officer(registry_ca: CertificateAuthority) -> Officer:
     identity = OfficerIdentity("Former Officer", "AGENCY:MINHEALTH")
-    key = _ec_key(12)
-    cert = registry_ca.issue_officer_cert(
-        identity, key.public_key(), valid_days=30, not_before=NOW - dt.timedelta(days=100)
+    return _officer(
+        registry_ca, identity, _ec_key(12), valid_days=30, not_before=NOW - dt.timedelta(days=100)
     )
-    return Officer(key, cert, identity)
 
 
 @pytest.fixture(scope="session")
 def revoked_officer(registry_ca: CertificateAuthority) -> Officer:
     identity = OfficerIdentity("Lost Token", "AGENCY:MINHEALTH")
-    key = _ec_key(13)
-    cert = registry_ca.issue_officer_cert(
-        identity, key.public_key(), not_before=NOW - dt.timedelta(days=30)
-    )
-    return Officer(key, cert, identity)
+    return _officer(registry_ca, identity, _ec_key(13), not_before=NOW - dt.timedelta(days=30))
 
 
 @pytest.fixture(scope="session")
 def rogue_officer(foreign_ca: CertificateAuthority) -> Officer:
     identity = OfficerIdentity("Marat Serikovich", "AGENCY:MINHEALTH", first_head=True)
-    key = _ec_key(14)
-    return Officer(key, foreign_ca.issue_officer_cert(identity, key.public_key()), identity)
+    return _officer(foreign_ca, identity, _ec_key(14))
 
 
 @pytest.fixture(scope="session")
