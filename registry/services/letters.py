@@ -186,6 +186,9 @@ def _new_letter(
         sha256=_sha256(xml),
         notice_required=any(a["rule"] == "¶44" for a in plan_dict["after_send"]),
         created_by_id=principal.id,
+        # An empty list, not an unloaded collection: a plan without steps would
+        # otherwise cost a lazy load (a second transaction) when the answer lists them.
+        deadlines=[],
     )
     deadlines.instantiate(letter, plan_dict)
     return letter
