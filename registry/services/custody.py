@@ -250,17 +250,20 @@ class DbTreeStore:
 def _lock_head(session: Session, grow: int) -> int:
     """Take the append lock until the transaction ends, growing the size; return the new size.
 
-    Lock first (the UPDATE), read second: a writer that waited sees the committed size.
+    One round trip: the UPDATE takes the lock and RETURNING reads the size it wrote, so
+    a writer that waited sees the committed size (PostgreSQL re-reads the row it waited
+    for; SQLite holds the write lock from BEGIN IMMEDIATE).
     """
-    locked = session.execute(
+    size = session.execute(
         update(CustodyHead)
         .where(CustodyHead.id == HEAD_ID)
         .values(size=CustodyHead.size + grow)
+        .returning(CustodyHead.size)
         .execution_options(synchronize_session=False)
-    )
-    if locked.rowcount != 1:
+    ).scalar_one_or_none()
+    if size is None:
         raise CustodyStateError("custody_head has no row: run the migrations (flask bootstrap)")
-    return session.execute(select(CustodyHead.size).where(CustodyHead.id == HEAD_ID)).scalar_one()
+    return int(size)
 
 
 def append_event(
@@ -282,9 +285,15 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> list[int]:
     """Append several events under one lock and one signed checkpoint; return their indices."""
     if not events:
         return []
+    # The key is read before the lock (the lock is held until commit, so the less
+    # happens under it the better): once created it never changes. Only the very first
+    # append, before the key exists, creates it under the lock. (Holding ``row`` keeps it
+    # in the session's weak identity map, so ensure_log_key does not read it again.)
+    row = session.get(RegistryKey, LOG_KEY_NAME)
+    key = ensure_log_key(session) if row is not None else None
     end = _lock_head(session, len(events))
     first = end - len(events)
-    key = ensure_log_key(session)
+    key = key or ensure_log_key(session)
     time = utcnow()
     leaves: list[bytes] = []
     for offset, new in enumerate(events):
