@@ -2,11 +2,12 @@
 
 Starts the service with gunicorn (2 workers) on PostgreSQL and on SQLite, has 16
 concurrent clients POST signed ~5 KB letters to ``/api/v1/letters`` for a fixed
-time, and prints throughput, p50 and p99 latency, the errors, and whether every
-accepted letter is in the registry (no lost letter). Beside it, the lower bound
-measured in the same run: the in-process cost of the same letters' parse + schema
-check + signature verification, and the submissions per second two cores could
-reach if that were all a submission cost.
+time, and prints throughput, p50 and p99 latency, the errors, whether every
+accepted letter is in the registry (no lost letter), and whether the custody log
+the run wrote verifies completely (every event, node and signed checkpoint).
+Beside it, the lower bound measured in the same run: the in-process cost of the
+same letters' parse + schema check + signature verification, and the submissions
+per second two cores could reach if that were all a submission cost.
 
 Goal: at least 200 submissions/s with PostgreSQL, p99 under 150 ms, no error, no
 lost letter.
@@ -41,6 +42,7 @@ from registry import create_app  # noqa: E402
 from registry.db import create_db_engine  # noqa: E402
 from registry.models import Letter, RegistryNumber, User  # noqa: E402
 from registry.services import pki  # noqa: E402
+from registry.services.custody import LogReport, verify_log  # noqa: E402
 from registry.services.schema import upgrade_to_head  # noqa: E402
 from registry.services.setup import (  # noqa: E402
     DEMO_SIGNING_PASSPHRASE,
@@ -236,11 +238,12 @@ def _drive(port: int, token: str, letters: list[bytes], seconds: float, clients:
     return run
 
 
-def _stored(url: str) -> int:
+def _stored(url: str) -> tuple[int, LogReport]:
+    """How many letters the registry holds, and the full check of its custody log."""
     engine = create_db_engine(url)
     try:
         with Session(engine) as session:
-            return int(session.scalar(select(func.count(Letter.id))) or 0)
+            return int(session.scalar(select(func.count(Letter.id))) or 0), verify_log(session)
     finally:
         engine.dispose()
 
@@ -260,7 +263,7 @@ def bench(kind: str, seconds: float, clients: int) -> None:
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-            stored = _stored(url)
+            stored, log = _stored(url)
         finally:
             _drop(schema)
     ok = len(run.latencies)
@@ -275,6 +278,8 @@ def bench(kind: str, seconds: float, clients: int) -> None:
     print(f"   errors             {sum(run.errors.values()):8d}   {run.errors or ''}")
     verdict = "no letter lost" if stored == ok else "MISMATCH"
     print(f"   accepted / stored  {ok:8d} / {stored}   ({verdict})")
+    checked = f"{log.size} events, {log.checkpoints} signed checkpoints {log.problem or ''}"
+    print(f"   custody log        {'verifies' if log.ok else 'BROKEN':>8}   ({checked.strip()})")
     print(
         f"   lower bound        {lower * 1000:8.2f} ms/letter parse+schema+verify in process "
         f"= {2 / lower:.0f} letters/s on 2 cores"
