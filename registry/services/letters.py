@@ -635,8 +635,12 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     """Check an uploaded signed letter completely; Invalid with every reason, else the Letter."""
     errors: list[str] = []
     verified_at = utcnow()
+    store = trust_store(session)
+    # Nothing is written yet: end the reads' transaction so that verification, the
+    # costliest step, does not hold SQLite's write lock (BEGIN IMMEDIATE, registry/db.py).
+    session.commit()
     try:
-        result = verify_letter(xml, trust_store(session), at=verified_at)
+        result = verify_letter(xml, store, at=verified_at)
     except XMLInputError as exc:
         raise Invalid("the upload is not acceptable XML", details=[str(exc)]) from None
     if not result.passed:
