@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -106,7 +105,7 @@ def _trust_proxies(app: Flask) -> None:
     from their X-Forwarded-* headers — else login throttling would count every person as
     the proxy. Off by default: trusting those headers without a proxy lets anyone forge them.
     """
-    hops = int(app.config.get("ARNA_PROXY_HOPS") or os.environ.get("ARNA_PROXY_HOPS") or 0)
+    hops = int(app.config["ARNA_PROXY_HOPS"])
     if hops > 0:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops

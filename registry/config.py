@@ -6,6 +6,8 @@
 ``ARNA_KEK``       the key-encryption key that wraps the registry's private keys (CA,
                    log, PDF signing) at rest; default generated once into the instance folder.
 ``ARNA_COOKIE_SECURE``  ``0`` to drop the Secure cookie flag (plain-http development only).
+``ARNA_*``         every other setting of ``load_config`` (due-soon window, log origin, public
+                   URL, proxy hops, login throttling) may be given in the environment too.
 
 The generated secrets are created with mode 0600 and never logged: losing the
 KEK file means losing the registry's keys, so it is kept beside the database.
@@ -55,6 +57,20 @@ def database_url(overrides: dict[str, Any] | None = None) -> str:
     return f"sqlite:///{instance_folder(overrides) / 'arna.db'}"
 
 
+def _from_environment(defaults: dict[str, Any]) -> dict[str, Any]:
+    """The ``ARNA_*`` settings given in the environment, as the type of their default."""
+    given: dict[str, Any] = {}
+    for name, default in defaults.items():
+        raw = os.environ.get(name)
+        if not name.startswith("ARNA_") or name == "ARNA_INSTANCE" or raw in (None, ""):
+            continue
+        try:
+            given[name] = type(default)(raw) if isinstance(default, int | str) else raw
+        except ValueError:
+            raise ValueError(f"{name} must be {type(default).__name__}, not {raw!r}") from None
+    return given
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The Flask configuration: explicit ``overrides`` win over the environment."""
     overrides = dict(overrides or {})
@@ -80,7 +96,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Deadlines due within this many working days are flagged "due soon".
         "ARNA_DUE_SOON_WORKDAYS": 2,
         "ARNA_ORIGIN": "arna.gov.kz",
+        # Where the QR codes of paper copies point; None: the issuing request's address.
+        "ARNA_PUBLIC_URL": None,
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        "ARNA_PROXY_HOPS": 0,
     }
+    config.update(_from_environment(config))
     config.update(overrides)
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _persistent_secret(

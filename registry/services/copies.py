@@ -534,7 +534,7 @@ def copies_of(rows: Sequence[CertifiedCopy]) -> list[dict[str, Any]]:
 
 def configured_public_url(config: Mapping[str, Any]) -> str | None:
     """``ARNA_PUBLIC_URL`` from the app's configuration or the environment, if set."""
-    configured = config.get("ARNA_PUBLIC_URL") or os.environ.get("ARNA_PUBLIC_URL")
+    configured = config.get("ARNA_PUBLIC_URL")
     return str(configured) if configured else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -42,6 +43,30 @@ def test_secure_cookie_flag_is_on_by_default(base_app: Flask) -> None:
 
     assert load_config({"SECRET_KEY": "x", "ARNA_KEK": "y"})["SESSION_COOKIE_SECURE"] is True
     assert base_app.config["SESSION_COOKIE_SECURE"] is False  # the tests' plain-http client
+
+
+def test_arna_settings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from registry.config import load_config
+
+    monkeypatch.setenv("ARNA_DUE_SOON_WORKDAYS", "4")
+    monkeypatch.setenv("ARNA_PUBLIC_URL", "https://arna.example.kz")
+    monkeypatch.setenv("ARNA_PROXY_HOPS", "1")
+    config = load_config({"ARNA_INSTANCE": str(tmp_path), "SECRET_KEY": "x", "ARNA_KEK": "y"})
+    assert config["ARNA_DUE_SOON_WORKDAYS"] == 4
+    assert config["ARNA_PUBLIC_URL"] == "https://arna.example.kz"
+    assert config["ARNA_PROXY_HOPS"] == 1
+    overridden = load_config({"ARNA_INSTANCE": str(tmp_path), "ARNA_PROXY_HOPS": 0})
+    assert overridden["ARNA_PROXY_HOPS"] == 0  # explicit configuration wins
+
+
+def test_a_malformed_setting_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from registry.config import load_config
+
+    monkeypatch.setenv("ARNA_DUE_SOON_WORKDAYS", "soon")
+    with pytest.raises(ValueError, match="ARNA_DUE_SOON_WORKDAYS must be int"):
+        load_config({"ARNA_INSTANCE": str(tmp_path)})
 
 
 def test_login_form_without_csrf_token_is_refused(client: FlaskClient) -> None:
