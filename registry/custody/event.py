@@ -26,6 +26,7 @@ LETTER_ACTIONS = (
     "letter:returned",
     "letter:closed",
     "letter:notice-filed",  # the notice of ¶44
+    "letter:deadline-met",  # a deadline of the plan marked met by the party that owed it
     "copy:issued",
     "log:exported",
 )

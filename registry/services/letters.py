@@ -906,15 +906,36 @@ def close_letter(session: Session, principal: Principal, registry_number: str) -
     )
 
 
+DEADLINE_MET = "letter:deadline-met"
+
+
 def complete_deadline(session: Session, principal: Principal, deadline_id: int) -> None:
-    """Mark a deadline the person's party owes as met (no state change: not a transition)."""
+    """Mark a deadline the person's party owes as met.
+
+    Not a transition (the letter's state stays), but an action on the letter, so it
+    is recorded in the custody log like one — and so is a refused attempt.
+    """
     check(principal, Action.DEADLINE_COMPLETE)
     deadline = session.get(Deadline, deadline_id)
     if deadline is None or not can_see_letter(principal, deadline.letter):
         raise NotFound(f"no deadline {deadline_id}")
+    letter = deadline.letter
+    number, sha, state = letter.registry_number, letter.sha256, letter.state
     if deadline.by_party != principal.agency_code:
-        raise Forbidden(f"the deadline is owed by {deadline.by_party}")
+        owed_by = deadline.by_party
+        session.rollback()
+        _record_refusal(session, principal, DEADLINE_MET, number, sha, state)
+        raise Forbidden(f"the deadline is owed by {owed_by}")
     if deadline.done_at is None:
         deadline.done_at = utcnow()
         deadline.done_by_id = principal.id
+        append_event(
+            session,
+            actor=_custody_actor(principal),
+            action=DEADLINE_MET,
+            registry_number=number,
+            letter_sha256=sha,
+            state_before=state,
+            state_after=state,
+        )
     session.commit()

@@ -181,5 +181,9 @@ def test_a_deadline_is_met_only_by_the_party_that_owes_it(s: Session, principal:
     (step,) = [d for d in letter.deadlines if d.rule == "¶40"]
     with pytest.raises(Forbidden):
         letters.complete_deadline(s, clerk, step.id)  # MOJ owes it, not MFA
+    assert actions(s, number)[-1] == ("letter:deadline-met-refused", "received", "received")
     letters.complete_deadline(s, moj, step.id)
     assert step.done_at is not None
+    assert actions(s, number)[-1] == ("letter:deadline-met", "received", "received")
+    letters.complete_deadline(s, moj, step.id)  # already met: nothing new to record
+    assert [a for a, _b, _c in actions(s, number)].count("letter:deadline-met") == 1
