@@ -39,3 +39,6 @@ class TrustAnchor(Base):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None]
+    # The anchor's latest imported CRL (PEM), checked against its signature on import.
+    crl_pem: Mapped[str | None] = mapped_column(Text)
+    crl_this_update: Mapped[datetime | None]

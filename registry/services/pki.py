@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import literal, null, select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from registry.config import current_setting
@@ -87,13 +87,13 @@ def current_crl(session: Session) -> x509.CertificateRevocationList | None:
 
 
 def trust_store(session: Session) -> TrustStore:
-    """Anchors (the registry CA and every live imported anchor) with the registry's CRL."""
-    # One round trip: the CA's certificate and CRL, then every live imported anchor.
+    """Anchors (the registry CA and every live imported anchor), each with its CRL."""
+    # One round trip: the CA's certificate and CRL, then every live imported anchor's.
     rows = session.execute(
         select(literal(0).label("pos"), RegistryKey.public, RegistryKey.crl)
         .where(RegistryKey.name == CA_KEY_NAME)
         .union_all(
-            select(TrustAnchor.id, TrustAnchor.certificate_pem, null()).where(
+            select(TrustAnchor.id, TrustAnchor.certificate_pem, TrustAnchor.crl_pem).where(
                 TrustAnchor.removed_at.is_(None)
             )
         )
@@ -101,17 +101,15 @@ def trust_store(session: Session) -> TrustStore:
     ).all()
     if not rows or rows[0].pos != 0:
         raise Conflict("the registry has no CA yet: run 'flask bootstrap'", code="no_ca")
-    ca_pem, crl = rows[0].public, rows[0].crl
-    anchors = [row.public for row in rows[1:]]
-    digest = hashlib.sha256("\0".join([ca_pem, crl or "", *anchors]).encode()).hexdigest()
+    parts = [part for row in rows for part in (row.public, row.crl or "")]
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     store = _STORES.get(digest)
     if store is None:
         store = TrustStore()
-        store.add_anchor(ca_pem.encode("ascii"))
-        for pem in anchors:
-            store.add_anchor(pem.encode("ascii"))
-        if crl:
-            store.add_crl(crl.encode("ascii"))
+        for row in rows:
+            store.add_anchor(row.public.encode("ascii"))
+            if row.crl:
+                store.add_crl(row.crl.encode("ascii"))
         _STORES.clear()  # only the current one is worth keeping
         _STORES[digest] = store
     return store

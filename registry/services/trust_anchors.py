@@ -2,7 +2,9 @@
 
 Imported by an administrator after comparing the fingerprint with the one the
 authority publishes; removed anchors stay on record (``removed_at``) so that the
-reports of letters verified while they were trusted remain explained.
+reports of letters verified while they were trusted remain explained. Each anchor
+carries its latest CRL, so that a certificate the agency's CA revoked stops
+signing uploads at once.
 """
 
 from __future__ import annotations
@@ -71,3 +73,36 @@ def remove_anchor(session: Session, principal: Principal, anchor_id: int) -> Non
     if anchor.removed_at is None:
         anchor.removed_at = utcnow()
     session.commit()
+
+
+def import_crl(session: Session, principal: Principal, anchor_id: int, data: bytes) -> TrustAnchor:
+    """Replace a live anchor's CRL (PEM or DER) with a newer one it signed.
+
+    Refused: anything but a CRL, a CRL of another issuer or with a bad signature, and
+    one older than the CRL already held — an old list could quietly un-revoke someone.
+    """
+    check(principal, Action.TRUST_MANAGE)
+    anchor = session.get(TrustAnchor, anchor_id)
+    if anchor is None or anchor.removed_at is not None:
+        raise NotFound(f"no trusted anchor {anchor_id}")
+    try:
+        crl = (
+            x509.load_pem_x509_crl(data)
+            if data.lstrip().startswith(b"-----")
+            else x509.load_der_x509_crl(data)
+        )
+    except ValueError as exc:
+        raise Invalid(f"crl: not a CRL ({exc})", details=["crl"]) from None
+    root = x509.load_pem_x509_certificate(anchor.certificate_pem.encode("ascii"))
+    if crl.issuer != root.subject or not crl.is_signature_valid(root.public_key()):  # type: ignore[arg-type]
+        raise Invalid(f"crl: not signed by {anchor.name!r}", details=["crl"])
+    if anchor.crl_this_update is not None and crl.last_update_utc < anchor.crl_this_update:
+        raise Conflict(
+            f"crl: issued {crl.last_update_utc:%Y-%m-%d %H:%M} UTC, older than the one held "
+            f"({anchor.crl_this_update:%Y-%m-%d %H:%M} UTC)",
+            code="crl_outdated",
+        )
+    anchor.crl_pem = crl.public_bytes(Encoding.PEM).decode("ascii")
+    anchor.crl_this_update = crl.last_update_utc
+    session.commit()
+    return anchor

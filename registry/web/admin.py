@@ -19,7 +19,14 @@ from registry.services import agencies as agencies_service
 from registry.services import trust_anchors as trust_anchors_service
 from registry.services.errors import ServiceError
 from registry.web.chrome import flash_refusal
-from registry.web.forms import AgencyForm, EmptyForm, PasswordResetForm, TrustAnchorForm, UserForm
+from registry.web.forms import (
+    AgencyForm,
+    CrlForm,
+    EmptyForm,
+    PasswordResetForm,
+    TrustAnchorForm,
+    UserForm,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -158,6 +165,7 @@ def _anchors_page(form: TrustAnchorForm, status: int = 200) -> Any:
             anchors=trust_anchors_service.list_anchors(get_session()),
             form=form,
             remove_form=EmptyForm(),
+            crl_form=CrlForm(),
         ),
         status,
     )
@@ -195,4 +203,25 @@ def remove_trust_anchor(anchor_id: int) -> Any:
     if EmptyForm().validate_on_submit():
         trust_anchors_service.remove_anchor(get_session(), current_principal(), anchor_id)
         flash(_("The root is no longer trusted."), "success")
+    return redirect(url_for("admin.trust_anchors"))
+
+
+@bp.post("/trust-anchors/<int:anchor_id>/crl")
+@requires(Action.TRUST_MANAGE)
+def import_anchor_crl(anchor_id: int) -> Any:
+    """Take in the latest CRL of an outside CA, so its revocations refuse uploads at once."""
+    form = CrlForm()
+    if not form.validate_on_submit():
+        return _anchors_page(TrustAnchorForm(), 422)
+    try:
+        anchor = trust_anchors_service.import_crl(
+            get_session(), current_principal(), anchor_id, form.crl.data.read()
+        )
+    except ServiceError as exc:
+        if exc.status not in (409, 422):
+            raise
+        get_session().rollback()
+        flash_refusal(exc)
+        return _anchors_page(TrustAnchorForm(), exc.status)
+    flash(_("The revocation list of %(name)s is in force.", name=anchor.name), "success")
     return redirect(url_for("admin.trust_anchors"))

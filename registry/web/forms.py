@@ -109,6 +109,10 @@ class TrustAnchorForm(FlaskForm):
     certificate = FileField(_l("Root certificate (PEM or DER)"), validators=[FileRequired()])
 
 
+class CrlForm(FlaskForm):
+    crl = FileField(_l("Revocation list (CRL, PEM or DER)"), validators=[FileRequired()])
+
+
 class AgencyForm(FlaskForm):
     code = StringField(_l("Party code (AGENCY:<ID>)"), validators=[DataRequired(), Length(max=64)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])

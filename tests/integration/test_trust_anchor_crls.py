@@ -1,0 +1,131 @@
+"""An outside CA's revocations take effect on uploads once its CRL is imported.
+
+An agency signing with its own tools (README, "How an agency signs a letter with
+its own tools") chains to a root the administrator imported; when that CA revokes
+a certificate, its next CRL must stop the certificate from signing uploads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy.orm import Session
+
+from registry.auth import Principal
+from registry.services import letters, trust_anchors
+from registry.services.errors import Conflict, Invalid, NotFound
+from signing.ca import CertificateAuthority, OfficerIdentity
+from signing.letter import build_letter
+from signing.sign import sign_letter
+
+from .web_fixtures import browser  # noqa: F401
+from .workflow_steps import OFFICER, Who, envelope
+
+
+@pytest.fixture
+def s(service_session: Session) -> Session:
+    return service_session
+
+
+@pytest.fixture
+def own_ca() -> CertificateAuthority:
+    return CertificateAuthority.create("MINHEALTH own CA")
+
+
+def _pem(ca: CertificateAuthority) -> bytes:
+    return ca.certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def _upload(
+    s: Session,
+    officer: Principal,
+    ca: CertificateAuthority,
+    key: ec.EllipticCurvePrivateKey,
+    cert: x509.Certificate,
+) -> str:
+    number = letters.reserve_number(s, officer)
+    xml = build_letter(
+        envelope(officer, kind="foreign-letter", recipient="INTL_ORG"),
+        registry_number=number,
+        subject="Signed with the agency's own tools",
+        body="Text.",
+    )
+    letters.upload_letter(s, officer, sign_letter(xml, key, cert, (ca.certificate,)))
+    return number
+
+
+def test_a_revocation_refuses_uploads_once_the_crl_is_imported(
+    s: Session, principal: Who, own_ca: CertificateAuthority
+) -> None:
+    admin, officer = principal("admin"), principal(OFFICER)
+    anchor = trust_anchors.import_anchor(s, admin, "MINHEALTH own CA", _pem(own_ca))
+    key = ec.generate_private_key(ec.SECP256R1())
+    identity = OfficerIdentity(name="Aigerim Sadykova", agency="AGENCY:MINHEALTH")
+    cert = own_ca.issue_officer_cert(identity, key.public_key())
+    _upload(s, officer, own_ca, key, cert)  # trusted, not revoked: accepted
+
+    own_ca.revoke(cert.serial_number, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    _upload(s, officer, own_ca, key, cert)  # Arna has not heard of it yet
+    der = own_ca.crl().public_bytes(serialization.Encoding.DER)
+    trust_anchors.import_crl(s, admin, anchor.id, der)
+    with pytest.raises(Invalid) as refused:
+        _upload(s, officer, own_ca, key, cert)
+    assert any("revoked on" in reason for reason in refused.value.details), refused.value.details
+
+
+def test_a_crl_must_be_the_anchors_own_and_not_older(
+    s: Session, principal: Who, own_ca: CertificateAuthority
+) -> None:
+    admin = principal("admin")
+    anchor = trust_anchors.import_anchor(s, admin, "MINHEALTH own CA", _pem(own_ca))
+    now = dt.datetime.now(dt.UTC)
+    older = own_ca.crl(this_update=now - dt.timedelta(days=2)).public_bytes(
+        serialization.Encoding.PEM
+    )
+    newer = own_ca.crl(this_update=now - dt.timedelta(days=1)).public_bytes(
+        serialization.Encoding.PEM
+    )
+    stranger = CertificateAuthority.create("Someone else's CA").crl()
+    with pytest.raises(Invalid, match="not signed by"):
+        trust_anchors.import_crl(
+            s, admin, anchor.id, stranger.public_bytes(serialization.Encoding.PEM)
+        )
+    with pytest.raises(Invalid, match="not a CRL"):
+        trust_anchors.import_crl(s, admin, anchor.id, b"-----BEGIN X509 CRL-----\nno\n")
+    trust_anchors.import_crl(s, admin, anchor.id, newer)
+    with pytest.raises(Conflict, match="older than the one held"):
+        trust_anchors.import_crl(s, admin, anchor.id, older)  # would un-revoke quietly
+    trust_anchors.remove_anchor(s, admin, anchor.id)
+    with pytest.raises(NotFound):
+        trust_anchors.import_crl(s, admin, anchor.id, newer)
+
+
+def test_the_admin_page_imports_a_crl(browser, own_ca: CertificateAuthority) -> None:  # noqa: F811
+    admin = browser("admin")
+    imported = admin.post(
+        "/admin/trust-anchors",
+        data={"name": "MINHEALTH own CA", "certificate": (io.BytesIO(_pem(own_ca)), "root.pem")},
+        content_type="multipart/form-data",
+    )
+    assert imported.status_code == 302
+    page = admin.get("/admin/trust-anchors").get_data(as_text=True)
+    anchor_id = int(page.split("/admin/trust-anchors/")[1].split("/")[0])
+    crl = own_ca.crl().public_bytes(serialization.Encoding.DER)
+    done = admin.post(
+        f"/admin/trust-anchors/{anchor_id}/crl",
+        data={"crl": (io.BytesIO(crl), "own.crl")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert "UTC" in admin.get("/admin/trust-anchors").get_data(as_text=True)
+    junk = admin.post(
+        f"/admin/trust-anchors/{anchor_id}/crl",
+        data={"crl": (io.BytesIO(b"junk"), "x.crl")},
+        content_type="multipart/form-data",
+    )
+    assert junk.status_code == 422
