@@ -79,17 +79,7 @@ class TrustStore:
         published as a DER ``.cer``; operators should compare the fingerprint
         (``fingerprint(cert)``) with the one the authority publishes before importing.
         """
-        if isinstance(data, x509.Certificate):
-            certs = [data]
-        else:
-            try:
-                certs = (
-                    x509.load_pem_x509_certificates(data)
-                    if data.lstrip().startswith(b"-----")
-                    else [x509.load_der_x509_certificate(data)]
-                )
-            except ValueError as exc:
-                raise TrustError(f"not a PEM or DER certificate: {exc}") from None
+        certs = [data] if isinstance(data, x509.Certificate) else load_certificates(data)
         for cert in certs:
             try:
                 constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
@@ -105,17 +95,7 @@ class TrustStore:
 
     def add_crl(self, data: bytes | x509.CertificateRevocationList) -> None:
         """Load a CRL (PEM or DER).  Its signature is checked against its issuer when used."""
-        if isinstance(data, x509.CertificateRevocationList):
-            crl = data
-        else:
-            try:
-                crl = (
-                    x509.load_pem_x509_crl(data)
-                    if data.lstrip().startswith(b"-----")
-                    else x509.load_der_x509_crl(data)
-                )
-            except ValueError as exc:
-                raise TrustError(f"not a CRL: {exc}") from None
+        crl = data if isinstance(data, x509.CertificateRevocationList) else load_crl(data)
         with self._lock:
             self._crls.setdefault(crl.issuer, []).append(crl)
 
@@ -190,6 +170,26 @@ class TrustStore:
                         f"{cert.subject.rfc4514_string()} (serial {cert.serial_number}) "
                         f"revoked on {entry.revocation_date_utc.isoformat()}",
                     )
+
+
+def load_certificates(data: bytes) -> list[x509.Certificate]:
+    """Certificates from PEM (possibly several) or DER; TrustError if neither."""
+    try:
+        if data.lstrip().startswith(b"-----"):
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError as exc:
+        raise TrustError(f"not a PEM or DER certificate: {exc}") from None
+
+
+def load_crl(data: bytes) -> x509.CertificateRevocationList:
+    """A CRL from PEM or DER; TrustError if neither."""
+    try:
+        if data.lstrip().startswith(b"-----"):
+            return x509.load_pem_x509_crl(data)
+        return x509.load_der_x509_crl(data)
+    except ValueError as exc:
+        raise TrustError(f"not a CRL: {exc}") from None
 
 
 def fingerprint(cert: x509.Certificate) -> str:

@@ -19,7 +19,7 @@ from registry.auth import Action, Principal, check
 from registry.db import utcnow
 from registry.models import TrustAnchor
 from registry.services.errors import Conflict, Invalid, NotFound
-from signing.trust import TrustError, TrustStore
+from signing.trust import TrustError, TrustStore, load_certificates, load_crl
 
 
 def list_anchors(session: Session) -> list[TrustAnchor]:
@@ -33,17 +33,13 @@ def import_anchor(session: Session, principal: Principal, name: str, data: bytes
     if not name.strip():
         raise Invalid("name: say whose root this is", details=["name"])
     try:
-        TrustStore().add_anchor(data)  # the signing library's own checks: parseable, a CA
-        certs = (
-            x509.load_pem_x509_certificates(data)
-            if data.lstrip().startswith(b"-----")
-            else [x509.load_der_x509_certificate(data)]
-        )
-    except (TrustError, ValueError) as exc:
+        certs = load_certificates(data)
+        if len(certs) != 1:
+            raise Invalid("certificate: import one root at a time", details=["certificate"])
+        cert = certs[0]
+        TrustStore().add_anchor(cert)  # the signing library's own check: a CA certificate
+    except TrustError as exc:
         raise Invalid(f"certificate: {exc}", details=["certificate"]) from None
-    if len(certs) != 1:
-        raise Invalid("certificate: import one root at a time", details=["certificate"])
-    cert = certs[0]
     digest = cert.fingerprint(hashes.SHA256()).hex()
     existing = session.scalar(select(TrustAnchor).where(TrustAnchor.fingerprint_sha256 == digest))
     if existing is not None and existing.removed_at is None:
@@ -86,13 +82,9 @@ def import_crl(session: Session, principal: Principal, anchor_id: int, data: byt
     if anchor is None or anchor.removed_at is not None:
         raise NotFound(f"no trusted anchor {anchor_id}")
     try:
-        crl = (
-            x509.load_pem_x509_crl(data)
-            if data.lstrip().startswith(b"-----")
-            else x509.load_der_x509_crl(data)
-        )
-    except ValueError as exc:
-        raise Invalid(f"crl: not a CRL ({exc})", details=["crl"]) from None
+        crl = load_crl(data)
+    except TrustError as exc:
+        raise Invalid(f"crl: {exc}", details=["crl"]) from None
     root = x509.load_pem_x509_certificate(anchor.certificate_pem.encode("ascii"))
     if crl.issuer != root.subject or not crl.is_signature_valid(root.public_key()):  # type: ignore[arg-type]
         raise Invalid(f"crl: not signed by {anchor.name!r}", details=["crl"])
