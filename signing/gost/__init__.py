@@ -58,11 +58,15 @@ class GostError(ValueError):
 
 @dataclass(frozen=True)
 class GostPublicKey:
-    """A GOST R 34.10 public key: the point (x, y) of ``curve``."""
+    """A GOST R 34.10 public key: the point (x, y) of ``curve``, checked to lie on it."""
 
     x: int
     y: int
     curve: Curve
+
+    def __post_init__(self) -> None:
+        if not self.curve.contains(self.x, self.y):
+            raise GostError(f"GOST public key is not a point of the curve {self.curve.name}")
 
 
 class _AlgorithmIdentifier(core.Sequence):
@@ -119,8 +123,6 @@ def public_key_from_spki(spki_der: bytes) -> GostPublicKey:
         raise GostError(f"GOST 512-bit public key must be {2 * _SIZE} bytes, not {len(point)}")
     x = int.from_bytes(point[:_SIZE], "little")
     y = int.from_bytes(point[_SIZE:], "little")
-    if not curve.contains(x, y):
-        raise GostError("GOST public key is not a point of its curve")
     return GostPublicKey(x, y, curve)
 
 
