@@ -28,14 +28,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry.auth import Action, Principal, Role, can_issue_copy, can_see_letter, check
-from registry.copies.codes import CodeError, lookup_key, new_code, verification_url
-from registry.copies.content import Attachment, CopyContent, CustodyRow, SignatureLine
-from registry.copies.pades import CopyValidation, sign_copy, validate_copy
-from registry.copies.pdf import format_time, render_copy
-from registry.custody.event import Actor, decode_leaf
+from custody.event import Actor, decode_leaf
 from registry.db import utcnow
 from registry.models import CertifiedCopy, CopyLookupThrottle, Letter, RegistryKey, User
+from registry.paper.codes import CodeError, lookup_key, new_code, verification_url
+from registry.paper.content import Attachment, CopyContent, CustodyRow, SignatureLine
+from registry.paper.pades import CopyValidation, sign_copy, validate_copy
+from registry.paper.pdf import format_time, render_copy
+from registry.permissions import Action, Principal, Role, can_issue_copy, can_see_letter, check
 from registry.services import pki
 from registry.services.custody import append_event, letter_entries
 from registry.services.errors import Conflict, NotFound, Throttled
@@ -392,7 +392,7 @@ class LookupPolicy:
 @dataclass(frozen=True)
 class PublicCopy:
     """What ``/verify`` shows of a copy: only what the paper itself shows, times as printed
-    (Astana time, ``registry.copies.pdf.format_time``) so the holder can compare them."""
+    (Astana time, ``registry.paper.pdf.format_time``) so the holder can compare them."""
 
     registry_number: str
     letter_state: str

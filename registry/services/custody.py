@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from registry.custody.bundle import Problem, build_bundle
-from registry.custody.event import (
+from custody.bundle import Problem, build_bundle
+from custody.event import (
     Actor,
     CustodyEvent,
     EventError,
@@ -36,8 +36,8 @@ from registry.custody.event import (
     decode_leaf,
     format_time,
 )
-from registry.custody.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
-from registry.custody.note import (
+from custody.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
+from custody.note import (
     Checkpoint,
     LogKey,
     NoteError,
@@ -45,7 +45,7 @@ from registry.custody.note import (
     sign_checkpoint,
     verify_checkpoint,
 )
-from registry.custody.tree import MemoryStore, MerkleTree, NodeKey, perfect_subtrees
+from custody.tree import MemoryStore, MerkleTree, NodeKey, perfect_subtrees
 from registry.db import utcnow
 from registry.models.custody import (
     HEAD_ID,

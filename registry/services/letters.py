@@ -21,19 +21,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from registry.auth import (
-    Action,
-    Principal,
-    Role,
-    can_see_letter,
-    check,
-    ensure_can_see,
-    letter_scope,
-    parties_field,
-)
+from custody.event import Actor as CustodyActor
+from custody.event import decode_leaf
 from registry.config import current_setting
-from registry.custody.event import Actor as CustodyActor
-from registry.custody.event import decode_leaf
 from registry.db import utcnow
 from registry.models import (
     Agency,
@@ -42,6 +32,16 @@ from registry.models import (
     RegistryNumber,
     RegistrySequence,
     User,
+)
+from registry.permissions import (
+    Action,
+    Principal,
+    Role,
+    can_see_letter,
+    check,
+    ensure_can_see,
+    letter_scope,
+    parties_field,
 )
 from registry.services import deadlines
 from registry.services.countersign import countersign_dispatch
