@@ -1,7 +1,7 @@
 """Issuing certified paper copies (¶32-1) from the web pages and from the API.
 
 The PDF is handed out in the response that issues it and never kept (see
-services/copies.py), so both surfaces answer the issuing POST with the file.
+services/copies/), so both surfaces answer the issuing POST with the file.
 """
 
 from __future__ import annotations

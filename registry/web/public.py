@@ -4,7 +4,7 @@ Anyone holding a paper copy scans its QR code (or types its code) and sees
 whether Arna issued it and what it certified — nothing beyond what the paper
 shows. Anyone holding the PDF uploads it and learns whether it is, byte for
 byte, a copy Arna issued and whether its seal is intact. Failed look-ups are
-counted per address (services/copies.py); the upload form carries a CSRF token.
+counted per address (services/copies/lookup.py); the upload form carries a CSRF token.
 """
 
 from __future__ import annotations
