@@ -25,7 +25,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from registry.db import get_session
 from registry.permissions import Action
 from registry.services import letters
 from registry.services.deadlines import today_kz
@@ -33,6 +32,7 @@ from registry.services.errors import Invalid, ServiceError
 from registry.services.letters import LetterFilter, State, Transition
 from registry.web import choices, present
 from registry.web.chrome import describe
+from registry.web.database import get_session
 from registry.web.forms import ComposeForm, EmptyForm, IncomingForm, UploadForm
 from registry.web.guard import current_principal, requires
 
