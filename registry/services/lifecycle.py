@@ -230,6 +230,22 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
     )
 }
 
+#: How refusals name a transition: what one may do to a letter, and what it then is
+#: ("only MFA may receive this letter now", "a draft letter cannot be closed").
+WORDING: dict[Transition, tuple[str, str]] = {
+    T.COMPOSE: ("compose", "composed"),
+    T.SIGN: ("sign", "signed"),
+    T.UPLOAD: ("upload", "uploaded"),
+    T.SUBMIT: ("submit", "submitted"),
+    T.REGISTER_INCOMING: ("register", "registered"),
+    T.RECEIVE: ("receive", "received"),
+    T.FORWARD: ("forward", "forwarded"),
+    T.DISPATCH: ("dispatch", "dispatched"),
+    T.RETURN: ("return", "returned"),
+    T.FILE_NOTICE: ("file the ¶44 notice of", "given a ¶44 notice"),
+    T.CLOSE: ("close", "closed"),
+}
+
 #: Parties that run a registry hop in Arna: a letter submitted to them waits for receipt.
 HUBS = frozenset({"MFA", "MOJ"})
 

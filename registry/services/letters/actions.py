@@ -17,7 +17,15 @@ from registry.models import Letter
 from registry.permissions import Principal, can_see_letter, check
 from registry.services.custody import append_event
 from registry.services.errors import Conflict, Forbidden, NotFound, ServiceError
-from registry.services.lifecycle import TRANSITIONS, State, Transition, acting_party, guard
+from registry.services.letters.numbers import number_taken
+from registry.services.lifecycle import (
+    TRANSITIONS,
+    WORDING,
+    State,
+    Transition,
+    acting_party,
+    guard,
+)
 
 
 def custody_actor(principal: Principal) -> CustodyActor:
@@ -29,16 +37,14 @@ def custody_actor(principal: Principal) -> CustodyActor:
 def authorise(principal: Principal, name: Transition, letter: Letter) -> None:
     spec = TRANSITIONS[name]
     check(principal, spec.action)
+    verb, done = WORDING[name]
     if State(letter.state) not in spec.sources:
         allowed_from = ", ".join(sorted(s.value for s in spec.sources if s is not None))
         raise Conflict(
-            f"a {letter.state} letter cannot be {name.value.replace('_', ' ')}ed "
-            f"(only a letter that is {allowed_from})"
+            f"a {letter.state} letter cannot be {done} (only a letter that is {allowed_from})"
         )
     if principal.agency_code != acting_party(name, letter):
-        raise Forbidden(
-            f"only {acting_party(name, letter)} may {name.value.replace('_', ' ')} this letter now"
-        )
+        raise Forbidden(f"only {acting_party(name, letter)} may {verb} this letter now")
     reason = guard(name, letter)
     if reason is not None:
         raise Conflict(reason, code="refused_by_plan")
@@ -147,6 +153,8 @@ def run_registration(
         raise
     except IntegrityError as exc:
         session.rollback()
+        if not number_taken(exc):
+            raise
         record_refusal(session, principal, tag, None, refused_sha256, None)
         raise Conflict("the registry number is already used", code="number_used") from exc
     except BaseException:
