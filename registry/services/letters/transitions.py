@@ -167,7 +167,9 @@ def complete_deadline(session: Session, principal: Principal, deadline_id: int) 
     is recorded in the custody log like one — and so is a refused attempt.
     """
     check(principal, Action.DEADLINE_COMPLETE)
-    deadline = session.get(Deadline, deadline_id)
+    # Locked (and re-read once the lock is ours): two people marking it at once must
+    # not both find it open and both log it.
+    deadline = session.get(Deadline, deadline_id, with_for_update=True, populate_existing=True)
     if deadline is None or not can_see_letter(principal, deadline.letter):
         raise NotFound(f"no deadline {deadline_id}")
     letter = deadline.letter
