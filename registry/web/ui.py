@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from registry.permissions import Action
 from registry.services import letters
+from registry.services.countersign import check_dispatch_record
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
 from registry.services.letters import LetterFilter, State, Transition
@@ -166,6 +167,7 @@ def letter(registry_number: str) -> Any:
         deadlines=found.deadlines,
         history=present.history(session, principal, found),
         body=present.letter_body(found),
+        dispatch=check_dispatch_record(session, found) if found.dispatch_record else None,
         content=found.xml.decode("utf-8", "replace") if found.xml else None,
     )
 
