@@ -16,6 +16,7 @@ from custody.event import Actor as CustodyActor
 from registry.models import Letter
 from registry.permissions import Principal, can_see_letter, check
 from registry.services.custody import append_event
+from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from registry.services.letters.numbers import number_taken
 from registry.services.lifecycle import (
@@ -53,7 +54,7 @@ def authorise(principal: Principal, name: Transition, letter: Letter) -> None:
 def record_refusal(
     session: Session,
     principal: Principal,
-    tag: str,
+    tag: Tag,
     registry_number: str | None,
     sha256: str | None,
     state: str | None,
@@ -62,7 +63,7 @@ def record_refusal(
     append_event(
         session,
         actor=custody_actor(principal),
-        action=f"{tag}-refused",
+        action=tag.refused,
         registry_number=registry_number,
         letter_sha256=sha256,
         state_before=state,
@@ -124,7 +125,7 @@ def run_registration(
     name: Transition,
     build: Callable[[], Letter],
     *,
-    tag: str | None = None,
+    tag: Tag | None = None,
     refused_sha256: str | None = None,
 ) -> Letter:
     """Run a transition that creates the letter (state_before None) — or refuse it."""
