@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from routing import parties
+from routing import kinds, parties
 from routing.calendar import SPAN_END, SPAN_START
+from routing.history import in_force
 from routing.kinds import KINDS
 
 #: Values of ``legal_basis.kind`` (contract); which of them a rule accepts is in rules.py.
@@ -30,6 +31,9 @@ LEGAL_BASIS_KINDS: Final = frozenset(
         "deputy-pm-instruction",
     }
 )
+#: ¶14-10: whose proposal an invitation to a special procedure answers — (1) the competent
+#: bodies' proposal agreed with MFA, (2) MFA's initiative agreed with them, (3) the Ombudsman's.
+INVITATION_SOURCES: Final = ("competent-bodies", "mfa-initiative", "ombudsman")
 REQUIRED: Final = ("kind", "sender", "recipient", "date")
 OPTIONAL: Final = (
     "send",
@@ -40,6 +44,7 @@ OPTIONAL: Final = (
     "language",
     "communication_language",
     "signed_by_first_head",
+    "invitation_source",
 )
 FIELDS: Final = frozenset(REQUIRED + OPTIONAL)
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -84,6 +89,7 @@ class Envelope:
     language: str | None = None
     communication_language: str | None = None
     signed_by_first_head: bool | None = None
+    invitation_source: str | None = None
 
 
 def _text(data: Mapping[str, Any], field: str) -> str:
@@ -157,6 +163,26 @@ def _legal_basis(data: Mapping[str, Any]) -> LegalBasis | None:
     return LegalBasis(kind, ref)
 
 
+def _invitation_source(data: Mapping[str, Any], kind: str, recipient: str, day: date) -> str | None:
+    """¶14-10's source of an invitation: required on an invitation once ¶14-10 is in force."""
+    value = data.get("invitation_source")
+    if value is None:
+        invitation = kind == kinds.FOREIGN_LETTER and recipient == parties.SPECIAL_PROCEDURE
+        if invitation and in_force("¶14-10", day):
+            raise EnvelopeError(
+                "invitation_source",
+                f"required for an invitation to a special procedure (¶14-10): one of "
+                f"{', '.join(INVITATION_SOURCES)}",
+            )
+        return None
+    if value not in INVITATION_SOURCES:
+        raise EnvelopeError(
+            "invitation_source",
+            f"unknown value {value!r}; one of {', '.join(INVITATION_SOURCES)} (¶14-10)",
+        )
+    return str(value)
+
+
 def parse_envelope(data: Mapping[str, Any]) -> Envelope:
     """Validate a decoded JSON envelope and return it typed.
 
@@ -216,4 +242,5 @@ def parse_envelope(data: Mapping[str, Any]) -> Envelope:
         language=_language(data, "language"),
         communication_language=_language(data, "communication_language"),
         signed_by_first_head=signed,
+        invitation_source=_invitation_source(data, kind, recipient, letter_date),
     )
