@@ -310,14 +310,15 @@ def plan(envelope: Envelope) -> Plan:
             after_send = (NOTIFY_MFA,)
     # The recipient holds the original and the sender wrote it: neither needs a copy.
     copies = tuple(sorted(set(rule.copies) - {envelope.sender, envelope.recipient}))
+    steps = _steps(envelope, rule, route)
     return Plan(
         allowed=True,
         route=route,
         channel=_channel(route),
         copies=copies,
         after_send=after_send,
-        steps=_steps(envelope, rule, route),
-        rules=cited,
+        steps=steps,
+        rules=_ordered((*cited, *(step.rule for step in steps))),
         refusal=None,
         note=rule.note,
     )
