@@ -157,19 +157,27 @@ def _ordered(refs: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(sorted(set(refs), key=paragraph_order))
 
 
-def _refused(envelope: Envelope, rule: RouteRule, cited: str, reason: str) -> Plan:
-    """A refusal shows the route the envelope asked for and owes nothing."""
+def _as_addressed(
+    envelope: Envelope, rules: tuple[str, ...], refusal: Refusal | None, note: str | None = None
+) -> Plan:
+    """The route the envelope asked for, owing nothing: a refusal, or a letter no rule governed."""
     route = (envelope.sender, envelope.recipient)
     return Plan(
-        allowed=False,
+        allowed=refusal is None,
         route=route,
         channel=_channel(route),
         copies=(),
         after_send=(),
         steps=(),
-        rules=_ordered((*rule.rules, cited)),
-        refusal=Refusal(cited, reason),
+        rules=rules,
+        refusal=refusal,
+        note=note,
     )
+
+
+def _refused(envelope: Envelope, rule: RouteRule, cited: str, reason: str) -> Plan:
+    """A refusal shows the route the envelope asked for and owes nothing."""
+    return _as_addressed(envelope, _ordered((*rule.rules, cited)), Refusal(cited, reason))
 
 
 def _prescribed_route(envelope: Envelope, rule: RouteRule) -> tuple[str, ...]:
@@ -326,18 +334,7 @@ def plan(envelope: Envelope) -> Plan:
 
 def _unruled(envelope: Envelope) -> Plan:
     """No modelled rule governed the letter on its date: it goes as addressed, owing nothing."""
-    route = (envelope.sender, envelope.recipient)
-    return Plan(
-        allowed=True,
-        route=route,
-        channel=_channel(route),
-        copies=(),
-        after_send=(),
-        steps=(),
-        rules=(),
-        refusal=None,
-        note=_why_unruled(envelope),
-    )
+    return _as_addressed(envelope, (), None, _why_unruled(envelope))
 
 
 def _why_unruled(envelope: Envelope) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from itertools import pairwise
 from typing import Final, Literal
 
@@ -115,7 +116,7 @@ class RouteRule:
     #: What the plan says beside the route (e.g. a paragraph not modelled, or no deadline).
     note: str | None = None
 
-    @property
+    @cached_property
     def cited(self) -> frozenset[str]:
         """Every ¶ the rule relies on: its own, its steps', its checks' and its direct policy's."""
         refs = {*self.rules, *(s.rule for s in self.steps), *(c.rule for c in self.checks)}
@@ -123,7 +124,7 @@ class RouteRule:
             refs.add(self.direct.rule)
         return frozenset(refs)
 
-    @property
+    @cached_property
     def since(self) -> date:
         """The first day on which every ¶ it relies on stood in its modelled wording."""
         return modelled_from(self.cited)

@@ -12,7 +12,12 @@ from routing.envelope import LEGAL_BASIS_KINDS
 from routing.kinds import KINDS
 
 KIND_CODES: tuple[str, ...] = tuple(KINDS)
-INCOMING_KINDS: tuple[str, ...] = tuple(k for k, spec in KINDS.items() if spec.date_is_receipt)
+#: Kinds registered on receipt. Mail from a foreign body (``spec.incoming``, issue 12) has no
+#: form yet: it is neither composed nor registered here until the registry supports it.
+INCOMING_KINDS: tuple[str, ...] = tuple(
+    k for k, spec in KINDS.items() if spec.date_is_receipt and not spec.incoming
+)
+FORM_KINDS: tuple[str, ...] = tuple(k for k, spec in KINDS.items() if not spec.incoming)
 
 
 def _kind_label(code: str) -> str:
@@ -22,7 +27,7 @@ def _kind_label(code: str) -> str:
 
 def kinds() -> list[SelectChoice]:
     """Kinds an officer composes (the incoming ones are registered, not composed)."""
-    return [SelectChoice(k, _kind_label(k)) for k in KIND_CODES if k not in INCOMING_KINDS]
+    return [SelectChoice(k, _kind_label(k)) for k in FORM_KINDS if k not in INCOMING_KINDS]
 
 
 def incoming_kinds() -> list[SelectChoice]:

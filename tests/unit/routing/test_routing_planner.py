@@ -39,6 +39,21 @@ def basis(kind: str) -> dict[str, str]:
     return {"kind": kind, "ref": f"{kind} No. 1"}
 
 
+def agree_40(by: str, *to: str) -> dict[str, Any]:
+    """¶40 «20 (жиырма) жұмыс күні ішінде … келіседі»: the initiator obtains the agreement.
+
+    20 wd from Thu 19 Mar 2026 (Nauryz 21-25 Mar off): 21 Apr.
+    """
+    return {
+        "by": by,
+        "to": list(to),
+        "within_wd": 20,
+        "from": "receipt",
+        "due": "2026-04-21",
+        "rule": "¶40",
+    }
+
+
 # (id, envelope fields, expected subset of the plan)
 ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     # --- ¶44: through MFA ---
@@ -298,16 +313,7 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
             "route": [A, "MFA", "INTL_COURT"],
             "channel": "diplomatic",
             "steps": [
-                # ¶40 «20 (жиырма) жұмыс күні ішінде … келіседі»: the initiator's duty (fix 1).
-                # 20 wd from Thu 19 Mar 2026 (Nauryz 21-25 Mar off): 21 Apr.
-                {
-                    "by": A,
-                    "to": ["MFA", "MOJ", "MTI"],
-                    "within_wd": 20,
-                    "from": "receipt",
-                    "due": "2026-04-21",
-                    "rule": "¶40",
-                },
+                agree_40(A, "MFA", "MOJ", "MTI"),
                 # 10 wd before Mon 4 May 2026: 30, 29, 28, 27, 24, 23, 22, 21, 20, 17 Apr.
                 {
                     "by": A,
@@ -326,14 +332,7 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {
             "route": [A, "MOJ", "MFA", "EAEU_COURT"],
             "steps": [
-                {
-                    "by": A,
-                    "to": ["MFA", "MOJ", "MTI"],
-                    "within_wd": 20,
-                    "from": "receipt",
-                    "due": "2026-04-21",
-                    "rule": "¶40",
-                },
+                agree_40(A, "MFA", "MOJ", "MTI"),
                 {"by": A, "to": ["GO", "PA"], "before_send_wd": 10, "rule": "¶40"},
                 {"by": "MOJ", "to": ["MFA"], "within_wd": 5, "from": "receipt", "rule": "¶40"},
             ],
@@ -344,14 +343,7 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"kind": "court-application", "recipient": "INTL_COURT", "sender": "MTI"},
         {
             "steps": [
-                {
-                    "by": "MTI",
-                    "to": ["MFA", "MOJ"],
-                    "within_wd": 20,
-                    "from": "receipt",
-                    "due": "2026-04-21",
-                    "rule": "¶40",
-                },
+                agree_40("MTI", "MFA", "MOJ"),
                 {"by": "MTI", "to": ["GO", "PA"], "before_send_wd": 10, "rule": "¶40"},
             ]
         },
