@@ -67,6 +67,11 @@ READINGS: Final = (
     "passing it on or answering it.",
     "¶14-8: «хабарламалардың … тілінде» is read as the language, so a reply tagged `en-GB` "
     "answers a communication in `en`.",
+    "¶1 / ¶44: the Supreme Court's letters to foreign bodies other than courts are routed by "
+    "no paragraph; the plan allows them as addressed, citing nothing, with a note.",
+    "A letter dated before its rule was in force (or while only an earlier wording not held "
+    "in the text applied) is allowed as addressed with a note, not refused: the Rules did "
+    "not forbid it.",
     "¶14-8 publication: the 10 wd run from OHCHR's publication of each communication and "
     "each reply (the chain API in routing/special_procedure.py), not from MFA's reply.",
 )
@@ -229,6 +234,12 @@ def render() -> str:
             "",
         ]
         lines += [f"Sender: {spec.senders.describe}. Recipient: {spec.recipients.describe}.", ""]
+        if spec.incoming:
+            lines += [
+                "Here the first column names the foreign sender and the sender column the "
+                "class of the receiving body.",
+                "",
+            ]
         if spec.required:
             lines += ["Required fields: " + ", ".join(f"`{f}`" for f in spec.required) + ".", ""]
         lines += [*HEADER, *(_row(rule) for rule in RULES if rule.kind == name), ""]
