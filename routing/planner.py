@@ -319,6 +319,7 @@ def plan(envelope: Envelope) -> Plan:
     # The recipient holds the original and the sender wrote it: neither needs a copy.
     copies = tuple(sorted(set(rule.copies) - {envelope.sender, envelope.recipient}))
     steps = _steps(envelope, rule, route)
+    extra = {step.rule for step in steps}.difference(cited)
     return Plan(
         allowed=True,
         route=route,
@@ -326,7 +327,7 @@ def plan(envelope: Envelope) -> Plan:
         copies=copies,
         after_send=after_send,
         steps=steps,
-        rules=_ordered((*cited, *(step.rule for step in steps))),
+        rules=_ordered((*cited, *extra)) if extra else cited,
         refusal=None,
         note=rule.note,
     )

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import pairwise
 from typing import Final, Literal
 
@@ -668,6 +668,7 @@ def counterpart(envelope: Envelope) -> str:
     return envelope.sender if k.KINDS[envelope.kind].incoming else envelope.recipient
 
 
+@cache
 def sender_class(code: str) -> SenderClass:
     """Central state bodies of ¶1, PA and GO outside Chapter 6 (¶50), or any other body."""
     if code in p.CHAPTER_6_EXEMPT:
@@ -713,6 +714,7 @@ def rule_for(envelope: Envelope) -> RouteRule | None:
     return None
 
 
+@cache
 def paragraph_order(ref: str) -> tuple[int, int]:
     """Sort key for "¶14-5" < "¶36" < "¶44"."""
     number, _, sub = ref.lstrip("¶").partition("-")
