@@ -18,5 +18,6 @@ OPTIONAL: Final = (
     "language",
     "communication_language",
     "signed_by_first_head",
+    "invitation_source",
 )
 FIELDS: Final = frozenset(REQUIRED + OPTIONAL)

@@ -161,7 +161,7 @@ def _fail(exc: Exception) -> None:
 )
 @click.option("--as", "username", default=None, help="Certify as this user (their rights apply).")
 def copy_command(registry_number: str, output: str, username: str | None) -> None:
-    """Issue a certified paper copy (¶32-1) of a registered letter as a signed PDF."""
+    """Issue a certified paper copy of a registered letter as a signed PDF."""
     from pathlib import Path
 
     from flask import current_app

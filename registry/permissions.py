@@ -112,7 +112,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             A.AGENCY_MANAGE,
             A.CERTIFICATE_MANAGE,
             A.TRUST_MANAGE,
-            A.COPY_ISSUE,  # ¶32-1: administrators certify copies too (see can_issue_copy)
+            A.COPY_ISSUE,  # administrators certify copies too (see can_issue_copy)
             A.CUSTODY_READ,  # the log itself, not the letters: events carry no content
             A.CUSTODY_VERIFY,
             A.OWN_ACCOUNT,
@@ -209,7 +209,7 @@ def can_see_letter(principal: Principal, letter: Letter) -> bool:
 
 
 def can_issue_copy(principal: Principal, letter: Letter) -> bool:
-    """¶32-1 certified copies: MFA clerks (for any letter they can see), the letter's own
+    """Certified copies: MFA clerks (for any letter they can see), the letter's own
     agency, and administrators (any letter) — on top of the role's COPY_ISSUE."""
     if not allowed(principal.role, Action.COPY_ISSUE):
         return False

@@ -13,8 +13,9 @@ from datetime import date
 from typing import Any, Final
 
 from envelope_fields import FIELDS, REQUIRED
-from routing import parties
+from routing import kinds, parties
 from routing.calendar import SPAN_END, SPAN_START
+from routing.history import in_force
 from routing.kinds import KINDS
 
 #: Values of ``legal_basis.kind`` (contract); which of them a rule accepts is in rules.py.
@@ -31,6 +32,9 @@ LEGAL_BASIS_KINDS: Final = frozenset(
         "deputy-pm-instruction",
     }
 )
+#: ¶14-10: whose proposal an invitation to a special procedure answers — (1) the competent
+#: bodies' proposal agreed with MFA, (2) MFA's initiative agreed with them, (3) the Ombudsman's.
+INVITATION_SOURCES: Final = ("competent-bodies", "mfa-initiative", "ombudsman")
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: A BCP 47 tag as letters use them: "en", "kk", "ru", "zh-Hans".
 _LANGUAGE: Final = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
@@ -73,6 +77,7 @@ class Envelope:
     language: str | None = None
     communication_language: str | None = None
     signed_by_first_head: bool | None = None
+    invitation_source: str | None = None
 
 
 def _text(data: Mapping[str, Any], field: str) -> str:
@@ -146,6 +151,26 @@ def _legal_basis(data: Mapping[str, Any]) -> LegalBasis | None:
     return LegalBasis(kind, ref)
 
 
+def _invitation_source(data: Mapping[str, Any], kind: str, recipient: str, day: date) -> str | None:
+    """¶14-10's source of an invitation: required on an invitation once ¶14-10 is in force."""
+    value = data.get("invitation_source")
+    if value is None:
+        invitation = kind == kinds.FOREIGN_LETTER and recipient == parties.SPECIAL_PROCEDURE
+        if invitation and in_force("¶14-10", day):
+            raise EnvelopeError(
+                "invitation_source",
+                f"required for an invitation to a special procedure (¶14-10): one of "
+                f"{', '.join(INVITATION_SOURCES)}",
+            )
+        return None
+    if value not in INVITATION_SOURCES:
+        raise EnvelopeError(
+            "invitation_source",
+            f"unknown value {value!r}; one of {', '.join(INVITATION_SOURCES)} (¶14-10)",
+        )
+    return str(value)
+
+
 def parse_envelope(data: Mapping[str, Any]) -> Envelope:
     """Validate a decoded JSON envelope and return it typed.
 
@@ -205,4 +230,5 @@ def parse_envelope(data: Mapping[str, Any]) -> Envelope:
         language=_language(data, "language"),
         communication_language=_language(data, "communication_language"),
         signed_by_first_head=signed,
+        invitation_source=_invitation_source(data, kind, recipient, letter_date),
     )

@@ -22,6 +22,7 @@ NCE_COURT_APPLICATION: Final = "nce-court-application"
 SPECIAL_PROCEDURE_FORWARD: Final = "special-procedure-forward"
 SPECIAL_PROCEDURE_INFO: Final = "special-procedure-info"
 SPECIAL_PROCEDURE_REPLY: Final = "special-procedure-reply"
+INCOMING_CORRESPONDENCE: Final = "incoming-correspondence"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,16 @@ STATE_BODY = PartyDomain(
     p.is_state_body, "a state body (MFA, MOJ, MTI, SUPREME_COURT, AGENCY:<ID>, PA, GO)"
 )
 COURT = PartyDomain(_one_of(*p.COURTS), "INTL_COURT or EAEU_COURT")
+#: The foreign sides of ¶44's official correspondence (courts and special procedures have
+#: their own chapters).
+CORRESPONDENTS: Final = (
+    p.FOREIGN_STATE_BODY,
+    p.DIPLOMATIC_MISSION,
+    p.INTL_ORG,
+    p.WTO,
+    p.EEC,
+    p.TREATY_BODY,
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,8 @@ class KindSpec:
     required: tuple[str, ...] = ()
     #: Fields whose date is the day the *sender received* the item (contract: incoming matters).
     date_is_receipt: bool = False
+    #: The sender is the foreign side and the recipient the domestic body (incoming mail).
+    incoming: bool = False
 
 
 KINDS: Final[dict[str, KindSpec]] = {
@@ -154,6 +167,21 @@ KINDS: Final[dict[str, KindSpec]] = {
                 "communication_language",
                 "signed_by_first_head",
             ),
+        ),
+        KindSpec(
+            INCOMING_CORRESPONDENCE,
+            "¶44",
+            "a note or letter of a foreign body to a state body, received through MFA "
+            "(official correspondence is an exchange, ¶44)",
+            PartyDomain(
+                _one_of(*CORRESPONDENTS),
+                "a foreign state body, mission or organisation (a court's request is "
+                "court-request-forward, a special procedure's communication "
+                "special-procedure-forward)",
+            ),
+            STATE_BODY,
+            date_is_receipt=True,
+            incoming=True,
         ),
     )
 }

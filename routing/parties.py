@@ -34,11 +34,17 @@ AGENCY_PREFIX: Final = "AGENCY:"
 #: ``AGENCY:<ID>``: ID of upper-case Latin letters, digits and underscores.
 AGENCY_CODE: Final = re.compile(r"AGENCY:[A-Z0-9_]+")
 
-#: Named central state bodies; every ``AGENCY:<ID>`` is one too (RULES.md, "Parties").
-NAMED_CENTRAL_BODIES: Final = frozenset({MFA, MOJ, MTI, SUPREME_COURT})
+#: Named central state bodies (¶1: «Орталық атқарушы органдар және … Президентіне тікелей
+#: бағынатын және есеп беретін мемлекеттік органдар»); every ``AGENCY:<ID>`` is one too.
+#: The Supreme Court is a state body but not a central one: ¶44 does not route its letters.
+NAMED_CENTRAL_BODIES: Final = frozenset({MFA, MOJ, MTI})
 #: Chapter 6 does not apply to them (¶50).
 CHAPTER_6_EXEMPT: Final = frozenset({PA, GO})
-DOMESTIC: Final = NAMED_CENTRAL_BODIES | CHAPTER_6_EXEMPT | frozenset({OMBUDSMAN, NCE})
+#: State bodies that are not central state bodies (¶1) yet are bound by Chapter 5 (¶36–38).
+OTHER_STATE_BODIES: Final = frozenset({SUPREME_COURT})
+DOMESTIC: Final = (
+    NAMED_CENTRAL_BODIES | CHAPTER_6_EXEMPT | OTHER_STATE_BODIES | frozenset({OMBUDSMAN, NCE})
+)
 
 #: International judicial bodies (Chapter 5, ¶36–41).
 COURTS: Final = frozenset({INTL_COURT, EAEU_COURT})
@@ -67,10 +73,10 @@ def is_party(code: str) -> bool:
 
 
 def is_central_state_body(code: str) -> bool:
-    """MFA, MOJ, MTI, the Supreme Court and every agency: the bodies ¶42–44 bind."""
+    """MFA, MOJ, MTI and every agency: the central state bodies of ¶1, whom ¶42–44 bind."""
     return code in NAMED_CENTRAL_BODIES or is_agency(code)
 
 
 def is_state_body(code: str) -> bool:
-    """Central state bodies plus PA and GO: who may receive and answer a court's request (¶36)."""
-    return is_central_state_body(code) or code in CHAPTER_6_EXEMPT
+    """Central state bodies, PA, GO and the Supreme Court: who may receive a court's request."""
+    return is_central_state_body(code) or code in CHAPTER_6_EXEMPT | OTHER_STATE_BODIES

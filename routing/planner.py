@@ -21,6 +21,12 @@ Step semantics (what the registry instantiates as deadlines):
   to a working day if it falls on a Kazakh day off).
 
 A computed ``due`` is always a working day.
+
+Point in time: the plan applies the Rules in force on the envelope's ``date``
+(rules.rule_for). Where no modelled rule governed the letter that day — a 2014
+court reply, before Chapter 5 existed — the plan is allowed, sends the letter as
+addressed, cites no ¶ and owes nothing, and its ``note`` (an addition to the
+contract, docs/route-plan-additions.md) says why.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from routing.calendar import (
     latest_workday_on_or_before,
 )
 from routing.envelope import Envelope
+from routing.history import HISTORY, explain, in_force
 from routing.rules import (
     RECIPIENT,
     SENDER,
@@ -44,8 +51,11 @@ from routing.rules import (
     DirectPolicy,
     RouteRule,
     StepRule,
+    domestic_party,
     paragraph_order,
     rule_for,
+    sender_class,
+    versions_for,
 )
 
 Channel = Literal["diplomatic", "direct"]
@@ -110,10 +120,13 @@ class Plan:
     steps: tuple[Step, ...]
     rules: tuple[str, ...]
     refusal: Refusal | None
+    #: What the plan says beside its route: a rule not modelled on the letter's date, or a
+    #: matter the Rules give no deadline for. Only present in the JSON when set.
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The contract's plan object (contracts/route-plan.md)."""
-        return {
+        """The contract's plan object (contracts/route-plan.md), ``note`` added when set."""
+        out: dict[str, Any] = {
             "allowed": self.allowed,
             "route": list(self.route),
             "channel": self.channel,
@@ -125,44 +138,61 @@ class Plan:
             if self.refusal is None
             else {"rule": self.refusal.rule, "reason": self.refusal.reason},
         }
+        if self.note is not None:
+            out["note"] = self.note
+        return out
 
 
 NOTIFY_MFA: Final = AfterSend(p.MFA, "notify", "¶44")
 
 
 def _channel(route: tuple[str, ...]) -> Channel:
-    """Diplomatic when MFA hands the letter to the foreign side, direct otherwise."""
-    return "diplomatic" if route[-2] == p.MFA and route[-1] in p.FOREIGN else "direct"
+    """Diplomatic when MFA hands the letter to the foreign side or takes it from them."""
+    outgoing = route[-2] == p.MFA and route[-1] in p.FOREIGN
+    incoming = route[0] in p.FOREIGN and route[1] == p.MFA
+    return "diplomatic" if outgoing or incoming else "direct"
 
 
 def _ordered(refs: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(sorted(set(refs), key=paragraph_order))
 
 
-def _refused(envelope: Envelope, rule: RouteRule, cited: str, reason: str) -> Plan:
-    """A refusal shows the route the envelope asked for and owes nothing."""
+def _as_addressed(
+    envelope: Envelope, rules: tuple[str, ...], refusal: Refusal | None, note: str | None = None
+) -> Plan:
+    """The route the envelope asked for, owing nothing: a refusal, or a letter no rule governed."""
     route = (envelope.sender, envelope.recipient)
     return Plan(
-        allowed=False,
+        allowed=refusal is None,
         route=route,
         channel=_channel(route),
         copies=(),
         after_send=(),
         steps=(),
-        rules=_ordered((*rule.rules, cited)),
-        refusal=Refusal(cited, reason),
+        rules=rules,
+        refusal=refusal,
+        note=note,
     )
 
 
-def _prescribed_route(envelope: Envelope, rule: RouteRule) -> tuple[str, ...]:
-    """Sender, the rule's intermediaries, recipient; a sender on the way joins it there.
+def _refused(envelope: Envelope, rule: RouteRule, cited: str, reason: str) -> Plan:
+    """A refusal shows the route the envelope asked for and owes nothing."""
+    return _as_addressed(envelope, _ordered((*rule.rules, cited)), Refusal(cited, reason))
 
-    MOJ replying to the EAEU Court starts at MOJ (MOJ, MFA, EAEU_COURT); MFA
-    itself sends straight on (MFA, EAEU_COURT), never through MOJ and back.
+
+def _prescribed_route(envelope: Envelope, rule: RouteRule) -> tuple[str, ...]:
+    """Sender, the rule's intermediaries, recipient; nobody hands a letter to itself.
+
+    MOJ replying to the EAEU Court starts at MOJ (MOJ, MFA, EAEU_COURT). MFA's own
+    reply or application to the EAEU Court still goes to MOJ first (¶37 part 2,
+    ¶40 part 2: «Әділет министрлігіне жіберіледі», whoever prepared it):
+    (MFA, MOJ, MFA, EAEU_COURT). Incoming mail for MFA ends there.
     """
     via = rule.via
-    if envelope.sender in via:
-        via = via[via.index(envelope.sender) + 1 :]
+    if via and via[0] == envelope.sender:
+        via = via[1:]
+    if via and via[-1] == envelope.recipient:
+        via = via[:-1]
     return (envelope.sender, *via, envelope.recipient)
 
 
@@ -240,6 +270,8 @@ def _known_due(template: StepRule, by: str, envelope: Envelope) -> date | None:
 def _steps(envelope: Envelope, rule: RouteRule, route: tuple[str, ...]) -> tuple[Step, ...]:
     steps = []
     for template in rule.steps:
+        if template.due_field and getattr(envelope, template.due_field) is None:
+            continue  # a date the envelope does not state (e.g. a forward without its deadline)
         to = {_resolve(t, envelope) for t in template.to}
         for by in dict.fromkeys(_resolve(b, envelope) for b in template.by):
             if template.route_only and (by not in route[:-1] or not to <= set(route)):
@@ -266,6 +298,8 @@ def plan(envelope: Envelope) -> Plan:
     Bad input never reaches here: parse_envelope rejects it with EnvelopeError.
     """
     rule = rule_for(envelope)
+    if rule is None:
+        return _unruled(envelope)
     for check in rule.checks:
         reason = check.failure(envelope)
         if reason is not None:
@@ -284,13 +318,41 @@ def plan(envelope: Envelope) -> Plan:
             after_send = (NOTIFY_MFA,)
     # The recipient holds the original and the sender wrote it: neither needs a copy.
     copies = tuple(sorted(set(rule.copies) - {envelope.sender, envelope.recipient}))
+    steps = _steps(envelope, rule, route)
+    extra = {step.rule for step in steps}.difference(cited)
     return Plan(
         allowed=True,
         route=route,
         channel=_channel(route),
         copies=copies,
         after_send=after_send,
-        steps=_steps(envelope, rule, route),
-        rules=cited,
+        steps=steps,
+        rules=_ordered((*cited, *extra)) if extra else cited,
         refusal=None,
+        note=rule.note,
     )
+
+
+def _unruled(envelope: Envelope) -> Plan:
+    """No modelled rule governed the letter on its date: it goes as addressed, owing nothing."""
+    return _as_addressed(envelope, (), None, _why_unruled(envelope))
+
+
+def _why_unruled(envelope: Envelope) -> str:
+    day = envelope.date
+    versions = versions_for(envelope)
+    if not versions:
+        party = domestic_party(envelope)
+        if sender_class(party) == "other" and in_force("¶44", day):
+            return (
+                f"¶44 binds only central state bodies (¶1); {party} is not one, and no other "
+                "paragraph of the Rules routes this letter"
+            )
+        return f"no paragraph of the Rules governs {envelope.kind} for {party}"
+    later = next((rule for rule in versions if day < rule.since), versions[-1])
+    missing = sorted(
+        (ref for ref in later.cited if ref in HISTORY and not in_force(ref, day)),
+        key=paragraph_order,
+    )
+    reasons = "; ".join(explain(ref, day) for ref in missing)
+    return f"no rule modelled for {envelope.kind} on {day.isoformat()}: {reasons}"

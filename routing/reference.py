@@ -16,24 +16,65 @@ from pathlib import Path
 from typing import Final
 
 from routing.calendar_data import KURBAN_AIT, TRANSFER_YEARS, TRANSFERS
+from routing.history import HISTORY
 from routing.kinds import KINDS
 from routing.rules import (
+    ANY,
     ANY_RECIPIENT,
+    CENTRAL,
+    EXEMPT,
     RECIPIENT,
     RULES,
     SENDER,
+    STATE,
     URGENT_DAYS,
     DirectPolicy,
     RouteRule,
     StepRule,
+    paragraph_order,
 )
 
 DOC_PATH: Final = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 SENDERS: Final = {
-    "any": "any sender the kind admits",
-    "central": "a central state body (MFA, MOJ, MTI, SUPREME_COURT, AGENCY:<ID>)",
-    "chapter-6-exempt": "PA or GO (¶50: Chapter 6 does not apply)",
+    ANY: "any body the kind admits",
+    CENTRAL: "a central state body of ¶1 (MFA, MOJ, MTI, AGENCY:<ID>; not SUPREME_COURT)",
+    EXEMPT: "PA or GO (¶50: Chapter 6 does not apply)",
+    STATE: "a central state body, PA or GO (not SUPREME_COURT)",
 }
+#: Where this service reads the Kazakh text one way among several: for an MFA lawyer to confirm.
+READINGS: Final = (
+    "Point in time: the seed holds only the current wording, so each paragraph is modelled "
+    "from its latest «Ескерту» note (new wording, addition or amendment); an amendment "
+    "(«өзгеріс енгізілді») may have left the routing unchanged, in which case the modelled "
+    "period could start earlier (¶36 from 18.05.2015, ¶40 from 27.02.2021, ¶50 from "
+    "14.01.2016).",
+    "Decree No. 195 of 13.04.2023 takes effect «алғашқы ресми жарияланған күнінен бастап» "
+    "(from its first official publication); the publication day is not in the text, so "
+    "13.04.2023 stands for it (¶40, ¶50).",
+    "¶1 (the definition of central state bodies) is applied on every date; its wording of "
+    "13.04.2023 is taken as not changing who is a central state body.",
+    "¶37 part 2 / ¶40 part 2: MFA's own reply or application to the EAEU Court also goes to "
+    "MOJ («Әділет министрлігіне жіберіледі», whoever prepared it): MFA → MOJ → MFA → Court.",
+    "¶38: the Supreme Court's judicial-practice reply travels as ¶37 part 1 says (through "
+    "MFA), with no MOJ leg even for the EAEU Court; ¶38 itself names no route.",
+    "¶40: the initiator's 20 wd to obtain agreement has no start in the text; counted from "
+    "the draft application's date (the envelope's `date`).",
+    "¶36: the addressees' 10 wd has no start in the text; counted from each one's receipt.",
+    "¶44: a ratified treaty is not a basis unless it is in force («күшіне енген … "
+    "халықаралық шарттарында»); record such a treaty as `treaty-in-force`.",
+    "¶44 and incoming mail: official correspondence is an exchange, so a foreign body's note "
+    "or letter reaches a central state body through MFA; the Rules give no deadline for "
+    "passing it on or answering it.",
+    "¶14-8: «хабарламалардың … тілінде» is read as the language, so a reply tagged `en-GB` "
+    "answers a communication in `en`.",
+    "¶1 / ¶44: the Supreme Court's letters to foreign bodies other than courts are routed by "
+    "no paragraph; the plan allows them as addressed, citing nothing, with a note.",
+    "A letter dated before its rule was in force (or while only an earlier wording not held "
+    "in the text applied) is allowed as addressed with a note, not refused: the Rules did "
+    "not forbid it.",
+    "¶14-8 publication: the 10 wd run from OHCHR's publication of each communication and "
+    "each reply (the chain API in routing/special_procedure.py), not from MFA's reply.",
+)
 
 
 def _party(code: str) -> str:
@@ -57,6 +98,8 @@ def _direct(policy: DirectPolicy | None, rule: RouteRule) -> str:
         return "not available"
     if policy.unconditional:
         return f"on request, no reason needed ({policy.rule})"
+    if not policy.legal_bases and not policy.urgent:
+        return f"never ({policy.rule})"
     accepted = ", ".join(f"`{kind}`" for kind in sorted(policy.legal_bases))
     text = f"with a recorded legal basis: {accepted}"
     if policy.urgent:
@@ -87,14 +130,21 @@ def _cell(lines: list[str]) -> str:
 
 
 HEADER: Final = (
-    "| recipient | sender | route | direct send | copies | deadlines | conditions | ¶ |",
-    "|---|---|---|---|---|---|---|---|",
+    "| recipient | in force | sender | route | direct send | copies | deadlines | conditions | ¶ |",
+    "|---|---|---|---|---|---|---|---|---|",
 )
 
 
+def _period(rule: RouteRule) -> str:
+    since = f"{rule.since:%d.%m.%Y}"
+    return f"{since} – {rule.until:%d.%m.%Y}" if rule.until else f"from {since}"
+
+
 def _row(rule: RouteRule) -> str:
+    summary = f"{rule.summary}; note: {rule.note}" if rule.note else rule.summary
     cells = [
-        f"{_parties(rule.recipients)}<br>*{rule.summary}*",
+        f"{_parties(rule.recipients)}<br>*{summary}*",
+        _period(rule),
         SENDERS[rule.senders],
         _route(rule),
         _direct(rule.direct, rule),
@@ -133,6 +183,32 @@ def _calendar() -> list[str]:
     return lines
 
 
+def _history() -> list[str]:
+    lines = [
+        "## History of the paragraphs applied",
+        "",
+        "From the «Ескерту» notes of the Kazakh text. The text holds only the current "
+        "wording: a paragraph is applied from its last note; before that and after its "
+        "addition it stood in a wording not held here (not modelled); before its addition "
+        "it did not exist. A letter is planned under the Rules in force on its `date`; "
+        "where no rule applied, the plan is allowed, cites no ¶, owes nothing and its "
+        "`note` says why (docs/route-plan-additions.md). Paragraphs not listed are applied "
+        "on every date.",
+        "",
+        "| ¶ | history | modelled from |",
+        "|---|---|---|",
+    ]
+    for ref in sorted(HISTORY, key=paragraph_order):
+        history = HISTORY[ref]
+        events = "<br>".join(a.describe() for a in history.amendments)
+        lines.append(f"| {ref} | {events} | {history.modelled_from:%d.%m.%Y} |")
+    return [*lines, ""]
+
+
+def _readings() -> list[str]:
+    return ["## Readings a lawyer should confirm", "", *(f"- {r}" for r in READINGS), ""]
+
+
 def render() -> str:
     """The whole of docs/rules.md."""
     lines = [
@@ -158,9 +234,17 @@ def render() -> str:
             "",
         ]
         lines += [f"Sender: {spec.senders.describe}. Recipient: {spec.recipients.describe}.", ""]
+        if spec.incoming:
+            lines += [
+                "Here the first column names the foreign sender and the sender column the "
+                "class of the receiving body.",
+                "",
+            ]
         if spec.required:
             lines += ["Required fields: " + ", ".join(f"`{f}`" for f in spec.required) + ".", ""]
         lines += [*HEADER, *(_row(rule) for rule in RULES if rule.kind == name), ""]
+    lines += _history()
+    lines += _readings()
     lines += _calendar()
     return "\n".join(lines)
 

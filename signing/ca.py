@@ -166,7 +166,7 @@ class CertificateAuthority:
         *,
         not_before: dt.datetime | None = None,
     ) -> x509.Certificate:
-        """A registry seal's certificate (e.g. for certified copies, ¶32-1): signing usages
+        """A registry seal's certificate (e.g. for certified copies): signing usages
         only and no officer policy, so the seal can never pass for an officer's signature
         on a letter.  It ends no later than this CA's own certificate."""
         start = not_before or _now() - dt.timedelta(minutes=5)

@@ -1,4 +1,4 @@
-"""Certified paper copies (¶32-1) and the throttle on guessing their verification codes.
+"""Certified paper copies and the throttle on guessing their verification codes.
 
 What is kept of an issued copy is exactly what ``/verify`` may show (what the
 paper itself shows) plus what is needed to recognise the copy again: the SHA-256

@@ -1,4 +1,4 @@
-"""Certified paper copies of registered letters (¶32-1 of the Rules).
+"""Certified paper copies of registered letters (the service's own; the stamp wording is ¶32-1's).
 
 A pure library, like the ``custody`` engine: it imports neither Flask nor SQLAlchemy,
 so the copy can be rendered, signed and checked outside the service.

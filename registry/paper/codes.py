@@ -1,4 +1,4 @@
-"""Verification codes printed on a certified paper copy (¶32-1).
+"""Verification codes printed on a certified paper copy.
 
 The code is the only secret the paper carries: whoever holds the paper can open
 ``<base_url>/verify/<code>``; nobody else should be able to reach a copy's page.

@@ -1,4 +1,4 @@
-"""What a certified paper copy shows (¶32-1): plain data, filled in by the service.
+"""What a certified paper copy shows: plain data, filled in by the service.
 
 Kept free of the database models on purpose: the renderer and its tests need only
 these values, and the copy shows exactly what is listed here — the public

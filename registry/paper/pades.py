@@ -1,4 +1,4 @@
-"""The registry's PAdES signature on a certified copy, and checking a copy (¶32-1).
+"""The registry's PAdES signature on a certified copy, and checking a copy.
 
 Why PAdES baseline-B as a *certification* signature with "no changes allowed"
 (DocMDP P=1): any PDF reader then shows both that Arna issued the copy and that

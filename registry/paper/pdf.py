@@ -1,4 +1,4 @@
-"""Render a certified paper copy (¶32-1) to PDF with fpdf2 and the bundled DejaVu font.
+"""Render a certified paper copy to PDF with fpdf2 and the bundled DejaVu font.
 
 Why DejaVu: the standard PDF fonts have no Kazakh letters (ә ғ қ ң ө ұ ү һ і);
 DejaVu Sans has them all and ships with the repository under a free licence, so
@@ -248,7 +248,7 @@ def _approval_sheet(pdf: FPDF, content: CopyContent) -> None:
 
 
 def _stamp(pdf: FPDF, content: CopyContent) -> None:
-    """The certification stamp of ¶32-1, the certifier, the hashes and the QR code."""
+    """The certification stamp (¶32-1's wording), the certifier, the hashes and the QR code."""
     pdf.ln(4)
     if pdf.will_page_break(_STAMP_HEIGHT):
         pdf.add_page()

@@ -212,8 +212,9 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
             [S.SUBMITTED, S.RECEIVED],
             [S.RETURNED],
             "holder",
-            ("¶44",),
-            "a hub sends the letter back to its sender with reasons",
+            (),  # no ¶ grants it: the Rules give MFA no right to return a letter
+            "the hub's clerk refuses to dispatch (or hand on) the letter and returns it to its "
+            "sender with reasons — the service's own step, not a right the Rules grant",
         ),
         _spec(
             T.FILE_NOTICE,

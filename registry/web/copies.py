@@ -1,4 +1,4 @@
-"""Issuing certified paper copies (¶32-1) from the web pages and from the API.
+"""Issuing certified paper copies from the web pages and from the API.
 
 The PDF is handed out in the response that issues it and never kept (see
 services/copies/), so both surfaces answer the issuing POST with the file.

@@ -1,4 +1,4 @@
-"""The public verification page of certified copies (¶32-1): no sign-in.
+"""The public verification page of certified copies: no sign-in.
 
 Anyone holding a paper copy scans its QR code (or types its code) and sees
 whether Arna issued it and what it certified — nothing beyond what the paper

@@ -1,5 +1,5 @@
 # ruff: noqa: F811 -- pytest fixtures imported from helper modules are parameters here
-"""Certified paper copies (¶32-1) on the real app and database: issue, read back, check.
+"""Certified paper copies on the real app and database: issue, read back, check.
 
 The PDF is checked with the real tools: pdftotext (the stamp in Kazakh and
 Russian, the registry number, the letter's hash), pdftoppm + zbarimg (the QR code,
@@ -67,7 +67,7 @@ def test_issued_copy_reads_back_with_the_real_tools(
 
     text = pdf_text(issued.pdf, tmp_path)
     flat = " ".join(text.split())
-    assert STAMP_KK in flat  # ¶32-1, Kazakh first
+    assert STAMP_KK in flat  # the stamp wording of ¶32-1, Kazakh first
     assert STAMP_RU in flat
     assert flat.index(STAMP_KK) < flat.index(STAMP_RU)
     assert letter.registry_number in flat
@@ -153,7 +153,7 @@ def test_each_copy_has_its_own_code(db_session: Session, make_letter) -> None:
 
 @pytest.mark.parametrize("username", ["officer.minhealth", "head.minhealth", "clerk.mfa", "admin"])
 def test_who_may_issue(db_session: Session, make_letter, username: str) -> None:
-    """¶32-1 in Arna: MFA clerks, the letter's own agency, administrators."""
+    """Certified copies in Arna: MFA clerks, the letter's own agency, administrators."""
     letter = make_letter()
     assert issue(db_session, username, letter.registry_number).pdf.startswith(b"%PDF")
 

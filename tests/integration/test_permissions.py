@@ -224,7 +224,7 @@ def test_every_read_of_a_real_letter_answers_each_role_without_crashing(
             elif not allowed(role, Action(action)):
                 expected = {403}
             elif user in sees or role in (Role.AUDITOR, Role.ADMIN):
-                # The administrator reads no letter, but certifies copies of any (¶32-1) and
+                # The administrator reads no letter, but certifies copies of any and
                 # reads the custody log, whose events carry no content.
                 expected = {200}
             else:

@@ -1,5 +1,5 @@
 # ruff: noqa: F811 -- pytest fixtures imported from helper modules are parameters here
-"""The public verification page (¶32-1): no sign-in, only what the paper shows, throttled.
+"""The public verification page: no sign-in, only what the paper shows, throttled.
 
 The client here is never signed in: whoever holds a paper copy is a stranger to Arna.
 """

@@ -26,6 +26,7 @@ from registry.services.countersign import dispatch_record_problems
 from registry.services.deadlines import today_kz
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound
 from registry.services.letters import State, Transition
+from registry.services.lifecycle import TRANSITIONS
 from routing.calendar import add_workdays
 from signing.letter import build_letter
 from signing.sign import sign_letter as sign_xml
@@ -238,6 +239,14 @@ def test_mfa_returns_with_reasons_and_the_sender_closes(s: Session, principal: W
         ("letter:returned", "submitted", "returned"),
         ("letter:closed", "returned", "closed"),
     ]
+
+
+def test_return_cites_no_right_of_the_rules() -> None:
+    """Issue 12: no ¶ (¶44 least of all) gives MFA a right to return a letter; a return is
+    the clerk's refusal to dispatch it, with reasons — the service's own step."""
+    spec = TRANSITIONS[Transition.RETURN]
+    assert spec.rules == ()
+    assert "refuses to dispatch" in spec.summary
 
 
 # ------------------------------------------------------------ EAEU Court (¶37, ¶40)

@@ -41,7 +41,11 @@ def test_the_documented_action_tags_are_the_tags() -> None:
 
 
 def test_incoming_kinds_are_those_dated_on_receipt() -> None:
-    assert set(INCOMING_KINDS) == {"court-request-forward", "special-procedure-forward"}
+    assert set(INCOMING_KINDS) == {
+        "court-request-forward",
+        "special-procedure-forward",
+        "incoming-correspondence",
+    }
     assert all(KINDS[kind].date_is_receipt for kind in INCOMING_KINDS)
     assert {"MFA", "MOJ"} == HUBS
     assert {d.value for d in Direction} == {"outgoing", "incoming"}

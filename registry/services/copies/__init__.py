@@ -1,4 +1,4 @@
-"""Issuing certified paper copies (¶32-1) and checking them in public.
+"""Issuing certified paper copies and checking them in public.
 
 ``issue_copy`` gathers what the paper shows from the stored letter (its signed
 XML, the verification report kept with it, its route plan) and from the custody

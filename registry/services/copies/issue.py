@@ -1,4 +1,4 @@
-"""Issuing certified paper copies (¶32-1): what the paper shows, sealed, recorded in custody.
+"""Issuing certified paper copies: what the paper shows, sealed, recorded in custody.
 
 ``issue_copy`` gathers what the paper shows from the stored letter (its signed
 XML, the verification report kept with it, its route plan) and from the custody
@@ -178,7 +178,7 @@ def issue_copy(
     kek: str,
     now: dt.datetime | None = None,
 ) -> IssuedCopy:
-    """Issue a certified copy of a registered letter (¶32-1); ``principal`` None is the console.
+    """Issue a certified copy of a registered letter; ``principal`` None is the console.
 
     Who may: MFA clerks, the letter's own agency, administrators
     (``permissions.can_issue_copy``). A letter the person cannot see is "not found".

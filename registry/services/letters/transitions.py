@@ -69,7 +69,16 @@ def forward_letter(session: Session, principal: Principal, registry_number: str)
 
     def apply(letter: Letter) -> State:
         if letter.direction == Direction.INCOMING:
-            targets = [*letter.plan["route"][1:], *letter.plan["copies"]]
+            # ¶36 «қарау үшін»: the addressees of the holder's receipt-counted step, not copies.
+            owed = [
+                party
+                for d in letter.deadlines
+                if d.by_party == letter.holder and d.basis == Basis.RECEIPT
+                for party in d.to_parties
+            ]
+            targets = list(
+                dict.fromkeys([*letter.plan["route"][1:], *letter.plan["copies"], *owed])
+            )
             deadlines.meet(letter, letter.holder, targets, principal.id)
             deadlines.start_clocks(letter, targets, Basis.RECEIPT, deadlines.today_kz())
             return State.FORWARDED

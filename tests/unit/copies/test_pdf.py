@@ -1,4 +1,4 @@
-"""The rendered copy, read back with real tools: pdftoppm, pdftotext, zbarimg (¶32-1)."""
+"""The rendered copy, read back with real tools: pdftoppm, pdftotext, zbarimg."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_text_carries_stamp_number_and_hash(
     signed_pdf: bytes, content: CopyContent, tmp_path: Path
 ) -> None:
     text = pdftotext(signed_pdf, tmp_path)
-    assert STAMP_KK in text  # ¶32-1, in Kazakh
+    assert STAMP_KK in text  # the stamp wording of ¶32-1, in Kazakh
     assert STAMP_RU in text  # and in Russian beneath it
     assert text.index(STAMP_KK) < text.index(STAMP_RU)
     assert content.registry_number in text

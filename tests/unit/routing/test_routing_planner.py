@@ -39,6 +39,21 @@ def basis(kind: str) -> dict[str, str]:
     return {"kind": kind, "ref": f"{kind} No. 1"}
 
 
+def agree_40(by: str, *to: str) -> dict[str, Any]:
+    """¶40 «20 (жиырма) жұмыс күні ішінде … келіседі»: the initiator obtains the agreement.
+
+    20 wd from Thu 19 Mar 2026 (Nauryz 21-25 Mar off): 21 Apr.
+    """
+    return {
+        "by": by,
+        "to": list(to),
+        "within_wd": 20,
+        "from": "receipt",
+        "due": "2026-04-21",
+        "rule": "¶40",
+    }
+
+
 # (id, envelope fields, expected subset of the plan)
 ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     # --- ¶44: through MFA ---
@@ -88,7 +103,7 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
             {"send": "direct", "legal_basis": basis(kind), "recipient": "INTL_ORG"},
             {"route": [A, "INTL_ORG"], "channel": "direct", "after_send": [], "rules": ["¶44"]},
         )
-        for kind in ("law", "president-act", "government-act", "treaty-in-force", "ratified-treaty")
+        for kind in ("law", "president-act", "government-act", "treaty-in-force")
     ],
     (
         "44-basis-and-urgency-no-notice-needed",
@@ -98,7 +113,7 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     # --- ¶14-10: MFA invites a special procedure through diplomatic channels ---
     (
         "14-10-invitation",
-        {"sender": "MFA", "recipient": "SPECIAL_PROCEDURE"},
+        {"sender": "MFA", "recipient": "SPECIAL_PROCEDURE", "invitation_source": "ombudsman"},
         {"route": ["MFA", "SPECIAL_PROCEDURE"], "channel": "diplomatic", "rules": ["¶14-10"]},
     ),
     # --- ¶42, ¶44: the WTO directly ---
@@ -203,9 +218,17 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         },
     ),
     (
-        "37-40-eaeu-reply-by-mfa",
+        # ¶37 part 2 «Одақ Сотының сұрау салуына шоғырландырылған жауап Әділет министрлігіне
+        # жіберіледі»: to MOJ whoever prepared it, MFA included (issue 12, fix 2).
+        "37-40-eaeu-reply-by-mfa-goes-to-moj",
         {"kind": "court-reply", "recipient": "EAEU_COURT", "sender": "MFA"},
-        {"route": ["MFA", "EAEU_COURT"], "channel": "diplomatic", "steps": []},
+        {
+            "route": ["MFA", "MOJ", "MFA", "EAEU_COURT"],
+            "channel": "diplomatic",
+            "steps": [
+                {"by": "MOJ", "to": ["MFA"], "within_wd": 5, "from": "receipt", "rule": "¶40"}
+            ],
+        },
     ),
     (
         "37-eaeu-reply-direct-skips-moj",
@@ -220,7 +243,7 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {
             "route": [A, B],
             "channel": "direct",
-            "copies": ["MFA", "MOJ", "MTI"],
+            "copies": [],  # ¶36 «қарау үшін»: addressees owing an answer, not copies
             "steps": [
                 {
                     "by": A,
@@ -241,7 +264,23 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     (
         "36-forward-to-moj",
         {"kind": "court-request-forward", "recipient": "MOJ"},
-        {"copies": ["MFA", "MTI"]},
+        {
+            "copies": [],
+            "steps": [
+                {
+                    "by": A,
+                    "to": ["MFA", "MOJ", "MTI"],
+                    "within_wd": 3,
+                    "from": "receipt",
+                    "due": "2026-03-27",
+                    "rule": "¶36",
+                },
+                *[
+                    {"by": party, "to": [A], "within_wd": 10, "from": "receipt", "rule": "¶36"}
+                    for party in ("MFA", "MOJ", "MTI")
+                ],
+            ],
+        },
     ),
     # --- ¶38: the Supreme Court's reply on judicial practice ---
     (
@@ -255,9 +294,16 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         },
     ),
     (
-        "38-40-practice-reply-eaeu",
+        # ¶40 part 3 covers only «37-тармағының екінші абзацында және 40-тармағында» letters:
+        # no MOJ leg and no MOJ 5 wd for ¶38 (issue 12, fix 3).
+        "38-practice-reply-eaeu-no-moj-leg",
         {"kind": "court-practice-reply", "sender": "SUPREME_COURT", "recipient": "EAEU_COURT"},
-        {"route": ["SUPREME_COURT", "MOJ", "MFA", "EAEU_COURT"], "rules": ["¶37", "¶38", "¶40"]},
+        {
+            "route": ["SUPREME_COURT", "MFA", "EAEU_COURT"],
+            "copies": ["MFA", "MOJ", "MTI"],
+            "steps": [],
+            "rules": ["¶37", "¶38"],
+        },
     ),
     # --- ¶39–40: applications ---
     (
@@ -267,10 +313,7 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
             "route": [A, "MFA", "INTL_COURT"],
             "channel": "diplomatic",
             "steps": [
-                *[
-                    {"by": party, "to": [A], "within_wd": 20, "from": "receipt", "rule": "¶40"}
-                    for party in ("MFA", "MOJ", "MTI")
-                ],
+                agree_40(A, "MFA", "MOJ", "MTI"),
                 # 10 wd before Mon 4 May 2026: 30, 29, 28, 27, 24, 23, 22, 21, 20, 17 Apr.
                 {
                     "by": A,
@@ -289,10 +332,7 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {
             "route": [A, "MOJ", "MFA", "EAEU_COURT"],
             "steps": [
-                *[
-                    {"by": party, "to": [A], "within_wd": 20, "from": "receipt", "rule": "¶40"}
-                    for party in ("MFA", "MOJ", "MTI")
-                ],
+                agree_40(A, "MFA", "MOJ", "MTI"),
                 {"by": A, "to": ["GO", "PA"], "before_send_wd": 10, "rule": "¶40"},
                 {"by": "MOJ", "to": ["MFA"], "within_wd": 5, "from": "receipt", "rule": "¶40"},
             ],
@@ -303,8 +343,7 @@ ALLOWED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"kind": "court-application", "recipient": "INTL_COURT", "sender": "MTI"},
         {
             "steps": [
-                {"by": "MFA", "to": ["MTI"], "within_wd": 20, "from": "receipt", "rule": "¶40"},
-                {"by": "MOJ", "to": ["MTI"], "within_wd": 20, "from": "receipt", "rule": "¶40"},
+                agree_40("MTI", "MFA", "MOJ"),
                 {"by": "MTI", "to": ["GO", "PA"], "before_send_wd": 10, "rule": "¶40"},
             ]
         },
@@ -392,6 +431,8 @@ REPLY = {
     "signed_by_first_head": True,
 }
 
+INVITE = {"invitation_source": "competent-bodies"}
+
 # (id, envelope fields, ¶ of the refusal)
 REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("44-direct-without-reason", {"send": "direct"}, "¶44"),
@@ -410,13 +451,18 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
         )
     ],
     ("44-eec-direct", {"recipient": "EEC", "send": "direct"}, "¶44"),
-    ("14-10-only-mfa-invites", {"recipient": "SPECIAL_PROCEDURE"}, "¶14-10"),
+    ("14-10-only-mfa-invites", {"recipient": "SPECIAL_PROCEDURE", **INVITE}, "¶14-10"),
     (
         "14-10-not-even-urgently",
-        {"recipient": "SPECIAL_PROCEDURE", "send": "direct", "urgent_needed_by": "2026-03-20"},
+        {
+            "recipient": "SPECIAL_PROCEDURE",
+            "send": "direct",
+            "urgent_needed_by": "2026-03-20",
+            **INVITE,
+        },
         "¶14-10",
     ),
-    ("14-10-pa-too", {"sender": "PA", "recipient": "SPECIAL_PROCEDURE"}, "¶14-10"),
+    ("14-10-pa-too", {"sender": "PA", "recipient": "SPECIAL_PROCEDURE", **INVITE}, "¶14-10"),
     ("44-treaty-body-direct", {"recipient": "TREATY_BODY", "send": "direct"}, "¶44"),
     # ¶37: courts never take the five-day exception, and only ¶37's bases
     *[
@@ -428,7 +474,7 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
                 "send": "direct",
                 "urgent_needed_by": "2026-03-20",
             },
-            "¶37",
+            "¶39" if kind == "court-application" else "¶37",
         )
         for kind in ("foreign-letter", "court-reply", "court-application")
         for recipient in ("INTL_COURT", "EAEU_COURT")

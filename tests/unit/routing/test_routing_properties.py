@@ -14,12 +14,19 @@ from hypothesis import strategies as st
 from routing import parties as p
 from routing.__main__ import main
 from routing.calendar import add_workdays, count_workdays, is_workday
-from routing.envelope import LEGAL_BASIS_KINDS, EnvelopeError, parse_envelope
+from routing.envelope import (
+    INVITATION_SOURCES,
+    LEGAL_BASIS_KINDS,
+    EnvelopeError,
+    parse_envelope,
+)
 from routing.kinds import KINDS
 from routing.planner import Plan, plan
 from routing.rules import ACTS_44, BASES_37
 
-DAYS = st.dates(date(2023, 1, 1), date(2028, 12, 31))
+DAYS = st.dates(date(2023, 4, 13), date(2028, 12, 31))  # every modelled rule in force
+#: From before Chapter 5 (2015) to well after the last amendment (2023).
+ANY_DAY = st.dates(date(2008, 1, 1), date(2030, 12, 31))
 PARTIES = [*sorted(p.DOMESTIC | p.FOREIGN), "AGENCY:MINHEALTH", "AGENCY:MINFIN", "AGENCY:X_1"]
 LANGUAGES = st.sampled_from(["en", "fr", "kk", "ru"])
 
@@ -34,12 +41,14 @@ def envelopes(
     kinds: tuple[str, ...] = tuple(sorted(KINDS)),
     sender: Callable[[str], bool] = _anyone,
     recipient: Callable[[str], bool] = _anyone,
+    days: st.SearchStrategy[date] = DAYS,
 ) -> dict[str, Any]:
     """Envelopes of ``kinds`` with parties the kind admits and the filters pass."""
-    day = draw(DAYS)
+    day = draw(days)
     spec = KINDS[draw(st.sampled_from(kinds))]
     senders = [c for c in PARTIES if spec.senders.accepts(c) and sender(c)]
     recipients = [c for c in PARTIES if spec.recipients.accepts(c) and recipient(c)]
+    assume(senders and recipients)
     data: dict[str, Any] = {
         "kind": spec.name,
         "sender": draw(st.sampled_from(senders)),
@@ -59,6 +68,7 @@ def envelopes(
         "language": LANGUAGES,
         "communication_language": LANGUAGES,
         "signed_by_first_head": st.booleans(),
+        "invitation_source": st.sampled_from(INVITATION_SOURCES),
     }
     for field, strategy in optional.items():
         if draw(st.booleans()):
@@ -138,7 +148,8 @@ def test_plan_json_keeps_the_contract(data: dict[str, Any]) -> None:
     assert out["route"][0] == envelope.sender
     assert out["route"][-1] == envelope.recipient
     via_mfa_abroad = out["route"][-2] == p.MFA and envelope.recipient in p.FOREIGN
-    assert out["channel"] == ("diplomatic" if via_mfa_abroad else "direct")
+    via_mfa_home = out["route"][1] == p.MFA and envelope.sender in p.FOREIGN
+    assert out["channel"] == ("diplomatic" if via_mfa_abroad or via_mfa_home else "direct")
     assert out["copies"] == sorted(set(out["copies"]))
     for step in out["steps"]:
         assert step["to"] == sorted(set(step["to"]))

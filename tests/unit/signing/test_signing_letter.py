@@ -33,6 +33,7 @@ KINDS = {
     "special-procedure-forward",
     "special-procedure-info",
     "special-procedure-reply",
+    "incoming-correspondence",
 }
 
 
@@ -90,7 +91,7 @@ def test_envelope_of_the_reply_example() -> None:
 def test_legal_basis_maps_to_an_object() -> None:
     env = letter_to_envelope(parse_xml(_example("foreign-letter-treaty-direct")))
     assert env["legal_basis"] == {
-        "kind": "ratified-treaty",
+        "kind": "treaty-in-force",
         "ref": "Agreement of 12.05.2019, art. 7",
     }
     assert env["send"] == "direct"
