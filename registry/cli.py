@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from registry.db import session_scope
+from registry.services.unit_of_work import unit_of_work
 from registry.web.database import get_engine
 
 letters_cli = AppGroup("letters", help="Registered letters.")
@@ -34,7 +35,7 @@ def bootstrap_command(demo: bool) -> None:
     engine = get_engine()
     upgrade_to_head(engine)
     kek = str(current_app.config["ARNA_KEK"])
-    with session_scope(engine) as session:
+    with session_scope(engine) as session, unit_of_work(session):
         report = ensure_registry(session, kek=kek, admin_password=DEMO_PASSWORD if demo else None)
         created = list(report.created)
         if demo:
@@ -171,13 +172,14 @@ def copy_command(registry_number: str, output: str, username: str | None) -> Non
 
     with session_scope(get_engine()) as session:
         try:
-            issued = issue_copy_as(
-                session,
-                registry_number,
-                username,
-                base_url=console_base_url(current_app.config),
-                kek=current_app.config["ARNA_KEK"],
-            )
+            with unit_of_work(session):
+                issued = issue_copy_as(
+                    session,
+                    registry_number,
+                    username,
+                    base_url=console_base_url(current_app.config),
+                    kek=current_app.config["ARNA_KEK"],
+                )
         except ServiceError as exc:
             click.echo(f"error: {exc.message}", err=True)
             raise SystemExit(2) from None

@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.db import session_scope
+from registry.services.unit_of_work import unit_of_work
 from registry.web.database import get_engine
 
 custody_cli = AppGroup("custody", help="The chain-of-custody log: export and verify.")
@@ -44,8 +45,8 @@ def export_command(out: Path, registry_number: str | None) -> None:
     actor = Actor(user=f"cli:{getpass.getuser()}", role="admin", agency=None)
     try:
         with session_scope(get_engine()) as session:
-            record_export(session, actor=actor, registry_number=registry_number)
-            session.commit()
+            with unit_of_work(session):
+                record_export(session, actor=actor, registry_number=registry_number)
             bundle = export_bundle(session, registry_number)
     except ServiceError as exc:
         _fail(exc.message)

@@ -38,6 +38,7 @@ from registry.services.setup import (
     ensure_demo_users,
     ensure_registry,
 )
+from registry.services.unit_of_work import unit_of_work
 
 ADMIN_PASSWORD = "admin-password-for-tests"
 PASSWORD = DEMO_PASSWORD
@@ -105,7 +106,11 @@ def engine(database_url: str, base_config: dict[str, Any]) -> Iterator[Engine]:
     eng = create_db_engine(database_url)
     upgrade_to_head(eng)
     setup_app = create_app({**base_config, "DATABASE_URL": database_url})
-    with setup_app.app_context(), Session(eng, expire_on_commit=False) as session:
+    with (
+        setup_app.app_context(),
+        Session(eng, expire_on_commit=False) as session,
+        unit_of_work(session),
+    ):
         ensure_registry(session, kek=KEK, admin_password=ADMIN_PASSWORD)
         ensure_demo_users(session, PASSWORD)
         ensure_demo_keys(session, kek=KEK, passphrase=SIGNING_PASSPHRASE)
