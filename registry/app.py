@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from registry import db
 from registry.auth import Principal, public
@@ -20,6 +21,8 @@ from registry.services.errors import ServiceError
 from registry.web import chrome
 
 log = logging.getLogger(__name__)
+
+MAX_ROW_ID = 2**31 - 1
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -120,12 +123,23 @@ def _trust_proxies(app: Flask) -> None:
         )
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a non-negative row id that fits the database's 32-bit
+    integer columns. A larger number names no row, so it answers 404 like a missing one
+    instead of overflowing the database driver (a 500)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Create the Flask application (see `registry.create_app`)."""
     config = load_config(overrides)
     app = Flask("registry", instance_path=config["ARNA_INSTANCE"], instance_relative_config=True)
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = RowIdConverter
     _trust_proxies(app)
 
     db.init_app(app)

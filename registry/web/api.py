@@ -113,6 +113,13 @@ def me() -> Any:
     }
 
 
+def _state_arg() -> State | None:
+    state = request.args.get("state") or None
+    if state is not None and state not in set(State):
+        raise Invalid(f"state: one of {', '.join(State)}", details=["state"])
+    return State(state) if state else None
+
+
 @bp.get("/inbox")
 @requires(Action.INBOX_VIEW)
 def inbox() -> Any:
@@ -120,32 +127,26 @@ def inbox() -> Any:
     urgency = request.args.get("urgency") or None
     if urgency not in (None, "overdue", "due_soon"):
         raise Invalid("urgency: 'overdue' or 'due_soon'", details=["urgency"])
-    kind, state = request.args.get("kind") or None, request.args.get("state") or None
-    items = [
-        item
-        for item in letters.inbox(
-            get_session(),
-            current_principal(),
-            due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
-        )
-        if (urgency is None or getattr(item, urgency))
-        and (kind is None or item.letter.kind == kind)
-        and (state is None or item.letter.state == state)
-    ]
+    items = letters.inbox(
+        get_session(),
+        current_principal(),
+        due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
+        kind=request.args.get("kind") or None,
+        state=_state_arg(),
+        urgency=urgency,  # type: ignore[arg-type]
+    )
     return {"items": [present.inbox_item_dict(item) for item in items]}
 
 
 @bp.get("/letters")
 @requires(Action.LETTER_READ)
 def letter_list() -> Any:
-    state = request.args.get("state") or None
-    if state is not None and state not in set(State):
-        raise Invalid(f"state: one of {', '.join(State)}", details=["state"])
+    state = _state_arg()
     direction = request.args.get("direction") or None
     if direction not in (None, "outgoing", "incoming"):
         raise Invalid("direction: 'outgoing' or 'incoming'", details=["direction"])
     flt = LetterFilter(
-        state=State(state) if state else None,
+        state=state,
         kind=request.args.get("kind") or None,
         direction=direction,  # type: ignore[arg-type]
         holder=request.args.get("holder") or None,

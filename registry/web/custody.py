@@ -27,6 +27,7 @@ bp = Blueprint("custody", __name__, url_prefix="/custody")
 api_bp = Blueprint("custody_api", __name__, url_prefix="/api/v1/custody")
 
 PAGE = 50
+MAX_PAGE = 500
 MAX_SIZE = 2**62
 
 
@@ -75,7 +76,9 @@ def api_checkpoint() -> Any:
 @requires(Action.CUSTODY_READ)
 def api_checkpoints() -> Any:
     before = _size_arg("before")
-    limit = min(_size_arg("limit", PAGE) or PAGE, 500)
+    limit = _size_arg("limit", PAGE)
+    if limit is None or not 1 <= limit <= MAX_PAGE:
+        raise Invalid(f"limit: an integer from 1 to {MAX_PAGE}", details=["limit"])
     rows = custody.checkpoints_page(get_session(), before=before, limit=limit)
     return {"checkpoints": [_checkpoint_json(row) for row in rows]}
 

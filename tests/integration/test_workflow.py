@@ -544,6 +544,23 @@ def test_inbox_puts_overdue_first_and_flags_due_soon(s: Session, principal: Who)
     assert [i.letter.registry_number for i in letters.inbox(s, court, limit=1)] == [old]
 
 
+def test_inbox_filters_before_the_cut(s: Session, principal: Who) -> None:
+    """A filter narrows the query, so a match behind ``limit`` other lines is still found."""
+    court = principal(COURT)
+    fresh = court_request(s, court, "Received today").registry_number
+    old = court_request(s, court, "Received long ago", today_kz() - timedelta(days=20))
+
+    def first(**narrow: Any) -> list[str]:
+        found = letters.inbox(s, court, due_soon_workdays=3, limit=1, **narrow)
+        return [i.letter.registry_number for i in found]
+
+    assert first() == [old.registry_number]
+    assert first(urgency="due_soon") == [fresh]
+    assert first(urgency="overdue") == [old.registry_number]
+    assert first(kind="foreign-letter") == []
+    assert first(state=old.state, urgency="due_soon") == [fresh]
+
+
 def test_available_transitions_follow_role_state_and_plan(s: Session, principal: Who) -> None:
     officer, clerk = principal(OFFICER), principal(CLERK)
     number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
