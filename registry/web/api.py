@@ -8,6 +8,7 @@ caller's scope are ``not_found``, exactly like missing ones.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -113,10 +114,17 @@ def me() -> Any:
     }
 
 
+def _choice_arg(name: str, choices: Iterable[str]) -> str | None:
+    """A query parameter of the document's ``enum``: absent, or one of ``choices`` (an empty
+    value is not one of them)."""
+    raw = request.args.get(name)
+    if raw is not None and raw not in choices:
+        raise Invalid(f"{name}: one of {', '.join(choices)}", details=[name])
+    return raw
+
+
 def _state_arg() -> State | None:
-    state = request.args.get("state") or None
-    if state is not None and state not in set(State):
-        raise Invalid(f"state: one of {', '.join(State)}", details=["state"])
+    state = _choice_arg("state", list(State))
     return State(state) if state else None
 
 
@@ -124,9 +132,7 @@ def _state_arg() -> State | None:
 @requires(Action.INBOX_VIEW)
 def inbox() -> Any:
     """The inbox, optionally narrowed: ``urgency=overdue|due_soon``, ``kind``, ``state``."""
-    urgency = request.args.get("urgency") or None
-    if urgency not in (None, "overdue", "due_soon"):
-        raise Invalid("urgency: 'overdue' or 'due_soon'", details=["urgency"])
+    urgency = _choice_arg("urgency", ("overdue", "due_soon"))
     items = letters.inbox(
         get_session(),
         current_principal(),
@@ -142,9 +148,7 @@ def inbox() -> Any:
 @requires(Action.LETTER_READ)
 def letter_list() -> Any:
     state = _state_arg()
-    direction = request.args.get("direction") or None
-    if direction not in (None, "outgoing", "incoming"):
-        raise Invalid("direction: 'outgoing' or 'incoming'", details=["direction"])
+    direction = _choice_arg("direction", ("outgoing", "incoming"))
     flt = LetterFilter(
         state=state,
         kind=request.args.get("kind") or None,

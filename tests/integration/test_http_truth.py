@@ -63,6 +63,9 @@ def test_the_api_refuses_what_its_document_forbids(api) -> None:  # noqa: F811
     auditor = api("auditor")
     for path, field in (
         ("/inbox?state=AAA", "state"),
+        ("/inbox?state=", "state"),
+        ("/inbox?urgency=", "urgency"),
+        ("/letters?direction=", "direction"),
         ("/custody/checkpoints?limit=501", "limit"),
         ("/custody/checkpoints?limit=0", "limit"),
         ("/letters?offset=1000000001", "offset"),
