@@ -22,8 +22,6 @@ from registry.web import chrome
 
 log = logging.getLogger(__name__)
 
-MAX_ROW_ID = 2**31 - 1
-
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
@@ -129,7 +127,7 @@ class RowIdConverter(IntegerConverter):
     instead of overflowing the database driver (a 500)."""
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_ROW_ID)
+        kwargs.setdefault("max", db.MAX_INTEGER)
         super().__init__(url_map, *args, **kwargs)
 
 

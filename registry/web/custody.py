@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 
 from registry.auth import Action, requires
 from registry.custody.note import Checkpoint
-from registry.db import get_session
+from registry.db import MAX_INTEGER, get_session
 from registry.models import CustodyCheckpoint
 from registry.services import custody
 from registry.services.errors import Invalid, NotFound
@@ -28,7 +28,6 @@ api_bp = Blueprint("custody_api", __name__, url_prefix="/api/v1/custody")
 
 PAGE = 50
 MAX_PAGE = 500
-MAX_SIZE = 2**62
 
 
 class VerifyLogForm(FlaskForm):
@@ -39,7 +38,7 @@ def _size_arg(name: str, default: int | None = None) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) > MAX_SIZE:
+    if not raw.isdigit() or int(raw) > MAX_INTEGER:
         raise Invalid(f"{name}: a non-negative integer is required", details=[name])
     return int(raw)
 

@@ -12,6 +12,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from registry.auth import PUBLIC, Action, Role, allowed, rule_of
+from registry.db import MAX_INTEGER
 from registry.web.api import openapi_document
 
 from .test_api import api  # noqa: F401
@@ -69,12 +70,14 @@ def test_the_api_refuses_what_its_document_forbids(api) -> None:  # noqa: F811
         ("/custody/checkpoints?limit=501", "limit"),
         ("/custody/checkpoints?limit=0", "limit"),
         ("/letters?offset=1000000001", "offset"),
+        (f"/custody/checkpoints?before={MAX_INTEGER + 1}", "before"),
     ):
         response = auditor.get(path)
         assert response.status_code == 422, path
         assert field in response.get_json()["error"]["details"], path
     assert auditor.get("/custody/checkpoints?limit=500").status_code == 200
     assert auditor.get("/letters?offset=1000000000").status_code == 200
+    assert auditor.get(f"/custody/checkpoints?before={MAX_INTEGER}").status_code == 200
 
 
 def _parameter(path: str, method: str, name: str) -> dict[str, Any]:
@@ -91,9 +94,13 @@ def test_the_document_states_the_bounds_the_code_enforces() -> None:
         "default": None,
     }
     assert _parameter("/custody/consistency", "get", "from")["minimum"] == 1
-    assert _parameter("/deadlines/{deadline_id}/complete", "post", "deadline_id")["maximum"] == (
-        2**31 - 1
-    )
+    for path, method, name in (
+        ("/deadlines/{deadline_id}/complete", "post", "deadline_id"),
+        ("/custody/checkpoints", "get", "before"),
+        ("/custody/consistency", "get", "from"),
+        ("/custody/consistency", "get", "to"),
+    ):
+        assert _parameter(path, method, name)["maximum"] == MAX_INTEGER, name
 
 
 BLANK_REFUSED = [
