@@ -39,8 +39,9 @@ from registry.services import letters
 from registry.services.errors import ServiceError
 from registry.services.lifecycle import TRANSITIONS, Transition
 
+from .factories import a_court_request, a_draft
 from .test_workflow_walk import ATTEMPTS
-from .workflow_steps import AUDITOR, CLERK, COURT, HEAD, MOJ, OFFICER, OTHER, court_request, draft
+from .workflow_steps import AUDITOR, CLERK, COURT, HEAD, MOJ, OFFICER, OTHER
 
 pytestmark = pytest.mark.slow
 
@@ -98,14 +99,14 @@ class LetterLifecycle(RuleBasedStateMachine):
     @precondition(lambda self: len(self.numbers) < MAX_LETTERS)
     @rule(target=registered, fields=st.sampled_from(DRAFTS))
     def compose(self, fields: dict[str, str]) -> str:
-        letter = draft(self.session, self.people[OFFICER], **fields)
+        letter = a_draft(self.session, self.people[OFFICER], **fields)
         self.numbers.append(letter.registry_number)
         return letter.registry_number
 
     @precondition(lambda self: len(self.numbers) < MAX_LETTERS)
     @rule(target=registered)
     def register_incoming(self) -> str:
-        letter = court_request(self.session, self.people[COURT], "A court's request (¶36)")
+        letter = a_court_request(self.session, self.people[COURT], "A court's request (¶36)")
         self.numbers.append(letter.registry_number)
         return letter.registry_number
 

@@ -19,18 +19,14 @@ from registry.services.errors import Conflict, Forbidden, Invalid, NotFound
 from registry.services.letters import State
 
 from .conftest import SIGNING_PASSPHRASE
-from .workflow_steps import (
-    CLERK,
-    COURT,
-    MOJ,
-    OFFICER,
-    OTHER,
-    Who,
-    actions,
-    court_request,
-    draft,
-    signed,
+from .factories import (
+    a_court_request,
+    a_draft,
+    a_received_letter,
+    a_signed_letter,
+    a_submitted_letter,
 )
+from .workflow_steps import CLERK, COURT, MOJ, OFFICER, OTHER, Who, actions
 
 
 @pytest.fixture
@@ -46,10 +42,10 @@ def last_refusal(s: Session, number: str) -> tuple[str, str | None, str | None]:
 def test_a_bad_envelope_names_the_field(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
     with pytest.raises(Invalid) as refused:
-        draft(s, officer, kind="foreign-letter", recipient="INTL_ORG", colour="blue")
+        a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG", colour="blue")
     assert any(d.startswith("colour") for d in refused.value.details)
     with pytest.raises(Invalid) as refused:
-        draft(s, officer, kind="foreign-letter", recipient="NOBODY")
+        a_draft(s, officer, kind="foreign-letter", recipient="NOBODY")
     assert any(d.startswith("recipient") for d in refused.value.details)
 
 
@@ -78,7 +74,7 @@ def test_sign_refusals(s: Session, principal: Who) -> None:
         password="password-of-keyless",
         agency_code="AGENCY:MINHEALTH",
     )
-    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     with pytest.raises(Invalid) as refused:
         letters.sign_letter(s, Principal.of(keyless), number, passphrase="password-of-keyless")
     assert refused.value.code == "no_key"
@@ -89,14 +85,14 @@ def test_sign_refusals(s: Session, principal: Who) -> None:
         letters.sign_letter(s, officer, number, passphrase=SIGNING_PASSPHRASE)
     assert last_refusal(s, number) == ("letter:signed-refused", "submitted", "submitted")
     # An incoming item came from outside: nobody in Arna signs it.
-    item = court_request(s, court, "Request")
+    item = a_court_request(s, court, "Request")
     with pytest.raises(Conflict):
         letters.sign_letter(s, court, item.registry_number, passphrase=SIGNING_PASSPHRASE)
 
 
 def test_a_draft_is_not_submitted_unsigned(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
-    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     with pytest.raises(Conflict):
         letters.submit_letter(s, officer, number)
     assert last_refusal(s, number) == ("letter:submitted-refused", "draft", "draft")
@@ -121,9 +117,7 @@ def test_only_incoming_kinds_are_registered_as_incoming(s: Session, principal: W
 
 def test_dispatch_with_a_wrong_passphrase_changes_nothing(s: Session, principal: Who) -> None:
     officer, clerk = principal(OFFICER), principal(CLERK)
-    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
-    letters.submit_letter(s, officer, number)
-    letters.receive_letter(s, clerk, number)
+    number = a_received_letter(s, officer, clerk, kind="foreign-letter", recipient="INTL_ORG")
     with pytest.raises(Invalid):
         letters.dispatch_letter(
             s, clerk, number, note_number="1", note_date=today_kz(), passphrase="wrong passphrase"
@@ -139,7 +133,7 @@ def test_dispatch_with_a_wrong_passphrase_changes_nothing(s: Session, principal:
 
 def test_the_notice_is_filed_once_and_by_the_sender(s: Session, principal: Who) -> None:
     officer, other = principal(OFFICER), principal(OTHER)
-    number = signed(
+    number = a_signed_letter(
         s,
         officer,
         kind="foreign-letter",
@@ -159,8 +153,7 @@ def test_the_notice_is_filed_once_and_by_the_sender(s: Session, principal: Who) 
 def test_close_refusals_follow_the_route(s: Session, principal: Who) -> None:
     officer, moj, court = principal(OFFICER), principal(MOJ), principal(COURT)
     # On its way through MOJ to MFA: neither the sender nor MOJ can close it.
-    number = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")
-    letters.submit_letter(s, officer, number)
+    number = a_submitted_letter(s, officer, kind="court-reply", recipient="EAEU_COURT")
     with pytest.raises(Conflict):
         letters.close_letter(s, officer, number)
     letters.receive_letter(s, moj, number)
@@ -168,15 +161,14 @@ def test_close_refusals_follow_the_route(s: Session, principal: Who) -> None:
         letters.close_letter(s, moj, number)
     assert letters.get_letter(s, officer, number).state == State.RECEIVED
     # An incoming item is forwarded (¶36) before it is closed.
-    item = court_request(s, court, "Request")
+    item = a_court_request(s, court, "Request")
     with pytest.raises(Conflict, match="forward"):
         letters.close_letter(s, court, item.registry_number)
 
 
 def test_a_deadline_is_met_only_by_the_party_that_owes_it(s: Session, principal: Who) -> None:
     officer, moj, clerk = principal(OFFICER), principal(MOJ), principal(CLERK)
-    number = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")
-    letters.submit_letter(s, officer, number)
+    number = a_submitted_letter(s, officer, kind="court-reply", recipient="EAEU_COURT")
     letter = letters.receive_letter(s, moj, number)
     (step,) = [d for d in letter.deadlines if d.rule == "¶40"]
     with pytest.raises(Forbidden):
