@@ -74,7 +74,7 @@ def _int_arg(name: str, default: int, upper: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) > upper:
+    if not raw.isdecimal() or int(raw) > upper:
         raise Invalid(f"{name}: an integer from 0 to {upper}", details=[name])
     return int(raw)
 

@@ -38,8 +38,8 @@ def _size_arg(name: str, default: int | None = None) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) > MAX_INTEGER:
-        raise Invalid(f"{name}: a non-negative integer is required", details=[name])
+    if not raw.isdecimal() or int(raw) > MAX_INTEGER:
+        raise Invalid(f"{name}: an integer from 0 to {MAX_INTEGER}", details=[name])
     return int(raw)
 
 

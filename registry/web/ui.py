@@ -123,7 +123,7 @@ def inbox() -> Any:
 def letter_list() -> Any:
     state = request.args.get("state") or None
     page = request.args.get("page", "1")
-    page_number = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+    page_number = int(page) if page.isdecimal() and 0 < int(page) < 10**6 else 1
     flt = LetterFilter(
         state=State(state) if state in set(State) else None,
         kind=request.args.get("kind") or None,

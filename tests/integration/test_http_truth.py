@@ -80,6 +80,15 @@ def test_the_api_refuses_what_its_document_forbids(api) -> None:  # noqa: F811
     assert auditor.get(f"/custody/checkpoints?before={MAX_INTEGER}").status_code == 200
 
 
+def test_a_digit_int_cannot_read_is_refused_not_a_crash(api, browser) -> None:  # noqa: F811
+    """'²' is a digit to str.isdigit, not to int(): it was a 500 on each of these."""
+    auditor = api("auditor")
+    assert auditor.get("/letters?offset=²").status_code == 422
+    assert auditor.get("/custody/checkpoints?before=²").status_code == 422
+    assert browser("auditor").get("/custody/?before=²").status_code == 422
+    assert browser("officer.minhealth").get("/letters?page=²").status_code == 200
+
+
 def _parameter(path: str, method: str, name: str) -> dict[str, Any]:
     operation = openapi_document()["paths"][path][method]
     return next(p for p in operation["parameters"] if p["name"] == name)["schema"]
