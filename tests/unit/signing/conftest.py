@@ -23,7 +23,12 @@ def _ec_key(seed: int) -> ec.EllipticCurvePrivateKey:
 def _officer(
     ca: CertificateAuthority, identity: OfficerIdentity, key: SigningKey, **validity: Any
 ) -> Officer:
-    """An officer whose certificate ``ca`` issued (``validity``: valid_days, not_before)."""
+    """An officer whose certificate ``ca`` issued (``validity``: valid_days, not_before).
+
+    Valid from a day before NOW unless told otherwise: NOW is taken when the tests are
+    collected, and on a busy machine the certificates are issued minutes later.
+    """
+    validity.setdefault("not_before", NOW - dt.timedelta(days=1))
     return Officer(key, ca.issue_officer_cert(identity, key.public_key(), **validity), identity)
 
 
@@ -37,7 +42,9 @@ def registry_ca() -> CertificateAuthority:
 @pytest.fixture(scope="session")
 def foreign_ca() -> CertificateAuthority:
     """A CA nobody told the verifier to trust."""
-    return CertificateAuthority.create("Untrusted Root", key=_ec_key(2))
+    return CertificateAuthority.create(
+        "Untrusted Root", key=_ec_key(2), not_before=NOW - dt.timedelta(days=400)
+    )
 
 
 @pytest.fixture(scope="session")
