@@ -8,7 +8,10 @@ what passed is the letter that was signed. It never raises anything else.
 
 from __future__ import annotations
 
+import base64
+
 import pytest
+from cryptography.hazmat.primitives import serialization
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -65,3 +68,25 @@ def test_an_inserted_byte_never_passes_a_changed_letter(
     at = data.draw(st.integers(min_value=0, max_value=len(signed)), label="at")
     byte = data.draw(st.binary(min_size=1, max_size=1), label="byte")
     _never_passes_changed(signed[:at] + byte + signed[at:], trust, signed_content)
+
+
+def test_a_certificate_with_a_damaged_subject_is_a_format_failure(
+    signed: bytes, trust: TrustStore, ec_officer: Officer
+) -> None:
+    """A case the flips found: the DER still loads, but its subject cannot be read (cryptography
+    parses names lazily); the verifier reported nothing and raised a TypeError."""
+    der = ec_officer.cert.public_bytes(serialization.Encoding.DER)
+    subject = ec_officer.cert.subject.public_bytes()
+    # Name: SEQUENCE { SET { SEQUENCE { OID, value } } …}: the first value's string tag
+    # becomes BIT STRING (0x03), which only an X500 unique identifier may be.
+    oid = der.index(subject) + 6
+    assert der[oid] == 0x06
+    at = oid + 2 + der[oid + 1]
+    damaged = der[:at] + b"\x03" + der[at + 1 :]
+    root = etree.fromstring(signed)
+    (certificate,) = root.iter("{http://www.w3.org/2000/09/xmldsig#}X509Certificate")
+    assert base64.b64decode(certificate.text) == der
+    certificate.text = base64.b64encode(damaged).decode()
+    mutated = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    report = verify_letter(mutated, trust).report
+    assert (report["indication"], report["sub_indication"]) == ("TOTAL_FAILED", "FORMAT_FAILURE")
