@@ -156,3 +156,18 @@ def test_the_document_says_which_text_may_not_be_empty(
     response = officer.post(url, json=body)
     assert response.status_code == 422
     assert response.get_json()["error"]["details"] == [field]
+
+
+def test_the_document_enums_are_the_code_s() -> None:
+    """The envelope's enums in openapi.json are the sets the code checks against."""
+    from registry.services.lifecycle import INCOMING_KINDS, State
+    from routing.envelope import LEGAL_BASIS_KINDS
+    from routing.kinds import KINDS
+
+    schemas = openapi_document()["components"]["schemas"]
+    envelope = schemas["Envelope"]["properties"]
+    assert set(envelope["kind"]["enum"]) == set(KINDS)
+    assert set(envelope["legal_basis"]["properties"]["kind"]["enum"]) == set(LEGAL_BASIS_KINDS)
+    incoming = schemas["IncomingEnvelope"]["allOf"][1]["properties"]["kind"]["enum"]
+    assert set(incoming) == set(INCOMING_KINDS)
+    assert set(schemas["State"]["enum"]) == set(State)
