@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
+from registry import db
 from registry.config import load_config
 from registry.permissions import Principal
 from registry.services.errors import ServiceError
@@ -94,7 +96,15 @@ def _register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Any:
         database.failed()
         code = (exc.name or "error").lower().replace(" ", "_")
-        return _error_response(exc.code or 500, code, exc.description or exc.name)
+        response = make_response(
+            _error_response(exc.code or 500, code, exc.description or exc.name)
+        )
+        # The exception's own headers travel with our body: a 405's Allow (RFC 9110 §15.5.6),
+        # a 416's Content-Range, a 401's WWW-Authenticate.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
@@ -116,12 +126,23 @@ def _trust_proxies(app: Flask) -> None:
         )
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a non-negative row id that fits the database's 32-bit
+    integer columns. A larger number names no row, so it answers 404 like a missing one
+    instead of overflowing the database driver (a 500)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", db.MAX_INTEGER)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Create the Flask application (see `registry.create_app`)."""
     config = load_config(overrides)
     app = Flask("registry", instance_path=config["ARNA_INSTANCE"], instance_relative_config=True)
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = RowIdConverter
     _trust_proxies(app)
 
     database.init_app(app)

@@ -34,6 +34,9 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The largest value an Integer column holds on every database (PostgreSQL's int4): ids and
+# log sizes past it name nothing, and must be refused before a query overflows the driver.
+MAX_INTEGER = 2**31 - 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -509,9 +509,16 @@ def _certificates(signature: etree._Element) -> list[x509.Certificate]:
     certificates = []
     for text in texts:
         try:
-            certificates.append(x509.load_der_x509_certificate(b64decode("".join(text.split()))))
-        except ValueError as exc:
+            cert = x509.load_der_x509_certificate(b64decode("".join(text.split())))
+            # cryptography parses names, extensions and the key lazily: read them now, so a
+            # damaged certificate is refused here rather than raising later on.
+            _ = (cert.subject, cert.issuer, cert.extensions, cert.public_key())
+        except Exception as exc:
+            # Untrusted DER: cryptography answers damage with ValueError, TypeError (a name
+            # attribute of the wrong type), DuplicateExtension, UnsupportedAlgorithm, … —
+            # each is the same verdict here.
             raise _format(f"an X509Certificate cannot be read: {exc}") from None
+        certificates.append(cert)
     return certificates
 
 

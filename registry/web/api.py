@@ -8,6 +8,7 @@ caller's scope are ``not_found``, exactly like missing ones.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -74,7 +75,7 @@ def _int_arg(name: str, default: int, upper: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) > upper:
+    if not raw.isdecimal() or int(raw) > upper:
         raise Invalid(f"{name}: an integer from 0 to {upper}", details=[name])
     return int(raw)
 
@@ -114,39 +115,43 @@ def me() -> Any:
     }
 
 
+def _choice_arg(name: str, choices: Iterable[str]) -> str | None:
+    """A query parameter of the document's ``enum``: absent, or one of ``choices`` (an empty
+    value is not one of them)."""
+    raw = request.args.get(name)
+    if raw is not None and raw not in choices:
+        raise Invalid(f"{name}: one of {', '.join(choices)}", details=[name])
+    return raw
+
+
+def _state_arg() -> State | None:
+    state = _choice_arg("state", list(State))
+    return State(state) if state else None
+
+
 @bp.get("/inbox")
 @requires(Action.INBOX_VIEW)
 def inbox() -> Any:
     """The inbox, optionally narrowed: ``urgency=overdue|due_soon``, ``kind``, ``state``."""
-    urgency = request.args.get("urgency") or None
-    if urgency not in (None, "overdue", "due_soon"):
-        raise Invalid("urgency: 'overdue' or 'due_soon'", details=["urgency"])
-    kind, state = request.args.get("kind") or None, request.args.get("state") or None
-    items = [
-        item
-        for item in letters.inbox(
-            get_session(),
-            current_principal(),
-            due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
-        )
-        if (urgency is None or getattr(item, urgency))
-        and (kind is None or item.letter.kind == kind)
-        and (state is None or item.letter.state == state)
-    ]
+    urgency = _choice_arg("urgency", ("overdue", "due_soon"))
+    items = letters.inbox(
+        get_session(),
+        current_principal(),
+        due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
+        kind=request.args.get("kind") or None,
+        state=_state_arg(),
+        urgency=urgency,  # type: ignore[arg-type]
+    )
     return {"items": [present.inbox_item_dict(item) for item in items]}
 
 
 @bp.get("/letters")
 @requires(Action.LETTER_READ)
 def letter_list() -> Any:
-    state = request.args.get("state") or None
-    if state is not None and state not in set(State):
-        raise Invalid(f"state: one of {', '.join(State)}", details=["state"])
-    direction = request.args.get("direction") or None
-    if direction is not None and direction not in set(Direction):
-        raise Invalid("direction: 'outgoing' or 'incoming'", details=["direction"])
+    state = _state_arg()
+    direction = _choice_arg("direction", list(Direction))
     flt = LetterFilter(
-        state=State(state) if state else None,
+        state=state,
         kind=request.args.get("kind") or None,
         direction=Direction(direction) if direction else None,
         holder=request.args.get("holder") or None,

@@ -17,6 +17,7 @@ from flask import Blueprint, redirect, render_template, request, stream_template
 from flask_wtf import FlaskForm
 
 from custody.note import Checkpoint
+from registry.db import MAX_INTEGER
 from registry.models import CustodyCheckpoint
 from registry.permissions import Action
 from registry.services import custody
@@ -28,7 +29,7 @@ bp = Blueprint("custody", __name__, url_prefix="/custody")
 api_bp = Blueprint("custody_api", __name__, url_prefix="/api/v1/custody")
 
 PAGE = 50
-MAX_SIZE = 2**62
+MAX_PAGE = 500
 
 
 class VerifyLogForm(FlaskForm):
@@ -39,8 +40,8 @@ def _size_arg(name: str, default: int | None = None) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) > MAX_SIZE:
-        raise Invalid(f"{name}: a non-negative integer is required", details=[name])
+    if not raw.isdecimal() or int(raw) > MAX_INTEGER:
+        raise Invalid(f"{name}: an integer from 0 to {MAX_INTEGER}", details=[name])
     return int(raw)
 
 
@@ -76,7 +77,9 @@ def api_checkpoint() -> Any:
 @requires(Action.CUSTODY_READ)
 def api_checkpoints() -> Any:
     before = _size_arg("before")
-    limit = min(_size_arg("limit", PAGE) or PAGE, 500)
+    limit = _size_arg("limit", PAGE)
+    if limit is None or not 1 <= limit <= MAX_PAGE:
+        raise Invalid(f"limit: an integer from 1 to {MAX_PAGE}", details=["limit"])
     rows = custody.checkpoints_page(get_session(), before=before, limit=limit)
     return {"checkpoints": [_checkpoint_json(row) for row in rows]}
 

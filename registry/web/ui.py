@@ -1,6 +1,6 @@
 """The letter pages: inbox, list, letter, compose → preview → sign, upload, incoming, actions.
 
-Views parse the form, authorise (registry.auth), call one service of
+Views parse the form, authorise (registry.web.guard), call one service of
 registry.services.letters, and render or redirect.  Refusals the person can fix
 (state, plan, input) come back on the page with every reason; a letter out of
 the person's scope is "not found" like a missing one.
@@ -126,7 +126,7 @@ def inbox() -> Any:
 def letter_list() -> Any:
     state = request.args.get("state") or None
     page = request.args.get("page", "1")
-    page_number = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+    page_number = int(page) if page.isdecimal() and 0 < int(page) < 10**6 else 1
     flt = LetterFilter(
         state=State(state) if state in set(State) else None,
         kind=request.args.get("kind") or None,

@@ -4,7 +4,7 @@
 The PDF is checked with the real tools: pdftotext (the stamp in Kazakh and
 Russian, the registry number, the letter's hash), pdftoppm + zbarimg (the QR code,
 followed to the public page), pyHanko (the registry's PAdES seal); an altered copy
-fails. (The unit tests keep a rendered page as tests/artifacts/copy-page1.png.)
+fails. (The unit tests keep a rendered page as test-artifacts/copy-page1.png.)
 """
 
 from __future__ import annotations

@@ -115,6 +115,7 @@ def test_signed_out_requests_are_refused(app: Flask) -> None:
             ok = response.status_code == 302 and "/login" in response.headers["Location"]
         if not ok:
             wrong.append(f"{method} {url} -> {response.status_code}")
+    assert wrong == [], "answered a signed-out client: " + "; ".join(wrong)
 
 
 def test_every_form_refuses_a_request_without_its_csrf_token(app: Flask) -> None:
@@ -134,6 +135,7 @@ def test_every_form_refuses_a_request_without_its_csrf_token(app: Flask) -> None
         response = clients[role].post(url, data={})
         if response.status_code != 400 or "csrf" not in response.get_data(as_text=True).lower():
             wrong.append(f"{url} -> {response.status_code}")
+    assert wrong == [], "forms that took a POST without its CSRF token: " + "; ".join(wrong)
 
 
 def sign_in_client(app: Flask, username: str):

@@ -24,8 +24,9 @@ from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.letter import build_letter
 from signing.sign import sign_letter
 
+from .factories import envelope
 from .web_fixtures import browser  # noqa: F401
-from .workflow_steps import OFFICER, Who, envelope
+from .workflow_steps import OFFICER, Who
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ from registry.services.errors import Invalid
 from registry.services.unit_of_work import end_reads, unit_of_work
 
 from .conftest import KEK
+from .factories import a_draft, a_signed_letter
 from .test_copies_fixtures import app_context, make_letter, principal_of  # noqa: F401
-from .workflow_steps import OFFICER, Who, actions, draft, signed
+from .workflow_steps import OFFICER, Who, actions
 
 
 class DiskFull(Exception):
@@ -35,7 +36,7 @@ def test_a_failure_after_the_custody_append_leaves_neither_change_nor_event(
     s: Session, principal: Who
 ) -> None:
     officer = principal(OFFICER)
-    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    number = a_signed_letter(s, officer, kind="foreign-letter", recipient="INTL_ORG")
     before = actions(s, number)
 
     def submit_then_fail() -> None:
@@ -53,7 +54,7 @@ def test_a_failure_after_the_custody_append_leaves_neither_change_nor_event(
 def test_a_refusal_leaves_only_its_refusal_event(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
     with unit_of_work(s):
-        number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+        number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     before = actions(s, number)
     with pytest.raises(Invalid, match="passphrase"), unit_of_work(s):
         letters.sign_letter(s, officer, number, passphrase="not the passphrase")
@@ -67,7 +68,7 @@ def test_the_refusal_is_recorded_once_however_often_it_is_ended(s: Session, prin
     """The web app may meet a refusal twice (a view, then the error handler)."""
     officer = principal(OFFICER)
     with unit_of_work(s):
-        number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+        number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     with pytest.raises(Invalid) as refused, unit_of_work(s):
         letters.sign_letter(s, officer, number, passphrase="not the passphrase")
     with pytest.raises(Invalid), unit_of_work(s):
@@ -106,7 +107,7 @@ def test_issuing_a_copy_creates_no_seal_of_its_own_accord(
 
 def test_end_reads_refuses_a_transaction_with_pending_writes(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
-    letter = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    letter = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG")
     letter.subject = "changed, not flushed"
     with pytest.raises(RuntimeError, match="pending writes"):
         end_reads(s)

@@ -33,22 +33,15 @@ from signing.letter import build_letter
 from signing.sign import sign_letter as sign_xml
 
 from .conftest import SIGNING_PASSPHRASE
-from .workflow_steps import (
-    AUDITOR,
-    CLERK,
-    COURT,
-    HEAD,
-    MOJ,
-    OFFICER,
-    OTHER,
-    Who,
-    actions,
-    court_request,
-    draft,
+from .factories import (
+    a_court_request,
+    a_draft,
+    a_received_letter,
+    a_signed_letter,
+    a_submitted_letter,
     envelope,
-    refusals,
-    signed,
 )
+from .workflow_steps import AUDITOR, CLERK, COURT, HEAD, MOJ, OFFICER, OTHER, Who, actions, refusals
 
 
 @pytest.fixture
@@ -61,7 +54,7 @@ def s(service_session: Session) -> Session:
 
 def test_compose_registers_a_draft_with_its_plan_and_one_event(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
-    letter = draft(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
+    letter = a_draft(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
     assert letter.state == State.DRAFT
     assert letter.registry_number.startswith(f"MINHEALTH-{today_kz().year}-")
     assert letter.plan["route"] == ["AGENCY:MINHEALTH", "MFA", "DIPLOMATIC_MISSION"]  # ¶44
@@ -72,7 +65,7 @@ def test_compose_registers_a_draft_with_its_plan_and_one_event(s: Session, princ
 
 def test_sign_with_the_officers_key_keeps_the_report(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
-    number = signed(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
+    number = a_signed_letter(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
     letter = letters.get_letter(s, officer, number)
     assert letter.state == State.SIGNED
     assert letter.verification is not None
@@ -85,7 +78,7 @@ def test_sign_with_the_officers_key_keeps_the_report(s: Session, principal: Who)
 
 def test_wrong_passphrase_is_refused_and_recorded(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
-    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     with pytest.raises(Invalid) as refused:
         act(letters.sign_letter, s, officer, number, passphrase="not the passphrase")
     assert refused.value.code == "wrong_passphrase"
@@ -98,11 +91,11 @@ def test_a_forbidden_route_is_refused_with_its_paragraph(s: Session, principal: 
     before = s.scalar(select(func.count(Letter.id)))
     # ¶44: direct to a foreign body needs a legal basis or the five-day exception.
     with pytest.raises(Invalid) as refused:
-        draft(s, officer, kind="foreign-letter", recipient="FOREIGN_STATE_BODY", send="direct")
+        a_draft(s, officer, kind="foreign-letter", recipient="FOREIGN_STATE_BODY", send="direct")
     assert any(d.startswith("¶44:") for d in refused.value.details)
     # ¶37: never directly to an international court without a ratified treaty or instruction.
     with pytest.raises(Invalid) as refused:
-        draft(s, officer, kind="court-reply", recipient="EAEU_COURT", send="direct")
+        a_draft(s, officer, kind="court-reply", recipient="EAEU_COURT", send="direct")
     assert any(d.startswith("¶37:") for d in refused.value.details)
     # Another agency's letter cannot be written.
     with pytest.raises(Invalid) as refused:
@@ -128,7 +121,7 @@ def test_through_mfa_received_dispatched_countersigned_and_closed(
     s: Session, principal: Who
 ) -> None:
     officer, clerk = principal(OFFICER), principal(CLERK)
-    number = signed(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
+    number = a_signed_letter(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
     letter = act(letters.submit_letter, s, officer, number)
     assert (letter.state, letter.holder) == (State.SUBMITTED, "MFA")
     act(letters.receive_letter, s, clerk, number)
@@ -179,8 +172,7 @@ def test_through_mfa_received_dispatched_countersigned_and_closed(
 
 def test_state_role_and_plan_refusals_are_recorded(s: Session, principal: Who) -> None:
     officer, clerk, moj = principal(OFFICER), principal(CLERK), principal(MOJ)
-    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
-    act(letters.submit_letter, s, officer, number)
+    number = a_submitted_letter(s, officer, kind="foreign-letter", recipient="INTL_ORG")
     # State: nothing is dispatched before MFA has received it.
     with pytest.raises(Conflict):
         act(
@@ -219,9 +211,7 @@ def test_state_role_and_plan_refusals_are_recorded(s: Session, principal: Who) -
 
 def test_dispatch_needs_a_note_number_and_a_sane_date(s: Session, principal: Who) -> None:
     officer, clerk = principal(OFFICER), principal(CLERK)
-    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
-    act(letters.submit_letter, s, officer, number)
-    act(letters.receive_letter, s, clerk, number)
+    number = a_received_letter(s, officer, clerk, kind="foreign-letter", recipient="INTL_ORG")
     with pytest.raises(Invalid) as refused:
         act(
             letters.dispatch_letter,
@@ -238,8 +228,7 @@ def test_dispatch_needs_a_note_number_and_a_sane_date(s: Session, principal: Who
 
 def test_mfa_returns_with_reasons_and_the_sender_closes(s: Session, principal: Who) -> None:
     officer, clerk = principal(OFFICER), principal(CLERK)
-    number = signed(s, officer, kind="foreign-letter", recipient="FOREIGN_STATE_BODY")
-    act(letters.submit_letter, s, officer, number)
+    number = a_submitted_letter(s, officer, kind="foreign-letter", recipient="FOREIGN_STATE_BODY")
     with pytest.raises(Invalid):
         act(letters.return_letter, s, clerk, number, reasons=["  "])
     letter = act(letters.return_letter, s, clerk, number, reasons=["The title is missing."])
@@ -269,7 +258,7 @@ def test_return_cites_no_right_of_the_rules() -> None:
 
 def test_eaeu_court_reply_goes_through_moj_within_five_workdays(s: Session, principal: Who) -> None:
     officer, moj, clerk = principal(OFFICER), principal(MOJ), principal(CLERK)
-    number = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")
+    number = a_signed_letter(s, officer, kind="court-reply", recipient="EAEU_COURT")
     letter = act(letters.submit_letter, s, officer, number)
     assert letter.plan["route"] == ["AGENCY:MINHEALTH", "MOJ", "MFA", "EAEU_COURT"]
     assert letter.holder == "MOJ"
@@ -320,7 +309,7 @@ def test_eaeu_court_reply_goes_through_moj_within_five_workdays(s: Session, prin
 
 def test_wto_is_direct_and_owes_no_notice(s: Session, principal: Who) -> None:
     officer = principal(OTHER)
-    number = signed(s, officer, kind="foreign-letter", recipient="WTO")
+    number = a_signed_letter(s, officer, kind="foreign-letter", recipient="WTO")
     letter = act(letters.submit_letter, s, officer, number)
     assert (letter.state, letter.holder, letter.notice_required) == (State.SENT, "WTO", False)
     with pytest.raises(Conflict, match="¶44"):
@@ -333,7 +322,7 @@ def test_urgent_direct_send_keeps_the_notice_outstanding_until_filed(
     s: Session, principal: Who
 ) -> None:
     officer = principal(OFFICER)
-    number = signed(
+    number = a_signed_letter(
         s,
         officer,
         kind="foreign-letter",
@@ -362,7 +351,7 @@ def test_urgent_direct_send_keeps_the_notice_outstanding_until_filed(
 
 def test_direct_with_a_recorded_legal_basis_owes_no_notice(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
-    number = signed(
+    number = a_signed_letter(
         s,
         officer,
         kind="foreign-letter",
@@ -385,7 +374,7 @@ def test_special_procedure_information_needs_the_first_heads_signature(
     s: Session, principal: Who
 ) -> None:
     officer, head, clerk = principal(OFFICER), principal(HEAD), principal(CLERK)
-    number = signed(
+    number = a_signed_letter(
         s, officer, kind="special-procedure-info", recipient="MFA", signed_by_first_head=True
     )
     with pytest.raises(Conflict, match="¶14-7"):
@@ -409,10 +398,10 @@ def test_the_plan_itself_refuses_information_not_marked_first_head(
 ) -> None:
     officer = principal(OFFICER)
     with pytest.raises(Invalid) as refused:
-        draft(s, officer, kind="special-procedure-info", recipient="MFA")
+        a_draft(s, officer, kind="special-procedure-info", recipient="MFA")
     assert any("¶14-7" in d for d in refused.value.details)
     with pytest.raises(Invalid) as refused:
-        draft(
+        a_draft(
             s, officer, kind="special-procedure-info", recipient="MFA", signed_by_first_head=False
         )
     assert any(d.startswith("¶14-7:") for d in refused.value.details)
@@ -493,7 +482,7 @@ def test_upload_by_another_agency_or_twice_is_refused(s: Session, principal: Who
 def test_court_request_is_forwarded_within_three_workdays(s: Session, principal: Who) -> None:
     court = principal(COURT)
     received = today_kz() - timedelta(days=10)
-    item = court_request(s, court, "Request of an international court", received)
+    item = a_court_request(s, court, "Request of an international court", received)
     assert (item.state, item.direction) == (State.RECEIVED, "incoming")
     forward = [d for d in item.deadlines if d.by_party == "SUPREME_COURT"]
     assert [d.due for d in forward] == [add_workdays(received, 3)]  # ¶36
@@ -536,7 +525,7 @@ def test_only_mfa_registers_a_special_procedures_communication(s: Session, princ
 def test_incoming_kinds_are_not_composed(s: Session, principal: Who) -> None:
     court = principal(COURT)
     with pytest.raises(Invalid, match="cannot be sent"):
-        draft(s, court, kind="court-request-forward", recipient="AGENCY:MINHEALTH")
+        a_draft(s, court, kind="court-request-forward", recipient="AGENCY:MINHEALTH")
 
 
 # ------------------------------------------------------------ scope and inbox
@@ -546,7 +535,7 @@ def test_another_agency_never_sees_a_letter_by_guessing_its_number(
     s: Session, principal: Who
 ) -> None:
     officer, other = principal(OFFICER), principal(OTHER)
-    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    number = a_signed_letter(s, officer, kind="foreign-letter", recipient="INTL_ORG")
     with pytest.raises(NotFound):
         letters.get_letter(s, other, number)
     with pytest.raises(NotFound):
@@ -568,7 +557,7 @@ def test_inbox_puts_overdue_first_and_flags_due_soon(s: Session, principal: Who)
 
     def incoming(days_ago: int) -> str:
         received = today_kz() - timedelta(days=days_ago)
-        return court_request(
+        return a_court_request(
             s, court, f"Request received {days_ago} days ago", received
         ).registry_number
 
@@ -584,9 +573,26 @@ def test_inbox_puts_overdue_first_and_flags_due_soon(s: Session, principal: Who)
     assert [i.letter.registry_number for i in letters.inbox(s, court, limit=1)] == [old]
 
 
+def test_inbox_filters_before_the_cut(s: Session, principal: Who) -> None:
+    """A filter narrows the query, so a match behind ``limit`` other lines is still found."""
+    court = principal(COURT)
+    fresh = a_court_request(s, court, "Received today").registry_number
+    old = a_court_request(s, court, "Received long ago", today_kz() - timedelta(days=20))
+
+    def first(**narrow: Any) -> list[str]:
+        found = letters.inbox(s, court, due_soon_workdays=3, limit=1, **narrow)
+        return [i.letter.registry_number for i in found]
+
+    assert first() == [old.registry_number]
+    assert first(urgency="due_soon") == [fresh]
+    assert first(urgency="overdue") == [old.registry_number]
+    assert first(kind="foreign-letter") == []
+    assert first(state=old.state, urgency="due_soon") == [fresh]
+
+
 def test_available_transitions_follow_role_state_and_plan(s: Session, principal: Who) -> None:
     officer, clerk = principal(OFFICER), principal(CLERK)
-    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    number = a_signed_letter(s, officer, kind="foreign-letter", recipient="INTL_ORG")
     letter = letters.get_letter(s, officer, number)
     assert letters.available_transitions(officer, letter) == [Transition.SIGN, Transition.SUBMIT]
     assert letters.available_transitions(clerk, letter) == []
@@ -625,7 +631,7 @@ def test_mfa_reply_to_a_special_procedure_is_dispatched_by_mfa_itself(
         "communication_language": "en",
         "signed_by_first_head": True,
     }
-    number = signed(s, clerk, **fields)
+    number = a_signed_letter(s, clerk, **fields)
     with pytest.raises(Conflict, match="¶14-8"):  # the clerk's signature alone is not enough
         act(letters.submit_letter, s, clerk, number)
     act(letters.sign_letter, s, head, number, passphrase=SIGNING_PASSPHRASE)
@@ -647,7 +653,7 @@ def test_mfa_reply_to_a_special_procedure_is_dispatched_by_mfa_itself(
     act(letters.complete_deadline, s, clerk, steps["¶14-9"].id)
     assert steps["¶14-9"].done_at is not None
     with pytest.raises(Invalid) as refused:  # ¶14-8: in the communication's language
-        draft(s, clerk, **{**fields, "communication_language": "fr"})
+        a_draft(s, clerk, **{**fields, "communication_language": "fr"})
     assert any(d.startswith("¶14-8:") and "language" in d for d in refused.value.details)
 
 
@@ -662,7 +668,7 @@ def test_a_revoked_certificate_signs_nothing_more(s: Session, principal: Who) ->
     with pytest.raises(Invalid) as refused:
         act(letters.upload_letter, s, officer, xml)
     assert any("revoked" in d for d in refused.value.details)
-    draft_number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    draft_number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     with pytest.raises(Invalid, match="revoked"):
         act(letters.sign_letter, s, officer, draft_number, passphrase=SIGNING_PASSPHRASE)
 
@@ -670,7 +676,7 @@ def test_a_revoked_certificate_signs_nothing_more(s: Session, principal: Who) ->
 def test_a_court_application_carries_its_paragraph_40_deadlines(s: Session, principal: Who) -> None:
     officer, moj = principal(OFFICER), principal(MOJ)
     planned = add_workdays(today_kz(), 30)
-    number = signed(
+    number = a_signed_letter(
         s,
         officer,
         kind="court-application",
@@ -694,7 +700,7 @@ def test_the_addressee_of_a_forwarded_court_request_can_meet_its_deadline(
 ) -> None:
     """¶36: the addressee owes its information within 10 wd, so it sees the forwarded item."""
     court, officer = principal(COURT), principal(OFFICER)
-    item = court_request(s, court, "Request of an international court")
+    item = a_court_request(s, court, "Request of an international court")
     act(letters.forward_letter, s, court, item.registry_number)
     owed = [
         i for i in letters.inbox(s, officer) if i.letter.registry_number == item.registry_number

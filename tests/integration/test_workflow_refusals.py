@@ -21,18 +21,14 @@ from registry.services.letters import State
 from registry.services.unit_of_work import act
 
 from .conftest import SIGNING_PASSPHRASE
-from .workflow_steps import (
-    CLERK,
-    COURT,
-    MOJ,
-    OFFICER,
-    OTHER,
-    Who,
-    actions,
-    court_request,
-    draft,
-    signed,
+from .factories import (
+    a_court_request,
+    a_draft,
+    a_received_letter,
+    a_signed_letter,
+    a_submitted_letter,
 )
+from .workflow_steps import CLERK, COURT, MOJ, OFFICER, OTHER, Who, actions
 
 
 @pytest.fixture
@@ -48,10 +44,10 @@ def last_refusal(s: Session, number: str) -> tuple[str, str | None, str | None]:
 def test_a_bad_envelope_names_the_field(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
     with pytest.raises(Invalid) as refused:
-        draft(s, officer, kind="foreign-letter", recipient="INTL_ORG", colour="blue")
+        a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG", colour="blue")
     assert any(d.startswith("colour") for d in refused.value.details)
     with pytest.raises(Invalid) as refused:
-        draft(s, officer, kind="foreign-letter", recipient="NOBODY")
+        a_draft(s, officer, kind="foreign-letter", recipient="NOBODY")
     assert any(d.startswith("recipient") for d in refused.value.details)
 
 
@@ -81,7 +77,7 @@ def test_sign_refusals(s: Session, principal: Who) -> None:
         password="password-of-keyless",
         agency_code="AGENCY:MINHEALTH",
     )
-    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     with pytest.raises(Invalid) as refused:
         act(letters.sign_letter, s, Principal.of(keyless), number, passphrase="password-of-keyless")
     assert refused.value.code == "no_key"
@@ -92,14 +88,14 @@ def test_sign_refusals(s: Session, principal: Who) -> None:
         act(letters.sign_letter, s, officer, number, passphrase=SIGNING_PASSPHRASE)
     assert last_refusal(s, number) == ("letter:signed-refused", "submitted", "submitted")
     # An incoming item came from outside: nobody in Arna signs it.
-    item = court_request(s, court, "Request")
+    item = a_court_request(s, court, "Request")
     with pytest.raises(Conflict):
         act(letters.sign_letter, s, court, item.registry_number, passphrase=SIGNING_PASSPHRASE)
 
 
 def test_a_draft_is_not_submitted_unsigned(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
-    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     with pytest.raises(Conflict):
         act(letters.submit_letter, s, officer, number)
     assert last_refusal(s, number) == ("letter:submitted-refused", "draft", "draft")
@@ -125,9 +121,7 @@ def test_only_incoming_kinds_are_registered_as_incoming(s: Session, principal: W
 
 def test_dispatch_with_a_wrong_passphrase_changes_nothing(s: Session, principal: Who) -> None:
     officer, clerk = principal(OFFICER), principal(CLERK)
-    number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
-    act(letters.submit_letter, s, officer, number)
-    act(letters.receive_letter, s, clerk, number)
+    number = a_received_letter(s, officer, clerk, kind="foreign-letter", recipient="INTL_ORG")
     with pytest.raises(Invalid):
         act(
             letters.dispatch_letter,
@@ -149,7 +143,7 @@ def test_dispatch_with_a_wrong_passphrase_changes_nothing(s: Session, principal:
 
 def test_the_notice_is_filed_once_and_by_the_sender(s: Session, principal: Who) -> None:
     officer, other = principal(OFFICER), principal(OTHER)
-    number = signed(
+    number = a_signed_letter(
         s,
         officer,
         kind="foreign-letter",
@@ -169,8 +163,7 @@ def test_the_notice_is_filed_once_and_by_the_sender(s: Session, principal: Who) 
 def test_close_refusals_follow_the_route(s: Session, principal: Who) -> None:
     officer, moj, court = principal(OFFICER), principal(MOJ), principal(COURT)
     # On its way through MOJ to MFA: neither the sender nor MOJ can close it.
-    number = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")
-    act(letters.submit_letter, s, officer, number)
+    number = a_submitted_letter(s, officer, kind="court-reply", recipient="EAEU_COURT")
     with pytest.raises(Conflict):
         act(letters.close_letter, s, officer, number)
     act(letters.receive_letter, s, moj, number)
@@ -178,15 +171,14 @@ def test_close_refusals_follow_the_route(s: Session, principal: Who) -> None:
         act(letters.close_letter, s, moj, number)
     assert letters.get_letter(s, officer, number).state == State.RECEIVED
     # An incoming item is forwarded (¶36) before it is closed.
-    item = court_request(s, court, "Request")
+    item = a_court_request(s, court, "Request")
     with pytest.raises(Conflict, match="forward"):
         act(letters.close_letter, s, court, item.registry_number)
 
 
 def test_a_deadline_is_met_only_by_the_party_that_owes_it(s: Session, principal: Who) -> None:
     officer, moj, clerk = principal(OFFICER), principal(MOJ), principal(CLERK)
-    number = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")
-    act(letters.submit_letter, s, officer, number)
+    number = a_submitted_letter(s, officer, kind="court-reply", recipient="EAEU_COURT")
     letter = act(letters.receive_letter, s, moj, number)
     (step,) = [d for d in letter.deadlines if d.rule == "¶40"]
     with pytest.raises(Forbidden):
@@ -202,7 +194,7 @@ def test_a_deadline_is_met_only_by_the_party_that_owes_it(s: Session, principal:
 def test_refusals_name_the_transition_in_plain_words(s: Session, principal: Who) -> None:
     """Not "closeed", "receiveed", "submited" or "file noticeed"."""
     officer, clerk = principal(OFFICER), principal(CLERK)
-    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     expected = {
         letters.close_letter: (officer, "a draft letter cannot be closed (only a letter that is"),
         letters.receive_letter: (clerk, "a draft letter cannot be received (only"),
@@ -216,7 +208,8 @@ def test_refusals_name_the_transition_in_plain_words(s: Session, principal: Who)
     with pytest.raises(Conflict) as refused:
         act(letters.file_notice, s, officer, number, text="MFA informed")
     assert refused.value.message.startswith("a draft letter cannot be given a ¶44 notice (only")
-    to_moj = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")  # via MOJ (¶40)
+    # via MOJ (¶40)
+    to_moj = a_signed_letter(s, officer, kind="court-reply", recipient="EAEU_COURT")
     act(letters.submit_letter, s, officer, to_moj)
     with pytest.raises(Forbidden) as refused:
         act(letters.receive_letter, s, clerk, to_moj)
@@ -234,4 +227,4 @@ def test_only_a_taken_number_reads_as_a_taken_number(s: Session, principal: Who)
         agency_code=officer.agency_code,
     )
     with pytest.raises(IntegrityError):
-        draft(s, ghost, kind="foreign-letter", recipient="INTL_ORG")
+        a_draft(s, ghost, kind="foreign-letter", recipient="INTL_ORG")

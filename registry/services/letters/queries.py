@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -20,6 +20,7 @@ from registry.services.errors import ServiceError
 from registry.services.letters.actions import authorise
 from registry.services.letters.records import plan_envelope, refusal_text
 from registry.services.lifecycle import TRANSITIONS, Direction, State, Transition
+from routing.calendar import add_workdays
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,9 @@ def inbox(
     *,
     due_soon_workdays: int | None = None,
     limit: int = 200,
+    kind: str | None = None,
+    state: State | None = None,
+    urgency: Literal["overdue", "due_soon"] | None = None,
 ) -> list[InboxItem]:
     """What waits for this person, most urgent first: open deadlines and letters to act on.
 
@@ -177,6 +181,8 @@ def inbox(
     ``due_soon`` flags items due within ``due_soon_workdays`` working days
     (``ARNA_DUE_SOON_WORKDAYS``). The database sorts and cuts at ``limit`` lines:
     ordering by the earliest open due date already puts every overdue item first.
+    ``kind``, ``state`` and ``urgency`` narrow the query itself, before that cut, so
+    no match is lost behind ``limit`` other lines.
     """
     today = today or deadlines.today_kz()
     if due_soon_workdays is None:
@@ -205,10 +211,19 @@ def inbox(
                 Letter.state == State.SENT,
             ),
         )
+    narrowed = []
+    if kind is not None:
+        narrowed.append(Letter.kind == kind)
+    if state is not None:
+        narrowed.append(Letter.state == state)
+    if urgency == "overdue":  # as deadlines.urgency decides it, on the earliest open due date
+        narrowed.append(owed_due.c.due < today)
+    elif urgency == "due_soon":
+        narrowed.append(owed_due.c.due.between(today, add_workdays(today, due_soon_workdays)))
     letters = session.scalars(
         select(Letter)
         .outerjoin(owed_due, owed_due.c.letter_id == Letter.id)
-        .where(letter_scope(principal), waiting, Letter.state != State.CLOSED)
+        .where(letter_scope(principal), waiting, Letter.state != State.CLOSED, *narrowed)
         .order_by(owed_due.c.due.is_(None), owed_due.c.due, Letter.id.desc())
         .limit(max(1, limit))
         .options(selectinload(Letter.deadlines))

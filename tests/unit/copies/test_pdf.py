@@ -13,7 +13,8 @@ import pytest
 from registry.paper.content import CopyContent
 from registry.paper.pdf import STAMP_KK, STAMP_RU, format_time, render_copy
 
-ARTIFACT = Path(__file__).resolve().parents[2] / "artifacts" / "copy-page1.png"
+# Kept for a person (or CI) to look at; git ignores the folder, so runs leave the tree clean.
+ARTIFACT = Path(__file__).resolve().parents[3] / "test-artifacts" / "copy-page1.png"
 KAZAKH_LETTERS = "әғқңөұүһі" + "ӘҒҚҢӨҰҮҺІ"
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from custody_keys import LOG_SEED, seeded_key
 
 from custody.bundle import build_bundle
 from custody.event import Actor, CustodyEvent, canonical_bytes
@@ -72,7 +73,7 @@ def make_log(letters: int = 4) -> Log:
                     state_after=after,
                 )
             )
-    return Log(LogKey.generate(ORIGIN), [canonical_bytes(e) for e in events], events)
+    return Log(seeded_key(ORIGIN, LOG_SEED), [canonical_bytes(e) for e in events], events)
 
 
 @pytest.fixture(scope="session")

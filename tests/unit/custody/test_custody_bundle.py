@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from custody_keys import IMPOSTOR_SEED, seeded_key
 
 from custody.bundle import BundleFormatError, verify_bundle
 from custody.event import CustodyEvent, canonical_bytes, decode_leaf
 from custody.merkle import leaf_hash, root_from_leaves, verify_inclusion
-from custody.note import Checkpoint, LogKey, verify_checkpoint
+from custody.note import Checkpoint, verify_checkpoint
 from custody.tree import MemoryStore, MerkleTree
 from registry.custody.__main__ import main
 
@@ -151,7 +152,7 @@ def test_truncated_log_is_named(log: Any) -> None:
 def test_truncation_with_a_resigned_checkpoint_needs_the_pinned_key(log: Any) -> None:
     bundle = log.whole()
     del bundle["entries"][17:]
-    impostor = LogKey.generate("arna.test/custody")
+    impostor = seeded_key("arna.test/custody", IMPOSTOR_SEED)
     bundle["checkpoint"] = log.checkpoint_note(17, key=impostor)
     bundle["verifier_key"] = impostor.verifier_key
     index, message = _problem(bundle, log.key.verifier_key)
@@ -164,7 +165,7 @@ def test_truncation_with_a_resigned_checkpoint_needs_the_pinned_key(log: Any) ->
 
 def test_checkpoint_signed_by_another_key_is_rejected(log: Any) -> None:
     bundle = log.whole()
-    bundle["checkpoint"] = log.checkpoint_note(key=LogKey.generate("arna.test/custody"))
+    bundle["checkpoint"] = log.checkpoint_note(key=seeded_key("arna.test/custody", IMPOSTOR_SEED))
     index, message = _problem(bundle, log.key.verifier_key)
     assert index is None
     assert message.startswith("note: not signed by arna.test/custody+")

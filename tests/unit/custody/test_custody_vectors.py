@@ -1,7 +1,8 @@
-"""Known-answer tests: every vector and probe of the shared RFC 6962 / RFC 9162 file.
+"""Known-answer tests: every vector and probe of the RFC 6962 / RFC 9162 file.
 
-The file's source is github.com/transparency-dev/merkle (and a real CT log audit
-path); matching it is what lets an auditor check Arna with an independent tool.
+The file (vendored as tests/data/rfc6962_vectors.json, see tests/data/SOURCES.md) comes
+from github.com/transparency-dev/merkle (and a real CT log audit path); matching it is
+what lets an auditor check Arna with an independent tool.
 """
 
 from __future__ import annotations
@@ -27,9 +28,8 @@ from custody.merkle import (
 )
 from custody.tree import build_tree
 
-VECTORS: dict[str, Any] = json.loads(
-    Path("/work/shared/testdata/rfc6962_vectors.json").read_text(encoding="utf-8")
-)
+VECTORS_FILE = Path(__file__).resolve().parents[2] / "data" / "rfc6962_vectors.json"
+VECTORS: dict[str, Any] = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
 LEAVES = [bytes.fromhex(h) for h in VECTORS["leaf_inputs_hex"]]
 EXTENDED_LEAVES = [bytes([i]) for i in range(130)]
 
