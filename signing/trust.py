@@ -157,11 +157,16 @@ class TrustStore:
         return ok
 
     def _check_revocation(self, path: list[x509.Certificate], at: dt.datetime) -> None:
-        """Each certificate of the path is looked up in the CRLs its issuer signed."""
+        """Each certificate of the path is looked up in the CRLs its issuer signed.
+
+        Where the issuer's CRLs are known, the newest must still be current at ``at``:
+        an expired CRL cannot say the certificate was not revoked since.
+        """
         for cert, issuer in itertools.pairwise(path):
-            for crl in self._crls.get(cert.issuer, ()):
-                if not self._crl_signed_by(crl, issuer):
-                    continue
+            crls = [c for c in self._crls.get(cert.issuer, ()) if self._crl_signed_by(c, issuer)]
+            if crls:
+                _check_fresh(crls, at)
+            for crl in crls:
                 entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
                 if entry is not None and entry.revocation_date_utc <= at:
                     raise ChainFailure(
@@ -195,6 +200,19 @@ def load_crl(data: bytes) -> x509.CertificateRevocationList:
 def fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 fingerprint as colon-separated hex, the form CAs publish for their roots."""
     return cert.fingerprint(hashes.SHA256()).hex(":").upper()
+
+
+def _check_fresh(crls: list[x509.CertificateRevocationList], at: dt.datetime) -> None:
+    """ChainFailure TRY_LATER unless one of an issuer's CRLs is current at ``at``."""
+    next_updates = [c.next_update_utc for c in crls if c.next_update_utc is not None]
+    if len(next_updates) == len(crls) and max(next_updates) < at:
+        raise ChainFailure(
+            "INDETERMINATE",
+            "TRY_LATER",
+            f"the CRL of {crls[0].issuer.rfc4514_string()} expired on "
+            f"{max(next_updates).isoformat()}: a newer CRL is needed to check revocation at "
+            f"{at.isoformat()}",
+        )
 
 
 def _within(cert: x509.Certificate, at: dt.datetime) -> bool:

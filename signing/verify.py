@@ -14,7 +14,13 @@ it.  Before signxml sees a signature, its structure is pinned (policy in
 - the signer is the certificate in X509Data, which must chain to a trust anchor;
   a KeyValue is never used;
 - no comments anywhere: a URI="" reference never covers them (XMLDSig §4.4.3.3),
-  so they are content a reader could see and no signature vouches for;
+  so they are content a reader could see and no signature vouches for; and no
+  processing instructions: they are signed, but a reader taking an element's
+  ``.text`` stops at one, so the text shown would be only part of the text signed
+  (``signing.letter.read_letter`` refuses both for the same reason);
+- a ds:Object holds nothing but this signature's xades:QualifyingProperties, and
+  every element of the signature is in an XMLDSig or XAdES namespace: nothing
+  unsigned (e.g. a second letter) rides along inside the signature;
 - XAdES signatures carry a SigningTime.
 
 The number of references found is then handed to signxml as ``expect_references``.
@@ -69,7 +75,13 @@ EC = "http://www.w3.org/2001/10/xml-exc-c14n#"
 ENVELOPED = DS + "enveloped-signature"
 SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
 _NS = {"ds": DS, "xades": XADES}
+#: XMLDSig 1.1 (e.g. ECKeyValue), XAdES 1.3.2 and its 1.4.1 additions.
+_SIGNATURE_NAMESPACES = frozenset(
+    {DS, XADES, "http://www.w3.org/2009/xmldsig11#", "http://uri.etsi.org/01903/v1.4.1#"}
+)
 _SIGNATURE = f"{{{DS}}}Signature"
+#: Comment or processing-instruction nodes anywhere in the document (see _verify_one).
+_HAS_HIDDEN_NODES = etree.XPath("boolean(//comment() | //processing-instruction())")
 #: Every Id, ID or id attribute (in any namespace, e.g. xml:id) of the document.
 _ID_ATTRIBUTES = etree.XPath(
     "//@*[local-name() = 'Id' or local-name() = 'ID' or local-name() = 'id']"
@@ -277,7 +289,7 @@ def verify_letter(
     reports: list[SignatureReport] = []
     signers: list[OfficerIdentity] = []
     signed_root: etree._Element | None = None
-    comments = root.xpath("boolean(//comment())")
+    comments = _HAS_HIDDEN_NODES(root)
     for index in range(len(direct)):
         if index == len(direct) - 1:
             # The last signature covers the document as it is: signxml may re-read the bytes.
@@ -335,7 +347,10 @@ def _verify_one(
     shape: _Shape | None = None
     try:
         if has_comments:
-            raise _format("the document carries comments, which no signature covers")
+            raise _format(
+                "the document carries comments or processing instructions: no signature covers "
+                "comments, and either would let a reader show only part of the signed text"
+            )
         shape = _check_shape(document, signature)
         signed_root, signing_time = _check_crypto(data, shape)
         checked_at = at or signing_time or now
@@ -402,6 +417,7 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
         if digest.get("Algorithm") not in _ALLOWED_DIGEST_URIS:
             raise _weak(f"digest method {digest.get('Algorithm')} is not allowed (SHA-256+ only)")
 
+    _check_objects(signature)
     qualifying = signature.findall("ds:Object/xades:QualifyingProperties", _NS)
     is_xades = bool(qualifying)
     references = signed_info.findall("ds:Reference", _NS)
@@ -463,6 +479,29 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
         signer=_signer(leaf),
         claimed_time=claimed.strip() if claimed else None,
     )
+
+
+def _check_objects(signature: etree._Element) -> None:
+    """Nothing but XMLDSig and XAdES markup inside the signature, and ds:Object only for
+    XAdES: the enveloped-signature transform removes the whole signature from what the
+    document reference covers, so anything else here would be stored unsigned."""
+    for element in signature.iter(etree.Element):
+        namespace = etree.QName(element).namespace
+        if namespace not in _SIGNATURE_NAMESPACES:
+            raise _format(
+                f"line {element.sourceline}: a {etree.QName(element).localname} element "
+                f"({namespace or 'no namespace'}) inside ds:Signature is refused: no signature "
+                "covers it"
+            )
+    for obj in signature.iterfind("ds:Object", _NS):
+        for child in obj:
+            if child.tag != f"{{{XADES}}}QualifyingProperties":
+                raise _format(
+                    f"line {child.sourceline}: ds:Object may hold only xades:QualifyingProperties, "
+                    f"not {etree.QName(child).localname}"
+                )
+        if (obj.text or "").strip() or any((child.tail or "").strip() for child in obj):
+            raise _format("ds:Object carries text: no signature covers it")
 
 
 def _local_target(
