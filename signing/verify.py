@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 from base64 import b64decode
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -52,12 +52,14 @@ from signxml import (
     SignatureMethod,
     XMLVerifier,
 )
-from signxml.algorithms import digest_algorithm_implementations
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import VerifyResult
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
+from signing import gost
 from signing.ca import OfficerIdentity
+from signing.gost_xmldsig import digest, verify_gost_signature
+from signing.profile import AUTHENTICATION
 from signing.report import (
     INDETERMINATE,
     TOTAL_FAILED,
@@ -90,7 +92,7 @@ _ID_ATTRIBUTES = etree.XPath(
 XADES_FORMAT = "XAdES-BASELINE-B"
 XMLDSIG_FORMAT = "XMLDSig"
 
-#: Canonicalisations without comments only: a signature never vouches for comments.
+#: SignedInfo canonicalisations: without comments only.
 ALLOWED_C14N = frozenset(
     {
         CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0.value,
@@ -98,6 +100,14 @@ ALLOWED_C14N = frozenset(
         CanonicalizationMethod.CANONICAL_XML_1_1.value,
     }
 )
+#: Reference canonicalisations: NCALayer writes "#WithComments" on every reference.  It is
+#: accepted because documents carrying comments (or PIs) are refused before any of this
+#: runs, so with or without comments the canonical form, and the meaning, are the same.
+ALLOWED_REFERENCE_C14N = ALLOWED_C14N | {
+    CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0_WITH_COMMENTS.value,
+    CanonicalizationMethod.CANONICAL_XML_1_0_WITH_COMMENTS.value,
+    CanonicalizationMethod.CANONICAL_XML_1_1_WITH_COMMENTS.value,
+}
 ALLOWED_SIGNATURE_METHODS = frozenset(
     {
         SignatureMethod.RSA_SHA256,
@@ -127,8 +137,10 @@ ALLOWED_DIGESTS = frozenset(
         DigestAlgorithm.SHA3_512,
     }
 )
-_ALLOWED_SIGNATURE_URIS = frozenset(m.value for m in ALLOWED_SIGNATURE_METHODS)
-_ALLOWED_DIGEST_URIS = frozenset(d.value for d in ALLOWED_DIGESTS)
+_ALLOWED_SIGNATURE_URIS = frozenset(
+    {*(m.value for m in ALLOWED_SIGNATURE_METHODS), gost.SIGNATURE_URI}
+)
+_ALLOWED_DIGEST_URIS = frozenset({*(d.value for d in ALLOWED_DIGESTS), gost.DIGEST_URI})
 
 
 @dataclass(frozen=True)
@@ -166,6 +178,7 @@ def _weak(reason: str) -> _Refused:
 class _Shape:
     """What the structural checks learned about one signature."""
 
+    gost: bool
     signature_format: str
     references: int
     document_reference: int
@@ -235,32 +248,40 @@ class _StrictXAdESVerifier(_LastSignatureMixin, XAdESVerifier):
         self._certificates = certificates  # the signer first
 
     def _verify_cert_digests(self, verify_result: Any) -> None:
-        """The signed SigningCertificate(V2) must name the signer's certificate first.
-
-        signxml's own check re-reads X509Data through PEM text on every call;
-        this one uses the certificates parsed once, with the same rules.
-        """
+        """signxml's own check re-reads X509Data through PEM text on every call;
+        this one uses the certificates parsed once, with the same rules."""
         properties = self._find(verify_result.signed_xml, "xades:SignedSignatureProperties")
-        found = [
-            properties.findall(f"xades:{name}", _NS)
-            for name in ("SigningCertificate", "SigningCertificateV2")
-        ]
-        nodes = [node for group in found for node in group]
-        if len(nodes) != 1:
-            raise InvalidInput("expected exactly one xades:SigningCertificate(V2)")
-        certs = nodes[0].findall("xades:Cert", _NS)
-        if not certs:
-            raise InvalidInput("xades:SigningCertificate(V2) names no certificate")
-        for index, cert in enumerate(certs):
-            method = cert.find("xades:CertDigest/ds:DigestMethod", _NS)
-            value = cert.findtext("xades:CertDigest/ds:DigestValue", namespaces=_NS)
-            if method is None or value is None:
-                raise InvalidInput("xades:Cert without a CertDigest")
-            algorithm = digest_algorithm_implementations[DigestAlgorithm(method.get("Algorithm"))]
-            digest = b64decode(value)
-            candidates = self._certificates[:1] if index == 0 else self._certificates
-            if not any(digest == c.fingerprint(algorithm()) for c in candidates):
-                raise InvalidDigest("Digest mismatch for signing certificate digest")
+        _check_signing_certificate(properties, self._certificates)
+
+
+def _check_signing_certificate(
+    properties: etree._Element, certificates: list[x509.Certificate]
+) -> None:
+    """The signed SigningCertificate(V2) must name the signer's certificate first.
+
+    ``properties`` is the verified xades:SignedSignatureProperties; digests are
+    SHA-2 or, as NCALayer writes them for GOST signatures, Streebog-512.
+    """
+    found = [
+        properties.findall(f"xades:{name}", _NS)
+        for name in ("SigningCertificate", "SigningCertificateV2")
+    ]
+    nodes = [node for group in found for node in group]
+    if len(nodes) != 1:
+        raise InvalidInput("expected exactly one xades:SigningCertificate(V2)")
+    certs = nodes[0].findall("xades:Cert", _NS)
+    if not certs:
+        raise InvalidInput("xades:SigningCertificate(V2) names no certificate")
+    for index, cert in enumerate(certs):
+        method = cert.find("xades:CertDigest/ds:DigestMethod", _NS)
+        value = cert.findtext("xades:CertDigest/ds:DigestValue", namespaces=_NS)
+        if method is None or value is None:
+            raise InvalidInput("xades:Cert without a CertDigest")
+        expected = b64decode(value)
+        candidates = certificates[:1] if index == 0 else certificates
+        algorithm = method.get("Algorithm")
+        if not any(expected == digest(algorithm, c.public_bytes(Encoding.DER)) for c in candidates):
+            raise InvalidDigest("Digest mismatch for signing certificate digest")
 
 
 def verify_letter(
@@ -352,12 +373,18 @@ def _verify_one(
                 "comments, and either would let a reader show only part of the signed text"
             )
         shape = _check_shape(document, signature)
-        signed_root, signing_time = _check_crypto(data, shape)
+        shape.signer = replace(shape.signer, pki=trust.pki_of_issuer(shape.leaf))
+        if shape.gost:
+            signed_root, signing_time = _check_gost(document, signature, shape)
+        else:
+            signed_root, signing_time = _check_crypto(data, shape)
         checked_at = at or signing_time or now
+        _check_signing_use(shape)
         try:
-            trust.validate(shape.leaf, shape.certificates[1:], checked_at)
+            path = trust.validate(shape.leaf, shape.certificates[1:], checked_at)
         except ChainFailure as failure:
             raise _Refused(failure.indication, failure.sub_indication, failure.reason) from None
+        shape.signer = replace(shape.signer, pki=trust.pki_of(path[-1]))
     except _Refused as refused:
         return _Outcome(
             SignatureReport(
@@ -412,10 +439,16 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
         raise _format(f"canonicalisation {c14n.get('Algorithm')} is not allowed")
     method = _one(signed_info, "ds:SignatureMethod", "SignatureMethod").get("Algorithm")
     if method not in _ALLOWED_SIGNATURE_URIS:
-        raise _weak(f"signature method {method} is not allowed (RSA/ECDSA with SHA-256+ only)")
-    for digest in signature.iterfind(".//ds:DigestMethod", _NS):
-        if digest.get("Algorithm") not in _ALLOWED_DIGEST_URIS:
-            raise _weak(f"digest method {digest.get('Algorithm')} is not allowed (SHA-256+ only)")
+        raise _weak(
+            f"signature method {method} is not allowed (RSA/ECDSA with SHA-256+, or GOST "
+            "34.10-2015 512-bit)"
+        )
+    for digest_method in signature.iterfind(".//ds:DigestMethod", _NS):
+        algorithm = digest_method.get("Algorithm")
+        if algorithm not in _ALLOWED_DIGEST_URIS:
+            raise _weak(f"digest method {algorithm} is not allowed (SHA-256+ or Streebog-512 only)")
+        if algorithm == gost.DIGEST_URI and method != gost.SIGNATURE_URI:
+            raise _weak("Streebog-512 digests are accepted with GOST signatures only")
 
     _check_objects(signature)
     qualifying = signature.findall("ds:Object/xades:QualifyingProperties", _NS)
@@ -435,7 +468,7 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
             if (
                 transforms[:1] != [ENVELOPED]
                 or len(transforms) != 2
-                or transforms[1] not in ALLOWED_C14N
+                or transforms[1] not in ALLOWED_REFERENCE_C14N
             ):
                 raise _format(
                     "the whole-document reference must have exactly the enveloped-signature "
@@ -450,7 +483,7 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
         if target in seen_targets:
             raise _format(f"{target} is referenced twice")
         seen_targets.add(target)
-        if len(transforms) != 1 or transforms[0] not in ALLOWED_C14N:
+        if len(transforms) != 1 or transforms[0] not in ALLOWED_REFERENCE_C14N:
             raise _format(
                 f"the reference to {target} must have exactly one canonicalisation transform, "
                 f"not {transforms}"
@@ -471,6 +504,7 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
             namespaces=_NS,
         )
     return _Shape(
+        gost=method == gost.SIGNATURE_URI,
         signature_format=XADES_FORMAT if is_xades else XMLDSIG_FORMAT,
         references=len(references),
         document_reference=whole[0],
@@ -569,6 +603,53 @@ def _leaf(certificates: list[x509.Certificate]) -> x509.Certificate:
     return leaves[0]
 
 
+def _check_signing_use(shape: _Shape) -> None:
+    """Only signing certificates sign letters: an NCA RK holder's authentication key
+    (the other key of the pair) proves who logged in, not what they agreed to."""
+    profile = shape.signer.profile
+    if profile is not None and profile.certificate_type == AUTHENTICATION:
+        raise _Refused(
+            INDETERMINATE,
+            "CHAIN_CONSTRAINTS_FAILURE",
+            f"{shape.signer.subject} is an authentication certificate (NCA policy "
+            "1.2.398.3.3.2.4, or clientAuth without emailProtection): it cannot sign documents",
+        )
+
+
+def _check_gost(
+    document: etree._Element, signature: etree._Element, shape: _Shape
+) -> tuple[etree._Element, dt.datetime | None]:
+    """GOST signatures: core validation in signing.gost_xmldsig, then the same XAdES
+    checks (signing certificate, signed SigningTime) as signxml's path gets."""
+    try:
+        verified = verify_gost_signature(document, signature, shape.leaf)
+        if shape.signature_format != XADES_FORMAT:
+            return verified.signed_root, None
+        if verified.signed_properties is None:
+            raise InvalidInput("the XAdES SignedProperties are not signed")
+        properties = verified.signed_properties.find("xades:SignedSignatureProperties", _NS)
+        if properties is None:
+            raise InvalidInput("no xades:SignedSignatureProperties")
+        _check_signing_certificate(properties, shape.certificates)
+    except InvalidDigest as exc:
+        raise _digest_refusal(exc) from None
+    except InvalidSignature as exc:
+        raise _Refused(TOTAL_FAILED, "SIG_CRYPTO_FAILURE", str(exc)) from None
+    except (InvalidInput, ValueError, etree.LxmlError) as exc:
+        raise _format(f"the signature cannot be processed: {exc}") from None
+    return verified.signed_root, _signing_time(properties)
+
+
+def _digest_refusal(exc: InvalidDigest) -> _Refused:
+    if "certificate digest" in str(exc):
+        return _Refused(
+            INDETERMINATE,
+            "NO_SIGNING_CERTIFICATE_FOUND",
+            f"the signed SigningCertificate does not name the certificate in KeyInfo: {exc}",
+        )
+    return _Refused(TOTAL_FAILED, "HASH_FAILURE", str(exc))
+
+
 def _check_crypto(
     data: bytes | etree._Element, shape: _Shape
 ) -> tuple[etree._Element, dt.datetime | None]:
@@ -595,13 +676,7 @@ def _check_crypto(
             data, x509_cert=shape.leaf, expect_config=config, validate_schema=False
         )
     except InvalidDigest as exc:
-        if "certificate digest" in str(exc):
-            raise _Refused(
-                INDETERMINATE,
-                "NO_SIGNING_CERTIFICATE_FOUND",
-                f"the signed SigningCertificate does not name the certificate in KeyInfo: {exc}",
-            ) from None
-        raise _Refused(TOTAL_FAILED, "HASH_FAILURE", str(exc)) from None
+        raise _digest_refusal(exc) from None
     except InvalidSignature as exc:
         if str(exc).startswith("Expected to find"):
             raise _format(str(exc)) from None
@@ -619,18 +694,22 @@ def _check_crypto(
 
 
 def _signed_signing_time(results: list[Any]) -> dt.datetime:
-    """SigningTime as read from the *verified* SignedProperties (required for XAdES)."""
+    """SigningTime as read from signxml's *verified* SignedProperties (required for XAdES)."""
     for result in results:
         properties = getattr(result, "signed_properties", None)
-        if properties is None:
-            continue
-        text = properties.findtext("xades:SigningTime", namespaces=_NS)
-        if not text:
-            break
-        try:
-            when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise _format(f"SigningTime {text!r} is not an xsd:dateTime") from None
-        # xsd:dateTime without a zone: read as UTC, as EU DSS does.
-        return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        if properties is not None:
+            return _signing_time(properties)
     raise _format("a XAdES signature must carry a signed SigningTime")
+
+
+def _signing_time(properties: etree._Element) -> dt.datetime:
+    """SigningTime of verified xades:SignedSignatureProperties (required for XAdES)."""
+    text = properties.findtext("xades:SigningTime", namespaces=_NS)
+    if not text:
+        raise _format("a XAdES signature must carry a signed SigningTime")
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _format(f"SigningTime {text!r} is not an xsd:dateTime") from None
+    # xsd:dateTime without a zone: read as UTC, as EU DSS does.
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
