@@ -77,6 +77,7 @@ class TrustStore:
         self.allow_test_pki = allow_test_pki
         self._anchors: dict[x509.Certificate, str] = {}  # ordered: anchor -> its PKI mark
         self._crls: dict[x509.Name, list[x509.CertificateRevocationList]] = {}
+        self._live_crls: set[int] = set()  # id() of CRLs added with live=True (kept in _crls)
         self._store: xv.Store | None = None
         # Certificates hash and compare by their DER encoding, cheaper than a fingerprint.
         self._paths: dict[tuple[x509.Certificate, ...], list[x509.Certificate]] = {}
@@ -112,11 +113,17 @@ class TrustStore:
             self._store = None
             self._paths.clear()
 
-    def add_crl(self, data: bytes | x509.CertificateRevocationList) -> None:
-        """Load a CRL (PEM or DER).  Its signature is checked against its issuer when used."""
+    def add_crl(self, data: bytes | x509.CertificateRevocationList, *, live: bool = False) -> None:
+        """Load a full or delta CRL (PEM or DER).  Its signature is checked against its
+        issuer when used, and it must be current (nextUpdate) at the validation time —
+        unless ``live``: the caller keeps it as the issuer's revocation state itself (the
+        registry's own CA, which re-issues its CRL with every revocation), so it is never
+        out of date whatever its nextUpdate says."""
         crl = data if isinstance(data, x509.CertificateRevocationList) else load_crl(data)
         with self._lock:
             self._crls.setdefault(crl.issuer, []).append(crl)
+            if live:
+                self._live_crls.add(id(crl))
 
     def pki_of(self, anchor: x509.Certificate) -> str:
         """The PKI mark of an anchor (a path's last certificate); ``other`` if not an anchor."""
@@ -253,7 +260,7 @@ class TrustStore:
         """
         for cert, issuer in itertools.pairwise(path):
             crls = [c for c in self._crls.get(cert.issuer, ()) if self._crl_signed_by(c, issuer)]
-            if crls:
+            if crls and not any(id(crl) in self._live_crls for crl in crls):
                 _check_fresh(crls, at)
             for crl in crls:
                 entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)

@@ -440,3 +440,17 @@ def test_an_expired_crl_cannot_vouch_for_the_signer(
     # A current CRL beside the old one settles it.
     store.add_crl(registry_ca.crl(this_update=NOW - dt.timedelta(hours=1)))
     assert _outcome(xml, store) == ("TOTAL_PASSED", None)
+
+
+def test_a_live_crl_is_never_stale(
+    letter_xml: bytes, registry_ca: CertificateAuthority, ec_officer: Officer
+) -> None:
+    """The registry keeps its own CA's CRL as its revocation state (re-issued with every
+    revocation), so that one is current whatever its nextUpdate says."""
+    store = TrustStore()
+    store.add_anchor(registry_ca.certificate)
+    store.add_crl(
+        registry_ca.crl(this_update=NOW - dt.timedelta(days=10), next_update_days=2), live=True
+    )
+    xml = sign_letter(letter_xml, ec_officer.key, ec_officer.cert, signing_time=NOW)
+    assert _outcome(xml, store) == ("TOTAL_PASSED", None)
