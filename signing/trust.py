@@ -28,10 +28,12 @@ import threading
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import verification as xv
 
 from signing import gost, pki_marks
 from signing.keys import KeyLoadError, check_key_strength
+from signing.revocation import Evidence, OcspClient, RevocationError
 
 _MAX_CACHED_PATHS = 4096
 #: CA certificates between a GOST signer and its anchor, at most (NCA RK uses one).
@@ -72,9 +74,16 @@ _CA_POLICY = xv.ExtensionPolicy.permit_all().require_present(
 class TrustStore:
     """Anchors + CRLs.  Mutations invalidate the path cache; reads are thread-safe."""
 
-    def __init__(self, *, production: bool = False, allow_test_pki: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        production: bool = False,
+        allow_test_pki: bool = False,
+        ocsp: OcspClient | None = None,
+    ) -> None:
         self.production = production
         self.allow_test_pki = allow_test_pki
+        self.ocsp = ocsp
         self._anchors: dict[x509.Certificate, str] = {}  # ordered: anchor -> its PKI mark
         self._crls: dict[x509.Name, list[x509.CertificateRevocationList]] = {}
         self._live_crls: set[int] = set()  # id() of CRLs added with live=True (kept in _crls)
@@ -136,9 +145,16 @@ class TrustStore:
         return marks.pop() if len(marks) == 1 else pki_marks.OTHER
 
     def validate(
-        self, leaf: x509.Certificate, intermediates: list[x509.Certificate], at: dt.datetime
+        self,
+        leaf: x509.Certificate,
+        intermediates: list[x509.Certificate],
+        at: dt.datetime,
+        evidence: list[Evidence] | None = None,
     ) -> list[x509.Certificate]:
-        """The certificate path from the signer to an anchor at time ``at``, or ChainFailure."""
+        """The certificate path from the signer to an anchor at time ``at``, or ChainFailure.
+
+        The CRLs and OCSP responses the revocation checks used are appended to ``evidence``.
+        """
         _check_period(leaf, at, "signer certificate")
         key = (leaf, *intermediates)
         path = self._paths.get(key)
@@ -161,7 +177,7 @@ class TrustStore:
                 f"{leaf.subject.rfc4514_string()} is a certificate of the NCA RK test PKI, "
                 "which this production trust store does not accept",
             )
-        self._check_revocation(path, at)
+        self._check_revocation(path, at, evidence if evidence is not None else [])
         return path
 
     def _build(
@@ -252,25 +268,94 @@ class TrustStore:
                 self._crl_ok[key] = ok
         return ok
 
-    def _check_revocation(self, path: list[x509.Certificate], at: dt.datetime) -> None:
-        """Each certificate of the path is looked up in the CRLs its issuer signed.
+    def _check_revocation(
+        self, path: list[x509.Certificate], at: dt.datetime, evidence: list[Evidence]
+    ) -> None:
+        """Each certificate of the path is looked up in the CRLs its issuer signed and,
+        when the store has an OCSP client and the certificate names a responder (or the
+        client names one), asked about by OCSP.
 
-        Where the issuer's CRLs are known, the newest must still be current at ``at``:
-        an expired CRL cannot say the certificate was not revoked since.
+        A revocation on or before ``at`` refuses.  Where the issuer's CRLs are known,
+        the newest must still be current at ``at`` (an expired CRL cannot say the
+        certificate was not revoked since) unless an OCSP answer settles it.  When
+        OCSP is used and no answer comes, only a current CRL settles it.  What was
+        used is appended to ``evidence``.
         """
         for cert, issuer in itertools.pairwise(path):
             crls = [c for c in self._crls.get(cert.issuer, ()) if self._crl_signed_by(c, issuer)]
-            if crls and not any(id(crl) in self._live_crls for crl in crls):
-                _check_fresh(crls, at)
             for crl in crls:
+                evidence.append(
+                    Evidence("crl", crl.issuer.rfc4514_string(), crl.public_bytes(Encoding.DER))
+                )
                 entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
                 if entry is not None and entry.revocation_date_utc <= at:
-                    raise ChainFailure(
-                        "TOTAL_FAILED",
-                        "REVOKED",
-                        f"{cert.subject.rfc4514_string()} (serial {cert.serial_number}) "
-                        f"revoked on {entry.revocation_date_utc.isoformat()}",
-                    )
+                    raise _revoked(cert, entry.revocation_date_utc)
+            stale: ChainFailure | None = None
+            if crls and not any(id(crl) in self._live_crls for crl in crls):
+                try:
+                    _check_fresh(crls, at)
+                except ChainFailure as failure:
+                    stale = failure
+            current_crl = bool(crls) and stale is None
+            if self._asks_ocsp(cert, issuer):
+                answered = self._check_ocsp(cert, issuer, at, evidence, required=not current_crl)
+                if answered:
+                    continue
+            if stale is not None:
+                raise stale
+
+    def _asks_ocsp(self, cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+        # GOST-signed OCSP responses are not verified (signing.revocation): CRLs decide there.
+        return (
+            self.ocsp is not None
+            and bool(self.ocsp.urls(cert))
+            and not gost.is_gost_certificate(issuer)
+        )
+
+    def _check_ocsp(
+        self,
+        cert: x509.Certificate,
+        issuer: x509.Certificate,
+        at: dt.datetime,
+        evidence: list[Evidence],
+        *,
+        required: bool,
+    ) -> bool:
+        """True when a responder answered good; ChainFailure when it answered revoked or
+        unknown, or when none answered and ``required`` (no current CRL)."""
+        assert self.ocsp is not None
+        try:
+            answer = self.ocsp.check(cert, issuer)
+        except RevocationError as exc:
+            if not required:
+                return False
+            raise ChainFailure(
+                "INDETERMINATE",
+                "TRY_LATER",
+                f"no revocation status for {cert.subject.rfc4514_string()}: {exc}",
+            ) from None
+        evidence.append(answer.evidence)
+        if answer.status == "revoked":
+            assert answer.revocation_time is not None
+            if answer.revocation_time <= at:
+                raise _revoked(cert, answer.revocation_time, " (OCSP)")
+        elif answer.status == "unknown":
+            raise ChainFailure(
+                "INDETERMINATE",
+                "CERTIFICATE_CHAIN_GENERAL_FAILURE",
+                f"the OCSP responder {answer.evidence.source} does not know "
+                f"{cert.subject.rfc4514_string()} (serial {cert.serial_number})",
+            )
+        return True
+
+
+def _revoked(cert: x509.Certificate, when: dt.datetime, how: str = "") -> ChainFailure:
+    return ChainFailure(
+        "TOTAL_FAILED",
+        "REVOKED",
+        f"{cert.subject.rfc4514_string()} (serial {cert.serial_number}) revoked on "
+        f"{when.isoformat()}{how}",
+    )
 
 
 def load_certificates(data: bytes) -> list[x509.Certificate]:

@@ -68,6 +68,7 @@ from signing.report import (
     Signer,
     simple_report,
 )
+from signing.revocation import Evidence
 from signing.trust import ChainFailure, TrustStore
 from signing.xmlparse import parse_xml, remove_keeping_tail
 
@@ -145,11 +146,16 @@ _ALLOWED_DIGEST_URIS = frozenset({*(d.value for d in ALLOWED_DIGESTS), gost.DIGE
 
 @dataclass(frozen=True)
 class VerificationResult:
-    """The report, and — only when every signature passed — what they proved signed."""
+    """The report, and — only when every signature passed — what they proved signed.
+
+    ``evidence`` holds the CRLs and OCSP responses the revocation checks used (DER, as
+    received), whatever the outcome, for the registry to keep beside the report.
+    """
 
     report: dict[str, Any]
     signed_root: etree._Element | None = None
     signers: list[OfficerIdentity] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -309,6 +315,7 @@ def verify_letter(
     nested = [s for s in root.iter(_SIGNATURE) if s.getparent() is not root]
     reports: list[SignatureReport] = []
     signers: list[OfficerIdentity] = []
+    evidence: list[Evidence] = []
     signed_root: etree._Element | None = None
     comments = _HAS_HIDDEN_NODES(root)
     for index in range(len(direct)):
@@ -320,6 +327,7 @@ def verify_letter(
             data = document
         outcome = _verify_one(document, own, data, trust, at, now, comments)
         reports.append(outcome.report)
+        evidence.extend(e for e in outcome.evidence if e not in evidence)
         if outcome.identity is not None:
             signers.append(outcome.identity)
         signed_root = outcome.signed_root
@@ -336,8 +344,8 @@ def verify_letter(
         )
     report = simple_report(reports, now)
     if report["indication"] != TOTAL_PASSED:
-        return VerificationResult(report)
-    return VerificationResult(report, signed_root, signers)
+        return VerificationResult(report, evidence=evidence)
+    return VerificationResult(report, signed_root, signers, evidence)
 
 
 def _truncated(root: etree._Element, index: int) -> tuple[etree._Element, etree._Element]:
@@ -354,6 +362,7 @@ class _Outcome:
     report: SignatureReport
     signed_root: etree._Element | None = None
     identity: OfficerIdentity | None = None
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 def _verify_one(
@@ -366,6 +375,7 @@ def _verify_one(
     has_comments: bool,
 ) -> _Outcome:
     shape: _Shape | None = None
+    evidence: list[Evidence] = []
     try:
         if has_comments:
             raise _format(
@@ -381,7 +391,7 @@ def _verify_one(
         checked_at = at or signing_time or now
         _check_signing_use(shape)
         try:
-            path = trust.validate(shape.leaf, shape.certificates[1:], checked_at)
+            path = trust.validate(shape.leaf, shape.certificates[1:], checked_at, evidence)
         except ChainFailure as failure:
             raise _Refused(failure.indication, failure.sub_indication, failure.reason) from None
         shape.signer = replace(shape.signer, pki=trust.pki_of(path[-1]))
@@ -395,7 +405,8 @@ def _verify_one(
                 signature_format=shape.signature_format if shape else XMLDSIG_FORMAT,
                 reasons=[refused.reason],
                 checked_at=_iso(at) if at else None,
-            )
+            ),
+            evidence=evidence,
         )
     return _Outcome(
         SignatureReport(
@@ -408,6 +419,7 @@ def _verify_one(
         ),
         signed_root,
         _identity(shape.leaf),
+        evidence,
     )
 
 
