@@ -87,6 +87,7 @@ class TrustStore:
         self._anchors: dict[x509.Certificate, str] = {}  # ordered: anchor -> its PKI mark
         self._crls: dict[x509.Name, list[x509.CertificateRevocationList]] = {}
         self._live_crls: set[int] = set()  # id() of CRLs added with live=True (kept in _crls)
+        self._crl_evidence: dict[int, Evidence] = {}  # id() of each CRL -> its evidence
         self._store: xv.Store | None = None
         # Certificates hash and compare by their DER encoding, cheaper than a fingerprint.
         self._paths: dict[tuple[x509.Certificate, ...], list[x509.Certificate]] = {}
@@ -129,8 +130,10 @@ class TrustStore:
         registry's own CA, which re-issues its CRL with every revocation), so it is never
         out of date whatever its nextUpdate says."""
         crl = data if isinstance(data, x509.CertificateRevocationList) else load_crl(data)
+        used = Evidence("crl", crl.issuer.rfc4514_string(), crl.public_bytes(Encoding.DER))
         with self._lock:
             self._crls.setdefault(crl.issuer, []).append(crl)
+            self._crl_evidence[id(crl)] = used
             if live:
                 self._live_crls.add(id(crl))
 
@@ -284,9 +287,7 @@ class TrustStore:
         for cert, issuer in itertools.pairwise(path):
             crls = [c for c in self._crls.get(cert.issuer, ()) if self._crl_signed_by(c, issuer)]
             for crl in crls:
-                evidence.append(
-                    Evidence("crl", crl.issuer.rfc4514_string(), crl.public_bytes(Encoding.DER))
-                )
+                evidence.append(self._crl_evidence[id(crl)])
                 entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
                 if entry is not None and entry.revocation_date_utc <= at:
                     raise _revoked(cert, entry.revocation_date_utc)

@@ -383,7 +383,6 @@ def _verify_one(
                 "comments, and either would let a reader show only part of the signed text"
             )
         shape = _check_shape(document, signature)
-        shape.signer = replace(shape.signer, pki=trust.pki_of_issuer(shape.leaf))
         if shape.gost:
             signed_root, signing_time = _check_gost(document, signature, shape)
         else:
@@ -396,11 +395,14 @@ def _verify_one(
             raise _Refused(failure.indication, failure.sub_indication, failure.reason) from None
         shape.signer = replace(shape.signer, pki=trust.pki_of(path[-1]))
     except _Refused as refused:
+        signer = None
+        if shape is not None:
+            signer = replace(shape.signer, pki=trust.pki_of_issuer(shape.leaf))
         return _Outcome(
             SignatureReport(
                 refused.indication,
                 refused.sub_indication,
-                signer=shape.signer if shape else None,
+                signer=signer,
                 signing_time=shape.claimed_time if shape else None,
                 signature_format=shape.signature_format if shape else XMLDSIG_FORMAT,
                 reasons=[refused.reason],
@@ -532,7 +534,7 @@ def _check_objects(signature: etree._Element) -> None:
     XAdES: the enveloped-signature transform removes the whole signature from what the
     document reference covers, so anything else here would be stored unsigned."""
     for element in signature.iter(etree.Element):
-        namespace = etree.QName(element).namespace
+        namespace = element.tag[1 : element.tag.find("}")] if element.tag[0] == "{" else None
         if namespace not in _SIGNATURE_NAMESPACES:
             raise _format(
                 f"line {element.sourceline}: a {etree.QName(element).localname} element "

@@ -108,3 +108,23 @@ def test_a_document_at_the_limits_parses() -> None:
     limits = XMLLimits(elements=31, attributes=1, depth=2, text_chars=120, namespace_declarations=1)
     data = b'<a xmlns="urn:x" k="v">' + b"x" * 60 + b"<e/>" * 30 + b"y" * 60 + b"</a>"
     assert len(parse_xml(data, limits=limits)) == 30
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # "xmlns" in the text more often than the limit: counted exactly, not refused.
+        b"<a>" + b"xmlns " * 300 + b"</a>",
+        # UTF-16: the byte count cannot see the declarations, so they are counted exactly.
+        "<a xmlns:x='urn:x'><b/></a>".encode("utf-16"),
+    ],
+    ids=["xmlns-in-text", "utf-16"],
+)
+def test_documents_the_byte_count_cannot_judge_are_counted_exactly(data: bytes) -> None:
+    assert parse_xml(data).tag == "a"
+
+
+def test_declarations_hidden_by_utf16_still_count() -> None:
+    declarations = "".join(f' xmlns:n{i}="urn:n{i}"' for i in range(300))
+    with pytest.raises(XMLInputError, match="more than 256 namespace declarations"):
+        parse_xml(f"<a{declarations}/>".encode("utf-16"))
