@@ -27,27 +27,20 @@ from gostcrypto import gosthash, gostsignature
 from signing import gost
 from signing.gost import native
 from signing.gost.curve import TC26_512_A
-from signing.letter import build_letter
+from signing.letter import build_letter, letter_to_envelope
+from signing.xmlparse import parse_xml
 
-ENVELOPE = {
-    "kind": "foreign-letter",
-    "sender": "AGENCY:MINHEALTH",
-    "recipient": "DIPLOMATIC_MISSION",
-    "date": "2026-03-19",
-    "language": "en",
-}
+EXAMPLE = Path(__file__).resolve().parents[1] / "xml_schemas" / "examples" / "foreign-letter.xml"
 FAST_GOAL_MS = 50.0
 PURE_GOAL_MS = 400.0
 
 
 def _letter() -> bytes:
-    """An unsigned letter of about 5 KB."""
+    """An unsigned letter of about 5 KB, with the envelope of the foreign-letter example."""
+    envelope = letter_to_envelope(parse_xml(EXAMPLE.read_bytes()))
     body = "The Ministry presents its compliments to the Embassy. " * 90
     return build_letter(
-        ENVELOPE,
-        registry_number="MINHEALTH-2026-000123",
-        subject="Bench letter",
-        body=body,
+        envelope, registry_number="MINHEALTH-2026-000123", subject="Bench letter", body=body
     )
 
 

@@ -22,7 +22,7 @@ NCA GOST 34.310-2004 algorithm is recognised and refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from asn1crypto import core
@@ -214,8 +214,8 @@ def _tc26_spki(key: GostPublicKey) -> bytes:
     ).dump()
 
 
-@cache
 def _native() -> NativeGost | None:
+    """The fast path where the system has it (loaded once, on first use)."""
     from signing.gost import native
 
     return native.load()
