@@ -31,7 +31,7 @@ POLICY = {
         "enveloped-signature + canonicalisation transforms) plus, for XAdES, its own "
         "SignedProperties/KeyInfo references; RSA (2048 bits or more) or ECDSA P-256/384/521 "
         "with SHA-256 or stronger, or NCA RK's GOST 34.10-2015 512-bit with Streebog-512; "
-        "reference canonicalisation with or without comments (NCALayer); an X.509 chain to a "
+        "c14n with or without comments (NCALayer writes the latter); an X.509 chain to a "
         "trust anchor (KeyValue ignored), checked against the CRLs given at the validation "
         "time, which must be current; signing certificates only (no NCA authentication "
         "certificates); XAdES SigningTime required; no comments or processing instructions; "

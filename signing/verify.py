@@ -93,22 +93,20 @@ _ID_ATTRIBUTES = etree.XPath(
 XADES_FORMAT = "XAdES-BASELINE-B"
 XMLDSIG_FORMAT = "XMLDSig"
 
-#: SignedInfo canonicalisations: without comments only.
+#: Canonicalisations, of SignedInfo and in references.  NCALayer writes "#WithComments" on
+#: every reference.  It is accepted because documents carrying comments (or PIs) are refused
+#: before any of this runs, so with or without comments the canonical form, and the meaning,
+#: are the same.
 ALLOWED_C14N = frozenset(
     {
         CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0.value,
         CanonicalizationMethod.CANONICAL_XML_1_0.value,
         CanonicalizationMethod.CANONICAL_XML_1_1.value,
+        CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0_WITH_COMMENTS.value,
+        CanonicalizationMethod.CANONICAL_XML_1_0_WITH_COMMENTS.value,
+        CanonicalizationMethod.CANONICAL_XML_1_1_WITH_COMMENTS.value,
     }
 )
-#: Reference canonicalisations: NCALayer writes "#WithComments" on every reference.  It is
-#: accepted because documents carrying comments (or PIs) are refused before any of this
-#: runs, so with or without comments the canonical form, and the meaning, are the same.
-ALLOWED_REFERENCE_C14N = ALLOWED_C14N | {
-    CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0_WITH_COMMENTS.value,
-    CanonicalizationMethod.CANONICAL_XML_1_0_WITH_COMMENTS.value,
-    CanonicalizationMethod.CANONICAL_XML_1_1_WITH_COMMENTS.value,
-}
 ALLOWED_SIGNATURE_METHODS = frozenset(
     {
         SignatureMethod.RSA_SHA256,
@@ -461,8 +459,13 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
         algorithm = digest_method.get("Algorithm")
         if algorithm not in _ALLOWED_DIGEST_URIS:
             raise _weak(f"digest method {algorithm} is not allowed (SHA-256+ or Streebog-512 only)")
-        if algorithm == gost.DIGEST_URI and method != gost.SIGNATURE_URI:
-            raise _weak("Streebog-512 digests are accepted with GOST signatures only")
+    if method != gost.SIGNATURE_URI and any(
+        d.get("Algorithm") == gost.DIGEST_URI
+        for d in signed_info.iterfind("ds:Reference/ds:DigestMethod", _NS)
+    ):
+        # signxml digests the references of RSA/ECDSA signatures and knows no Streebog
+        # (a Streebog SigningCertificate digest is checked here, whatever the signature).
+        raise _weak("Streebog-512 reference digests are accepted with GOST signatures only")
 
     _check_objects(signature)
     qualifying = signature.findall("ds:Object/xades:QualifyingProperties", _NS)
@@ -482,7 +485,7 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
             if (
                 transforms[:1] != [ENVELOPED]
                 or len(transforms) != 2
-                or transforms[1] not in ALLOWED_REFERENCE_C14N
+                or transforms[1] not in ALLOWED_C14N
             ):
                 raise _format(
                     "the whole-document reference must have exactly the enveloped-signature "
@@ -497,7 +500,7 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
         if target in seen_targets:
             raise _format(f"{target} is referenced twice")
         seen_targets.add(target)
-        if len(transforms) != 1 or transforms[0] not in ALLOWED_REFERENCE_C14N:
+        if len(transforms) != 1 or transforms[0] not in ALLOWED_C14N:
             raise _format(
                 f"the reference to {target} must have exactly one canonicalisation transform, "
                 f"not {transforms}"

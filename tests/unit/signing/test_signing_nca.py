@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from lxml import etree
 from signing_pki import NOW
+from signxml import CanonicalizationMethod, SignatureMethod, XMLSigner
 
 from signing.__main__ import main
 from signing.ca import CertificateAuthority, OfficerIdentity
@@ -494,3 +495,20 @@ def test_the_cli_takes_der_crls(capsys: pytest.CaptureFixture[str]) -> None:
     args += ["--crl", str(NCA / "crl" / "nca_gost2022_test.crl")]
     assert main(args) == 1
     assert json.loads(capsys.readouterr().out)["sub_indication"] == "TRY_LATER"
+
+
+def test_with_comments_canonicalisation_throughout_verifies(
+    letter_xml: bytes, registry_ca: CertificateAuthority, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    """Some tools canonicalise SignedInfo "#WithComments" too; without comment nodes (refused)
+    it is the same canonical form."""
+    cert = registry_ca.issue_officer_cert(OfficerIdentity("Aigerim", "MFA"), rsa_key.public_key())
+    signer = XMLSigner(
+        c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0_WITH_COMMENTS,
+        signature_algorithm=SignatureMethod.RSA_SHA256,
+    )
+    xml = etree.tostring(signer.sign(parse_xml(letter_xml), key=rsa_key, cert=[cert]))
+    assert xml.count(b"#WithComments") == 2
+    store = TrustStore()
+    store.add_anchor(registry_ca.certificate)
+    assert _outcome(xml, store, None) == ("TOTAL_PASSED", None)
