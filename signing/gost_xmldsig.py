@@ -33,6 +33,7 @@ from signxml.algorithms import digest_algorithm_implementations
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
 
 from signing import gost
+from signing.c14n import inherited_on_apex
 from signing.xmlparse import parse_xml, remove_keeping_tail
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -40,7 +41,6 @@ XADES = "http://uri.etsi.org/01903/v1.3.2#"
 _NS = {"ds": DS, "xades": XADES, "ec": "http://www.w3.org/2001/10/xml-exc-c14n#"}
 _C14N_10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 _EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
-_XML_ATTRIBUTE = "{http://www.w3.org/XML/1998/namespace}"
 
 #: Canonicalisation URI -> (exclusive, with comments).  Documents carrying comments are
 #: refused before this runs, so "#WithComments" canonicalises them as the plain form does.
@@ -121,33 +121,13 @@ def _canonical(node: etree._Element, method: etree._Element | None) -> bytes:
         listed = method.find("ec:InclusiveNamespaces", _NS)
         if listed is not None:
             prefixes = listed.get("PrefixList", "").split()
-    inherited = {} if exclusive else _inherited_xml_attributes(node)
-    for name, value in inherited.items():
-        node.set(name, value)
-    try:
+    if exclusive:
         return etree.tostring(
-            node,
-            method="c14n",
-            exclusive=exclusive,
-            with_comments=with_comments,
+            node, method="c14n", exclusive=True, with_comments=with_comments,
             inclusive_ns_prefixes=prefixes,
-        )
-    finally:
-        for name in inherited:
-            del node.attrib[name]
-
-
-def _inherited_xml_attributes(node: etree._Element) -> dict[str, str]:
-    """The xml:* attributes (xml:lang, xml:space …) of ``node``'s ancestors that it does not
-    set itself, nearest first.  Inclusive C14N 1.0 renders them on the apex of a document
-    subset (§2.4), as xmlsec and Apache Santuario do; lxml does not, so they are lent to
-    the node for the moment of canonicalisation."""
-    found: dict[str, str] = {}
-    for ancestor in node.iterancestors():
-        for name, value in ancestor.attrib.items():
-            if name.startswith(_XML_ATTRIBUTE) and name not in node.attrib:
-                found.setdefault(name, value)
-    return found
+        )  # fmt: skip
+    with inherited_on_apex(node):
+        return etree.tostring(node, method="c14n", with_comments=with_comments)
 
 
 def _without(document: etree._Element, signature: etree._Element) -> etree._Element:

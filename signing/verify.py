@@ -57,6 +57,7 @@ from signxml.verifier import VerifyResult
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
 from signing import gost
+from signing.c14n import inherited_on_apex, inherited_xml_attributes
 from signing.ca import OfficerIdentity
 from signing.gost_xmldsig import digest, verify_gost_signature
 from signing.profile import AUTHENTICATION
@@ -83,6 +84,7 @@ _SIGNATURE_NAMESPACES = frozenset(
     {DS, XADES, "http://www.w3.org/2009/xmldsig11#", "http://uri.etsi.org/01903/v1.4.1#"}
 )
 _SIGNATURE = f"{{{DS}}}Signature"
+_XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 #: Comment or processing-instruction nodes anywhere in the document (see _verify_one).
 _HAS_HIDDEN_NODES = etree.XPath("boolean(//comment() | //processing-instruction())")
 #: Every Id, ID or id attribute (in any namespace, e.g. xml:id) of the document.
@@ -202,13 +204,27 @@ class _LastSignatureMixin:
     """
 
     def _get_signature(self, root: etree._Element) -> etree._Element:
+        """The last signature, carrying the xml:* attributes it inherits: signxml reads it
+        detached from the document (``root`` is signxml's own parse, or a copy)."""
         signatures = [child for child in root if child.tag == _SIGNATURE]
         if not signatures:
             raise InvalidInput("no ds:Signature child of the document element")
-        return signatures[-1]
+        signature = signatures[-1]
+        for name, value in inherited_xml_attributes(signature).items():
+            if name != _XML_ID:
+                signature.set(name, value)
+        return signature
 
     def _check_cert_validity(self, cert: x509.Certificate, cert_source: str) -> None:
         return None
+
+    def _c14n(self, nodes, algorithm, inclusive_ns_prefixes=None):  # type: ignore[no-untyped-def]
+        """signxml's canonicalisation, with inclusive C14N's inherited xml:* attributes
+        (signing.c14n) on an element canonicalised inside its document."""
+        if isinstance(nodes, list) or "xml-exc-c14n" in algorithm.value:
+            return super()._c14n(nodes, algorithm, inclusive_ns_prefixes)  # type: ignore[misc]
+        with inherited_on_apex(nodes, c14n_11="xml-c14n11" in algorithm.value):
+            return super()._c14n(nodes, algorithm, inclusive_ns_prefixes)  # type: ignore[misc]
 
     def _verify_reference(  # type: ignore[no-untyped-def]
         self, reference, index, root, uri_resolver, c14n_algorithm, signature, signature_key_used
