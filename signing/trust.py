@@ -266,7 +266,7 @@ class TrustStore:
         key = (id(crl), issuer)
         ok = self._crl_ok.get(key)
         if ok is None:
-            ok = _crl_issued(crl, issuer)
+            ok = crl_issued_by(crl, issuer)
             with self._lock:
                 self._crl_ok[key] = ok
         return ok
@@ -395,7 +395,8 @@ def _issued(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
-def _crl_issued(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+def crl_issued_by(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer`` signed ``crl`` (GOST or not); False when it cannot tell."""
     try:
         if gost.is_gost_certificate(issuer):
             return gost.verify_crl_signature(crl, issuer)
