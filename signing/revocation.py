@@ -226,7 +226,11 @@ def _names(response: ocsp.OCSPResponse, cert: x509.Certificate) -> bool:
     """Whether the response's ResponderID is ``cert`` (by name or key hash)."""
     if response.responder_name is not None:
         return response.responder_name == cert.subject
-    key_hash = x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest  # type: ignore[arg-type]
+    try:
+        key = cert.public_key()
+    except (UnsupportedAlgorithm, ValueError):
+        return False
+    key_hash = x509.SubjectKeyIdentifier.from_public_key(key).digest  # type: ignore[arg-type]
     return response.responder_key_hash == key_hash
 
 
