@@ -10,9 +10,14 @@ it.  Before signxml sees a signature, its structure is pinned (policy in
   canonicalisation transform; the only other References are, for XAdES, to this
   signature's own SignedProperties and KeyInfo, each with exactly one
   canonicalisation transform, their Id unique in the document;
-- RSA or ECDSA with SHA-256 or stronger for the signature and every digest;
-- the signer is the certificate in X509Data, which must chain to a trust anchor;
-  a KeyValue is never used;
+- RSA or ECDSA with SHA-256 or stronger for the signature and every digest, or
+  NCA RK's GOST 34.10-2015 512-bit with Streebog-512 (the ``pkigovkz`` URIs);
+- canonicalisation with or without comments: NCALayer writes "#WithComments" on
+  its references, and with comment nodes refused (below) both give the same bytes;
+- the signer is the certificate in X509Data, which must chain to a trust anchor
+  (roots and intermediates come from the trust store: NCALayer puts only the
+  signer's certificate there); a KeyValue is never used; an NCA RK
+  authentication certificate never signs (CHAIN_CONSTRAINTS_FAILURE);
 - no comments anywhere: a URI="" reference never covers them (XMLDSig §4.4.3.3),
   so they are content a reader could see and no signature vouches for; and no
   processing instructions: they are signed, but a reader taking an element's
@@ -23,7 +28,9 @@ it.  Before signxml sees a signature, its structure is pinned (policy in
   unsigned (e.g. a second letter) rides along inside the signature;
 - XAdES signatures carry a SigningTime.
 
-The number of references found is then handed to signxml as ``expect_references``.
+The number of references found is then handed to signxml as ``expect_references``;
+GOST signatures, which signxml does not know, are validated by
+``signing.gost_xmldsig`` under exactly the same pinning (the NCA RK profile).
 Callers get ``signed_root``: the canonical form of what the signature covers,
 re-parsed, never the input tree.
 
