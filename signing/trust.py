@@ -286,11 +286,10 @@ class TrustStore:
         """
         for cert, issuer in itertools.pairwise(path):
             crls = [c for c in self._crls.get(cert.issuer, ()) if self._crl_signed_by(c, issuer)]
-            for crl in crls:
-                evidence.append(self._crl_evidence[id(crl)])
-                entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-                if entry is not None and entry.revocation_date_utc <= at:
-                    raise _revoked(cert, entry.revocation_date_utc)
+            evidence.extend(self._crl_evidence[id(crl)] for crl in crls)
+            entry = _latest_entry(crls, cert.serial_number)
+            if entry is not None and entry.revocation_date_utc <= at:
+                raise _revoked(cert, entry.revocation_date_utc)
             stale: ChainFailure | None = None
             if crls and not any(id(crl) in self._live_crls for crl in crls):
                 try:
@@ -348,6 +347,27 @@ class TrustStore:
                 f"{cert.subject.rfc4514_string()} (serial {cert.serial_number})",
             )
         return True
+
+
+def _latest_entry(
+    crls: list[x509.CertificateRevocationList], serial: int
+) -> x509.RevokedCertificate | None:
+    """The revocation of ``serial`` the newest of an issuer's full and delta CRLs says is in
+    force: None when none lists it, or when the newest that does lists it as removeFromCRL
+    (a delta CRL releasing a certificateHold, RFC 5280 §5.3.1)."""
+    listed = [
+        (crl.last_update_utc, entry)
+        for crl in crls
+        if (entry := crl.get_revoked_certificate_by_serial_number(serial)) is not None
+    ]
+    if not listed:
+        return None
+    entry = max(listed, key=lambda item: item[0])[1]
+    try:
+        reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+    except x509.ExtensionNotFound:
+        return entry
+    return None if reason == x509.ReasonFlags.remove_from_crl else entry
 
 
 def _revoked(cert: x509.Certificate, when: dt.datetime, how: str = "") -> ChainFailure:

@@ -4,7 +4,10 @@ import datetime as dt
 import json
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 from signing_pki import NOW, Officer
 from signxml import DigestAlgorithm, SignatureConstructionMethod, SignatureMethod, XMLSigner
@@ -453,4 +456,46 @@ def test_a_live_crl_is_never_stale(
         registry_ca.crl(this_update=NOW - dt.timedelta(days=10), next_update_days=2), live=True
     )
     xml = sign_letter(letter_xml, ec_officer.key, ec_officer.cert, signing_time=NOW)
+    assert _outcome(xml, store) == ("TOTAL_PASSED", None)
+
+
+def _delta_crl(
+    ca: CertificateAuthority, serial: int, reason: x509.ReasonFlags, this_update: dt.datetime
+) -> x509.CertificateRevocationList:
+    """A delta CRL (RFC 5280 §5.2.4) over base CRL number 1 listing ``serial`` for ``reason``."""
+    entry = (
+        x509.RevokedCertificateBuilder()
+        .serial_number(serial)
+        .revocation_date(this_update - dt.timedelta(minutes=1))
+        .add_extension(x509.CRLReason(reason), critical=False)
+        .build()
+    )
+    return (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.certificate.subject)
+        .last_update(this_update)
+        .next_update(this_update + dt.timedelta(days=1))
+        .add_extension(x509.DeltaCRLIndicator(1), critical=True)
+        .add_revoked_certificate(entry)
+        .sign(ca.key, hashes.SHA256())
+    )
+
+
+def test_a_delta_crl_revokes_and_releases_a_hold(
+    letter_xml: bytes, registry_ca: CertificateAuthority, ec_officer: Officer
+) -> None:
+    serial = ec_officer.cert.serial_number
+    xml = sign_letter(letter_xml, ec_officer.key, ec_officer.cert, signing_time=NOW)
+    store = TrustStore()
+    store.add_anchor(registry_ca.certificate)
+    store.add_crl(registry_ca.crl(this_update=NOW - dt.timedelta(hours=3)))  # the full CRL
+    hold = _delta_crl(
+        registry_ca, serial, x509.ReasonFlags.certificate_hold, NOW - dt.timedelta(hours=2)
+    )
+    store.add_crl(hold.public_bytes(Encoding.DER))
+    assert _outcome(xml, store) == ("TOTAL_FAILED", "REVOKED")
+    release = _delta_crl(
+        registry_ca, serial, x509.ReasonFlags.remove_from_crl, NOW - dt.timedelta(hours=1)
+    )
+    store.add_crl(release.public_bytes(Encoding.PEM))
     assert _outcome(xml, store) == ("TOTAL_PASSED", None)
