@@ -102,11 +102,13 @@ def trust_store(session: Session) -> TrustStore:
     ).all()
     if not rows or rows[0].pos != 0:
         raise Conflict("the registry has no CA yet: run 'flask bootstrap'", code="no_ca")
+    accept_test_pki = bool(current_setting("ARNA_ACCEPT_TEST_PKI"))
     parts = [part for row in rows for part in (row.public, row.crl or "")]
+    parts.append(str(accept_test_pki))
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     store = _STORES.get(digest)
     if store is None:
-        store = TrustStore()
+        store = TrustStore(production=True, allow_test_pki=accept_test_pki)
         for row in rows:
             own = row.pos == 0  # the registry CA, whose CRL row is its live revocation state
             for cert in load_certificates(row.public.encode("ascii")):
