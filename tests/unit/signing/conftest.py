@@ -23,7 +23,12 @@ def _ec_key(seed: int) -> ec.EllipticCurvePrivateKey:
 def _officer(
     ca: CertificateAuthority, identity: OfficerIdentity, key: SigningKey, **validity: Any
 ) -> Officer:
-    """An officer whose certificate ``ca`` issued (``validity``: valid_days, not_before)."""
+    """An officer whose certificate ``ca`` issued (``validity``: valid_days, not_before).
+
+    Valid from a day before NOW by default: tests sign at NOW, and a session fixture may
+    be made minutes after NOW was taken (a slow parallel run), which would otherwise
+    leave the signing time before the certificate's start."""
+    validity.setdefault("not_before", NOW - dt.timedelta(days=1))
     return Officer(key, ca.issue_officer_cert(identity, key.public_key(), **validity), identity)
 
 
