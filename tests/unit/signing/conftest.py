@@ -42,7 +42,9 @@ def registry_ca() -> CertificateAuthority:
 @pytest.fixture(scope="session")
 def foreign_ca() -> CertificateAuthority:
     """A CA nobody told the verifier to trust."""
-    return CertificateAuthority.create("Untrusted Root", key=_ec_key(2))
+    return CertificateAuthority.create(
+        "Untrusted Root", key=_ec_key(2), not_before=NOW - dt.timedelta(days=400)
+    )
 
 
 @pytest.fixture(scope="session")
