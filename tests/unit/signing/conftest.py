@@ -25,9 +25,9 @@ def _officer(
 ) -> Officer:
     """An officer whose certificate ``ca`` issued (``validity``: valid_days, not_before).
 
-    Valid from a day before NOW by default: tests sign at NOW, and a session fixture may
-    be made minutes after NOW was taken (a slow parallel run), which would otherwise
-    leave the signing time before the certificate's start."""
+    Certificates start a day before ``NOW`` unless told otherwise: a session-scoped fixture may
+    first run minutes after ``NOW`` was taken (a loaded machine), and must still be valid then.
+    """
     validity.setdefault("not_before", NOW - dt.timedelta(days=1))
     return Officer(key, ca.issue_officer_cert(identity, key.public_key(), **validity), identity)
 
