@@ -100,6 +100,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ARNA_PUBLIC_URL": None,
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "ARNA_PROXY_HOPS": 0,
+        # 1: accept signatures of the NCA RK *test* PKI (demos, trials); never in production.
+        "ARNA_ACCEPT_TEST_PKI": 0,
     }
     config.update(_from_environment(config))
     config.update(overrides)

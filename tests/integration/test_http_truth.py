@@ -162,9 +162,8 @@ def test_the_document_says_which_text_may_not_be_empty(
 def test_the_document_enums_are_the_code_s() -> None:
     """The envelope's enums in openapi.json are the sets the code checks against."""
     from registry.services.lifecycle import State
-    from routing.kinds import INCOMING_KINDS
     from routing.envelope import LEGAL_BASIS_KINDS
-    from routing.kinds import KINDS
+    from routing.kinds import INCOMING_KINDS, KINDS
 
     schemas = openapi_document()["components"]["schemas"]
     envelope = schemas["Envelope"]["properties"]

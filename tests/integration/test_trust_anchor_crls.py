@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from registry.permissions import Principal
-from registry.services import letters, trust_anchors
+from registry.services import letters, pki, trust_anchors
 from registry.services.errors import Conflict, Invalid, NotFound
 from registry.services.unit_of_work import act
 from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.letter import build_letter
 from signing.sign import sign_letter
+from signing.verify import verify_letter
 
 from .factories import envelope
 from .web_fixtures import browser  # noqa: F401
@@ -105,6 +108,43 @@ def test_a_crl_must_be_the_anchors_own_and_not_older(
     trust_anchors.remove_anchor(s, admin, anchor.id)
     with pytest.raises(NotFound):
         trust_anchors.import_crl(s, admin, anchor.id, newer)
+
+
+def test_an_nca_gost_anchor_takes_its_gost_signed_crl(s: Session, principal: Who) -> None:
+    """NCA RK's GOST CAs: cryptography cannot use their keys, the CRL check still works."""
+    admin = principal("admin")
+    nca = Path(__file__).resolve().parents[1] / "data" / "nca"
+    anchor = trust_anchors.import_anchor(
+        s, admin, "NCA RK GOST TEST 2022", (nca / "ca" / "nca_gost2022_test.cer").read_bytes()
+    )
+    crl = (nca / "crl" / "nca_gost2022_test.crl").read_bytes()
+    assert trust_anchors.import_crl(s, admin, anchor.id, crl).crl_this_update is not None
+    root = trust_anchors.import_anchor(
+        s, admin, "NCA RK GOST root", (nca / "ca" / "root_test_gost_2022.cer").read_bytes()
+    )
+    with pytest.raises(Invalid, match="not signed by"):
+        trust_anchors.import_crl(s, admin, root.id, crl)
+
+
+def test_the_registry_refuses_the_nca_test_pki_unless_configured(
+    s: Session, principal: Who, app: Flask
+) -> None:
+    admin = principal("admin")
+    nca = Path(__file__).resolve().parents[1] / "data" / "nca"
+    for name in ("root_test_gost_2022.cer", "nca_gost2022_test.cer"):
+        trust_anchors.import_anchor(s, admin, name, (nca / "ca" / name).read_bytes())
+    sample = (nca / "ncanode_xades_gost2015_b.xml").read_bytes()
+    report = verify_letter(sample, pki.trust_store(s)).report
+    assert (report["indication"], report["sub_indication"]) == (
+        "INDETERMINATE",
+        "CHAIN_CONSTRAINTS_FAILURE",
+    )
+    assert report["signatures"][0]["signer"]["pki"] == "nca-test"
+    app.config["ARNA_ACCEPT_TEST_PKI"] = 1
+    try:
+        assert verify_letter(sample, pki.trust_store(s)).passed
+    finally:
+        app.config["ARNA_ACCEPT_TEST_PKI"] = 0
 
 
 def test_the_admin_page_imports_a_crl(browser, own_ca: CertificateAuthority) -> None:  # noqa: F811

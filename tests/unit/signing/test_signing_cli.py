@@ -103,6 +103,11 @@ def test_an_unsigned_letter_is_no_signature(
         (b'<!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>', (), "DTD"),
         (None, ("--at", "yesterday"), "--at"),
         (None, ("--crl", "/nonexistent/crl.pem"), "cannot read CRL"),
+        (  # issue 11 M1: refused before any cryptography, naming the limit
+            b"<x" + b"".join(b' xmlns:n%d="urn:n%d"' % (i, i) for i in range(50_000)) + b"/>",
+            (),
+            "more than 256 namespace declarations",
+        ),
     ],
 )
 def test_unreadable_input_exits_2_with_one_line(
