@@ -69,7 +69,7 @@ def list_command(state: str | None) -> None:
 
     from registry.models import Letter
 
-    with session_scope(get_engine()) as session:
+    with session_scope(get_engine()) as session, unit_of_work(session):
         query = select(
             Letter.registry_number, Letter.kind, Letter.state, Letter.sender, Letter.recipient
         ).order_by(Letter.id)
@@ -84,7 +84,7 @@ def users_list_command() -> None:
     """One user a line: username, role, agency (or -), active or disabled."""
     from registry.services.accounts import list_users
 
-    with session_scope(get_engine()) as session:
+    with session_scope(get_engine()) as session, unit_of_work(session):
         for user in list_users(session):
             status = "active" if user.is_active else "disabled"
             click.echo(f"{user.username}\t{user.role}\t{user.agency_code or '-'}\t{status}")
@@ -107,7 +107,7 @@ def users_create_command(
     from registry.services.accounts import create_user
     from registry.services.errors import ServiceError
 
-    with session_scope(get_engine()) as session:
+    with session_scope(get_engine()) as session, unit_of_work(session):
         try:
             create_user(
                 session,
@@ -133,7 +133,7 @@ def users_password_command(username: str, password: str) -> None:
     from registry.services.accounts import set_password
     from registry.services.errors import ServiceError
 
-    with session_scope(get_engine()) as session:
+    with session_scope(get_engine()) as session, unit_of_work(session):
         user_id = session.scalar(select(User.id).where(User.username == username))
         if user_id is None:
             click.echo(f"error: no user {username}", err=True)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from registry.config import current_setting
 from registry.db import utcnow
+from registry.keyring import Keyring
 from registry.models import RegistryKey, TrustAnchor, User
 from registry.permissions import Role
 from registry.services.errors import Conflict, Invalid, NotFound
@@ -45,7 +46,8 @@ _STORES: dict[str, TrustStore] = {}
 
 
 def _kek(kek: str | None) -> bytes:
-    return (kek or str(current_setting("ARNA_KEK"))).encode("utf-8")
+    """The CA bundle's passphrase: the given KEK, else the running app's (see Keyring)."""
+    return Keyring(kek or str(current_setting("ARNA_KEK"))).passphrase
 
 
 def ensure_registry_ca(session: Session, *, kek: str | None = None) -> bool:
@@ -128,7 +130,7 @@ def enroll_signing_key(
 
     The certificate names the user and their agency; a first head's carries the
     NCA first-head role (extendedKeyUsage) that ¶14-7 and ¶14-8 letters need. A
-    previous certificate is revoked. Commits.
+    previous certificate is revoked. Flushes; the caller's unit of work commits.
     """
     user = session.get(User, user_id)
     if user is None:
@@ -149,7 +151,7 @@ def enroll_signing_key(
     user.certificate_pem = cert.public_bytes(_PEM).decode("ascii")
     user.certificate_serial = str(cert.serial_number)
     user.certificate_revoked_at = None
-    session.commit()
+    session.flush()
     return user
 
 
@@ -171,14 +173,17 @@ def _revoke(session: Session, serial: int, kek: str | None) -> None:
 
 
 def revoke_certificate(session: Session, user_id: int, *, kek: str | None = None) -> None:
-    """Revoke a user's signing certificate (it stays on record; the CRL lists it). Commits."""
+    """Revoke a user's signing certificate (it stays on record; the CRL lists it).
+
+    Flushes; the caller's unit of work commits.
+    """
     user = session.get(User, user_id)
     if user is None or user.certificate_serial is None:
         raise NotFound(f"user {user_id} has no certificate")
     if user.certificate_revoked_at is None:
         _revoke(session, int(user.certificate_serial), kek)
         user.certificate_revoked_at = utcnow()
-    session.commit()
+    session.flush()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The schema is built by running the Alembic migrations (so they are exercised on
 every run), the base data (agencies, one user per role) is committed once per
 session, and every test then runs inside a transaction that is rolled back:
-services still call ``commit()``, which only releases a SAVEPOINT.
+a unit of work's ``commit()`` (registry.services.unit_of_work) only releases a SAVEPOINT.
 
 On PostgreSQL each test session works in a schema of its own (``search_path``
 set through the URL), dropped at the end, so that concurrent runs on the same
