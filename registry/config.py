@@ -100,6 +100,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ARNA_PUBLIC_URL": None,
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "ARNA_PROXY_HOPS": 0,
+        # How custody verifications run: "thread" in the background of the worker that
+        # started them (progress kept in the database), "inline" within the request.
+        "ARNA_CUSTODY_JOBS": "thread",
     }
     config.update(_from_environment(config))
     config.update(overrides)

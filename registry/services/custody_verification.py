@@ -64,7 +64,7 @@ from registry.db import utcnow
 from registry.models.custody import HEAD_ID, CustodyCheckpoint, CustodyEntry, CustodyHead
 from registry.models.custody_verification import CustodyMark, CustodyVerification
 from registry.services.custody import DbTreeStore, verifier_key
-from registry.services.errors import NotFound
+from registry.services.errors import Invalid, NotFound
 
 CHUNK = 5_000
 STALE_AFTER = timedelta(minutes=2)
@@ -455,10 +455,19 @@ def running_job(session: Session) -> CustodyVerification | None:
     return job if job is not None and state_of(job) == "running" else None
 
 
-def start_job(session: Session, *, kind: str, started_by: str) -> CustodyVerification:
-    """Record a new verification job (committed), or return the one already running."""
+def start_job(
+    session: Session,
+    factory: sessionmaker[Session],
+    *,
+    kind: str,
+    started_by: str,
+    key: LogKey | None,
+    inline: bool = False,
+) -> CustodyVerification:
+    """Record a verification job (committed) and run it: in a background thread of this
+    worker, or ``inline`` before returning. A job already running is returned instead."""
     if kind not in KINDS:
-        raise ValueError(f"kind: one of {', '.join(KINDS)}")
+        raise Invalid(f"kind: one of {', '.join(KINDS)}", details=["kind"])
     job = running_job(session)
     if job is not None:
         return job
@@ -473,6 +482,16 @@ def start_job(session: Session, *, kind: str, started_by: str) -> CustodyVerific
     )
     session.add(job)
     session.commit()
+    if inline:
+        run_job(factory, job.id, key)
+        session.refresh(job)
+    else:
+        threading.Thread(
+            target=run_job,
+            args=(factory, job.id, key),
+            name=f"custody-verify-{job.id}",
+            daemon=True,
+        ).start()
     return job
 
 
@@ -490,7 +509,7 @@ def recent_jobs(session: Session, limit: int = 10) -> list[CustodyVerification]:
     return list(session.scalars(query))
 
 
-def run_job(factory: sessionmaker[Session], job_id: int, key: LogKey) -> None:
+def run_job(factory: sessionmaker[Session], job_id: int, key: LogKey | None) -> None:
     """Run a recorded job to its end, each read and each progress write a short transaction."""
 
     def save(**values: object) -> None:
@@ -514,7 +533,8 @@ def run_job(factory: sessionmaker[Session], job_id: int, key: LogKey) -> None:
         save(state="error", problem=f"{exc.__class__.__name__}: {exc}", finished_at=utcnow())
         raise
     with factory() as session:
-        record_mark(session, key, report)
+        if key is not None:
+            record_mark(session, key, report)
         job = get_job(session, job_id)
         job.state = "passed" if report.ok else "failed"
         job.from_size = report.from_size
@@ -524,12 +544,3 @@ def run_job(factory: sessionmaker[Session], job_id: int, key: LogKey) -> None:
         job.problem = str(report.problem) if report.problem is not None else None
         job.updated_at = job.finished_at = utcnow()
         session.commit()
-
-
-def run_in_background(factory: sessionmaker[Session], job_id: int, key: LogKey) -> threading.Thread:
-    """Start :func:`run_job` in a daemon thread of this worker; the job row shows its progress."""
-    thread = threading.Thread(
-        target=run_job, args=(factory, job_id, key), name=f"custody-verify-{job_id}", daemon=True
-    )
-    thread.start()
-    return thread

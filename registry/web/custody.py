@@ -4,8 +4,9 @@ API (bearer tokens, under /api/v1/custody): the latest signed checkpoint, the
 stored checkpoints, a letter's events with inclusion proofs (a one-letter
 bundle of contracts/custody-bundle.md), and a consistency proof between two
 sizes — what a monitor needs to keep old checkpoints and check each new one
-extends them. Pages: the checkpoint list, a letter's timeline with a verified
-mark per event, and "verify the whole log", which streams its progress.
+extends them; verifications of the live log, started and then polled. Pages:
+the checkpoint list, a letter's timeline with a verified mark per event, and
+"verify the log", a background job whose page shows its progress.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, stream_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from registry.auth import Action, requires
+from registry.auth import Action, current_principal, requires
 from registry.custody.note import Checkpoint
-from registry.db import get_session
-from registry.models import CustodyCheckpoint
-from registry.services import custody
+from registry.db import EXTENSION_KEY, get_session
+from registry.models import CustodyCheckpoint, CustodyVerification
+from registry.services import custody, custody_verification
 from registry.services.errors import Invalid, NotFound
 
 bp = Blueprint("custody", __name__, url_prefix="/custody")
@@ -31,7 +32,7 @@ MAX_SIZE = 2**62
 
 
 class VerifyLogForm(FlaskForm):
-    """Only the CSRF token: verifying needs no input."""
+    """Only the CSRF token; the button pressed names the kind of verification."""
 
 
 def _size_arg(name: str, default: int | None = None) -> int | None:
@@ -56,6 +57,38 @@ def _checkpoint_json(row: CustodyCheckpoint) -> dict[str, Any]:
         "checkpoint": row.note,
         "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
     }
+
+
+def _job_json(job: CustodyVerification) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "state": custody_verification.state_of(job),
+        "started_by": job.started_by,
+        "started_at": job.started_at.isoformat().replace("+00:00", "Z"),
+        "finished_at": job.finished_at.isoformat().replace("+00:00", "Z")
+        if job.finished_at
+        else None,
+        "from_size": job.from_size,
+        "size": job.size,
+        "done": job.done,
+        "checkpoints": job.checkpoints,
+        "problem": job.problem,
+    }
+
+
+def _start_verification(kind: str) -> CustodyVerification:
+    """Start (or join) a verification job run by this worker, as the configuration says."""
+    session = get_session()
+    key = custody.ensure_log_key(session) if custody.verifier_key(session) else None
+    return custody_verification.start_job(
+        session,
+        current_app.extensions[EXTENSION_KEY].sessionmaker,
+        kind=kind,
+        started_by=current_principal().username,
+        key=key,
+        inline=current_app.config["ARNA_CUSTODY_JOBS"] == "inline",
+    )
 
 
 # ----------------------------------------------------------------------------- API
@@ -113,6 +146,24 @@ def api_consistency() -> Any:
     }
 
 
+@api_bp.post("/verifications")
+@requires(Action.CUSTODY_VERIFY)
+def api_start_verification() -> Any:
+    body = request.get_json(silent=True)
+    kind = body.get("kind", "full") if isinstance(body, dict) else "full"
+    if not isinstance(kind, str):
+        raise Invalid("kind: one of full, incremental", details=["kind"])
+    job = _start_verification(kind)
+    location = url_for("custody_api.api_verification", job_id=job.id)
+    return _job_json(job), 202, {"Location": location}
+
+
+@api_bp.get("/verifications/<int:job_id>")
+@requires(Action.CUSTODY_VERIFY)
+def api_verification(job_id: int) -> Any:
+    return _job_json(custody_verification.get_job(get_session(), job_id))
+
+
 # ----------------------------------------------------------------------------- pages
 
 
@@ -156,7 +207,13 @@ def letter(registry_number: str) -> Any:
 @bp.get("/verify")
 @requires(Action.CUSTODY_VERIFY)
 def verify_form() -> Any:
-    return render_template("custody/verify.html", form=VerifyLogForm(), steps=None)
+    session = get_session()
+    return render_template(
+        "custody/verify.html",
+        form=VerifyLogForm(),
+        mark=custody_verification.latest_mark(session),
+        jobs=[_job_json(job) for job in custody_verification.recent_jobs(session)],
+    )
 
 
 @bp.post("/verify")
@@ -165,7 +222,12 @@ def verify() -> Any:
     form = VerifyLogForm()
     if not form.validate_on_submit():  # CSRFProtect refuses a bad token before this
         return verify_form()
-    # The page streams: each progress step is sent as soon as it is reached.
-    return stream_template(
-        "custody/verify.html", form=form, steps=custody.verify_log_steps(get_session())
-    )
+    job = _start_verification(request.form.get("kind", "full"))
+    return redirect(url_for("custody.verification", job_id=job.id))
+
+
+@bp.get("/verify/<int:job_id>")
+@requires(Action.CUSTODY_VERIFY)
+def verification(job_id: int) -> Any:
+    job = _job_json(custody_verification.get_job(get_session(), job_id))
+    return render_template("custody/verification.html", job=job)

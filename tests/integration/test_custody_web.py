@@ -159,9 +159,14 @@ def test_checkpoint_list_and_whole_log_verification_page(
     assert admin.get("/custody/letters?registry_number=").status_code == 422
 
     assert 'action="/custody/verify"' in admin.get("/custody/verify").get_data(as_text=True)
-    done = admin.post("/custody/verify").get_data(as_text=True)
+    started = admin.post("/custody/verify", data={"kind": "full"})
+    assert started.status_code == 302
+    done = admin.get(started.headers["Location"]).get_data(as_text=True)
     assert f"checked {events[-1] + 1} / {events[-1] + 1}" in done
     assert "OK: every entry checks." in done
+    assert "<strong>" + str(events[-1] + 1) + "</strong>" in admin.get("/custody/verify").get_data(
+        as_text=True
+    )  # the verified mark it left
 
 
 def test_whole_log_verification_page_names_a_tampered_row(
@@ -174,5 +179,7 @@ def test_whole_log_verification_page_names_a_tampered_row(
         update(CustodyEntry).where(CustodyEntry.index == events[0]).values(leaf=b"{}")
     )
     db_session.commit()
-    failed = browser("auditor").post("/custody/verify").get_data(as_text=True)
+    auditor = browser("auditor")
+    started = auditor.post("/custody/verify", data={"kind": "full"})
+    failed = auditor.get(started.headers["Location"]).get_data(as_text=True)
     assert f"FAILED entry {events[0]}: event: fields are []" in failed
