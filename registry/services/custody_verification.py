@@ -321,8 +321,9 @@ def verify_chunked(
     *,
     incremental: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    chunk: int = CHUNK,
 ) -> Report:
-    """Verify the log (whole, or from the latest mark), reading through ``read``."""
+    """Verify the log (whole, or from the latest mark), ``chunk`` events per read."""
     checked, checkpoints, first = 0, 0, 0
     try:
         start = read(_read_start)
@@ -349,12 +350,12 @@ def verify_chunked(
         first = checked = stream.size
         previous = first
         while checked < size:
-            end = min(checked - checked % CHUNK + CHUNK, size)
-            chunk = read(lambda session, a=checked, b=end: _read_chunk(session, a, b))
-            pending = iter(chunk.checkpoints)
+            end = min(checked - checked % chunk + chunk, size)
+            part = read(lambda session, a=checked, b=end: _read_chunk(session, a, b))
+            pending = iter(part.checkpoints)
             upcoming = next(pending, None)
             expected: dict[tuple[int, int], bytes] = {}
-            for index, leaf, column in chunk.rows:
+            for index, leaf, column in part.rows:
                 _check_entry(checked, index, leaf, column)
                 for level, idx, value in stream.append(leaf_hash(leaf)):
                     expected[(level, idx)] = value
@@ -383,12 +384,10 @@ def verify_chunked(
                 previous = checked
                 upcoming = next(pending, None)
             if checked < end:
-                if chunk.next_row is not None:
-                    raise _Bad(
-                        checked, f"is missing: the next stored row is entry {chunk.next_row}"
-                    )
+                if part.next_row is not None:
+                    raise _Bad(checked, f"is missing: the next stored row is entry {part.next_row}")
                 raise _Bad(checked, f"is missing: the latest checkpoint's size is {size}")
-            _check_nodes(expected, chunk.nodes)
+            _check_nodes(expected, part.nodes)
             if progress is not None:
                 progress(checked, size)
         # What the first snapshot showed at or above the verified size, after everything below.
