@@ -71,7 +71,11 @@ def verify_command(quiet: bool, incremental: bool) -> None:
     from sqlalchemy.orm import sessionmaker
 
     from registry.services.custody import ensure_log_key, verifier_key
-    from registry.services.custody_verification import chunked_reader, record_mark, verify_chunked
+    from registry.services.custody.verification import (
+        chunked_reader,
+        record_mark,
+        verify_chunked,
+    )
 
     def progress(done: int, total: int) -> None:
         if not quiet:

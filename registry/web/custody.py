@@ -17,12 +17,14 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from registry.auth import Action, current_principal, requires
-from registry.custody.note import Checkpoint
+from custody.note import Checkpoint
 from registry.db import EXTENSION_KEY, get_session
 from registry.models import CustodyCheckpoint, CustodyVerification
-from registry.services import custody, custody_verification
+from registry.permissions import Action
+from registry.services import custody
+from registry.services.custody import jobs
 from registry.services.errors import Invalid, NotFound
+from registry.web.guard import current_principal, requires
 
 bp = Blueprint("custody", __name__, url_prefix="/custody")
 api_bp = Blueprint("custody_api", __name__, url_prefix="/api/v1/custody")
@@ -63,7 +65,7 @@ def _job_json(job: CustodyVerification) -> dict[str, Any]:
     return {
         "id": job.id,
         "kind": job.kind,
-        "state": custody_verification.state_of(job),
+        "state": jobs.state_of(job),
         "started_by": job.started_by,
         "started_at": job.started_at.isoformat().replace("+00:00", "Z"),
         "finished_at": job.finished_at.isoformat().replace("+00:00", "Z")
@@ -81,7 +83,7 @@ def _start_verification(kind: str) -> CustodyVerification:
     """Start (or join) a verification job run by this worker, as the configuration says."""
     session = get_session()
     key = custody.ensure_log_key(session) if custody.verifier_key(session) else None
-    return custody_verification.start_job(
+    return jobs.start_job(
         session,
         current_app.extensions[EXTENSION_KEY].sessionmaker,
         kind=kind,
@@ -161,7 +163,7 @@ def api_start_verification() -> Any:
 @api_bp.get("/verifications/<int:job_id>")
 @requires(Action.CUSTODY_VERIFY)
 def api_verification(job_id: int) -> Any:
-    return _job_json(custody_verification.get_job(get_session(), job_id))
+    return _job_json(jobs.get_job(get_session(), job_id))
 
 
 # ----------------------------------------------------------------------------- pages
@@ -211,8 +213,8 @@ def verify_form() -> Any:
     return render_template(
         "custody/verify.html",
         form=VerifyLogForm(),
-        mark=custody_verification.latest_mark(session),
-        jobs=[_job_json(job) for job in custody_verification.recent_jobs(session)],
+        mark=custody.latest_mark(session),
+        jobs=[_job_json(job) for job in jobs.recent_jobs(session)],
     )
 
 
@@ -229,5 +231,5 @@ def verify() -> Any:
 @bp.get("/verify/<int:job_id>")
 @requires(Action.CUSTODY_VERIFY)
 def verification(job_id: int) -> Any:
-    job = _job_json(custody_verification.get_job(get_session(), job_id))
+    job = _job_json(jobs.get_job(get_session(), job_id))
     return render_template("custody/verification.html", job=job)

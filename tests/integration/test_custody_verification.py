@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.custody.event import CustodyEvent, canonical_bytes, decode_leaf
-from registry.custody.mark import VerifiedMark, sign_mark
-from registry.custody.note import LogKey
-from registry.custody.tree import MerkleTree
+from custody.event import CustodyEvent, canonical_bytes, decode_leaf
+from custody.mark import VerifiedMark, sign_mark
+from custody.note import LogKey
+from custody.tree import MerkleTree
 from registry.db import create_db_engine
 from registry.models import (
     CustodyCheckpoint,
@@ -30,13 +30,13 @@ from registry.models import (
 )
 from registry.services import custody
 from registry.services.custody import Actor, NewEvent, append_events
-from registry.services.custody_verification import (
-    Report,
+from registry.services.custody.jobs import run_job, start_job
+from registry.services.custody.store import DbTreeStore
+from registry.services.custody.verification import (
+    LogReport,
     chunked_reader,
     record_mark,
-    run_job,
     session_reader,
-    start_job,
     verify_chunked,
 )
 from registry.services.schema import upgrade_to_head
@@ -95,7 +95,7 @@ def _key(session: Session) -> LogKey:
     return custody.ensure_log_key(session, kek=KEK, origin=ORIGIN)
 
 
-def _verify(session: Session, *, incremental: bool = False, chunk: int = 5) -> Report:
+def _verify(session: Session, *, incremental: bool = False, chunk: int = 5) -> LogReport:
     return verify_chunked(session_reader(session), incremental=incremental, chunk=chunk)
 
 
@@ -105,7 +105,7 @@ def test_chunked_verification_checks_every_event_and_reports_each_chunk(log: Ses
     assert report.ok, report.problem
     assert (report.from_size, report.size, report.checkpoints) == (0, 23, 13 + 3)
     assert seen == [(5, 23), (10, 23), (15, 23), (20, 23), (23, 23), (23, 23)]
-    assert report.root_hash == MerkleTree(custody.DbTreeStore(log, 23)).root(23)
+    assert report.root_hash == MerkleTree(DbTreeStore(log, 23)).root(23)
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 4, 7, 64])

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from registry.custody.merkle import EMPTY_ROOT, node_hash
-from registry.custody.tree import perfect_subtrees
+from custody.merkle import EMPTY_ROOT, node_hash
+from custody.tree import perfect_subtrees
 
 
 class CompactRange:

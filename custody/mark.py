@@ -17,8 +17,8 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-from registry.custody.merkle import HASH_SIZE
-from registry.custody.note import LogKey, NoteError, VerifierKey, verify_note
+from custody.merkle import HASH_SIZE
+from custody.note import LogKey, NoteError, VerifierKey, verify_note
 
 _SIZE_PREFIX = "verified-up-to "
 

@@ -7,7 +7,7 @@ million-event verification stopped every writer). Between chunks writers go on
 appending; the log is append-only, so the first chunk's snapshot fixes the
 verified size ``S`` (the latest checkpoint) and later chunks read the same rows
 below ``S`` whatever is appended above it. Memory stays flat: one chunk and the
-tree's border (:class:`~registry.custody.compact.CompactRange`).
+tree's border (:class:`custody.compact.CompactRange`).
 
 **What a whole-log verification checks, and why that is sound.**
 
@@ -39,38 +39,31 @@ hashes: inclusion proofs of that letter's events fail (its timeline page shows
 it), and the next whole-log verification names it. Run one periodically.
 
 A passing verification stores a new mark, signed with the log key, for the next
-incremental one.
+incremental one (:func:`record_mark`); jobs (``jobs``) run verifications in the
+background.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Protocol, TypeVar
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.custody.bundle import Problem
-from registry.custody.compact import CompactRange
-from registry.custody.event import EventError, decode_leaf, format_time
-from registry.custody.mark import VerifiedMark, sign_mark, verify_mark
-from registry.custody.merkle import leaf_hash
-from registry.custody.note import Checkpoint, LogKey, NoteError, VerifierKey, verify_checkpoint
-from registry.custody.tree import perfect_subtrees
+from custody.bundle import Problem
+from custody.compact import CompactRange
+from custody.event import EventError, decode_leaf, format_time
+from custody.mark import VerifiedMark, sign_mark, verify_mark
+from custody.merkle import leaf_hash
+from custody.note import Checkpoint, LogKey, NoteError, VerifierKey, verify_checkpoint
+from custody.tree import perfect_subtrees
 from registry.db import utcnow
 from registry.models.custody import HEAD_ID, CustodyCheckpoint, CustodyEntry, CustodyHead
-from registry.models.custody_verification import CustodyMark, CustodyVerification
-from registry.services.custody import DbTreeStore, verifier_key
-from registry.services.errors import Invalid, NotFound
-
-CHUNK = 5_000
-STALE_AFTER = timedelta(minutes=2)
-"""A running job whose progress has not moved for this long died with its worker."""
-
-KINDS = ("full", "incremental")
+from registry.models.custody_verification import CustodyMark
+from registry.services.custody.keys import verifier_key
+from registry.services.custody.store import CHUNK, DbTreeStore, raw_bytes
 
 T = TypeVar("T")
 
@@ -104,7 +97,7 @@ def chunked_reader(factory: sessionmaker[Session]) -> Reader:
 
 
 @dataclass(frozen=True)
-class Report:
+class LogReport:
     """What a verification found: events ``from_size .. size-1`` checked, and the first problem."""
 
     size: int
@@ -192,7 +185,7 @@ def _read_chunk(session: Session, start: int, end: int) -> _Chunk:
     """Events ``[start, end)``, the checkpoints of sizes ``(start, end]``, and the stored
     subtree hashes those events complete (level L: indices ``[start >> L, end >> L)``)."""
     rows = [
-        (int(index), _raw(leaf), column)
+        (int(index), raw_bytes(leaf), column)
         for index, leaf, column in session.execute(
             select(CustodyEntry.index, CustodyEntry.leaf, CustodyEntry.registry_number)
             .where(CustodyEntry.index >= start, CustodyEntry.index < end)
@@ -220,17 +213,12 @@ def _read_chunk(session: Session, start: int, end: int) -> _Chunk:
         ranges.append(f"(level = {level} AND idx >= {start >> level} AND idx < {end >> level})")
         level += 1
     nodes = {
-        (int(lv), int(ix)): _raw(value)
+        (int(lv), int(ix)): raw_bytes(value)
         for lv, ix, value in session.execute(
             text(f"SELECT level, idx, hash FROM custody_nodes WHERE {' OR '.join(ranges)}")  # noqa: S608
         )
     }
     return _Chunk(rows, checkpoints, nodes, next_row)
-
-
-def _raw(value: bytes | memoryview | str) -> bytes:
-    """Stored bytes as bytes (SQLite hands back text for a BLOB rewritten by a text function)."""
-    return value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
 
 
 # ----------------------------------------------------------------------------- checks
@@ -322,7 +310,7 @@ def verify_chunked(
     incremental: bool = False,
     progress: Callable[[int, int], None] | None = None,
     chunk: int = CHUNK,
-) -> Report:
+) -> LogReport:
     """Verify the log (whole, or from the latest mark), ``chunk`` events per read."""
     checked, checkpoints, first = 0, 0, 0
     try:
@@ -331,11 +319,11 @@ def verify_chunked(
         if key is None:
             if start.head or start.latest is not None:
                 raise _Bad(None, "the log has events or checkpoints but no key")
-            return Report(0, 0, None)
+            return LogReport(0, 0, None)
         if start.latest is None:
             if start.head or start.beyond is not None:
                 raise _Bad(0, "is not covered by any signed checkpoint")
-            return Report(0, 0, None)
+            return LogReport(0, 0, None)
         size, note = start.latest
         latest = _checkpoint(size, note, key, signature=True)
         mark = _latest_mark(start, key)
@@ -405,16 +393,21 @@ def verify_chunked(
                 None, f"the latest checkpoint of size {size} is not the verified tree's root"
             )
     except _Bad as bad:
-        return Report(checked, checkpoints, bad.problem, first)
+        return LogReport(checked, checkpoints, bad.problem, first)
     if progress is not None:
         progress(checked, size)
-    return Report(checked, checkpoints, None, first, stream.root())
+    return LogReport(checked, checkpoints, None, first, stream.root())
+
+
+def verify_log(session: Session, progress: Callable[[int, int], None] | None = None) -> LogReport:
+    """Check the whole live log within the caller's session (see :func:`verify_chunked`)."""
+    return verify_chunked(session_reader(session), progress=progress)
 
 
 # ----------------------------------------------------------------------------- marks
 
 
-def record_mark(session: Session, key: LogKey, report: Report) -> CustodyMark | None:
+def record_mark(session: Session, key: LogKey, report: LogReport) -> CustodyMark | None:
     """Store the signed "verified up to N" mark of a passing report (no commit)."""
     if not report.ok or report.root_hash is None or report.size == 0:
         return None
@@ -431,115 +424,3 @@ def record_mark(session: Session, key: LogKey, report: Report) -> CustodyMark | 
 def latest_mark(session: Session) -> CustodyMark | None:
     """The newest stored mark, or None."""
     return session.scalar(select(CustodyMark).order_by(CustodyMark.size.desc()).limit(1))
-
-
-# ----------------------------------------------------------------------------- jobs
-
-
-def state_of(job: CustodyVerification) -> str:
-    """The job's state, ``interrupted`` for one whose worker stopped reporting progress."""
-    if job.state == "running" and utcnow() - job.updated_at > STALE_AFTER:
-        return "interrupted"
-    return job.state
-
-
-def running_job(session: Session) -> CustodyVerification | None:
-    """The verification in progress, if one is (it is joined rather than doubled)."""
-    job = session.scalar(
-        select(CustodyVerification)
-        .where(CustodyVerification.state == "running")
-        .order_by(CustodyVerification.id.desc())
-        .limit(1)
-    )
-    return job if job is not None and state_of(job) == "running" else None
-
-
-def start_job(
-    session: Session,
-    factory: sessionmaker[Session],
-    *,
-    kind: str,
-    started_by: str,
-    key: LogKey | None,
-    inline: bool = False,
-) -> CustodyVerification:
-    """Record a verification job (committed) and run it: in a background thread of this
-    worker, or ``inline`` before returning. A job already running is returned instead."""
-    if kind not in KINDS:
-        raise Invalid(f"kind: one of {', '.join(KINDS)}", details=["kind"])
-    job = running_job(session)
-    if job is not None:
-        return job
-    job = CustodyVerification(
-        kind=kind,
-        state="running",
-        started_by=started_by,
-        from_size=0,
-        size=0,
-        done=0,
-        checkpoints=0,
-    )
-    session.add(job)
-    session.commit()
-    if inline:
-        run_job(factory, job.id, key)
-        session.refresh(job)
-    else:
-        threading.Thread(
-            target=run_job,
-            args=(factory, job.id, key),
-            name=f"custody-verify-{job.id}",
-            daemon=True,
-        ).start()
-    return job
-
-
-def get_job(session: Session, job_id: int) -> CustodyVerification:
-    """A verification job by id."""
-    job = session.get(CustodyVerification, job_id)
-    if job is None:
-        raise NotFound(f"no custody verification {job_id}")
-    return job
-
-
-def recent_jobs(session: Session, limit: int = 10) -> list[CustodyVerification]:
-    """The latest verification jobs, newest first."""
-    query = select(CustodyVerification).order_by(CustodyVerification.id.desc()).limit(limit)
-    return list(session.scalars(query))
-
-
-def run_job(factory: sessionmaker[Session], job_id: int, key: LogKey | None) -> None:
-    """Run a recorded job to its end, each read and each progress write a short transaction."""
-
-    def save(**values: object) -> None:
-        with factory() as session:
-            session.execute(
-                update(CustodyVerification)
-                .where(CustodyVerification.id == job_id)
-                .values(updated_at=utcnow(), **values)
-            )
-            session.commit()
-
-    with factory() as session:
-        incremental = get_job(session, job_id).kind == "incremental"
-    try:
-        report = verify_chunked(
-            chunked_reader(factory),
-            incremental=incremental,
-            progress=lambda done, total: save(done=done, size=total),
-        )
-    except Exception as exc:  # the thread's last word: the job must end, whatever failed
-        save(state="error", problem=f"{exc.__class__.__name__}: {exc}", finished_at=utcnow())
-        raise
-    with factory() as session:
-        if key is not None:
-            record_mark(session, key, report)
-        job = get_job(session, job_id)
-        job.state = "passed" if report.ok else "failed"
-        job.from_size = report.from_size
-        job.size = max(job.size, report.size)
-        job.done = report.size
-        job.checkpoints = report.checkpoints
-        job.problem = str(report.problem) if report.problem is not None else None
-        job.updated_at = job.finished_at = utcnow()
-        session.commit()
