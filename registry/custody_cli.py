@@ -8,7 +8,6 @@ a database the command cannot use.
 from __future__ import annotations
 
 import getpass
-import json
 import sys
 from pathlib import Path
 
@@ -37,25 +36,28 @@ def export_command(out: Path, registry_number: str | None) -> None:
     The export itself is a custody event (``log:exported``), committed first so
     that the bundle's checkpoint already covers it.
     """
-    from registry.services.custody import Actor, export_bundle, record_export
+    from sqlalchemy.orm import sessionmaker
+
+    from registry.services.custody import Actor, export_text, record_export
+    from registry.services.custody.store import chunked_reader
     from registry.services.errors import ServiceError
 
     actor = Actor(user=f"cli:{getpass.getuser()}", role="admin", agency=None)
+    engine = get_engine()
     try:
-        with session_scope(get_engine()) as session:
+        with session_scope(engine) as session:
             record_export(session, actor=actor, registry_number=registry_number)
             session.commit()
-            bundle = export_bundle(session, registry_number)
+        bundle = export_text(chunked_reader(sessionmaker(engine)), registry_number)
+        partial = out.with_name(out.name + ".part")  # a failed export leaves no half file at OUT
+        with partial.open("w", encoding="utf-8") as handle:
+            handle.writelines(bundle.pieces)
+        partial.replace(out)
     except ServiceError as exc:
         _fail(exc.message)
     except SQLAlchemyError as exc:
         _fail(f"the database cannot be read: {exc.__class__.__name__}")
-    with out.open("w", encoding="utf-8") as handle:
-        json.dump(bundle, handle, ensure_ascii=False, indent=1)
-        handle.write("\n")
-    entries = bundle["entries"]
-    assert isinstance(entries, list)
-    click.echo(f"wrote {len(entries)} entries to {out}")
+    click.echo(f"wrote {bundle.entries} entries to {out}")
 
 
 @custody_cli.command("verify")
@@ -71,11 +73,8 @@ def verify_command(quiet: bool, incremental: bool) -> None:
     from sqlalchemy.orm import sessionmaker
 
     from registry.services.custody import ensure_log_key, verifier_key
-    from registry.services.custody.verification import (
-        chunked_reader,
-        record_mark,
-        verify_chunked,
-    )
+    from registry.services.custody.store import chunked_reader
+    from registry.services.custody.verification import record_mark, verify_chunked
 
     def progress(done: int, total: int) -> None:
         if not quiet:

@@ -31,14 +31,8 @@ from registry.models import (
 from registry.services import custody
 from registry.services.custody import Actor, NewEvent, append_events
 from registry.services.custody.jobs import run_job, start_job
-from registry.services.custody.store import DbTreeStore
-from registry.services.custody.verification import (
-    LogReport,
-    chunked_reader,
-    record_mark,
-    session_reader,
-    verify_chunked,
-)
+from registry.services.custody.store import DbTreeStore, chunked_reader, session_reader
+from registry.services.custody.verification import LogReport, record_mark, verify_chunked
 from registry.services.schema import upgrade_to_head
 
 KEK = "00" * 32

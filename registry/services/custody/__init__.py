@@ -21,10 +21,12 @@ from custody.event import Actor
 from registry.services.custody.append import NewEvent, append_event, append_events, record_export
 from registry.services.custody.keys import LOG_KEY_NAME, ensure_log_key, verifier_key
 from registry.services.custody.proofs import (
+    BundleText,
     TimelineEntry,
     checkpoints_page,
     consistency_proof,
     export_bundle,
+    export_text,
     inclusion_proof,
     latest_checkpoint,
     letter_entries,
@@ -35,6 +37,7 @@ from registry.services.custody.verification import LogReport, latest_mark, verif
 __all__ = [
     "LOG_KEY_NAME",
     "Actor",
+    "BundleText",
     "LogReport",
     "NewEvent",
     "TimelineEntry",
@@ -44,6 +47,7 @@ __all__ = [
     "consistency_proof",
     "ensure_log_key",
     "export_bundle",
+    "export_text",
     "inclusion_proof",
     "latest_checkpoint",
     "latest_mark",

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from custody.note import LogKey
 from registry.db import utcnow
 from registry.models.custody_verification import CustodyVerification
-from registry.services.custody.verification import chunked_reader, record_mark, verify_chunked
+from registry.services.custody.store import chunked_reader
+from registry.services.custody.verification import record_mark, verify_chunked
 from registry.services.errors import Invalid, NotFound
 
 STALE_AFTER = timedelta(minutes=2)

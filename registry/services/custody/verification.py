@@ -47,10 +47,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from custody.bundle import Problem
 from custody.compact import CompactRange
@@ -63,37 +62,13 @@ from registry.db import utcnow
 from registry.models.custody import HEAD_ID, CustodyCheckpoint, CustodyEntry, CustodyHead
 from registry.models.custody_verification import CustodyMark
 from registry.services.custody.keys import verifier_key
-from registry.services.custody.store import CHUNK, DbTreeStore, raw_bytes
-
-T = TypeVar("T")
-
-
-class Reader(Protocol):
-    """Runs a function in a (short) read transaction and returns its result."""
-
-    def __call__(self, fn: Callable[[Session], T], /) -> T: ...
-
-
-def session_reader(session: Session) -> Reader:
-    """Every read in the caller's session and transaction (tests, or a caller holding one)."""
-
-    def read(fn: Callable[[Session], T]) -> T:
-        return fn(session)
-
-    return read
-
-
-def chunked_reader(factory: sessionmaker[Session]) -> Reader:
-    """Every read in a fresh session whose transaction ends as soon as the read returns."""
-
-    def read(fn: Callable[[Session], T]) -> T:
-        with factory() as session:
-            try:
-                return fn(session)
-            finally:
-                session.rollback()
-
-    return read
+from registry.services.custody.store import (
+    CHUNK,
+    DbTreeStore,
+    Reader,
+    raw_bytes,
+    session_reader,
+)
 
 
 @dataclass(frozen=True)
