@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from custody.note import Checkpoint
@@ -23,7 +23,9 @@ from registry.models import CustodyCheckpoint, CustodyVerification
 from registry.permissions import Action
 from registry.services import custody
 from registry.services.custody import jobs
+from registry.services.custody.store import chunked_reader
 from registry.services.errors import Invalid, NotFound
+from registry.services.letters.actions import custody_actor
 from registry.web.guard import current_principal, requires
 
 bp = Blueprint("custody", __name__, url_prefix="/custody")
@@ -34,7 +36,7 @@ MAX_SIZE = 2**62
 
 
 class VerifyLogForm(FlaskForm):
-    """Only the CSRF token; the button pressed names the kind of verification."""
+    """Only the CSRF token (verifying: the button pressed names the kind; exporting)."""
 
 
 def _size_arg(name: str, default: int | None = None) -> int | None:
@@ -115,10 +117,33 @@ def api_checkpoints() -> Any:
     return {"checkpoints": [_checkpoint_json(row) for row in rows]}
 
 
+def _export(registry_number: str | None = None) -> Response:
+    """An export, recorded in the log first (as the CLI's) so that its bundle covers it;
+    the whole log streams as a download, read in short transactions after this request's."""
+    session = get_session()
+    custody.record_export(
+        session, actor=custody_actor(current_principal()), registry_number=registry_number
+    )
+    session.commit()
+    factory = current_app.extensions[EXTENSION_KEY].sessionmaker
+    bundle = custody.export_text(chunked_reader(factory), registry_number)
+    response = Response(bundle.pieces, mimetype="application/json")
+    if registry_number is None:
+        name = f"custody-log-{bundle.entries}.json"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @api_bp.get("/letters/<registry_number>")
 @requires(Action.CUSTODY_READ)
 def api_letter(registry_number: str) -> Any:
-    return custody.export_bundle(get_session(), registry_number)
+    return _export(registry_number)
+
+
+@api_bp.get("/export")
+@requires(Action.CUSTODY_READ)
+def api_export() -> Any:
+    return _export()
 
 
 @api_bp.get("/consistency")
@@ -180,7 +205,16 @@ def checkpoints() -> Any:
         rows=[_checkpoint_json(row) for row in rows],
         verifier_key=custody.verifier_key(session),
         next_before=rows[-1].size if len(rows) == PAGE else None,
+        export_form=VerifyLogForm(),
     )
+
+
+@bp.post("/export")
+@requires(Action.CUSTODY_READ)
+def export() -> Any:
+    if not VerifyLogForm().validate_on_submit():  # CSRFProtect refuses a bad token before this
+        return redirect(url_for("custody.checkpoints"))
+    return _export()
 
 
 @bp.get("/letters")
