@@ -18,7 +18,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask_wtf import FlaskForm
 
 from custody.note import Checkpoint
-from registry.db import EXTENSION_KEY, get_session
+from registry.db import EXTENSION_KEY
 from registry.models import CustodyCheckpoint, CustodyVerification
 from registry.permissions import Action
 from registry.services import custody
@@ -26,6 +26,7 @@ from registry.services.custody import jobs
 from registry.services.custody.store import chunked_reader
 from registry.services.errors import Invalid, NotFound
 from registry.services.letters.actions import custody_actor
+from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
 
 bp = Blueprint("custody", __name__, url_prefix="/custody")

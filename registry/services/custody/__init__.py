@@ -32,6 +32,7 @@ from registry.services.custody.proofs import (
     letter_entries,
     letter_timeline,
 )
+from registry.services.custody.tags import Tag
 from registry.services.custody.verification import LogReport, latest_mark, verify_log
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "BundleText",
     "LogReport",
     "NewEvent",
+    "Tag",
     "TimelineEntry",
     "append_event",
     "append_events",

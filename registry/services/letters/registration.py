@@ -25,14 +25,15 @@ from registry.services.letters.records import (
 )
 from registry.services.letters.transitions import submit_route
 from registry.services.lifecycle import (
-    INCOMING_KINDS,
     TRANSITIONS,
+    Direction,
     State,
     Transition,
     signature_problems,
 )
 from registry.services.pki import trust_store, unlock_signing_key
 from routing.envelope import Envelope
+from routing.kinds import INCOMING_KINDS
 from routing.planner import Plan
 from signing.letter import Attachment, LetterError, Reference, build_letter, read_letter
 from signing.sign import SigningError
@@ -74,7 +75,7 @@ def compose_letter(
         return new_letter(
             principal,
             number=number,
-            direction="outgoing",
+            direction=Direction.OUTGOING,
             envelope=dict(envelope),
             parsed=parsed,
             route_plan=route_plan,
@@ -159,7 +160,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     letter = new_letter(
         principal,
         number=number,
-        direction="outgoing",
+        direction=Direction.OUTGOING,
         envelope=content.envelope,
         parsed=parsed,
         route_plan=route_plan,
@@ -239,7 +240,7 @@ def register_incoming(
         return new_letter(
             principal,
             number=number,
-            direction="incoming",
+            direction=Direction.INCOMING,
             envelope=dict(envelope),
             parsed=parsed,
             route_plan=route_plan,
