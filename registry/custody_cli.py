@@ -16,6 +16,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.db import session_scope
+from registry.services.unit_of_work import unit_of_work
 from registry.web.database import get_engine
 
 custody_cli = AppGroup("custody", help="The chain-of-custody log: export and verify.")
@@ -46,9 +47,8 @@ def export_command(out: Path, registry_number: str | None) -> None:
     actor = Actor(user=f"cli:{getpass.getuser()}", role="admin", agency=None)
     engine = get_engine()
     try:
-        with session_scope(engine) as session:
+        with session_scope(engine) as session, unit_of_work(session):
             record_export(session, actor=actor, registry_number=registry_number)
-            session.commit()
         bundle = export_text(chunked_reader(sessionmaker(engine)), registry_number)
         partial = out.with_name(out.name + ".part")  # a failed export leaves no half file at OUT
         with partial.open("w", encoding="utf-8") as handle:
@@ -86,11 +86,10 @@ def verify_command(quiet: bool, incremental: bool) -> None:
         report = verify_chunked(
             chunked_reader(sessionmaker(engine)), incremental=incremental, progress=progress
         )
-        with session_scope(engine) as session:
+        with session_scope(engine) as session, unit_of_work(session):
             key = verifier_key(session)
             if key is not None:
                 record_mark(session, ensure_log_key(session), report)
-                session.commit()
     except SQLAlchemyError as exc:
         _fail(f"the database cannot be read: {exc.__class__.__name__}")
     if report.problem is not None:

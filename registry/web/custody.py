@@ -26,6 +26,7 @@ from registry.services.custody import jobs
 from registry.services.custody.store import chunked_reader
 from registry.services.errors import Invalid, NotFound
 from registry.services.letters.actions import custody_actor
+from registry.services.unit_of_work import unit_of_work
 from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
 
@@ -86,14 +87,13 @@ def _start_verification(kind: str) -> CustodyVerification:
     """Start (or join) a verification job run by this worker, as the configuration says."""
     session = get_session()
     key = custody.ensure_log_key(session) if custody.verifier_key(session) else None
-    return jobs.start_job(
-        session,
-        current_app.extensions[EXTENSION_KEY].sessionmaker,
-        kind=kind,
-        started_by=current_principal().username,
-        key=key,
-        inline=current_app.config["ARNA_CUSTODY_JOBS"] == "inline",
-    )
+    with unit_of_work(session):  # committed before the job, in sessions of its own, reads it
+        job, new = jobs.start_job(session, kind=kind, started_by=current_principal().username)
+    if new:
+        inline = current_app.config["ARNA_CUSTODY_JOBS"] == "inline"
+        jobs.launch(current_app.extensions[EXTENSION_KEY].sessionmaker, job.id, key, inline=inline)
+        session.refresh(job)
+    return job
 
 
 # ----------------------------------------------------------------------------- API
@@ -122,10 +122,10 @@ def _export(registry_number: str | None = None) -> Response:
     """An export, recorded in the log first (as the CLI's) so that its bundle covers it;
     the whole log streams as a download, read in short transactions after this request's."""
     session = get_session()
-    custody.record_export(
-        session, actor=custody_actor(current_principal()), registry_number=registry_number
-    )
-    session.commit()
+    with unit_of_work(session):  # committed before the bundle is read: it covers the export
+        custody.record_export(
+            session, actor=custody_actor(current_principal()), registry_number=registry_number
+        )
     factory = current_app.extensions[EXTENSION_KEY].sessionmaker
     bundle = custody.export_text(chunked_reader(factory), registry_number)
     response = Response(bundle.pieces, mimetype="application/json")

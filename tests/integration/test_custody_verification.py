@@ -30,10 +30,11 @@ from registry.models import (
 )
 from registry.services import custody
 from registry.services.custody import Actor, NewEvent, append_events
-from registry.services.custody.jobs import run_job, start_job
+from registry.services.custody.jobs import launch, run_job, start_job
 from registry.services.custody.store import DbTreeStore, chunked_reader, session_reader
 from registry.services.custody.verification import LogReport, record_mark, verify_chunked
 from registry.services.schema import upgrade_to_head
+from registry.services.unit_of_work import unit_of_work
 
 KEK = "00" * 32
 ORIGIN = "arna.test/custody"
@@ -246,18 +247,28 @@ def committed(databases: Any) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
+def _run(
+    factory: sessionmaker[Session], session: Session, kind: str, key: LogKey | None
+) -> CustodyVerification:
+    """Start a job as a request does: recorded and committed, then run (inline), re-read."""
+    with unit_of_work(session):
+        job, new = start_job(session, kind=kind, started_by="auditor")
+    assert new
+    launch(factory, job.id, key, inline=True)
+    session.refresh(job)
+    return job
+
+
 def test_a_job_runs_to_its_end_and_leaves_a_mark_then_an_incremental_one(
     committed: sessionmaker[Session],
 ) -> None:
     with committed() as session:
         key = _key(session)
-        job = start_job(session, committed, kind="full", started_by="auditor", key=key, inline=True)
+        job = _run(committed, session, "full", key)
         assert (job.state, job.done, job.size, job.checkpoints) == ("passed", 12, 12, 4)
         _append(session, 5)
         session.commit()
-        again = start_job(
-            session, committed, kind="incremental", started_by="auditor", key=key, inline=True
-        )
+        again = _run(committed, session, "incremental", key)
         assert (again.state, again.from_size, again.done, again.checkpoints) == (
             "passed",
             12,
@@ -274,9 +285,7 @@ def test_a_job_names_the_problem_it_found(committed: sessionmaker[Session]) -> N
     with committed() as session:
         session.execute(update(CustodyEntry).where(CustodyEntry.index == 7).values(leaf=b"{}"))
         session.commit()
-        job = start_job(
-            session, committed, kind="full", started_by="auditor", key=_key(session), inline=True
-        )
+        job = _run(committed, session, "full", _key(session))
         assert job.state == "failed"
         assert job.problem == "entry 7: event: fields are []"
         assert session.scalar(select(CustodyMark.size)) is None
@@ -295,12 +304,10 @@ def test_a_running_job_is_joined_not_doubled(committed: sessionmaker[Session]) -
         )
         session.add(running)
         session.commit()
-        joined = start_job(
-            session, committed, kind="incremental", started_by="admin", key=None, inline=True
-        )
+        with unit_of_work(session):
+            joined, new = start_job(session, kind="incremental", started_by="admin")
         job_id = running.id
-        assert joined.id == job_id
-        session.commit()  # end the read, as a request's end does, before the job writes
+        assert (joined.id, new) == (job_id, False)
     run_job(committed, job_id, None)
     with committed() as session:
         assert session.get(CustodyVerification, job_id).state == "passed"  # type: ignore[union-attr]

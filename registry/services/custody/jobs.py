@@ -21,6 +21,7 @@ from registry.models.custody_verification import CustodyVerification
 from registry.services.custody.store import chunked_reader
 from registry.services.custody.verification import record_mark, verify_chunked
 from registry.services.errors import Invalid, NotFound
+from registry.services.unit_of_work import unit_of_work
 
 STALE_AFTER = timedelta(minutes=2)
 """A running job whose progress has not moved for this long died with its worker."""
@@ -46,22 +47,14 @@ def running_job(session: Session) -> CustodyVerification | None:
     return job if job is not None and state_of(job) == "running" else None
 
 
-def start_job(
-    session: Session,
-    factory: sessionmaker[Session],
-    *,
-    kind: str,
-    started_by: str,
-    key: LogKey | None,
-    inline: bool = False,
-) -> CustodyVerification:
-    """Record a verification job (committed) and run it: in a background thread of this
-    worker, or ``inline`` before returning. A job already running is returned instead."""
+def start_job(session: Session, *, kind: str, started_by: str) -> tuple[CustodyVerification, bool]:
+    """Record a verification job (flushed; :func:`launch` runs it once committed) and True,
+    or the one already running and False: it is joined, not doubled."""
     if kind not in KINDS:
         raise Invalid(f"kind: one of {', '.join(KINDS)}", details=["kind"])
     job = running_job(session)
     if job is not None:
-        return job
+        return job, False
     job = CustodyVerification(
         kind=kind,
         state="running",
@@ -72,18 +65,21 @@ def start_job(
         checkpoints=0,
     )
     session.add(job)
-    session.commit()
+    session.flush()
+    return job, True
+
+
+def launch(
+    factory: sessionmaker[Session], job_id: int, key: LogKey | None, *, inline: bool = False
+) -> None:
+    """Run a committed job: in a daemon thread of this worker, or ``inline`` before returning."""
     if inline:
-        run_job(factory, job.id, key)
-        session.refresh(job)
-    else:
-        threading.Thread(
-            target=run_job,
-            args=(factory, job.id, key),
-            name=f"custody-verify-{job.id}",
-            daemon=True,
-        ).start()
-    return job
+        run_job(factory, job_id, key)
+        return
+    thread = threading.Thread(
+        target=run_job, args=(factory, job_id, key), name=f"custody-verify-{job_id}", daemon=True
+    )
+    thread.start()
 
 
 def get_job(session: Session, job_id: int) -> CustodyVerification:
@@ -104,13 +100,12 @@ def run_job(factory: sessionmaker[Session], job_id: int, key: LogKey | None) -> 
     """Run a recorded job to its end, each read and each progress write a short transaction."""
 
     def save(**values: object) -> None:
-        with factory() as session:
+        with factory() as session, unit_of_work(session):
             session.execute(
                 update(CustodyVerification)
                 .where(CustodyVerification.id == job_id)
                 .values(updated_at=utcnow(), **values)
             )
-            session.commit()
 
     with factory() as session:
         incremental = get_job(session, job_id).kind == "incremental"
@@ -123,7 +118,7 @@ def run_job(factory: sessionmaker[Session], job_id: int, key: LogKey | None) -> 
     except Exception as exc:  # the thread's last word: the job must end, whatever failed
         save(state="error", problem=f"{exc.__class__.__name__}: {exc}", finished_at=utcnow())
         raise
-    with factory() as session:
+    with factory() as session, unit_of_work(session):
         if key is not None:
             record_mark(session, key, report)
         job = get_job(session, job_id)
@@ -134,4 +129,3 @@ def run_job(factory: sessionmaker[Session], job_id: int, key: LogKey | None) -> 
         job.checkpoints = report.checkpoints
         job.problem = str(report.problem) if report.problem is not None else None
         job.updated_at = job.finished_at = utcnow()
-        session.commit()
