@@ -116,9 +116,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def current_setting(name: str) -> Any:
-    """A setting of the running app, or (outside one: CLI, scripts) of the environment."""
+    """A setting of the running app. Outside one it refuses (it never reads the
+    environment there, which would create ``instance/`` secrets wherever the code runs)."""
     from flask import current_app, has_app_context
 
-    if has_app_context():
-        return current_app.config[name]
-    return load_config()[name]
+    if not has_app_context():
+        raise RuntimeError(f"{name} is a setting of the app: pass it explicitly outside one")
+    return current_app.config[name]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from registry.config import current_setting
 from registry.db import utcnow
+from registry.keyring import Keyring
 from registry.models import RegistryKey, TrustAnchor, User
 from registry.permissions import Role
 from registry.services.errors import Conflict, Invalid, NotFound
@@ -44,7 +45,8 @@ _STORES: dict[str, TrustStore] = {}
 
 
 def _kek(kek: str | None) -> bytes:
-    return (kek or str(current_setting("ARNA_KEK"))).encode("utf-8")
+    """The CA bundle's passphrase: the given KEK, else the running app's (see Keyring)."""
+    return Keyring(kek or str(current_setting("ARNA_KEK"))).passphrase
 
 
 def ensure_registry_ca(session: Session, *, kek: str | None = None) -> bool:

@@ -9,10 +9,11 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from registry.keyring import Keyring
 from registry.models import RegistryKey
 from registry.services import pki
 from signing.ca import CertificateAuthority
-from signing.keys import SigningKey, encrypt_private_key, generate_signing_key, load_private_key
+from signing.keys import SigningKey, generate_signing_key
 
 SEAL_KEY_NAME = "copy-seal"
 SEAL_VALID_DAYS = 3650
@@ -40,10 +41,6 @@ class CopySeal:
         return self.certificates[-1]
 
 
-def _passphrase(kek: str) -> bytes:
-    return kek.encode("utf-8")
-
-
 def ensure_copy_seal(session: Session, kek: str, ca: CertificateAuthority | None = None) -> bool:
     """Create the copy seal if it is missing; True when created. Idempotent; flushes only.
 
@@ -62,7 +59,7 @@ def ensure_copy_seal(session: Session, kek: str, ca: CertificateAuthority | None
     ).decode("ascii")
     row = RegistryKey(
         name=SEAL_KEY_NAME,
-        wrapped_private=encrypt_private_key(key, _passphrase(kek)),
+        wrapped_private=Keyring(kek).wrap(key),
         public=public,
     )
     try:
@@ -85,7 +82,7 @@ def load_copy_seal(session: Session, kek: str) -> CopySeal:
         row = session.get(RegistryKey, SEAL_KEY_NAME)
         assert row is not None
     certificates = tuple(x509.load_pem_x509_certificates(row.public.encode("ascii")))
-    return CopySeal(load_private_key(row.wrapped_private, _passphrase(kek)), certificates)
+    return CopySeal(Keyring(kek).unwrap_signing_key(row.wrapped_private), certificates)
 
 
 def seal_roots(session: Session) -> list[x509.Certificate]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
 from custody.note import LogKey, VerifierKey
+from registry.keyring import Keyring
 from registry.models.keys import RegistryKey
 from registry.services.custody.store import CustodyStateError
+from signing.keys import KeyLoadError
 
 LOG_KEY_NAME = "custody-log"
 ORIGIN_SUFFIX = "/custody"
@@ -20,28 +20,15 @@ ORIGIN_SUFFIX = "/custody"
 _KEYS: dict[bytes, LogKey] = {}
 
 
-def _wrap(key: Ed25519PrivateKey, kek: str) -> bytes:
-    """Encrypted PKCS#8, as signing.keys does for RSA/ECDSA (whose loader refuses Ed25519)."""
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(kek.encode()),
-    )
-
-
 def _unwrap(row: RegistryKey, kek: str) -> LogKey:
     cache_key = hashlib.sha256(row.wrapped_private).digest()
     cached = _KEYS.get(cache_key)
     if cached is not None:
         return cached
     try:
-        private = serialization.load_pem_private_key(row.wrapped_private, kek.encode())
-    except (TypeError, ValueError):
-        raise CustodyStateError(
-            "the custody log key cannot be decrypted with the configured ARNA_KEK"
-        ) from None
-    if not isinstance(private, Ed25519PrivateKey):
-        raise CustodyStateError("the stored custody log key is not an Ed25519 key")
+        private = Keyring(kek).unwrap_log_key(row.wrapped_private)
+    except KeyLoadError as exc:
+        raise CustodyStateError(f"the custody log key: {exc}") from None
     key = LogKey(VerifierKey.parse(row.public).name, private)
     if key.verifier_key != row.public:
         raise CustodyStateError("the stored custody log key does not match its verifier key")
@@ -50,12 +37,15 @@ def _unwrap(row: RegistryKey, kek: str) -> LogKey:
 
 
 def _configured() -> tuple[str, str]:
-    """(KEK, origin) of the running app, or of the environment outside one (CLI, scripts)."""
+    """(KEK, origin) of the running app. Outside one, the caller must pass them: nothing
+    here reads the environment or creates an ``instance/kek`` wherever the code runs."""
     from flask import current_app, has_app_context
 
-    from registry.config import load_config
-
-    config = current_app.config if has_app_context() else load_config()
+    if not has_app_context():
+        raise CustodyStateError(
+            "the custody log key needs the KEK: pass kek= and origin= outside the app"
+        )
+    config = current_app.config
     return str(config["ARNA_KEK"]), str(config["ARNA_ORIGIN"]) + ORIGIN_SUFFIX
 
 
@@ -73,14 +63,14 @@ def ensure_log_key(
         cached = _KEYS.get(hashlib.sha256(row.wrapped_private).digest())
         if cached is not None:
             return cached
+    if row is not None:  # the origin is the existing key's; only the KEK is needed
+        return _unwrap(row, kek or _configured()[0])
     if kek is None or origin is None:
         configured_kek, configured_origin = _configured()
         kek = kek or configured_kek
         origin = origin or configured_origin
-    if row is not None:
-        return _unwrap(row, kek)
     key = LogKey.generate(origin)
-    wrapped = _wrap(key.private_key, kek)
+    wrapped = Keyring(kek).wrap(key.private_key)
     session.add(RegistryKey(name=LOG_KEY_NAME, wrapped_private=wrapped, public=key.verifier_key))
     session.flush()
     _KEYS[hashlib.sha256(wrapped).digest()] = key
