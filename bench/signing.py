@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -175,6 +177,51 @@ XMLSEC_SAME = "python-xmlsec verify of the Arna letter"
 XMLSEC_PLAIN = "python-xmlsec verify of a plain XMLDSig"
 
 
+def _process_seconds(command: list[str], runs: int = 7) -> float:
+    """Median wall time of ``command`` as a whole process (start-up included)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise SystemExit(f"{command[:3]} failed: {done.stderr.decode()[-300:]}")
+    return statistics.median(times)
+
+
+def bench_cli(ca: CertificateAuthority) -> None:
+    """``python -m signing verify`` of one letter as a whole process, beside ``xmlsec1 --verify``
+    (issue 18: within 3x); and how much of it is importing."""
+    key = generate_signing_key("rsa-2048")
+    cert = ca.issue_officer_cert(OfficerIdentity("Bench Officer", "MFA"), key.public_key())
+    with tempfile.TemporaryDirectory() as tmp:
+        letter, root = Path(tmp) / "signed.xml", Path(tmp) / "root.pem"
+        letter.write_bytes(sign_letter(_letter(5 * 1024), key, cert))
+        root.write_bytes(ca.certificate.public_bytes(Encoding.PEM))
+        arna = [sys.executable, "-m", "signing", "verify", str(letter), "--trust", str(root)]
+        imports = [sys.executable, "-c", "import signing.__main__"]
+        bare = [sys.executable, "-c", "pass"]
+        seconds = {
+            "python -m signing verify (5 KB letter)": _process_seconds(arna),
+            "  of which: python -c 'import signing.__main__'": _process_seconds(imports),
+            "  of which: python -c pass (the interpreter)": _process_seconds(bare),
+        }
+        xmlsec1 = shutil.which("xmlsec1")
+        if xmlsec1:
+            command = [xmlsec1, "--verify", "--enabled-key-data", "x509"]
+            command += ["--trusted-pem", str(root), str(letter)]
+            seconds["xmlsec1 --verify (the peer)"] = _process_seconds(command)
+    print("\nCommand-line verification as whole processes (median of 7)")
+    for label, value in seconds.items():
+        print(f"  {label:<52}{value * 1000:>9.1f} ms")
+    if xmlsec1:
+        ratio = (
+            seconds["python -m signing verify (5 KB letter)"]
+            / seconds["xmlsec1 --verify (the peer)"]
+        )
+        print(f"  goal: <= 3x xmlsec1's whole process: {ratio:.1f}x")
+
+
 def main() -> None:
     ca = CertificateAuthority.create("Bench Root")
     trust = TrustStore()
@@ -193,6 +240,7 @@ def main() -> None:
         "goal: Arna's XAdES verify of the 5 KB letter <= 2x python-xmlsec's verify of it: "
         f"{worst:.2f}x (worst of RSA/ECDSA), {verdict}"
     )
+    bench_cli(ca)
 
 
 if __name__ == "__main__":

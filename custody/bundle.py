@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,19 +68,47 @@ def build_bundle(
         "origin": checkpoint.origin,
         "verifier_key": verifier_key,
         "checkpoint": checkpoint_note,
-        "entries": [
-            {
-                "index": index,
-                "leaf": base64.b64encode(leaf).decode(),
-                "event": json.loads(leaf),
-            }
-            for index, leaf in entries
-        ],
+        "entries": [bundle_entry(index, leaf) for index, leaf in entries],
         "proofs": [
             {"index": index, "inclusion": [base64.b64encode(h).decode() for h in path]}
             for index, path in proofs
         ],
     }
+
+
+def bundle_entry(index: int, leaf: bytes) -> dict[str, Any]:
+    """One entry of a bundle: the index, the exact leaf bytes, and the event they encode."""
+    return {"index": index, "leaf": base64.b64encode(leaf).decode(), "event": json.loads(leaf)}
+
+
+_ENTRIES = '\n "entries": []'
+
+
+def iter_bundle_json(
+    *,
+    verifier_key: str,
+    checkpoint_note: str,
+    entries: Iterable[tuple[int, bytes]],
+    proofs: Sequence[tuple[int, Sequence[bytes]]] = (),
+) -> Iterator[str]:
+    """The bundle's JSON text, piece by piece, holding one entry at a time.
+
+    The text is exactly ``json.dump(build_bundle(...), ensure_ascii=False,
+    indent=1)`` followed by a newline: the bundle without entries is written
+    around the entries, each dumped on its own and indented to its depth (JSON
+    strings hold no raw newlines, so indenting line by line is safe).
+    """
+    frame = build_bundle(
+        verifier_key=verifier_key, checkpoint_note=checkpoint_note, entries=(), proofs=proofs
+    )
+    before, after = json.dumps(frame, ensure_ascii=False, indent=1).split(_ENTRIES, 1)
+    yield before + _ENTRIES[:-1]
+    separator = "\n"
+    for index, leaf in entries:
+        text = json.dumps(bundle_entry(index, leaf), ensure_ascii=False, indent=1)
+        yield separator + "  " + text.replace("\n", "\n  ")
+        separator = ",\n"
+    yield ("]" if separator == "\n" else "\n ]") + after + "\n"
 
 
 def _field(bundle: dict[str, Any], name: str, kind: type) -> Any:

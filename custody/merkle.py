@@ -25,7 +25,7 @@ from hashlib import sha256
 HASH_SIZE = 32
 EMPTY_ROOT = sha256(b"").digest()
 _LEAF_PREFIX = b"\x00"
-_NODE_PREFIX = b"\x01"
+NODE_PREFIX = b"\x01"
 
 
 class ProofError(ValueError):
@@ -39,7 +39,7 @@ def leaf_hash(leaf: bytes) -> bytes:
 
 def node_hash(left: bytes, right: bytes) -> bytes:
     """Hash two children into their parent (0x01 prefix, RFC 9162 §2.1.1)."""
-    return sha256(_NODE_PREFIX + left + right).digest()
+    return sha256(NODE_PREFIX + left + right).digest()
 
 
 def largest_power_of_two_below(n: int) -> int:
@@ -60,7 +60,7 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     while len(level) > 1:
         odd = level[-1] if len(level) & 1 else None
         level = [
-            sha256(_NODE_PREFIX + a + b).digest()
+            sha256(NODE_PREFIX + a + b).digest()
             for a, b in zip(level[0::2], level[1::2], strict=False)
         ]
         if odd is not None:

@@ -102,6 +102,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ARNA_PROXY_HOPS": 0,
         # 1: accept signatures of the NCA RK *test* PKI (demos, trials); never in production.
         "ARNA_ACCEPT_TEST_PKI": 0,
+        # How custody verifications run: "thread" in the background of the worker that
+        # started them (progress kept in the database), "inline" within the request.
+        "ARNA_CUSTODY_JOBS": "thread",
     }
     config.update(_from_environment(config))
     config.update(overrides)

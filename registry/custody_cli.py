@@ -8,7 +8,6 @@ a database the command cannot use.
 from __future__ import annotations
 
 import getpass
-import json
 import sys
 from pathlib import Path
 
@@ -39,47 +38,65 @@ def export_command(out: Path, registry_number: str | None) -> None:
     The export itself is a custody event (``log:exported``), committed first so
     that the bundle's checkpoint already covers it.
     """
-    from registry.services.custody import Actor, export_bundle, record_export
+    from sqlalchemy.orm import sessionmaker
+
+    from registry.services.custody import Actor, export_text, record_export
+    from registry.services.custody.store import chunked_reader
     from registry.services.errors import ServiceError
 
     actor = Actor(user=f"cli:{getpass.getuser()}", role="admin", agency=None)
+    engine = get_engine()
     try:
-        with session_scope(get_engine()) as session:
-            with unit_of_work(session):
-                record_export(session, actor=actor, registry_number=registry_number)
-            bundle = export_bundle(session, registry_number)
+        with session_scope(engine) as session, unit_of_work(session):
+            record_export(session, actor=actor, registry_number=registry_number)
+        bundle = export_text(chunked_reader(sessionmaker(engine)), registry_number)
+        partial = out.with_name(out.name + ".part")  # a failed export leaves no half file at OUT
+        with partial.open("w", encoding="utf-8") as handle:
+            handle.writelines(bundle.pieces)
+        partial.replace(out)
     except ServiceError as exc:
         _fail(exc.message)
     except SQLAlchemyError as exc:
         _fail(f"the database cannot be read: {exc.__class__.__name__}")
-    with out.open("w", encoding="utf-8") as handle:
-        json.dump(bundle, handle, ensure_ascii=False, indent=1)
-        handle.write("\n")
-    entries = bundle["entries"]
-    assert isinstance(entries, list)
-    click.echo(f"wrote {len(entries)} entries to {out}")
+    click.echo(f"wrote {bundle.entries} entries to {out}")
 
 
 @custody_cli.command("verify")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
-def verify_command(quiet: bool) -> None:
-    """Check the live log: every event, subtree hash and checkpoint, against the log key."""
-    from registry.services.custody import verifier_key, verify_log
+@click.option("--incremental", is_flag=True, help="Only the events after the last verified mark.")
+def verify_command(quiet: bool, incremental: bool) -> None:
+    """Check the live log: every event, subtree hash and checkpoint, against the log key.
+
+    Reads in short transactions, so the service goes on writing meanwhile; a
+    passing check leaves a signed "verified up to N" mark for the next
+    ``--incremental`` one.
+    """
+    from sqlalchemy.orm import sessionmaker
+
+    from registry.services.custody import ensure_log_key, verifier_key
+    from registry.services.custody.store import chunked_reader
+    from registry.services.custody.verification import record_mark, verify_chunked
 
     def progress(done: int, total: int) -> None:
         if not quiet:
             click.echo(f"checked {done} of {total} entries", err=True)
 
+    engine = get_engine()
     try:
-        with session_scope(get_engine()) as session:
-            report = verify_log(session, progress)
+        report = verify_chunked(
+            chunked_reader(sessionmaker(engine)), incremental=incremental, progress=progress
+        )
+        with session_scope(engine) as session, unit_of_work(session):
             key = verifier_key(session)
+            if key is not None:
+                record_mark(session, ensure_log_key(session), report)
     except SQLAlchemyError as exc:
         _fail(f"the database cannot be read: {exc.__class__.__name__}")
     if report.problem is not None:
         click.echo(f"FAILED {report.problem}", err=True)
         sys.exit(EXIT_BAD)
+    start = f" from the mark at {report.from_size}" if report.from_size else ""
     click.echo(
-        f"OK {report.size} entries and {report.checkpoints} checkpoints check; "
-        f"verifier key {key or '(none yet)'}"
+        f"OK {report.size - report.from_size} entries{start} and {report.checkpoints} "
+        f"checkpoints check; verifier key {key or '(none yet)'}"
     )

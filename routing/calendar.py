@@ -18,9 +18,6 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Final
 
-import holidays
-from holidays.countries.kazakhstan import KazakhstanStaticHolidays
-
 from routing.calendar_data import KURBAN_AIT, TRANSFERS
 
 FIRST_YEAR: Final = 2000
@@ -38,12 +35,18 @@ class CalendarError(ValueError):
 KURBAN_AIT_NAME: Final = "Eid al-Adha"
 
 
+# ``holidays`` is imported where the table is built, not here: loading it costs ~0.1 s,
+# which every importer of routing.envelope (python -m signing verify) would pay for nothing.
+
+
 def package_transfers() -> dict[date, date]:
     """Transfers of days off the ``holidays`` package knows: {day_off: working_day}.
 
     The package marks the rested day as a holiday but keeps the worked weekend
     day only in this table, so the calendar reads both from here.
     """
+    from holidays.countries.kazakhstan import KazakhstanStaticHolidays
+
     out: dict[date, date] = {}
     for year, entries in KazakhstanStaticHolidays.special_public_holidays.items():
         rows = entries if isinstance(entries[0], tuple) else (entries,)
@@ -63,6 +66,8 @@ def _days_off(years: range) -> set[date]:
     ``holidays``; the first day of Kurban ait is replaced by the announced date
     where calendar_data.KURBAN_AIT has one.
     """
+    import holidays
+
     observed = holidays.country_holidays("KZ", years=years, language="en_US")
     days = set(observed)
     for day in observed.get_named(KURBAN_AIT_NAME, lookup="startswith"):

@@ -3,6 +3,7 @@
 from registry.models.accounts import Agency, ApiToken, LoginThrottle, User
 from registry.models.copies import CertifiedCopy, CopyLookupThrottle
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
+from registry.models.custody_verification import CustodyMark, CustodyVerification
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
 
@@ -14,7 +15,9 @@ __all__ = [
     "CustodyCheckpoint",
     "CustodyEntry",
     "CustodyHead",
+    "CustodyMark",
     "CustodyNode",
+    "CustodyVerification",
     "Deadline",
     "Letter",
     "LoginThrottle",

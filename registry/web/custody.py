@@ -4,8 +4,9 @@ API (bearer tokens, under /api/v1/custody): the latest signed checkpoint, the
 stored checkpoints, a letter's events with inclusion proofs (a one-letter
 bundle of contracts/custody-bundle.md), and a consistency proof between two
 sizes — what a monitor needs to keep old checkpoints and check each new one
-extends them. Pages: the checkpoint list, a letter's timeline with a verified
-mark per event, and "verify the whole log", which streams its progress.
+extends them; verifications of the live log, started and then polled. Pages:
+the checkpoint list, a letter's timeline with a verified mark per event, and
+"verify the log", a background job whose page shows its progress.
 """
 
 from __future__ import annotations
@@ -13,17 +14,21 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, stream_template, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from custody.note import Checkpoint
-from registry.db import MAX_INTEGER
-from registry.models import CustodyCheckpoint
+from registry.db import EXTENSION_KEY, MAX_INTEGER
+from registry.models import CustodyCheckpoint, CustodyVerification
 from registry.permissions import Action
 from registry.services import custody
+from registry.services.custody import jobs
+from registry.services.custody.store import chunked_reader
 from registry.services.errors import Invalid, NotFound
+from registry.services.letters.actions import custody_actor
+from registry.services.unit_of_work import unit_of_work
 from registry.web.database import get_session
-from registry.web.guard import requires
+from registry.web.guard import current_principal, requires
 
 bp = Blueprint("custody", __name__, url_prefix="/custody")
 api_bp = Blueprint("custody_api", __name__, url_prefix="/api/v1/custody")
@@ -33,7 +38,7 @@ MAX_PAGE = 500
 
 
 class VerifyLogForm(FlaskForm):
-    """Only the CSRF token: verifying needs no input."""
+    """Only the CSRF token (verifying: the button pressed names the kind; exporting)."""
 
 
 def _size_arg(name: str, default: int | None = None) -> int | None:
@@ -60,6 +65,37 @@ def _checkpoint_json(row: CustodyCheckpoint) -> dict[str, Any]:
     }
 
 
+def _job_json(job: CustodyVerification) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "state": jobs.state_of(job),
+        "started_by": job.started_by,
+        "started_at": job.started_at.isoformat().replace("+00:00", "Z"),
+        "finished_at": job.finished_at.isoformat().replace("+00:00", "Z")
+        if job.finished_at
+        else None,
+        "from_size": job.from_size,
+        "size": job.size,
+        "done": job.done,
+        "checkpoints": job.checkpoints,
+        "problem": job.problem,
+    }
+
+
+def _start_verification(kind: str) -> CustodyVerification:
+    """Start (or join) a verification job run by this worker, as the configuration says."""
+    session = get_session()
+    key = custody.ensure_log_key(session) if custody.verifier_key(session) else None
+    with unit_of_work(session):  # committed before the job, in sessions of its own, reads it
+        job, new = jobs.start_job(session, kind=kind, started_by=current_principal().username)
+    if new:
+        inline = current_app.config["ARNA_CUSTODY_JOBS"] == "inline"
+        jobs.launch(current_app.extensions[EXTENSION_KEY].sessionmaker, job.id, key, inline=inline)
+        session.refresh(job)
+    return job
+
+
 # ----------------------------------------------------------------------------- API
 
 
@@ -84,10 +120,33 @@ def api_checkpoints() -> Any:
     return {"checkpoints": [_checkpoint_json(row) for row in rows]}
 
 
+def _export(registry_number: str | None = None) -> Response:
+    """An export, recorded in the log first (as the CLI's) so that its bundle covers it;
+    the whole log streams as a download, read in short transactions after this request's."""
+    session = get_session()
+    with unit_of_work(session):  # committed before the bundle is read: it covers the export
+        custody.record_export(
+            session, actor=custody_actor(current_principal()), registry_number=registry_number
+        )
+    factory = current_app.extensions[EXTENSION_KEY].sessionmaker
+    bundle = custody.export_text(chunked_reader(factory), registry_number)
+    response = Response(bundle.pieces, mimetype="application/json")
+    if registry_number is None:
+        name = f"custody-log-{bundle.entries}.json"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @api_bp.get("/letters/<registry_number>")
 @requires(Action.CUSTODY_READ)
 def api_letter(registry_number: str) -> Any:
-    return custody.export_bundle(get_session(), registry_number)
+    return _export(registry_number)
+
+
+@api_bp.get("/export")
+@requires(Action.CUSTODY_READ)
+def api_export() -> Any:
+    return _export()
 
 
 @api_bp.get("/consistency")
@@ -117,6 +176,24 @@ def api_consistency() -> Any:
     }
 
 
+@api_bp.post("/verifications")
+@requires(Action.CUSTODY_VERIFY)
+def api_start_verification() -> Any:
+    body = request.get_json(silent=True)
+    kind = body.get("kind", "full") if isinstance(body, dict) else "full"
+    if not isinstance(kind, str):
+        raise Invalid("kind: one of full, incremental", details=["kind"])
+    job = _start_verification(kind)
+    location = url_for("custody_api.api_verification", job_id=job.id)
+    return _job_json(job), 202, {"Location": location}
+
+
+@api_bp.get("/verifications/<int:job_id>")
+@requires(Action.CUSTODY_VERIFY)
+def api_verification(job_id: int) -> Any:
+    return _job_json(jobs.get_job(get_session(), job_id))
+
+
 # ----------------------------------------------------------------------------- pages
 
 
@@ -131,7 +208,16 @@ def checkpoints() -> Any:
         rows=[_checkpoint_json(row) for row in rows],
         verifier_key=custody.verifier_key(session),
         next_before=rows[-1].size if len(rows) == PAGE else None,
+        export_form=VerifyLogForm(),
     )
+
+
+@bp.post("/export")
+@requires(Action.CUSTODY_READ)
+def export() -> Any:
+    if not VerifyLogForm().validate_on_submit():  # CSRFProtect refuses a bad token before this
+        return redirect(url_for("custody.checkpoints"))
+    return _export()
 
 
 @bp.get("/letters")
@@ -160,7 +246,13 @@ def letter(registry_number: str) -> Any:
 @bp.get("/verify")
 @requires(Action.CUSTODY_VERIFY)
 def verify_form() -> Any:
-    return render_template("custody/verify.html", form=VerifyLogForm(), steps=None)
+    session = get_session()
+    return render_template(
+        "custody/verify.html",
+        form=VerifyLogForm(),
+        mark=custody.latest_mark(session),
+        jobs=[_job_json(job) for job in jobs.recent_jobs(session)],
+    )
 
 
 @bp.post("/verify")
@@ -169,7 +261,12 @@ def verify() -> Any:
     form = VerifyLogForm()
     if not form.validate_on_submit():  # CSRFProtect refuses a bad token before this
         return verify_form()
-    # The page streams: each progress step is sent as soon as it is reached.
-    return stream_template(
-        "custody/verify.html", form=form, steps=custody.verify_log_steps(get_session())
-    )
+    job = _start_verification(request.form.get("kind", "full"))
+    return redirect(url_for("custody.verification", job_id=job.id))
+
+
+@bp.get("/verify/<int:job_id>")
+@requires(Action.CUSTODY_VERIFY)
+def verification(job_id: int) -> Any:
+    job = _job_json(jobs.get_job(get_session(), job_id))
+    return render_template("custody/verification.html", job=job)

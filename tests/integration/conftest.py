@@ -153,6 +153,8 @@ def base_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "ARNA_KEK": KEK,
         "ARNA_INSTANCE": str(tmp_path_factory.mktemp("instance")),
         "SESSION_COOKIE_SECURE": False,
+        # Verifications run within the request: the test's session is one connection.
+        "ARNA_CUSTODY_JOBS": "inline",
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from custody.event import decode_leaf
 from registry import create_app
@@ -19,6 +19,7 @@ from registry.db import EXTENSION_KEY
 from registry.models import CustodyEntry
 from registry.services import custody
 from registry.services.custody import Actor, append_event
+from registry.services.custody.store import chunked_reader
 from registry.services.schema import upgrade_to_head
 
 OFFICER = Actor(user="officer.minhealth", role="agency_officer", agency="AGENCY:MINHEALTH")
@@ -83,6 +84,22 @@ def test_whole_export_records_itself_and_verifies_offline(cli_app: Flask, tmp_pa
     checked = _offline(out, _key(cli_app))
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.startswith("OK whole log: 7 entries")
+
+
+def test_whole_export_streams_the_same_bytes_as_the_bundle_dumped_whole(
+    cli_app: Flask, tmp_path: Path
+) -> None:
+    out = tmp_path / "log.json"
+    assert cli_app.test_cli_runner().invoke(args=["custody", "export", str(out)]).exit_code == 0
+    engine = cli_app.extensions[EXTENSION_KEY].engine
+    with cli_app.app_context(), Session(engine) as session:
+        dumped = json.dumps(custody.export_bundle(session), ensure_ascii=False, indent=1) + "\n"
+    assert out.read_text(encoding="utf-8") == dumped
+    for chunk in (1, 3, 7, 100):  # chunk borders anywhere
+        text = custody.export_text(chunked_reader(sessionmaker(engine)), chunk=chunk)
+        assert text.entries == 7
+        assert "".join(text.pieces) == dumped
+    assert not list(tmp_path.glob("*.part"))
 
 
 def test_letter_export_has_proofs_and_verifies_offline(cli_app: Flask, tmp_path: Path) -> None:

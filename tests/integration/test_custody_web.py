@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 
 import pytest
@@ -68,7 +69,10 @@ def test_api_checkpoint_letter_and_consistency_let_a_monitor_check_the_log(
     bundle = _get(app, auditor, f"/api/v1/custody/letters/{NUMBER}").get_json()
     report = verify_bundle(bundle, verifier_key=latest["verifier_key"])
     assert report.ok, report.problem
-    assert [e["index"] for e in bundle["entries"]] == events
+    exported = events[-1] + 1  # the export is an event of the letter, covered by its bundle
+    assert [e["index"] for e in bundle["entries"]] == [*events, exported]
+    assert bundle["entries"][-1]["event"]["action"] == "log:exported"
+    assert bundle["entries"][-1]["event"]["actor"]["user"] == "auditor"
 
     older = verify_checkpoint(
         _get(
@@ -77,7 +81,9 @@ def test_api_checkpoint_letter_and_consistency_let_a_monitor_check_the_log(
         key,
     )
     assert older.size == events[0] + 1
-    answer = _get(app, auditor, f"/api/v1/custody/consistency?from={older.size}").get_json()
+    answer = _get(
+        app, auditor, f"/api/v1/custody/consistency?from={older.size}&to={checkpoint.size}"
+    ).get_json()
     assert (answer["from"], answer["to"]) == (older.size, checkpoint.size)
     assert answer["checkpoint_to"] == latest["checkpoint"]
     proof = [base64.b64decode(h) for h in answer["proof"]]
@@ -159,9 +165,14 @@ def test_checkpoint_list_and_whole_log_verification_page(
     assert admin.get("/custody/letters?registry_number=").status_code == 422
 
     assert 'action="/custody/verify"' in admin.get("/custody/verify").get_data(as_text=True)
-    done = admin.post("/custody/verify").get_data(as_text=True)
+    started = admin.post("/custody/verify", data={"kind": "full"})
+    assert started.status_code == 302
+    done = admin.get(started.headers["Location"]).get_data(as_text=True)
     assert f"checked {events[-1] + 1} / {events[-1] + 1}" in done
     assert "OK: every entry checks." in done
+    assert "<strong>" + str(events[-1] + 1) + "</strong>" in admin.get("/custody/verify").get_data(
+        as_text=True
+    )  # the verified mark it left
 
 
 def test_whole_log_verification_page_names_a_tampered_row(
@@ -174,5 +185,64 @@ def test_whole_log_verification_page_names_a_tampered_row(
         update(CustodyEntry).where(CustodyEntry.index == events[0]).values(leaf=b"{}")
     )
     db_session.commit()
-    failed = browser("auditor").post("/custody/verify").get_data(as_text=True)
+    auditor = browser("auditor")
+    started = auditor.post("/custody/verify", data={"kind": "full"})
+    failed = auditor.get(started.headers["Location"]).get_data(as_text=True)
     assert f"FAILED entry {events[0]}: event: fields are []" in failed
+
+
+def test_whole_log_downloads_are_recorded_and_verify_offline(
+    app: Flask,
+    events: list[int],
+    db_session: Session,
+    browser: Callable[[str], Browser],  # noqa: F811
+    api_token: Callable[[str], dict[str, str]],  # noqa: F811
+) -> None:
+    auditor = browser("auditor")
+    assert 'action="/custody/export"' in auditor.get("/custody/").get_data(as_text=True)
+    page = auditor.post("/custody/export")
+    assert page.status_code == 200
+    assert page.headers["Content-Disposition"].startswith('attachment; filename="custody-log-')
+    api = _get(app, api_token("admin"), "/api/v1/custody/export")
+    assert api.status_code == 200
+    with app.app_context():
+        key = custody.verifier_key(db_session)
+    first, second = json.loads(page.get_data()), api.get_json()
+    for bundle, user, role in ((first, "auditor", "auditor"), (second, "admin", "admin")):
+        report = verify_bundle(bundle, verifier_key=key)
+        assert report.ok, report.problem
+        assert report.whole_log
+        last = bundle["entries"][-1]["event"]
+        assert (last["action"], last["actor"]["user"], last["actor"]["role"]) == (
+            "log:exported",
+            user,
+            role,
+        )
+    assert len(second["entries"]) == len(first["entries"]) + 1
+
+
+def test_api_starts_a_verification_and_polls_it(
+    app: Flask,
+    events: list[int],
+    api_token: Callable[[str], dict[str, str]],  # noqa: F811
+) -> None:
+    auditor = api_token("auditor")
+    client = app.test_client()
+    refused = client.post("/api/v1/custody/verifications", headers=auditor, json={"kind": "all"})
+    assert refused.status_code == 422
+    started = client.post(
+        "/api/v1/custody/verifications", headers=auditor, json={"kind": "incremental"}
+    )
+    assert started.status_code == 202
+    job = _get(app, auditor, started.headers["Location"]).get_json()
+    assert job == started.get_json() | {"state": job["state"]}
+    assert (job["kind"], job["state"], job["done"], job["size"]) == (
+        "incremental",
+        "passed",
+        events[-1] + 1,
+        events[-1] + 1,
+    )
+    assert job["problem"] is None
+    assert _get(app, auditor, "/api/v1/custody/verifications/999999").status_code == 404
+    officer = api_token("officer.minhealth")
+    assert client.post("/api/v1/custody/verifications", headers=officer).status_code == 403

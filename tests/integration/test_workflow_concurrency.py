@@ -30,7 +30,7 @@ from registry.services.setup import ensure_demo_users, ensure_registry
 from registry.services.unit_of_work import act, unit_of_work
 
 from .conftest import ADMIN_PASSWORD, KEK, SIGNING_PASSPHRASE
-from .workflow_steps import court_request
+from .factories import a_court_request
 
 pytestmark = pytest.mark.slow
 
@@ -142,7 +142,7 @@ def test_a_deadline_marked_met_at_once_is_logged_once(committed: tuple[Flask, En
     app, engine = committed
     court, officer = _principal(engine, "officer.court"), _principal(engine, "officer.minhealth")
     with app.app_context(), Session(engine, expire_on_commit=False) as session:
-        item = court_request(session, court, "Request of an international court")
+        item = a_court_request(session, court, "Request of an international court")
         number = item.registry_number
         act(letters.forward_letter, session, court, number)
         (owed,) = [d.id for d in item.deadlines if d.by_party == "AGENCY:MINHEALTH"]

@@ -12,7 +12,8 @@ had stays provable.
 - ``append``: :func:`append_event` / :func:`append_events`, export events;
 - ``keys``: the log's signing key;
 - ``proofs``: checkpoints, proofs, export bundles, a letter's timeline;
-- ``verification``: the whole live log checked;
+- ``verification``: the live log checked in short chunked reads, whole or from a signed mark;
+- ``jobs``: verifications run in the background, their progress kept in the database;
 - ``store``: the tree store over ``custody_nodes`` and the append lock.
 """
 
@@ -20,24 +21,26 @@ from custody.event import Actor
 from registry.services.custody.append import NewEvent, append_event, append_events, record_export
 from registry.services.custody.keys import LOG_KEY_NAME, ensure_log_key, verifier_key
 from registry.services.custody.proofs import (
+    BundleText,
     TimelineEntry,
     checkpoints_page,
     consistency_proof,
     export_bundle,
+    export_text,
     inclusion_proof,
     latest_checkpoint,
     letter_entries,
     letter_timeline,
 )
 from registry.services.custody.tags import Tag
-from registry.services.custody.verification import LogReport, Progress, verify_log, verify_log_steps
+from registry.services.custody.verification import LogReport, latest_mark, verify_log
 
 __all__ = [
     "LOG_KEY_NAME",
     "Actor",
+    "BundleText",
     "LogReport",
     "NewEvent",
-    "Progress",
     "Tag",
     "TimelineEntry",
     "append_event",
@@ -46,12 +49,13 @@ __all__ = [
     "consistency_proof",
     "ensure_log_key",
     "export_bundle",
+    "export_text",
     "inclusion_proof",
     "latest_checkpoint",
+    "latest_mark",
     "letter_entries",
     "letter_timeline",
     "record_export",
     "verifier_key",
     "verify_log",
-    "verify_log_steps",
 ]

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custody.bundle import build_bundle
+from custody.bundle import build_bundle, iter_bundle_json
 from custody.event import CustodyEvent, EventError, decode_leaf
 from custody.merkle import ProofError, leaf_hash, verify_inclusion
 from custody.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
 from custody.tree import MerkleTree
 from registry.models.custody import HEAD_ID, CustodyCheckpoint, CustodyEntry, CustodyHead
 from registry.services.custody.keys import verifier_key
-from registry.services.custody.store import CHUNK, CustodyStateError, DbTreeStore, raw_bytes
+from registry.services.custody.store import (
+    CHUNK,
+    CustodyStateError,
+    DbTreeStore,
+    Reader,
+    raw_bytes,
+)
 from registry.services.errors import NotFound
 
 
@@ -93,6 +100,55 @@ def export_bundle(session: Session, registry_number: str | None = None) -> dict[
     return build_bundle(
         verifier_key=key, checkpoint_note=checkpoint.note, entries=entries, proofs=proofs
     )
+
+
+@dataclass(frozen=True)
+class BundleText:
+    """An export bundle as JSON text to write piece by piece, and how many entries it holds."""
+
+    entries: int
+    pieces: Iterator[str]
+
+
+def export_text(
+    read: Reader, registry_number: str | None = None, *, chunk: int = CHUNK
+) -> BundleText:
+    """The bundle of :func:`export_bundle` as the text ``json.dump(bundle, ensure_ascii=False,
+    indent=1)`` writes, and a newline.
+
+    The whole log streams: its entries are read ``chunk`` at a time, each read in the
+    short transaction ``read`` gives, so memory stays flat and writers go on. The
+    checkpoint and key are read at once (NotFound then, before any text); the
+    entries follow up to that checkpoint's size, whatever is appended meanwhile.
+    """
+    if registry_number is not None:
+        bundle = read(lambda session: export_bundle(session, registry_number))
+        text = json.dumps(bundle, ensure_ascii=False, indent=1) + "\n"
+        return BundleText(len(bundle["entries"]), iter([text]))  # type: ignore[arg-type]
+    size, note, key = read(_export_head)
+    entries = _chunked_entries(read, size, chunk)
+    return BundleText(
+        size, iter_bundle_json(verifier_key=key, checkpoint_note=note, entries=entries)
+    )
+
+
+def _export_head(session: Session) -> tuple[int, str, str]:
+    checkpoint = require_checkpoint(session)
+    key = verifier_key(session)
+    if key is None:
+        raise NotFound("the custody log has no key")
+    return checkpoint.size, checkpoint.note, key
+
+
+def _chunked_entries(read: Reader, size: int, chunk: int) -> Iterator[tuple[int, bytes]]:
+    for start in range(0, size, chunk):
+        query = (
+            select(CustodyEntry.index, CustodyEntry.leaf)
+            .where(CustodyEntry.index >= start, CustodyEntry.index < min(start + chunk, size))
+            .order_by(CustodyEntry.index)
+        )
+        for index, leaf in read(lambda session, q=query: session.execute(q).all()):
+            yield index, raw_bytes(leaf)
 
 
 def checkpoints_page(

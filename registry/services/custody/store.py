@@ -1,11 +1,13 @@
-"""The log's tables as the engine sees them: the tree store, the append lock, stored bytes."""
+"""The log's tables as the engine sees them: the tree store, the append lock, stored bytes,
+and readers that run each read of a long scan in a short transaction of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 from sqlalchemy import insert, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from custody.tree import NodeKey
 from registry.models.custody import HEAD_ID, CustodyHead, CustodyNode
@@ -94,3 +96,34 @@ def lock_head(session: Session, grow: int) -> int:
     if size is None:
         raise CustodyStateError("custody_head has no row: run the migrations (flask bootstrap)")
     return int(size)
+
+
+T = TypeVar("T")
+
+
+class Reader(Protocol):
+    """Runs a function in a (short) read transaction and returns its result."""
+
+    def __call__(self, fn: Callable[[Session], T], /) -> T: ...
+
+
+def session_reader(session: Session) -> Reader:
+    """Every read in the caller's session and transaction (tests, or a caller holding one)."""
+
+    def read(fn: Callable[[Session], T]) -> T:
+        return fn(session)
+
+    return read
+
+
+def chunked_reader(factory: sessionmaker[Session]) -> Reader:
+    """Every read in a fresh session whose transaction ends as soon as the read returns."""
+
+    def read(fn: Callable[[Session], T]) -> T:
+        with factory() as session:
+            try:
+                return fn(session)
+            finally:
+                session.rollback()
+
+    return read

@@ -1,0 +1,29 @@
+"""Command-line tools load only what they use: ``python -m signing verify`` never needs the
+holiday calendar (``holidays`` costs ~0.1 s to import; routing builds its table on first use)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _loaded_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return set(done.stdout.split())
+
+
+def test_the_signing_cli_does_not_load_the_holiday_calendar() -> None:
+    assert "holidays" not in _loaded_after("import signing.__main__")
+
+
+def test_the_calendar_still_loads_it_when_asked_for_a_working_day() -> None:
+    loaded = _loaded_after(
+        "import datetime, routing.calendar as c; c.is_workday(datetime.date(2026, 3, 20))"
+    )
+    assert "holidays" in loaded
