@@ -29,7 +29,7 @@ system-deps:
 run: install
 	$(BIN)/flask --app wsgi bootstrap --demo
 	@echo "Arna is serving on http://127.0.0.1:$(PORT)/login"
-	ARNA_COOKIE_SECURE=$${ARNA_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+	ARNA_COOKIE_SECURE=$${ARNA_COOKIE_SECURE:-0} $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 ## make test: install (with test tools) and run every test; TEST_DATABASE_URL picks the database
 test: install-dev system-deps

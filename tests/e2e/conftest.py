@@ -47,7 +47,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``flask bootstrap --demo`` then gunicorn (2 workers); the base URL."""
+    """``flask bootstrap --demo`` then gunicorn with ``gunicorn.conf.py``; the base URL."""
     instance = tmp_path_factory.mktemp("e2e-instance")
     env = {
         **os.environ,
@@ -66,7 +66,7 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     port = _free_port()
     log = (instance / "gunicorn.log").open("w")
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=log,
