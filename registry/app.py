@@ -17,7 +17,7 @@ from registry import db
 from registry.auth import Principal, public
 from registry.config import load_config
 from registry.services.errors import ServiceError
-from registry.web import chrome
+from registry.web import chrome, request_guards
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     config = load_config(overrides)
     app = Flask("registry", instance_path=config["ARNA_INSTANCE"], instance_relative_config=True)
     app.config.update(config)
+    request_guards.init_app(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     _trust_proxies(app)
 

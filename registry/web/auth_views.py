@@ -33,8 +33,9 @@ def _landing() -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a local path: an open redirect after sign-in is a phishing tool."""
-    if not target:
+    """Only a local path: an open redirect after sign-in is a phishing tool. Control
+    characters (CR/LF would split the Location header) make it ignored too."""
+    if not target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
