@@ -5,6 +5,7 @@ from registry.models.copies import CertifiedCopy, CopyLookupThrottle
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
+from registry.models.throttles import Throttle
 
 __all__ = [
     "Agency",
@@ -21,6 +22,7 @@ __all__ = [
     "RegistryKey",
     "RegistryNumber",
     "RegistrySequence",
+    "Throttle",
     "TrustAnchor",
     "User",
 ]

@@ -44,6 +44,9 @@ class User(Base):
     certificate_revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session cookie; raised at sign-out and password changes, which ends
+    # every session issued before (a copied cookie stops working).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
 
