@@ -35,6 +35,8 @@ def _counter_table(name: str, count_column: str) -> None:
 
 def upgrade() -> None:
     _counter_table("throttles", "attempts")
+    op.drop_table("login_throttles")
+    op.drop_table("copy_lookup_throttles")
     with op.batch_alter_table("users") as batch:
         batch.add_column(
             sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0")
@@ -44,4 +46,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.drop_column("session_epoch")
+    _counter_table("copy_lookup_throttles", "failures")
+    _counter_table("login_throttles", "failures")
     op.drop_table("throttles")

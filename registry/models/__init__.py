@@ -1,7 +1,7 @@
 """Every model module, imported here so that Alembic and the app see all tables."""
 
-from registry.models.accounts import Agency, ApiToken, LoginThrottle, User
-from registry.models.copies import CertifiedCopy, CopyLookupThrottle
+from registry.models.accounts import Agency, ApiToken, User
+from registry.models.copies import CertifiedCopy
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
@@ -11,14 +11,12 @@ __all__ = [
     "Agency",
     "ApiToken",
     "CertifiedCopy",
-    "CopyLookupThrottle",
     "CustodyCheckpoint",
     "CustodyEntry",
     "CustodyHead",
     "CustodyNode",
     "Deadline",
     "Letter",
-    "LoginThrottle",
     "RegistryKey",
     "RegistryNumber",
     "RegistrySequence",

@@ -64,14 +64,3 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
-
-
-class LoginThrottle(Base):
-    """Failed sign-ins per key (a username or a client address), shared by every worker."""
-
-    __tablename__ = "login_throttles"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    window_started_at: Mapped[datetime]
-    locked_until: Mapped[datetime | None]

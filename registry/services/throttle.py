@@ -67,16 +67,35 @@ class Key:
 
 @dataclass(frozen=True)
 class Attempt:
-    """A charged attempt: give it back with :func:`succeeded` if the secret was right."""
+    """A charged attempt: give it back with :func:`give_back` if the secret was right."""
 
     keys: tuple[Key, ...]
     #: True when this attempt used up a key's last try: if it fails, the key is locked.
     last_try: bool
 
 
-def charge(session: Session, keys: list[Key], policy: ThrottlePolicy, *, refusal: str) -> Attempt:
-    """Count one attempt against every key and commit; Throttled (with ``refusal`` as its
-    message) when any key is over its limit, in which case nothing must be checked.
+def configured_policy() -> ThrottlePolicy:
+    """The policy of the running app's configuration (``ARNA_THROTTLE_*``)."""
+    from registry.config import current_setting
+
+    return ThrottlePolicy(
+        max_attempts=int(current_setting("ARNA_THROTTLE_MAX_ATTEMPTS")),
+        max_per_address=int(current_setting("ARNA_THROTTLE_MAX_PER_ADDRESS")),
+        window=timedelta(seconds=int(current_setting("ARNA_THROTTLE_WINDOW_SECONDS"))),
+        lock=timedelta(seconds=int(current_setting("ARNA_THROTTLE_LOCK_SECONDS"))),
+    )
+
+
+def charge(
+    session: Session,
+    keys: list[Key],
+    policy: ThrottlePolicy,
+    *,
+    refusal: str,
+    code: str = "too_many_attempts",
+) -> Attempt:
+    """Count one attempt against every key and commit; Throttled (``refusal`` and ``code``)
+    when any key is over its limit, in which case nothing must be checked.
 
     Call it first in a service, before its own work: it commits the session.
     """
@@ -89,12 +108,13 @@ def charge(session: Session, keys: list[Key], policy: ThrottlePolicy, *, refusal
         last_try = last_try or attempts == limit
     session.commit()
     if over:
-        raise Throttled(refusal)
+        raise Throttled(refusal, code=code)
     return Attempt(tuple(keys), last_try)
 
 
-def succeeded(session: Session, attempt: Attempt) -> None:
-    """Give a successful attempt back (in the caller's transaction: commit with its work)."""
+def give_back(session: Session, attempt: Attempt) -> None:
+    """Give an attempt back — the secret was right, or it was never checked — in the
+    caller's transaction (commit it with the caller's work)."""
     for key in attempt.keys:
         if key.shared:
             session.execute(

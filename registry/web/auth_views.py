@@ -10,11 +10,11 @@ from flask_login import login_user, logout_user
 
 from registry.db import get_session
 from registry.permissions import Action, Role, allowed
-from registry.services.accounts import ThrottlePolicy, authenticate
+from registry.services.accounts import authenticate, end_sessions
 from registry.services.errors import Throttled, Unauthenticated
 from registry.web.chrome import LANGUAGE_CODES, LANGUAGE_COOKIE, explain
 from registry.web.forms import EmptyForm, LoginForm
-from registry.web.guard import public, requires
+from registry.web.guard import current_principal, public, requires
 
 bp = Blueprint("auth", __name__)
 
@@ -44,17 +44,6 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def throttle_policy() -> ThrottlePolicy:
-    from datetime import timedelta
-
-    config = current_app.config
-    return ThrottlePolicy(
-        max_failures=config["ARNA_LOGIN_MAX_FAILURES"],
-        window=timedelta(seconds=config["ARNA_LOGIN_WINDOW_SECONDS"]),
-        lock=timedelta(seconds=config["ARNA_LOGIN_LOCK_SECONDS"]),
-    )
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login() -> Any:
@@ -68,7 +57,6 @@ def login() -> Any:
                 form.username.data or "",
                 form.password.data or "",
                 client=request.remote_addr,
-                policy=throttle_policy(),
             )
         except (Unauthenticated, Throttled) as exc:
             error, status = explain(exc.code, exc.message)[0], exc.status
@@ -85,6 +73,7 @@ def login() -> Any:
 def logout() -> Any:
     form = EmptyForm()
     if form.validate_on_submit():
+        end_sessions(get_session(), current_principal().id)
         logout_user()
     return redirect(url_for("auth.login"))
 

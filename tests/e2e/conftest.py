@@ -124,6 +124,7 @@ class Person:
 
     def __init__(self, base: str, username: str, password: str) -> None:
         self.base = base
+        self.password = password
         self.http = requests.Session()
         self.http.headers["Accept-Language"] = "en"  # the assertions read English pages
         login = self.http.post(
@@ -146,7 +147,7 @@ class Person:
         return self.http.post(f"{self.base}{path}", data=form, allow_redirects=False)
 
     def api_token(self) -> dict[str, str]:
-        page = self.post("/account/tokens", {"name": "e2e"})
+        page = self.post("/account/tokens", {"name": "e2e", "current": self.password})
         match = re.search(r"<code>(arna_[^<]+)</code>", page.text)
         assert match, page.text
         return {"Authorization": f"Bearer {match.group(1)}"}

@@ -24,7 +24,7 @@ from registry.permissions import Principal
 from registry.services import letters, pki
 from registry.services.countersign import dispatch_record_problems
 from registry.services.deadlines import today_kz
-from registry.services.errors import Conflict, Forbidden, Invalid, NotFound
+from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, Throttled
 from registry.services.letters import State, Transition
 from routing.calendar import add_workdays
 from signing.letter import build_letter
@@ -81,14 +81,39 @@ def test_sign_with_the_officers_key_keeps_the_report(s: Session, principal: Who)
     assert actions(s, number)[-1] == ("letter:signed", "draft", "signed")
 
 
-def test_wrong_passphrase_is_refused_and_recorded(s: Session, principal: Who) -> None:
+def test_wrong_passphrases_are_throttled_and_only_the_lock_out_is_recorded(
+    s: Session, principal: Who
+) -> None:
+    """Issue 11: each wrong guess used to add a custody leaf and a checkpoint, without limit.
+    Now the guesses are throttled (5 per window) and only the one that locks the
+    passphrase out is written into the letter's history."""
     officer = principal(OFFICER)
     number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
-    with pytest.raises(Invalid) as refused:
-        letters.sign_letter(s, officer, number, passphrase="not the passphrase")
-    assert refused.value.code == "wrong_passphrase"
+    before = len(actions(s, number))
+    for guess in range(5):
+        with pytest.raises(Invalid) as refused:
+            letters.sign_letter(s, officer, number, passphrase=f"not the passphrase {guess}")
+        assert refused.value.code == "wrong_passphrase"
     assert letters.get_letter(s, officer, number).state == State.DRAFT
-    assert actions(s, number)[-1] == ("letter:signed-refused", "draft", "draft")
+    assert actions(s, number)[before:] == [("letter:signed-refused", "draft", "draft")]
+    with pytest.raises(Throttled):
+        letters.sign_letter(s, officer, number, passphrase=SIGNING_PASSPHRASE)
+    assert len(actions(s, number)) == before + 1
+
+
+def test_a_refusal_that_is_not_about_the_passphrase_costs_no_passphrase_attempt(
+    s: Session, principal: Who
+) -> None:
+    officer, other = principal(OFFICER), principal(OTHER)
+    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    for _ in range(6):
+        with pytest.raises(NotFound):
+            letters.sign_letter(s, other, number, passphrase=SIGNING_PASSPHRASE)
+    other_draft = draft(s, other, kind="foreign-letter", recipient="INTL_ORG")
+    signed = letters.sign_letter(
+        s, other, other_draft.registry_number, passphrase=SIGNING_PASSPHRASE
+    )
+    assert signed.state == State.SIGNED
 
 
 def test_a_forbidden_route_is_refused_with_its_paragraph(s: Session, principal: Who) -> None:

@@ -30,7 +30,6 @@ from registry.services.copies.issue import (
     list_copies,
 )
 from registry.services.copies.lookup import (
-    LookupPolicy,
     PublicCopy,
     UploadCheck,
     check_upload,
@@ -54,7 +53,6 @@ __all__ = [
     "SEAL_VALID_DAYS",
     "CopySeal",
     "IssuedCopy",
-    "LookupPolicy",
     "PublicCopy",
     "UploadCheck",
     "check_upload",

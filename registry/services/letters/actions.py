@@ -102,9 +102,10 @@ def run_transition(
             state_after=after.value,
         )
         session.commit()
-    except ServiceError:
+    except ServiceError as exc:
         session.rollback()
-        record_refusal(session, principal, spec.tag, registry_number, sha, before)
+        if exc.record_refusal:
+            record_refusal(session, principal, spec.tag, registry_number, sha, before)
         raise
     except BaseException:
         session.rollback()
