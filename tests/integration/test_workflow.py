@@ -16,6 +16,11 @@ import rfc8785
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    Encoding,
+    PrivateFormat,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,6 +32,7 @@ from registry.services.deadlines import today_kz
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, Throttled
 from registry.services.letters import State, Transition
 from routing.calendar import add_workdays
+from signing.keys import needs_rewrap
 from signing.letter import build_letter
 from signing.sign import sign_letter as sign_xml
 
@@ -704,3 +710,29 @@ def test_a_new_key_revokes_the_old_certificate_and_every_revocation_is_kept(
         with pytest.raises(Invalid) as refused:
             letters.upload_letter(s, officer, xml)
         assert any("revoked" in d for d in refused.value.details)
+
+
+def test_a_key_in_the_old_pkcs8_format_is_rewrapped_when_next_used(
+    s: Session, principal: Who
+) -> None:
+    """Issue 11, M5: keys wrapped with PBKDF2 at 2,048 iterations are wrapped again
+    (Argon2id) the first time their passphrase is given, since only then can they be."""
+    officer = principal(OFFICER)
+    user = s.get(User, officer.id)
+    assert user is not None
+    key = pki.unlock_signing_key(user, SIGNING_PASSPHRASE).key
+    user.signing_key = key.private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(SIGNING_PASSPHRASE.encode())
+    )
+    s.commit()
+    assert needs_rewrap(user.signing_key)
+    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    letters.sign_letter(s, officer, number, passphrase=SIGNING_PASSPHRASE)
+    s.expire_all()
+    stored = s.get(User, officer.id)
+    assert stored is not None
+    assert stored.signing_key is not None
+    assert not needs_rewrap(stored.signing_key)
+    assert pki.unlock_signing_key(stored, SIGNING_PASSPHRASE).key.private_numbers() == (
+        key.private_numbers()
+    )
