@@ -148,6 +148,7 @@ def base_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "ARNA_KEK": KEK,
         "ARNA_INSTANCE": str(tmp_path_factory.mktemp("instance")),
         "SESSION_COOKIE_SECURE": False,
+        "ARNA_PUBLIC_URL": "https://arna.test",
     }
 
 

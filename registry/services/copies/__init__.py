@@ -28,6 +28,7 @@ from registry.services.copies.issue import (
     issue_copy_as,
     issuer_name,
     list_copies,
+    public_url,
 )
 from registry.services.copies.lookup import (
     PublicCopy,
@@ -66,5 +67,6 @@ __all__ = [
     "issuer_name",
     "list_copies",
     "load_copy_seal",
+    "public_url",
     "seal_roots",
 ]
