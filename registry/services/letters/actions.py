@@ -6,6 +6,7 @@ A refused attempt on an existing letter is rolled back and then recorded as
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -18,6 +19,8 @@ from registry.permissions import Principal, can_see_letter, check
 from registry.services.custody import append_event
 from registry.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from registry.services.lifecycle import TRANSITIONS, State, Transition, acting_party, guard
+
+log = logging.getLogger(__name__)
 
 
 def custody_actor(principal: Principal) -> CustodyActor:
@@ -81,13 +84,21 @@ def run_transition(
     """Run one transition: load and lock, authorise, apply, record, commit — or refuse."""
     spec = TRANSITIONS[name]
     letter = load_for_update(session, registry_number)
-    if letter is None:
+    if letter is None or not can_see_letter(principal, letter):
+        # Missing and out of scope answer alike, after the same work, and nothing is
+        # written into a letter the caller cannot see (issue 11, L6): the probe is
+        # logged against the caller instead.
         session.rollback()
+        log.info(
+            "%s (%s) asked to %s %s: no such letter in their scope",
+            principal.username,
+            principal.role.value,
+            name.value,
+            registry_number,
+        )
         raise NotFound(f"no letter {registry_number}")
     before, sha = letter.state, letter.sha256
     try:
-        if not can_see_letter(principal, letter):
-            raise NotFound(f"no letter {registry_number}")
         authorise(principal, name, letter)
         after = apply(letter)
         assert after in spec.targets, (name, after)
