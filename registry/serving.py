@@ -7,8 +7,8 @@ headers are in, so a client trickling its body at a byte a second holds a worker
 Here gunicorn's asyncio worker (``worker_class = "asgi"``, see ``gunicorn.conf.py``)
 reads each request, and :class:`BufferedBody` collects the *whole* body on the event
 loop — bounded in size and time — before the request reaches the WSGI app, which
-a2wsgi runs in a thread pool. The app's threads therefore only ever see complete
-requests, as they would behind a buffering reverse proxy (nginx's default).
+a2wsgi runs in its thread. The app therefore only ever sees complete requests, as it
+would behind a buffering reverse proxy (nginx's default).
 """
 
 from __future__ import annotations
@@ -28,8 +28,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # A body must arrive whole within this many seconds (2 MB at ~17 kB/s at worst).
 BODY_DEADLINE_SECONDS = 120.0
-# Threads running the Flask app, per worker process.
-APP_THREADS = 8
+# Threads running the Flask app, per worker process: one, as under gunicorn's sync
+# worker. The app's work is CPU-bound (XML, signatures), so more threads add no
+# throughput on two cores, and lxml's schema and XPath objects are not built to be
+# shared between threads (8 threads crashed a worker with SIGSEGV in bench/submit.py).
+APP_THREADS = 1
 
 
 class BufferedBody:

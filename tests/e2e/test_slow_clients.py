@@ -17,14 +17,14 @@ import pytest
 import requests
 
 from registry.services.setup import DEMO_PASSWORD
-from registry.serving import APP_THREADS
 
 from .conftest import Person
 
 pytestmark = pytest.mark.slow
 
-# More than 2 workers x APP_THREADS: a server that gives each body a thread runs out.
-TRICKLERS = 2 * APP_THREADS + 2
+# Far more than 2 workers x APP_THREADS: a server that gave each body a thread (gunicorn's
+# gthread worker with 8 threads, say) would run out.
+TRICKLERS = 2 * 8 + 2
 BODY_BYTES = 10_000
 # Generous: a healthy service answers in milliseconds; a blocked one never does.
 PATIENCE_SECONDS = 10
