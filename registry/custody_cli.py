@@ -16,7 +16,8 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
-from registry.db import get_engine, session_scope
+from registry.db import session_scope
+from registry.web.database import get_engine
 
 custody_cli = AppGroup("custody", help="The chain-of-custody log: export and verify.")
 

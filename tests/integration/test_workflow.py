@@ -218,7 +218,8 @@ def test_state_role_and_plan_refusals_are_recorded(s: Session, principal: Who) -
     # Plan (¶44): MFA sends a letter to a foreign party by dispatching, not forwarding.
     with pytest.raises(Conflict, match="¶44"):
         letters.forward_letter(s, clerk, number)
-    # MOJ's role has no dispatch at all; an unrelated hub sees nothing (¶37 route only).
+    # MOJ's role has no dispatch at all; an unrelated hub sees nothing (¶37 route only),
+    # and its attempt is not written into a letter it cannot see (issue 11, L6).
     with pytest.raises(NotFound):
         letters.return_letter(s, moj, number, reasons=["no"])
     assert [a for a, _b, _c in actions(s, number) if a.endswith("-refused")] == [
@@ -226,7 +227,6 @@ def test_state_role_and_plan_refusals_are_recorded(s: Session, principal: Who) -
         "letter:received-refused",
         "letter:received-refused",
         "letter:forwarded-refused",
-        "letter:returned-refused",
     ]
     # A refused attempt leaves the state as it was, and says so.
     assert all(b == c for a, b, c in actions(s, number) if a.endswith("-refused"))
@@ -547,7 +547,8 @@ def test_another_agency_never_sees_a_letter_by_guessing_its_number(
     assert number not in [
         x.registry_number for x in letters.list_letters(s, other, letters.LetterFilter())
     ]
-    assert actions(s, number)[-1] == ("letter:submitted-refused", "signed", "signed")
+    # Nothing is written into a letter the caller cannot see (issue 11, L6).
+    assert actions(s, number)[-1] == ("letter:signed", "draft", "signed")
     # The auditor sees everything, and can change nothing.
     assert letters.get_letter(s, principal(AUDITOR), number).registry_number == number
     with pytest.raises(Forbidden):
