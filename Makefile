@@ -25,11 +25,14 @@ system-deps:
 	./scripts/system-deps.sh
 
 ## make run: install, migrate, bootstrap with demo data, serve on 127.0.0.1:$(PORT)
-## (plain http on loopback, so cookies drop the Secure flag unless ARNA_COOKIE_SECURE=1)
+## (plain http on loopback, so cookies drop the Secure flag unless ARNA_COOKIE_SECURE=1;
+## paper copies point to this address unless ARNA_PUBLIC_URL says otherwise)
 run: install
 	$(BIN)/flask --app wsgi bootstrap --demo
 	@echo "Arna is serving on http://127.0.0.1:$(PORT)/login"
-	ARNA_COOKIE_SECURE=$${ARNA_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+	ARNA_COOKIE_SECURE=$${ARNA_COOKIE_SECURE:-0} \
+	ARNA_PUBLIC_URL=$${ARNA_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 ## make test: install (with test tools) and run every test; TEST_DATABASE_URL picks the database
 test: install-dev system-deps

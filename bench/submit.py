@@ -186,13 +186,12 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
-            "--workers",
-            "2",
+            "-c",
+            "gunicorn.conf.py",
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "wsgi:app",
         ],
         cwd=ROOT,
         env=env,

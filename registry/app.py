@@ -18,7 +18,7 @@ from registry import db
 from registry.config import load_config
 from registry.permissions import Principal
 from registry.services.errors import ServiceError
-from registry.web import chrome, database
+from registry.web import chrome, database, request_guards
 from registry.web.guard import public
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ SECURITY_HEADERS = {
 
 
 def _load_user(session_id: str) -> Principal | None:
-    """The person a session cookie names, unless disabled or their password changed since."""
+    """The person a session cookie names, unless disabled, signed out or their password
+    changed since (the cookie's epoch is no longer the user's)."""
     from registry.models import User
 
     user_id, _, epoch = session_id.partition(":")
@@ -141,6 +142,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     config = load_config(overrides)
     app = Flask("registry", instance_path=config["ARNA_INSTANCE"], instance_relative_config=True)
     app.config.update(config)
+    request_guards.init_app(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.converters["int"] = RowIdConverter
     _trust_proxies(app)
@@ -152,7 +154,10 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
+    # Not Flask-Login's "strong" protection: it hashes X-Forwarded-For, which clients can
+    # forge when no proxy is trusted (ARNA_PROXY_HOPS=0). Sessions end server-side
+    # instead: the cookie carries users.session_epoch, raised at sign-out (_load_user).
+    login_manager.session_protection = None
 
     from registry.web import account, admin, api, auth_views, ui
 

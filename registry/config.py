@@ -88,11 +88,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
         "WTF_CSRF_ENABLED": True,
-        # Login throttling: after this many failures in the window the account
-        # (and the client address) must wait out the lock.
-        "ARNA_LOGIN_MAX_FAILURES": 5,
-        "ARNA_LOGIN_WINDOW_SECONDS": 15 * 60,
-        "ARNA_LOGIN_LOCK_SECONDS": 15 * 60,
+        # Throttling (sign-in, copy look-ups, re-authentication, signing passphrases):
+        # after this many attempts in the window a person's key (or, with the larger
+        # number, a client address) must wait out the lock.
+        "ARNA_THROTTLE_MAX_ATTEMPTS": 5,
+        "ARNA_THROTTLE_MAX_PER_ADDRESS": 20,
+        "ARNA_THROTTLE_WINDOW_SECONDS": 15 * 60,
+        "ARNA_THROTTLE_LOCK_SECONDS": 15 * 60,
         # Deadlines due within this many working days are flagged "due soon".
         "ARNA_DUE_SOON_WORKDAYS": 2,
         "ARNA_ORIGIN": "arna.gov.kz",

@@ -11,10 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from signing.keys import KeyLoadError, SigningKey, encrypt_private_key, load_private_key
+from signing.keys import (
+    KeyLoadError,
+    SigningKey,
+    encrypt_private_key,
+    load_any_private_key,
+    load_private_key,
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,8 @@ class Keyring:
     def unwrap_log_key(self, wrapped: bytes) -> Ed25519PrivateKey:
         """The custody log's wrapped Ed25519 key (signing.keys admits only RSA/ECDSA)."""
         try:
-            key = serialization.load_pem_private_key(wrapped, self.passphrase)
-        except (TypeError, ValueError):
+            key = load_any_private_key(wrapped, self.passphrase)
+        except KeyLoadError:
             raise KeyLoadError("the key cannot be decrypted with the configured ARNA_KEK") from None
         if not isinstance(key, Ed25519PrivateKey):
             raise KeyLoadError(f"{type(key).__name__} is not the log's Ed25519 key")

@@ -136,8 +136,8 @@ class Principal:
     full_name: str
     role: Role
     agency_code: str | None
-    # Changes when the password does: a session cookie minted before a password
-    # change or reset no longer signs anyone in (see registry/app.py, _load_user).
+    # users.session_epoch: raised at sign-out and when the password changes, so a session
+    # cookie minted before either no longer signs anyone in (registry/app.py, _load_user).
     session_epoch: str = ""
 
     is_authenticated = True
@@ -145,7 +145,7 @@ class Principal:
     is_anonymous = False
 
     def get_id(self) -> str:
-        """What the session cookie keeps: the user's id and the password's epoch."""
+        """What the session cookie keeps: the user's id and their session epoch."""
         return f"{self.id}:{self.session_epoch}"
 
     @classmethod
@@ -156,7 +156,7 @@ class Principal:
             full_name=user.full_name,
             role=Role(user.role),
             agency_code=user.agency_code,
-            session_epoch=str(int(user.password_changed_at.timestamp() * 1_000_000)),
+            session_epoch=str(user.session_epoch),
         )
 
 

@@ -27,6 +27,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from signing import profile
 from signing.keys import (
+    WRAPPED_LABEL,
     PublicKey,
     SigningKey,
     encrypt_private_key,
@@ -275,7 +276,7 @@ class CertificateAuthority:
         blocks = {m.group(1): m.group(0) for m in _PEM_BLOCK.finditer(data)}
         try:
             cert = x509.load_pem_x509_certificate(blocks[b"CERTIFICATE"])
-            key = load_private_key(blocks[b"ENCRYPTED PRIVATE KEY"], passphrase)
+            key = load_private_key(_private_key_block(blocks), passphrase)
             crl = x509.load_pem_x509_crl(blocks[b"X509 CRL"])
         except KeyError as missing:
             raise ValueError(f"CA bundle lacks its {missing.args[0].decode()} block") from None
@@ -283,3 +284,11 @@ class CertificateAuthority:
             raise ValueError("the CA bundle's CRL is not signed by its certificate")
         revoked = {r.serial_number: r.revocation_date_utc for r in crl}
         return cls(key=key, certificate=cert, revoked=revoked)
+
+
+def _private_key_block(blocks: dict[bytes, bytes]) -> bytes:
+    """The CA bundle's wrapped key: Arna's current format, or encrypted PKCS#8 of old."""
+    for label in (WRAPPED_LABEL.encode("ascii"), b"ENCRYPTED PRIVATE KEY"):
+        if label in blocks:
+            return blocks[label]
+    raise KeyError(b"PRIVATE KEY")

@@ -1,17 +1,17 @@
 """Every model module, imported here so that Alembic and the app see all tables."""
 
-from registry.models.accounts import Agency, ApiToken, LoginThrottle, User
-from registry.models.copies import CertifiedCopy, CopyLookupThrottle
+from registry.models.accounts import Agency, ApiToken, User
+from registry.models.copies import CertifiedCopy
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
 from registry.models.custody_verification import CustodyMark, CustodyVerification
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
+from registry.models.throttles import Throttle
 
 __all__ = [
     "Agency",
     "ApiToken",
     "CertifiedCopy",
-    "CopyLookupThrottle",
     "CustodyCheckpoint",
     "CustodyEntry",
     "CustodyHead",
@@ -20,10 +20,10 @@ __all__ = [
     "CustodyVerification",
     "Deadline",
     "Letter",
-    "LoginThrottle",
     "RegistryKey",
     "RegistryNumber",
     "RegistrySequence",
+    "Throttle",
     "TrustAnchor",
     "User",
 ]

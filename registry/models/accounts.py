@@ -44,6 +44,9 @@ class User(Base):
     certificate_revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session cookie; raised at sign-out and password changes, which ends
+    # every session issued before (a copied cookie stops working).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
 
@@ -61,14 +64,3 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
-
-
-class LoginThrottle(Base):
-    """Failed sign-ins per key (a username or a client address), shared by every worker."""
-
-    __tablename__ = "login_throttles"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    window_started_at: Mapped[datetime]
-    locked_until: Mapped[datetime | None]

@@ -40,14 +40,3 @@ class CertifiedCopy(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Index of the copy:issued event in the custody log.
     custody_index: Mapped[int | None]
-
-
-class CopyLookupThrottle(Base):
-    """Failed code look-ups and unknown uploads per client address, shared by every worker."""
-
-    __tablename__ = "copy_lookup_throttles"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    window_started_at: Mapped[datetime]
-    locked_until: Mapped[datetime | None]

@@ -1,43 +1,31 @@
-"""People: creating users, passwords (Argon2id), sign-in with throttling.
+"""People: creating users, passwords (Argon2id), sign-in, re-authentication, sessions.
 
-Throttling counts failures per username *and* per client address in the
-database, so every gunicorn worker sees the same counts and neither guessing one
-account's password nor spraying one password over many accounts gets far.
+Sign-in is throttled (registry.services.throttle) per username *and* per client
+address, so neither guessing one account's password nor spraying one password over
+many accounts gets far; re-authentication with the current password before
+security-sensitive account actions is throttled per user.
+
+A person's sessions (the cookie names ``users.session_epoch``) and API tokens end
+when their password changes or is reset; sessions also end at sign-out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
-from registry.models import Agency, LoginThrottle, User
+from registry.models import Agency, ApiToken, User
 from registry.permissions import AGENCY_ROLES, Principal, Role
-from registry.services.errors import Conflict, Invalid, NotFound, Throttled, Unauthenticated
+from registry.services import throttle
+from registry.services.errors import Conflict, Invalid, NotFound, Unauthenticated
 
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()  # Argon2id with the library's RFC 9106 "low memory" defaults
 # Verified against when the username is unknown, so both paths cost the same.
 _DUMMY_HASH = _hasher.hash("arna-timing-equaliser")
-
-
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    """How many failures within ``window`` lock a key, and for how long.
-
-    An address gets more tries than an account: one office's NAT address is
-    shared by many people, and one of them mistyping must not lock the others out.
-    """
-
-    max_failures: int = 5
-    max_failures_per_address: int = 20
-    window: timedelta = timedelta(minutes=15)
-    lock: timedelta = timedelta(minutes=15)
 
 
 def hash_password(password: str) -> str:
@@ -114,19 +102,51 @@ def list_users(session: Session) -> list[User]:
 
 
 def set_password(session: Session, user_id: int, password: str) -> None:
-    """Replace a user's password (their own change, or an admin's reset)."""
+    """Replace a user's password (their own change, or an admin's reset): every session
+    and API token issued under the old one ends with it."""
     user = get_user(session, user_id)
     user.password_hash = hash_password(password)
-    user.password_changed_at = utcnow()
+    now = utcnow()
+    user.password_changed_at = now
+    user.session_epoch += 1
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     session.flush()
+
+
+def confirm_password(session: Session, user_id: int, password: str) -> None:
+    """Re-authentication before a security-sensitive action (password change, signing key,
+    API tokens): Invalid unless ``password`` is the user's current one. Throttled per user,
+    so a stolen session cannot guess it either. Commits."""
+    attempt = throttle.charge(
+        session,
+        [throttle.Key.person("reauth", user_id)],
+        throttle.configured_policy(),
+        refusal="too many wrong passwords; try again later",
+    )
+    user = get_user(session, user_id)
+    if not _password_matches(user.password_hash, password):
+        throttle.failed(attempt, "re-authentication", user.username)
+        raise Invalid("the current password is wrong", code="wrong_password")
+    throttle.give_back(session, attempt)
+    session.commit()
 
 
 def change_own_password(session: Session, user_id: int, current: str, new: str) -> None:
     """A user's own password change, which needs the current password."""
-    user = get_user(session, user_id)
-    if not _password_matches(user.password_hash, current):
-        raise Invalid("the current password is wrong", code="wrong_password")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    confirm_password(session, user_id, current)
     set_password(session, user_id, new)
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign-out: every session cookie of the user stops working, copies included. Commits."""
+    get_user(session, user_id).session_epoch += 1
+    session.commit()
 
 
 def set_active(session: Session, user_id: int, active: bool) -> None:
@@ -135,50 +155,25 @@ def set_active(session: Session, user_id: int, active: bool) -> None:
     session.flush()
 
 
-def _throttle_keys(username: str, client: str | None) -> list[str]:
-    keys = [f"user:{username.lower()[:150]}"]
-    if client:
-        keys.append(f"addr:{client[:150]}")
-    return keys
-
-
 def authenticate(
-    session: Session,
-    username: str,
-    password: str,
-    *,
-    client: str | None,
-    policy: ThrottlePolicy,
+    session: Session, username: str, password: str, *, client: str | None
 ) -> Principal:
-    """Check a sign-in; failures are counted (and committed) although the caller gets an error."""
-    now = utcnow()
-    keys = _throttle_keys(username, client)
-    rows = {
-        row.key: row
-        for row in session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
-    }
-    if any(row.locked_until is not None and row.locked_until > now for row in rows.values()):
-        session.rollback()
-        raise Throttled("too many failed sign-ins; try again later")
+    """Check a sign-in. The attempt is charged to the username and the client address
+    before the password is checked (and committed, although the caller gets an error)."""
+    attempt = throttle.charge(
+        session,
+        [throttle.Key.person("login", username), throttle.Key.address("login", client)],
+        throttle.configured_policy(),
+        refusal="too many failed sign-ins; try again later",
+        code="throttled",
+    )
     user = session.scalar(select(User).where(User.username == username))
     ok = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
     if ok and user is not None and user.is_active:
-        if keys[0] in rows:
-            session.delete(rows[keys[0]])
+        throttle.give_back(session, attempt)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
         session.commit()
         return Principal.of(user)
-    for key in keys:
-        row = rows.get(key)
-        if row is None or now - row.window_started_at > policy.window:
-            if row is None:
-                row = LoginThrottle(key=key, failures=0, window_started_at=now)
-                session.add(row)
-            row.failures, row.window_started_at, row.locked_until = 0, now, None
-        row.failures += 1
-        limit = policy.max_failures if key.startswith("user:") else policy.max_failures_per_address
-        if row.failures >= limit:
-            row.locked_until = now + policy.lock
-    session.commit()
+    throttle.failed(attempt, "sign-in", username)
     raise Unauthenticated("wrong username or password", code="bad_credentials")

@@ -33,6 +33,9 @@ class ServiceError(Exception):
 
     status = 400
     code = "bad_request"
+    # Whether a refused action on a letter is written into the custody log as
+    # ``<tag>-refused`` (services/letters/actions.py); wrong passphrases mostly are not.
+    record_refusal = True
 
     def __init__(self, message: str, *, details: list[str] | None = None, code: str | None = None):
         super().__init__(message)

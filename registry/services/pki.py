@@ -11,6 +11,7 @@ so verifying a letter needs no secret at all.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -21,9 +22,10 @@ from sqlalchemy.orm import Session
 from registry.config import current_setting
 from registry.db import utcnow
 from registry.keyring import Keyring
-from registry.models import RegistryKey, TrustAnchor, User
+from registry.models import Letter, RegistryKey, TrustAnchor, User
 from registry.permissions import Role
-from registry.services.errors import Conflict, Invalid, NotFound
+from registry.services import throttle
+from registry.services.errors import Conflict, Invalid, NotFound, ServiceError
 from signing import pki_marks
 from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.keys import (
@@ -32,6 +34,7 @@ from signing.keys import (
     encrypt_private_key,
     generate_signing_key,
     load_private_key,
+    needs_rewrap,
 )
 from signing.trust import TrustStore, load_certificates
 
@@ -195,7 +198,12 @@ class UnlockedKey:
 
 
 def unlock_signing_key(user: User, passphrase: str) -> UnlockedKey:
-    """The user's key, decrypted with their passphrase; Invalid if missing, revoked or wrong."""
+    """The user's key, decrypted with their passphrase; Invalid if missing, revoked or wrong.
+
+    A key still stored in an older wrapping format (signing.keys.needs_rewrap) is wrapped
+    again with the passphrase just proven right — the only moment Arna holds it — and
+    the new form is saved with the caller's transaction.
+    """
     if user.signing_key is None or user.certificate_pem is None:
         raise Invalid("you have no signing key yet: create one on your account page", code="no_key")
     if user.certificate_revoked_at is not None:
@@ -203,5 +211,53 @@ def unlock_signing_key(user: User, passphrase: str) -> UnlockedKey:
     try:
         key = load_private_key(user.signing_key, passphrase.encode("utf-8"))
     except KeyLoadError:
-        raise Invalid("the signing passphrase is wrong", code="wrong_passphrase") from None
+        raise WrongPassphrase("the signing passphrase is wrong", code="wrong_passphrase") from None
+    if needs_rewrap(user.signing_key):
+        user.signing_key = encrypt_private_key(key, passphrase.encode("utf-8"))
     return UnlockedKey(key, x509.load_pem_x509_certificate(user.certificate_pem.encode("ascii")))
+
+
+class WrongPassphrase(Invalid):
+    """A wrong signing passphrase. Guesses are throttled and not each written into the
+    custody log: only the guess that locks the passphrase out is (``record_refusal``)."""
+
+    record_refusal = False
+
+
+def with_passphrase(
+    session: Session, user_id: int, action: Callable[[throttle.Attempt], Letter]
+) -> Letter:
+    """Run ``action`` (which unlocks the key with ``unlock_charged``) as one throttled
+    signing-passphrase attempt of ``user_id``: charged (and committed) before the action's
+    own transaction begins, Throttled while the passphrase is locked out, and given back
+    when the action is refused before the passphrase was found wrong."""
+    attempt = throttle.charge(
+        session,
+        [throttle.Key.person("passphrase", user_id)],
+        throttle.configured_policy(),
+        refusal="too many wrong signing passphrases; try again later",
+    )
+    try:
+        return action(attempt)
+    except WrongPassphrase:
+        raise
+    except ServiceError:
+        throttle.give_back(session, attempt)
+        session.commit()
+        raise
+
+
+def unlock_charged(
+    session: Session, user: User, passphrase: str, attempt: throttle.Attempt
+) -> UnlockedKey:
+    """``unlock_signing_key`` within ``with_passphrase``: a right
+    passphrase gives the attempt back; the wrong guess that locks the passphrase out is
+    the one recorded as a refusal."""
+    try:
+        unlocked = unlock_signing_key(user, passphrase)
+    except WrongPassphrase as exc:
+        throttle.failed(attempt, "signing passphrase", user.username)
+        exc.record_refusal = attempt.last_try
+        raise
+    throttle.give_back(session, attempt)
+    return unlocked

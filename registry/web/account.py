@@ -1,4 +1,8 @@
-"""One's own account: password, signing key (the key Arna holds for you), API tokens."""
+"""One's own account: password, signing key (the key Arna holds for you), API tokens.
+
+Every change here is confirmed with the current password (``ReauthForm``), checked and
+throttled by ``accounts.confirm_password``.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from registry.services import accounts, pki, tokens
 from registry.services.errors import ServiceError
 from registry.web.chrome import flash_refusal
 from registry.web.database import get_session, refused
-from registry.web.forms import EmptyForm, PasswordChangeForm, SigningKeyForm, TokenForm
+from registry.web.forms import PasswordChangeForm, ReauthForm, SigningKeyForm, TokenForm
 from registry.web.guard import current_principal, requires
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -29,7 +33,7 @@ def _page(new_token: Any = None, status: int = 200) -> Any:
             user=accounts.get_user(session, principal.id),
             tokens=tokens.list_tokens(session, principal.id),
             token_form=TokenForm(formdata=None),
-            revoke_form=EmptyForm(),
+            revoke_form=ReauthForm(formdata=None),
             password_form=PasswordChangeForm(formdata=None),
             key_form=SigningKeyForm(formdata=None),
             new_token=new_token,
@@ -49,12 +53,24 @@ def overview() -> Any:
     return _page()
 
 
+def _confirmed(form: ReauthForm, invalid: str) -> bool:
+    """The form is complete and its current password right; else a message, and False."""
+    if not form.validate_on_submit():
+        flash(invalid, "error")
+        return False
+    try:
+        accounts.confirm_password(get_session(), current_principal().id, form.current.data or "")
+    except ServiceError as exc:
+        _refused(exc)
+        return False
+    return True
+
+
 @bp.post("/tokens")
 @requires(Action.OWN_ACCOUNT)
 def create_token() -> Any:
     form = TokenForm()
-    if not form.validate_on_submit():
-        flash(_("Give the token a name."), "error")
+    if not _confirmed(form, _("Give the token a name and confirm with your current password.")):
         return redirect(url_for("account.overview"))
     issued = tokens.issue_token(get_session(), current_principal().id, form.name.data or "token")
     return _page(new_token=issued)
@@ -63,7 +79,7 @@ def create_token() -> Any:
 @bp.post("/tokens/<int:token_id>/revoke")
 @requires(Action.OWN_ACCOUNT)
 def revoke_token(token_id: int) -> Any:
-    if EmptyForm().validate_on_submit():
+    if _confirmed(ReauthForm(), _("Confirm with your current password.")):
         tokens.revoke_token(get_session(), current_principal().id, token_id)
         flash(_("Token revoked."), "success")
     return redirect(url_for("account.overview"))
@@ -94,8 +110,8 @@ def change_password() -> Any:
 def enroll_key() -> Any:
     """A new signing key and certificate, the key encrypted with the person's own passphrase."""
     form = SigningKeyForm()
-    if not form.validate_on_submit():
-        flash(_("The two passphrases differ or are shorter than 12 characters."), "error")
+    invalid = _("The two passphrases differ or are shorter than 12 characters.")
+    if not _confirmed(form, invalid):
         return redirect(url_for("account.overview"))
     try:
         pki.enroll_signing_key(get_session(), current_principal().id, form.passphrase.data or "")

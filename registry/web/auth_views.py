@@ -9,12 +9,12 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import login_user, logout_user
 
 from registry.permissions import Action, Role, allowed
-from registry.services.accounts import ThrottlePolicy, authenticate
+from registry.services.accounts import authenticate, end_sessions
 from registry.services.errors import Throttled, Unauthenticated
 from registry.web.chrome import LANGUAGE_CODES, LANGUAGE_COOKIE, explain
 from registry.web.database import get_session, refused
 from registry.web.forms import EmptyForm, LoginForm
-from registry.web.guard import public, requires
+from registry.web.guard import current_principal, public, requires
 
 bp = Blueprint("auth", __name__)
 
@@ -34,24 +34,14 @@ def _landing() -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a local path: an open redirect after sign-in is a phishing tool."""
-    if not target:
+    """Only a local path: an open redirect after sign-in is a phishing tool. Control
+    characters (CR/LF would split the Location header) make it ignored too."""
+    if not target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
-
-
-def throttle_policy() -> ThrottlePolicy:
-    from datetime import timedelta
-
-    config = current_app.config
-    return ThrottlePolicy(
-        max_failures=config["ARNA_LOGIN_MAX_FAILURES"],
-        window=timedelta(seconds=config["ARNA_LOGIN_WINDOW_SECONDS"]),
-        lock=timedelta(seconds=config["ARNA_LOGIN_LOCK_SECONDS"]),
-    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -67,7 +57,6 @@ def login() -> Any:
                 form.username.data or "",
                 form.password.data or "",
                 client=request.remote_addr,
-                policy=throttle_policy(),
             )
         except (Unauthenticated, Throttled) as exc:
             refused(exc)
@@ -85,6 +74,7 @@ def login() -> Any:
 def logout() -> Any:
     form = EmptyForm()
     if form.validate_on_submit():
+        end_sessions(get_session(), current_principal().id)
         logout_user()
     return redirect(url_for("auth.login"))
 

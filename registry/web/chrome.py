@@ -73,6 +73,7 @@ ERROR_MESSAGES: dict[str, Any] = {
     "internal_error": lazy_gettext("The error was logged. Please try again later."),
     "bad_credentials": lazy_gettext("Wrong username or password."),
     "throttled": lazy_gettext("Too many failed sign-ins; try again later."),
+    "too_many_attempts": lazy_gettext("Too many attempts; try again later"),
     "unauthenticated": lazy_gettext("Please sign in."),
     # The services' stable codes (registry/services/errors.py and the services).
     "invalid": lazy_gettext("The input is not valid."),

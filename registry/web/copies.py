@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template
 from flask_wtf import FlaskForm
 
 from registry.permissions import Action
@@ -26,8 +26,8 @@ class IssueCopyForm(FlaskForm):
 
 
 def public_base_url() -> str:
-    """Where the QR code points: ``ARNA_PUBLIC_URL`` if configured, else this request's host."""
-    return copies.configured_public_url(current_app.config) or request.host_url
+    """Where the QR code points: ``ARNA_PUBLIC_URL``, never this request's Host header."""
+    return copies.public_url(current_app.config)
 
 
 def pdf_response(issued: IssuedCopy, status: int = 200) -> Response:

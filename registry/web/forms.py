@@ -20,12 +20,18 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-class TokenForm(FlaskForm):
+class ReauthForm(FlaskForm):
+    """A security-sensitive account action, confirmed with the current password (issue 11,
+    M3: a stolen session alone must not mint signing keys or API tokens)."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class TokenForm(ReauthForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
 
 
-class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+class PasswordChangeForm(ReauthForm):
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=12, max=256)])
 
 
@@ -94,7 +100,7 @@ class IncomingForm(FlaskForm):
     language = StringField(_l("Language of the item"), validators=[Optional(), Length(max=20)])
 
 
-class SigningKeyForm(FlaskForm):
+class SigningKeyForm(ReauthForm):
     passphrase = PasswordField(
         _l("Signing passphrase"), validators=[DataRequired(), Length(min=12, max=256)]
     )

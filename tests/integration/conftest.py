@@ -155,6 +155,7 @@ def base_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         # Verifications run within the request: the test's session is one connection.
         "ARNA_CUSTODY_JOBS": "inline",
+        "ARNA_PUBLIC_URL": "https://arna.test",
     }
 
 

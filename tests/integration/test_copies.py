@@ -279,6 +279,23 @@ def test_api_issues_and_lists_copies(client: FlaskClient, api_token, make_letter
     assert "code" not in listed.get_json()["copies"][0]
 
 
+def test_the_verification_url_comes_from_configuration_never_the_host_header(
+    client: FlaskClient, api_token, make_letter, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11, L5: the Host header used to set the address sealed into copies."""
+    letter = make_letter()
+    path = f"/api/v1/letters/{letter.registry_number}/copies"
+    headers = {**api_token("clerk.mfa"), "Host": "evil.example"}
+    response = client.post(path, headers=headers)
+    assert response.status_code == 201
+    assert response.headers["X-Arna-Verification-Url"].startswith("https://arna.test/verify/")
+
+    monkeypatch.setitem(app.config, "ARNA_PUBLIC_URL", None)
+    refused = client.post(path, headers=headers)
+    assert refused.status_code == 409
+    assert "ARNA_PUBLIC_URL" in refused.get_json()["error"]["message"]
+
+
 def test_api_refuses_without_a_token_and_for_auditors(
     client: FlaskClient, api_token, make_letter
 ) -> None:

@@ -35,8 +35,8 @@ def test_every_kind_of_registry_key_is_wrapped_one_way() -> None:
     log_key = Ed25519PrivateKey.generate()
     seal_key = generate_signing_key()
     wrapped_log, wrapped_seal = keyring.wrap(log_key), keyring.wrap(seal_key)
-    assert wrapped_log.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    assert wrapped_seal.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert wrapped_log.startswith(b"-----BEGIN ARNA ENCRYPTED PRIVATE KEY-----")
+    assert wrapped_seal.startswith(b"-----BEGIN ARNA ENCRYPTED PRIVATE KEY-----")
     assert keyring.unwrap_log_key(wrapped_log).public_key() == log_key.public_key()
     assert keyring.unwrap_signing_key(wrapped_seal).public_key() == seal_key.public_key()
     with pytest.raises(KeyLoadError, match="ARNA_KEK"):

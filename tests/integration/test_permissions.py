@@ -18,6 +18,7 @@ from werkzeug.routing import IntegerConverter, Rule
 from registry.permissions import Action, Role, allowed
 from registry.web.guard import PUBLIC, rule_of
 
+from .conftest import PASSWORD
 from .web_fixtures import USER_OF_ROLE, Browser, api_token, browser, page_csrf  # noqa: F401
 
 # Stand-ins for URL variables: a registry number nobody has, ids nobody has.
@@ -172,7 +173,9 @@ def test_tokens_are_stored_only_as_their_hash(app: Flask, browser, db_session) -
     from registry.models import ApiToken
 
     web = browser("officer.minhealth")
-    page = web.post("/account/tokens", data={"name": "agency system"}).get_data(as_text=True)
+    page = web.post(
+        "/account/tokens", data={"name": "agency system", "current": PASSWORD}
+    ).get_data(as_text=True)
     token = re.search(r"<code>(arna_[^<]+)</code>", page).group(1)
     row = db_session.scalar(select(ApiToken).where(ApiToken.name == "agency system"))
     assert row is not None

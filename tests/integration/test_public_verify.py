@@ -22,6 +22,7 @@ from registry.paper.codes import new_code
 from registry.paper.pdf import format_time
 from registry.permissions import Principal
 from registry.services import copies
+from registry.services.throttle import ThrottlePolicy
 from registry.services.unit_of_work import act
 
 from .conftest import KEK
@@ -111,8 +112,7 @@ def test_unknown_and_malformed_codes_are_not_found(client: FlaskClient) -> None:
 def test_guessing_is_throttled_per_address(client: FlaskClient, db_session, make_letter) -> None:
     letter = make_letter()
     issued = issue(db_session, letter.registry_number)
-    policy = copies.LookupPolicy()
-    for _ in range(policy.max_failures):
+    for _ in range(ThrottlePolicy().max_per_address):
         assert client.get(f"/verify/{new_code()}").status_code == 404
     assert client.get(f"/verify/{new_code()}").status_code == 429
     assert client.get(f"/verify/{issued.code}").status_code == 429  # locked out, even when right

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from registry.models import CertifiedCopy, Letter, RegistryKey
 from registry.services import copies, letters
 from registry.services.copies import SEAL_KEY_NAME
-from registry.services.errors import Invalid
+from registry.services.errors import Conflict
 from registry.services.unit_of_work import end_reads, unit_of_work
 
 from .conftest import KEK
@@ -56,9 +56,11 @@ def test_a_refusal_leaves_only_its_refusal_event(s: Session, principal: Who) -> 
     with unit_of_work(s):
         number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     before = actions(s, number)
-    with pytest.raises(Invalid, match="passphrase"), unit_of_work(s):
-        letters.sign_letter(s, officer, number, passphrase="not the passphrase")
-    assert actions(s, number) == [*before, ("letter:signed-refused", "draft", "draft")]
+    # (A single wrong passphrase is no longer recorded — issue 11 — so the refusal here is
+    # submitting an unsigned draft.)
+    with pytest.raises(Conflict), unit_of_work(s):
+        letters.submit_letter(s, officer, number)
+    assert actions(s, number) == [*before, ("letter:submitted-refused", "draft", "draft")]
     letter = s.scalar(select(Letter).where(Letter.registry_number == number))
     assert letter is not None
     assert (letter.state, letter.verification, letter.signed_by) == ("draft", None, None)
@@ -69,11 +71,11 @@ def test_the_refusal_is_recorded_once_however_often_it_is_ended(s: Session, prin
     officer = principal(OFFICER)
     with unit_of_work(s):
         number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
-    with pytest.raises(Invalid) as refused, unit_of_work(s):
-        letters.sign_letter(s, officer, number, passphrase="not the passphrase")
-    with pytest.raises(Invalid), unit_of_work(s):
+    with pytest.raises(Conflict) as refused, unit_of_work(s):
+        letters.submit_letter(s, officer, number)
+    with pytest.raises(Conflict), unit_of_work(s):
         raise refused.value
-    assert [a for a, _b, _c in actions(s, number)].count("letter:signed-refused") == 1
+    assert [a for a, _b, _c in actions(s, number)].count("letter:submitted-refused") == 1
 
 
 def test_issuing_a_copy_creates_no_seal_of_its_own_accord(

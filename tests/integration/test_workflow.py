@@ -16,6 +16,11 @@ import rfc8785
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    Encoding,
+    PrivateFormat,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,11 +29,12 @@ from registry.permissions import Principal
 from registry.services import letters, pki
 from registry.services.countersign import dispatch_record_problems
 from registry.services.deadlines import today_kz
-from registry.services.errors import Conflict, Forbidden, Invalid, NotFound
+from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, Throttled
 from registry.services.letters import State, Transition
 from registry.services.lifecycle import TRANSITIONS
 from registry.services.unit_of_work import act
 from routing.calendar import add_workdays
+from signing.keys import needs_rewrap
 from signing.letter import build_letter
 from signing.sign import sign_letter as sign_xml
 
@@ -76,14 +82,39 @@ def test_sign_with_the_officers_key_keeps_the_report(s: Session, principal: Who)
     assert actions(s, number)[-1] == ("letter:signed", "draft", "signed")
 
 
-def test_wrong_passphrase_is_refused_and_recorded(s: Session, principal: Who) -> None:
+def test_wrong_passphrases_are_throttled_and_only_the_lock_out_is_recorded(
+    s: Session, principal: Who
+) -> None:
+    """Issue 11: each wrong guess used to add a custody leaf and a checkpoint, without limit.
+    Now the guesses are throttled (5 per window) and only the one that locks the
+    passphrase out is written into the letter's history."""
     officer = principal(OFFICER)
     number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
-    with pytest.raises(Invalid) as refused:
-        act(letters.sign_letter, s, officer, number, passphrase="not the passphrase")
-    assert refused.value.code == "wrong_passphrase"
+    before = len(actions(s, number))
+    for guess in range(5):
+        with pytest.raises(Invalid) as refused:
+            act(letters.sign_letter, s, officer, number, passphrase=f"not the passphrase {guess}")
+        assert refused.value.code == "wrong_passphrase"
     assert letters.get_letter(s, officer, number).state == State.DRAFT
-    assert actions(s, number)[-1] == ("letter:signed-refused", "draft", "draft")
+    assert actions(s, number)[before:] == [("letter:signed-refused", "draft", "draft")]
+    with pytest.raises(Throttled):
+        act(letters.sign_letter, s, officer, number, passphrase=SIGNING_PASSPHRASE)
+    assert len(actions(s, number)) == before + 1
+
+
+def test_a_refusal_that_is_not_about_the_passphrase_costs_no_passphrase_attempt(
+    s: Session, principal: Who
+) -> None:
+    officer, other = principal(OFFICER), principal(OTHER)
+    number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    for _ in range(6):
+        with pytest.raises(NotFound):
+            act(letters.sign_letter, s, other, number, passphrase=SIGNING_PASSPHRASE)
+    other_draft = a_draft(s, other, kind="foreign-letter", recipient="INTL_ORG")
+    signed = act(
+        letters.sign_letter, s, other, other_draft.registry_number, passphrase=SIGNING_PASSPHRASE
+    )
+    assert signed.state == State.SIGNED
 
 
 def test_a_forbidden_route_is_refused_with_its_paragraph(s: Session, principal: Who) -> None:
@@ -194,7 +225,8 @@ def test_state_role_and_plan_refusals_are_recorded(s: Session, principal: Who) -
     # Plan (¶44): MFA sends a letter to a foreign party by dispatching, not forwarding.
     with pytest.raises(Conflict, match="¶44"):
         act(letters.forward_letter, s, clerk, number)
-    # MOJ's role has no dispatch at all; an unrelated hub sees nothing (¶37 route only).
+    # MOJ's role has no dispatch at all; an unrelated hub sees nothing (¶37 route only),
+    # and its attempt is not written into a letter it cannot see (issue 11, L6).
     with pytest.raises(NotFound):
         act(letters.return_letter, s, moj, number, reasons=["no"])
     assert [a for a, _b, _c in actions(s, number) if a.endswith("-refused")] == [
@@ -202,7 +234,6 @@ def test_state_role_and_plan_refusals_are_recorded(s: Session, principal: Who) -
         "letter:received-refused",
         "letter:received-refused",
         "letter:forwarded-refused",
-        "letter:returned-refused",
     ]
     # A refused attempt leaves the state as it was, and says so.
     assert all(b == c for a, b, c in actions(s, number) if a.endswith("-refused"))
@@ -545,7 +576,8 @@ def test_another_agency_never_sees_a_letter_by_guessing_its_number(
     assert number not in [
         x.registry_number for x in letters.list_letters(s, other, letters.LetterFilter())
     ]
-    assert actions(s, number)[-1] == ("letter:submitted-refused", "signed", "signed")
+    # Nothing is written into a letter the caller cannot see (issue 11, L6).
+    assert actions(s, number)[-1] == ("letter:signed", "draft", "signed")
     # The auditor sees everything, and can change nothing.
     assert letters.get_letter(s, principal(AUDITOR), number).registry_number == number
     with pytest.raises(Forbidden):
@@ -731,3 +763,29 @@ def test_a_new_key_revokes_the_old_certificate_and_every_revocation_is_kept(
         with pytest.raises(Invalid) as refused:
             act(letters.upload_letter, s, officer, xml)
         assert any("revoked" in d for d in refused.value.details)
+
+
+def test_a_key_in_the_old_pkcs8_format_is_rewrapped_when_next_used(
+    s: Session, principal: Who
+) -> None:
+    """Issue 11, M5: keys wrapped with PBKDF2 at 2,048 iterations are wrapped again
+    (Argon2id) the first time their passphrase is given, since only then can they be."""
+    officer = principal(OFFICER)
+    user = s.get(User, officer.id)
+    assert user is not None
+    key = pki.unlock_signing_key(user, SIGNING_PASSPHRASE).key
+    user.signing_key = key.private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(SIGNING_PASSPHRASE.encode())
+    )
+    s.commit()
+    assert needs_rewrap(user.signing_key)
+    number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    act(letters.sign_letter, s, officer, number, passphrase=SIGNING_PASSPHRASE)
+    s.expire_all()
+    stored = s.get(User, officer.id)
+    assert stored is not None
+    assert stored.signing_key is not None
+    assert not needs_rewrap(stored.signing_key)
+    assert pki.unlock_signing_key(stored, SIGNING_PASSPHRASE).key.private_numbers() == (
+        key.private_numbers()
+    )

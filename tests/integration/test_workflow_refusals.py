@@ -138,7 +138,9 @@ def test_dispatch_with_a_wrong_passphrase_changes_nothing(s: Session, principal:
         None,
         None,
     )
-    assert last_refusal(s, number) == ("letter:dispatched-refused", "received", "received")
+    # One wrong guess is throttled, not written into the custody log (issue 11): only the
+    # guess that locks the passphrase out is (test_workflow.py).
+    assert not [a for a in actions(s, number) if a[0].endswith("-refused")]
 
 
 def test_the_notice_is_filed_once_and_by_the_sender(s: Session, principal: Who) -> None:

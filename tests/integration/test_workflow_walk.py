@@ -3,7 +3,8 @@
 Whatever the role, the scope, the state and the plan say, an attempt on an
 existing letter either succeeds or is refused with a ServiceError, and either way
 the custody log grows by exactly one event (the transition's tag, or its
-``-refused`` twin) — never zero, never two, never an unexpected exception.
+``-refused`` twin) — never zero, never two, never an unexpected exception — unless
+the person cannot see the letter: then nothing is written into it (issue 11, L6).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.models import Letter
 from registry.models.custody import CustodyEntry
-from registry.permissions import Principal
+from registry.permissions import Principal, can_see_letter
 from registry.services import letters
 from registry.services.deadlines import today_kz
 from registry.services.errors import ServiceError
@@ -48,6 +50,12 @@ ATTEMPTS: dict[str, Attempt] = {
 }
 
 
+def _letter(session: Session, number: str) -> Letter:
+    letter = session.scalar(select(Letter).where(Letter.registry_number == number))
+    assert letter is not None
+    return letter
+
+
 def _log_size(session: Session) -> int:
     return int(session.scalar(select(func.count(CustodyEntry.index))) or 0)
 
@@ -63,12 +71,14 @@ def test_every_attempt_writes_exactly_one_event(
         for person in people:
             for name, attempt in ATTEMPTS.items():
                 before = _log_size(s)
+                # A letter the person cannot see gets no event at all (issue 11, L6).
+                sees = can_see_letter(person, _letter(s, number))
                 try:
                     act(attempt, s, person, number)
                     outcomes["done"] += 1
                 except ServiceError:
                     outcomes["refused"] += 1
-                assert _log_size(s) == before + 1, (name, person.username, number)
+                assert _log_size(s) == before + int(sees), (name, person.username, number)
     assert outcomes["done"] > 10
     assert outcomes["refused"] > outcomes["done"]
     # And the walk ends with every letter in a state of the machine.

@@ -28,9 +28,9 @@ from registry.services.copies.issue import (
     issue_copy_as,
     issuer_name,
     list_copies,
+    public_url,
 )
 from registry.services.copies.lookup import (
-    LookupPolicy,
     PublicCopy,
     UploadCheck,
     check_upload,
@@ -54,7 +54,6 @@ __all__ = [
     "SEAL_VALID_DAYS",
     "CopySeal",
     "IssuedCopy",
-    "LookupPolicy",
     "PublicCopy",
     "UploadCheck",
     "check_upload",
@@ -68,5 +67,6 @@ __all__ = [
     "issuer_name",
     "list_copies",
     "load_copy_seal",
+    "public_url",
     "seal_roots",
 ]

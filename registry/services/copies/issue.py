@@ -290,6 +290,22 @@ def configured_public_url(config: Mapping[str, Any]) -> str | None:
     return str(configured) if configured else None
 
 
+def public_url(config: Mapping[str, Any]) -> str:
+    """Where the QR codes of copies issued by the service point: ``ARNA_PUBLIC_URL`` only.
+
+    Never the request's Host header, which the client chooses (issue 11, L5): a copy
+    sealed with an attacker's address would send its holders to the attacker.
+    """
+    configured = configured_public_url(config)
+    if configured is None:
+        raise Conflict(
+            "copies cannot be issued until ARNA_PUBLIC_URL names the registry's public "
+            "address (where the QR codes point)",
+            code="no_public_url",
+        )
+    return configured
+
+
 def console_base_url(config: Mapping[str, Any]) -> str:
     """The verification site printed by ``flask letters copy``: ``ARNA_PUBLIC_URL``, else the
     address ``make run`` serves on (``PORT``, default 8000)."""

@@ -7,6 +7,7 @@ attempt back and records ``<tag>-refused`` in a transaction of its own.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -28,6 +29,8 @@ from registry.services.lifecycle import (
     acting_party,
     guard,
 )
+
+log = logging.getLogger(__name__)
 
 
 def custody_actor(principal: Principal) -> CustodyActor:
@@ -83,16 +86,25 @@ def run_transition(
     """
     spec = TRANSITIONS[name]
     letter = load_for_update(session, registry_number)
-    if letter is None:
+    if letter is None or not can_see_letter(principal, letter):
+        # Missing and out of scope answer alike, after the same work, and nothing is
+        # written into a letter the caller cannot see (issue 11, L6): the probe is
+        # logged against the caller instead.
+        log.info(
+            "%s (%s) asked to %s %s: no such letter in their scope",
+            principal.username,
+            principal.role.value,
+            name.value,
+            registry_number,
+        )
         raise NotFound(f"no letter {registry_number}")
     before, sha = letter.state, letter.sha256
     try:
-        if not can_see_letter(principal, letter):
-            raise NotFound(f"no letter {registry_number}")
         authorise(principal, name, letter)
         after = apply(letter)
     except ServiceError as exc:
-        exc.refusing(refusal(principal, spec.tag, registry_number, sha, before))
+        if exc.record_refusal:
+            exc.refusing(refusal(principal, spec.tag, registry_number, sha, before))
         raise
     assert after in spec.targets, (name, after)
     letter.state = after.value

@@ -31,7 +31,8 @@ from registry.services.lifecycle import (
     Transition,
     signature_problems,
 )
-from registry.services.pki import trust_store, unlock_signing_key
+from registry.services.pki import trust_store, unlock_charged, with_passphrase
+from registry.services.throttle import Attempt
 from registry.services.unit_of_work import end_reads
 from routing.envelope import Envelope
 from routing.kinds import INCOMING_KINDS
@@ -93,26 +94,31 @@ def sign_letter(
 ) -> Letter:
     """Sign a draft (or co-sign a signed letter) with the person's own key held by Arna."""
 
-    def apply(letter: Letter) -> State:
-        user = session.get(User, principal.id)
-        assert user is not None
-        unlocked = unlock_signing_key(user, passphrase)
-        assert letter.xml is not None
-        try:
-            signed = sign_xml(letter.xml, unlocked.key, unlocked.certificate)
-        except SigningError as exc:
-            raise Invalid(f"the letter cannot be signed: {exc}") from None
-        result = verify_letter(signed, trust_store(session), at=utcnow())
-        if not result.passed:
-            raise Invalid("the signature does not verify", details=report_reasons(result.report))
-        letter.xml = signed
-        letter.sha256 = sha256_hex(signed)
-        letter.verification = result.report
-        letter.verified_at = utcnow()
-        letter.signed_by = signers_of(result.signers)
-        return State.SIGNED
+    def signed_with(attempt: Attempt) -> Letter:
+        def apply(letter: Letter) -> State:
+            user = session.get(User, principal.id)
+            assert user is not None
+            unlocked = unlock_charged(session, user, passphrase, attempt)
+            assert letter.xml is not None
+            try:
+                signed = sign_xml(letter.xml, unlocked.key, unlocked.certificate)
+            except SigningError as exc:
+                raise Invalid(f"the letter cannot be signed: {exc}") from None
+            result = verify_letter(signed, trust_store(session), at=utcnow())
+            if not result.passed:
+                raise Invalid(
+                    "the signature does not verify", details=report_reasons(result.report)
+                )
+            letter.xml = signed
+            letter.sha256 = sha256_hex(signed)
+            letter.verification = result.report
+            letter.verified_at = utcnow()
+            letter.signed_by = signers_of(result.signers)
+            return State.SIGNED
 
-    return run_transition(session, principal, registry_number, Transition.SIGN, apply)
+        return run_transition(session, principal, registry_number, Transition.SIGN, apply)
+
+    return with_passphrase(session, principal.id, signed_with)
 
 
 def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:

@@ -19,7 +19,8 @@ from registry.services.deadlines import Basis
 from registry.services.errors import Forbidden, Invalid, NotFound
 from registry.services.letters.actions import custody_actor, refusal, run_transition
 from registry.services.lifecycle import HUBS, Direction, State, Transition, next_party
-from registry.services.pki import unlock_signing_key
+from registry.services.pki import unlock_charged, with_passphrase
+from registry.services.throttle import Attempt
 
 
 def submit_route(letter: Letter, principal: Principal) -> State:
@@ -102,34 +103,37 @@ def dispatch_letter(
 ) -> Letter:
     """MFA dispatches through diplomatic channels; the clerk's key countersigns the record."""
 
-    def apply(letter: Letter) -> State:
-        errors = []
-        note_number_clean = note_number.strip()
-        if not note_number_clean or len(note_number_clean) > 64:
-            errors.append("note_number: the diplomatic note's number (1 to 64 characters)")
-        if note_date > deadlines.today_kz():
-            errors.append("note_date: a note cannot be dated in the future")
-        if note_date < letter.letter_date:
-            errors.append("note_date: before the letter's own date")
-        if errors:
-            raise Invalid("the dispatch cannot be recorded", details=errors)
-        user = session.get(User, principal.id)
-        assert user is not None
-        unlocked = unlock_signing_key(user, passphrase)
-        letter.note_number = note_number_clean
-        letter.note_date = note_date
-        letter.dispatch_record = countersign_dispatch(
-            letter, unlocked, principal, note_number_clean, note_date
-        )
-        route = letter.plan["route"]
-        deadlines.meet(letter, "MFA", [route[-1]], principal.id)
-        deadlines.start_clocks(
-            letter, {d.by_party for d in letter.deadlines}, Basis.SEND, note_date
-        )
-        letter.holder, letter.hop = route[-1], len(route) - 1
-        return State.DISPATCHED
+    def dispatched_with(attempt: Attempt) -> Letter:
+        def apply(letter: Letter) -> State:
+            errors = []
+            note_number_clean = note_number.strip()
+            if not note_number_clean or len(note_number_clean) > 64:
+                errors.append("note_number: the diplomatic note's number (1 to 64 characters)")
+            if note_date > deadlines.today_kz():
+                errors.append("note_date: a note cannot be dated in the future")
+            if note_date < letter.letter_date:
+                errors.append("note_date: before the letter's own date")
+            if errors:
+                raise Invalid("the dispatch cannot be recorded", details=errors)
+            user = session.get(User, principal.id)
+            assert user is not None
+            unlocked = unlock_charged(session, user, passphrase, attempt)
+            letter.note_number = note_number_clean
+            letter.note_date = note_date
+            letter.dispatch_record = countersign_dispatch(
+                letter, unlocked, principal, note_number_clean, note_date
+            )
+            route = letter.plan["route"]
+            deadlines.meet(letter, "MFA", [route[-1]], principal.id)
+            deadlines.start_clocks(
+                letter, {d.by_party for d in letter.deadlines}, Basis.SEND, note_date
+            )
+            letter.holder, letter.hop = route[-1], len(route) - 1
+            return State.DISPATCHED
 
-    return run_transition(session, principal, registry_number, Transition.DISPATCH, apply)
+        return run_transition(session, principal, registry_number, Transition.DISPATCH, apply)
+
+    return with_passphrase(session, principal.id, dispatched_with)
 
 
 def return_letter(

@@ -1,30 +1,77 @@
 """Keys at rest, the registry CA, officer identities and path validation."""
 
+import base64
 import datetime as dt
+import json
 import logging
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    Encoding,
+    PrivateFormat,
+)
 from signing_pki import NOW, Officer
 
 from signing.ca import OFFICER_POLICY, CertificateAuthority, OfficerIdentity
 from signing.keys import (
+    WRAPPED_LABEL,
     KeyLoadError,
     check_key_strength,
     encrypt_private_key,
     load_private_key,
+    needs_rewrap,
 )
 from signing.trust import ChainFailure, TrustError, TrustStore
 
 PASSPHRASE = b"correct horse battery staple"
 
 
+def _wrapped_document(pem: bytes) -> dict:
+    lines = pem.decode("ascii").strip().splitlines()
+    assert lines[0] == "-----BEGIN ARNA ENCRYPTED PRIVATE KEY-----"
+    return json.loads(base64.b64decode("".join(lines[1:-1])))
+
+
 def test_encrypted_key_round_trips(ec_officer: Officer) -> None:
     pem = encrypt_private_key(ec_officer.key, PASSPHRASE)
-    assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
     assert load_private_key(pem, PASSPHRASE).private_numbers() == ec_officer.key.private_numbers()
+    assert not needs_rewrap(pem)
+
+
+def test_keys_at_rest_are_wrapped_with_argon2id_at_owasp_strength(ec_officer: Officer) -> None:
+    """Issue 11, M5: PBKDF2 at 2,048 iterations let a database copy be guessed at thousands
+    of passphrases a second; the wrapping is now memory-hard and says which version it is."""
+    document = _wrapped_document(encrypt_private_key(ec_officer.key, PASSPHRASE))
+    assert (document["v"], document["kdf"]) == (2, "argon2id")
+    assert document["m"] >= 19 * 1024
+    assert document["t"] >= 2
+
+
+def test_keys_wrapped_in_the_old_pkcs8_format_still_load_and_ask_to_be_rewrapped(
+    ec_officer: Officer,
+) -> None:
+    old = ec_officer.key.private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(PASSPHRASE)
+    )
+    assert load_private_key(old, PASSPHRASE).private_numbers() == ec_officer.key.private_numbers()
+    assert needs_rewrap(old)
+
+
+def test_a_wrapped_key_whose_parameters_were_altered_is_refused(ec_officer: Officer) -> None:
+    document = _wrapped_document(encrypt_private_key(ec_officer.key, PASSPHRASE))
+    document["t"] = 3  # a different, still reasonable cost: authenticated, so refused
+    altered = base64.encodebytes(json.dumps(document).encode()).decode()
+    pem = f"-----BEGIN {WRAPPED_LABEL}-----\n{altered}-----END {WRAPPED_LABEL}-----\n"
+    with pytest.raises(KeyLoadError, match="cannot be decrypted"):
+        load_private_key(pem.encode(), PASSPHRASE)
+    document["m"] = 10 * 1024 * 1024  # 10 GiB: refused before any derivation
+    costly = base64.encodebytes(json.dumps(document).encode()).decode()
+    pem = f"-----BEGIN {WRAPPED_LABEL}-----\n{costly}-----END {WRAPPED_LABEL}-----\n"
+    with pytest.raises(KeyLoadError, match="unreasonable"):
+        load_private_key(pem.encode(), PASSPHRASE)
 
 
 def test_wrong_or_missing_passphrase_is_refused_without_leaking_it(
@@ -84,13 +131,24 @@ def test_ca_survives_dump_and_load_with_its_revocations(
     revoked_officer: Officer,
 ) -> None:
     bundle = registry_ca.dump(PASSPHRASE)
-    assert b"BEGIN ENCRYPTED PRIVATE KEY" in bundle
+    assert f"BEGIN {WRAPPED_LABEL}".encode() in bundle
     assert b"BEGIN PRIVATE KEY" not in bundle
     loaded = CertificateAuthority.load(bundle, PASSPHRASE)
     assert loaded.certificate == registry_ca.certificate
     assert revoked_officer.cert.serial_number in loaded.revoked
     with pytest.raises(KeyLoadError):
         CertificateAuthority.load(bundle, b"wrong")
+
+
+def test_a_ca_bundle_of_the_old_pkcs8_format_still_loads(
+    registry_ca: CertificateAuthority,
+) -> None:
+    old_key = registry_ca.key.private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(PASSPHRASE)
+    )
+    bundle = registry_ca.certificate.public_bytes(Encoding.PEM) + old_key
+    bundle += registry_ca.crl().public_bytes(Encoding.PEM)
+    assert CertificateAuthority.load(bundle, PASSPHRASE).certificate == registry_ca.certificate
 
 
 def test_a_chain_to_the_registry_root_validates(trust: TrustStore, ec_officer: Officer) -> None:
