@@ -5,17 +5,20 @@ from registry.models.copies import CertifiedCopy, CopyLookupThrottle
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
+from registry.models.proof import Cosignature, Evidence, WitnessState
 
 __all__ = [
     "Agency",
     "ApiToken",
     "CertifiedCopy",
     "CopyLookupThrottle",
+    "Cosignature",
     "CustodyCheckpoint",
     "CustodyEntry",
     "CustodyHead",
     "CustodyNode",
     "Deadline",
+    "Evidence",
     "Letter",
     "LoginThrottle",
     "RegistryKey",
@@ -23,4 +26,5 @@ __all__ = [
     "RegistrySequence",
     "TrustAnchor",
     "User",
+    "WitnessState",
 ]
