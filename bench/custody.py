@@ -40,16 +40,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from registry.custody.bundle import build_bundle, verify_bundle
-from registry.custody.event import Actor, CustodyEvent, canonical_bytes, format_time
-from registry.custody.merkle import (
+from custody.bundle import build_bundle, verify_bundle
+from custody.event import Actor, CustodyEvent, canonical_bytes, format_time
+from custody.merkle import (
     leaf_hash,
     root_from_leaf_hashes,
     verify_consistency,
     verify_inclusion,
 )
-from registry.custody.note import Checkpoint, LogKey, sign_checkpoint, verify_checkpoint
-from registry.custody.tree import MemoryStore, MerkleTree
+from custody.note import Checkpoint, LogKey, sign_checkpoint, verify_checkpoint
+from custody.tree import MemoryStore, MerkleTree
 
 ORIGIN = "bench.arna.example/custody"
 ACTORS = [
@@ -317,7 +317,7 @@ def bench_database(url: str | None, single: int, total: int) -> None:
 
 
 def _verifier(session: Any) -> Any:
-    from registry.custody.note import VerifierKey
+    from custody.note import VerifierKey
     from registry.services import custody
 
     key = custody.verifier_key(session)

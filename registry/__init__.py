@@ -1,6 +1,6 @@
 """Arna's registry service.
 
-Flask is imported lazily so that ``registry.custody`` (the offline verifier an
+Flask is imported lazily so that ``python -m registry.custody`` (the offline verifier an
 auditor runs) stays importable without the web stack.
 """
 

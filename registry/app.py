@@ -14,10 +14,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry import db
-from registry.auth import Principal, public
 from registry.config import load_config
+from registry.permissions import Principal
 from registry.services.errors import ServiceError
 from registry.web import chrome
+from registry.web.guard import public
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(ui.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # bearer tokens only, never cookies: see auth.current_principal
+    csrf.exempt(api.bp)  # bearer tokens only, never cookies: see guard.current_principal
 
     from registry.web import copies
     from registry.web import public as public_pages

@@ -26,7 +26,7 @@ class CertifiedCopy(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id"), index=True)
     registry_number: Mapped[str] = mapped_column(String(64))
-    # registry.copies.codes.lookup_key(code): SHA-256 of the normalised code.
+    # registry.paper.codes.lookup_key(code): SHA-256 of the normalised code.
     code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     # SHA-256 of the signed PDF as handed out; the upload check looks it up.
     pdf_sha256: Mapped[str] = mapped_column(String(64), unique=True)

@@ -15,9 +15,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.auth import AGENCY_ROLES, Principal, Role
 from registry.db import utcnow
 from registry.models import Agency, LoginThrottle, User
+from registry.permissions import AGENCY_ROLES, Principal, Role
 from registry.services.errors import Conflict, Invalid, NotFound, Throttled, Unauthenticated
 
 MIN_PASSWORD_LENGTH = 12

@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.auth import Action, Principal, check
 from registry.models import Agency
+from registry.permissions import Action, Principal, check
 from registry.services.errors import Conflict, Invalid
 from routing.parties import is_agency
 

@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal
 from registry.db import utcnow
 from registry.models import Letter
+from registry.permissions import Principal
 from registry.services.pki import UnlockedKey, trust_store
 from signing.trust import ChainFailure
 

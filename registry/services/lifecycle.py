@@ -1,7 +1,7 @@
 """The letter lifecycle as data: states, transitions, and the guards the route plan sets.
 
 ``TRANSITIONS`` is the whole machine as data: for every transition, the states it
-leaves from, the state it reaches, the permission (registry.auth.Action) it needs,
+leaves from, the state it reaches, the permission (registry.permissions.Action) it needs,
 who may act (the sending agency, or the hub that holds the original), and the
 custody tag it records. ``guard`` says why the plan forbids a transition now.
 registry.services.letters runs the transitions (the only way a letter changes).
@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from registry.auth import Action
 from registry.models import Letter
+from registry.permissions import Action
 
 
 class State(StrEnum):

@@ -13,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal, Role
 from registry.models import Agency, Letter, RegistryKey, User
+from registry.permissions import Principal, Role
 from registry.services import letters, pki
 from registry.services.accounts import create_user
 from registry.services.custody import LOG_KEY_NAME, ensure_log_key

@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal
 from registry.db import utcnow
 from registry.models import ApiToken, User
+from registry.permissions import Principal
 from registry.services.errors import NotFound, Unauthenticated
 
 TOKEN_PREFIX = "arna_"  # noqa: S105 -- a marker, not a secret

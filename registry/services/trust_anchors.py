@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.auth import Action, Principal, check
 from registry.db import utcnow
 from registry.models import TrustAnchor
+from registry.permissions import Action, Principal, check
 from registry.services.errors import Conflict, Invalid, NotFound
 from signing.trust import TrustError, TrustStore, load_certificates, load_crl
 

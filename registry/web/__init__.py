@@ -1,1 +1,1 @@
-"""Thin blueprints: each view parses, authorises (registry.auth), calls one service, serialises."""
+"""Thin blueprints: each view parses, authorises (web.guard), calls one service, serialises."""

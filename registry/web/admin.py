@@ -1,6 +1,6 @@
 """The administrator's pages: users, agencies, certificates, trust anchors.
 
-The administrator manages people and keys but never sees letters (registry/auth.py).
+The administrator manages people and keys but never sees letters (registry/permissions.py).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from registry.auth import Action, current_principal, requires
 from registry.db import get_session
 from registry.models import Agency
+from registry.permissions import Action
 from registry.services import accounts, pki
 from registry.services import agencies as agencies_service
 from registry.services import trust_anchors as trust_anchors_service
@@ -27,6 +27,7 @@ from registry.web.forms import (
     TrustAnchorForm,
     UserForm,
 )
+from registry.web.guard import current_principal, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

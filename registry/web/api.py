@@ -15,12 +15,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from registry.auth import Action, current_principal, public, requires
 from registry.db import get_session
+from registry.permissions import Action
 from registry.services import letters
 from registry.services.errors import Invalid
 from registry.services.letters import LetterFilter, State
 from registry.web import present
+from registry.web.guard import current_principal, public, requires
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, flash, request
 from flask_babel import get_locale, lazy_gettext
 
-from registry.auth import Action, Role, allowed
+from registry.permissions import Action, Role, allowed
 from registry.services.errors import ServiceError
 
 LANGUAGES: tuple[tuple[str, str], ...] = (("kk", "Қазақша"), ("ru", "Русский"), ("en", "English"))

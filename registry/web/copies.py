@@ -1,7 +1,7 @@
 """Issuing certified paper copies (¶32-1) from the web pages and from the API.
 
 The PDF is handed out in the response that issues it and never kept (see
-services/copies.py), so both surfaces answer the issuing POST with the file.
+services/copies/), so both surfaces answer the issuing POST with the file.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_wtf import FlaskForm
 
-from registry.auth import Action, current_principal, requires
 from registry.db import get_session
+from registry.permissions import Action
 from registry.services import copies
 from registry.services.copies import IssuedCopy
+from registry.web.guard import current_principal, requires
 
 bp = Blueprint("copies", __name__)
 api_bp = Blueprint("copies_api", __name__, url_prefix="/api/v1")

@@ -16,12 +16,13 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, stream_template, url_for
 from flask_wtf import FlaskForm
 
-from registry.auth import Action, requires
-from registry.custody.note import Checkpoint
+from custody.note import Checkpoint
 from registry.db import get_session
 from registry.models import CustodyCheckpoint
+from registry.permissions import Action
 from registry.services import custody
 from registry.services.errors import Invalid, NotFound
+from registry.web.guard import requires
 
 bp = Blueprint("custody", __name__, url_prefix="/custody")
 api_bp = Blueprint("custody_api", __name__, url_prefix="/api/v1/custody")

@@ -12,7 +12,7 @@ from wtforms import BooleanField, DateField, PasswordField, SelectField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from registry.auth import Role
+from registry.permissions import Role
 
 
 class LoginForm(FlaskForm):

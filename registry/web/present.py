@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal
 from registry.models import Deadline, Letter
+from registry.permissions import Principal
 from registry.services import deadlines, letters
 from registry.services.letters import InboxItem, Transition
 from signing.letter import LetterError, read_letter

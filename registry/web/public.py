@@ -4,7 +4,7 @@ Anyone holding a paper copy scans its QR code (or types its code) and sees
 whether Arna issued it and what it certified — nothing beyond what the paper
 shows. Anyone holding the PDF uploads it and learns whether it is, byte for
 byte, a copy Arna issued and whether its seal is intact. Failed look-ups are
-counted per address (services/copies.py); the upload form carries a CSRF token.
+counted per address (services/copies/lookup.py); the upload form carries a CSRF token.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 
-from registry.auth import public
-from registry.copies.codes import CodeError, normalize_code
 from registry.db import get_session
+from registry.paper.codes import CodeError, normalize_code
 from registry.services import copies
+from registry.web.guard import public
 
 bp = Blueprint("public", __name__, url_prefix="/verify")
 

@@ -25,8 +25,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from registry.auth import Action, current_principal, requires
 from registry.db import get_session
+from registry.permissions import Action
 from registry.services import letters
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
@@ -34,6 +34,7 @@ from registry.services.letters import LetterFilter, State, Transition
 from registry.web import choices, present
 from registry.web.chrome import describe
 from registry.web.forms import ComposeForm, EmptyForm, IncomingForm, UploadForm
+from registry.web.guard import current_principal, requires
 
 bp = Blueprint("ui", __name__)
 

@@ -27,9 +27,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry import create_app
-from registry.auth import Principal
 from registry.db import EXTENSION_KEY, create_db_engine
 from registry.models import User
+from registry.permissions import Principal
 from registry.services.schema import upgrade_to_head
 from registry.services.setup import (
     DEMO_PASSWORD,

@@ -18,13 +18,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal
-from registry.copies.codes import lookup_key
-from registry.copies.pades import validate_copy
-from registry.copies.pdf import STAMP_KK, STAMP_RU
-from registry.custody.bundle import verify_bundle
-from registry.custody.event import decode_leaf
+from custody.bundle import verify_bundle
+from custody.event import decode_leaf
 from registry.models import CertifiedCopy, RegistryKey, User
+from registry.paper.codes import lookup_key
+from registry.paper.pades import validate_copy
+from registry.paper.pdf import STAMP_KK, STAMP_RU
+from registry.permissions import Principal
 from registry.services import copies, custody, letters, pki
 from registry.services.custody import letter_entries
 from registry.services.errors import Conflict, Forbidden, NotFound

@@ -15,11 +15,11 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from custody.event import decode_leaf
 from registry import create_app
-from registry.copies.pades import validate_copy
-from registry.copies.pdf import STAMP_KK, STAMP_RU
-from registry.custody.event import decode_leaf
 from registry.db import create_db_engine
+from registry.paper.pades import validate_copy
+from registry.paper.pdf import STAMP_KK, STAMP_RU
 from registry.services import copies
 from registry.services.custody import letter_entries
 from registry.services.schema import upgrade_to_head

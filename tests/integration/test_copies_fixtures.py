@@ -18,8 +18,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal
 from registry.models import Letter, User
+from registry.permissions import Principal
 from registry.services import letters
 from signing.letter import Attachment
 

@@ -13,8 +13,8 @@ from flask import Flask
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from custody.event import decode_leaf
 from registry import create_app
-from registry.custody.event import decode_leaf
 from registry.db import EXTENSION_KEY
 from registry.models import CustodyEntry
 from registry.services import custody

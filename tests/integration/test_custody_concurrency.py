@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.custody.event import decode_leaf
+from custody.event import decode_leaf
 from registry.db import create_db_engine
 from registry.models import CustodyCheckpoint, CustodyEntry
 from registry.services import custody

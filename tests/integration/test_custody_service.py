@@ -13,15 +13,15 @@ import pytest
 from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session
 
-from registry.custody.bundle import verify_bundle
-from registry.custody.event import CustodyEvent, canonical_bytes, decode_leaf
-from registry.custody.merkle import (
+from custody.bundle import verify_bundle
+from custody.event import CustodyEvent, canonical_bytes, decode_leaf
+from custody.merkle import (
     leaf_hash,
     root_from_leaves,
     verify_consistency,
     verify_inclusion,
 )
-from registry.custody.note import (
+from custody.note import (
     Checkpoint,
     LogKey,
     VerifierKey,

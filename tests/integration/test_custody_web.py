@@ -10,9 +10,9 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from registry.custody.bundle import verify_bundle
-from registry.custody.merkle import verify_consistency
-from registry.custody.note import VerifierKey, verify_checkpoint
+from custody.bundle import verify_bundle
+from custody.merkle import verify_consistency
+from custody.note import VerifierKey, verify_checkpoint
 from registry.models import CustodyEntry
 from registry.services import custody
 from registry.services.custody import Actor, append_event

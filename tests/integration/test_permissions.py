@@ -1,6 +1,6 @@
 """The whole role × endpoint matrix, discovered from the app's URL map.
 
-A new endpoint without a rule in registry/auth.py fails
+A new endpoint without a rule (registry/web/guard.py) fails
 ``test_every_endpoint_declares_a_rule``; one whose rule lets the wrong roles in
 fails the matrix (paperless-ngx #3172, #4003, #7713: permission checks forgotten
 on side endpoints).  Out-of-scope letters answer 404, never 403, so guessing
@@ -15,7 +15,8 @@ import pytest
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Rule
 
-from registry.auth import PUBLIC, Action, Role, allowed, rule_of
+from registry.permissions import Action, Role, allowed
+from registry.web.guard import PUBLIC, rule_of
 
 from .web_fixtures import USER_OF_ROLE, Browser, api_token, browser, page_csrf  # noqa: F401
 
@@ -54,7 +55,7 @@ def declared(app: Flask, rule: Rule) -> str | None:
 
 def test_every_endpoint_declares_a_rule(app: Flask) -> None:
     missing = [r.endpoint for r, _m, _u in endpoints(app) if declared(app, r) is None]
-    assert missing == [], f"endpoints without an entry in registry/auth.py: {missing}"
+    assert missing == [], f"endpoints without a requires/public rule: {missing}"
 
 
 def test_the_matrix_covers_lists_downloads_and_actions(app: Flask) -> None:

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from registry.auth import Principal
-from registry.copies.codes import new_code
-from registry.copies.pdf import format_time
 from registry.models import CertifiedCopy, User
+from registry.paper.codes import new_code
+from registry.paper.pdf import format_time
+from registry.permissions import Principal
 from registry.services import copies
 
 from .conftest import KEK

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal
+from registry.permissions import Principal
 from registry.services import letters
 from registry.services.lifecycle import State
 from registry.services.setup import ensure_demo_keys, ensure_demo_letters, ensure_registry

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal
+from registry.permissions import Principal
 from registry.services import letters, trust_anchors
 from registry.services.errors import Conflict, Invalid, NotFound
 from signing.ca import CertificateAuthority, OfficerIdentity

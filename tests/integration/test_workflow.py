@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal
 from registry.models import Letter, User
+from registry.permissions import Principal
 from registry.services import letters, pki
 from registry.services.countersign import dispatch_record_problems
 from registry.services.deadlines import today_kz

@@ -16,11 +16,11 @@ from flask import Flask
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from custody.event import decode_leaf
 from registry import create_app
-from registry.auth import Principal
-from registry.custody.event import decode_leaf
 from registry.db import create_db_engine
 from registry.models import User
+from registry.permissions import Principal
 from registry.services import letters, pki
 from registry.services.custody import letter_entries
 from registry.services.deadlines import today_kz

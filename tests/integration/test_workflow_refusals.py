@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal
+from registry.permissions import Principal
 from registry.services import letters
 from registry.services.accounts import create_user
 from registry.services.deadlines import today_kz

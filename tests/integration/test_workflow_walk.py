@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal
 from registry.models.custody import CustodyEntry
+from registry.permissions import Principal
 from registry.services import letters
 from registry.services.deadlines import today_kz
 from registry.services.errors import ServiceError

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.auth import Role
 from registry.models import User
+from registry.permissions import Role
 from registry.services.tokens import issue_token
 
 from .conftest import ADMIN_PASSWORD, PASSWORD

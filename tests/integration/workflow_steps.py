@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.auth import Principal
-from registry.custody.event import decode_leaf
+from custody.event import decode_leaf
 from registry.models import Letter
+from registry.permissions import Principal
 from registry.services import letters
 from registry.services.custody import letter_entries
 from registry.services.deadlines import today_kz

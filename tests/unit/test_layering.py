@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-PURE_MODULES = ["routing", "signing", "registry.custody", "registry.copies"]
+PURE_MODULES = ["routing", "signing", "custody", "registry.custody", "registry.paper"]
 
 
 @pytest.mark.parametrize("package", PURE_MODULES)

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from cryptography import x509
 
-from registry.copies.codes import verification_url
-from registry.copies.content import Attachment, CopyContent, CustodyRow, SignatureLine
-from registry.copies.pades import sign_copy
-from registry.copies.pdf import render_copy
+from registry.paper.codes import verification_url
+from registry.paper.content import Attachment, CopyContent, CustodyRow, SignatureLine
+from registry.paper.pades import sign_copy
+from registry.paper.pdf import render_copy
 from signing.ca import CertificateAuthority
 from signing.keys import SigningKey, generate_signing_key
 

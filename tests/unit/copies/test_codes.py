@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from registry.copies.codes import (
+from registry.paper.codes import (
     ALPHABET,
     CODE_SYMBOLS,
     CodeError,

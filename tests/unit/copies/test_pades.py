@@ -7,7 +7,7 @@ from io import BytesIO
 from cryptography.hazmat.primitives import serialization
 from pypdf import PdfReader, PdfWriter
 
-from registry.copies.pades import FIELD_NAME, sign_copy, validate_copy
+from registry.paper.pades import FIELD_NAME, sign_copy, validate_copy
 
 
 def test_signed_copy_validates_against_the_registry_root(signed_pdf: bytes, ca) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.copies.content import CopyContent
-from registry.copies.pdf import STAMP_KK, STAMP_RU, format_time, render_copy
+from registry.paper.content import CopyContent
+from registry.paper.pdf import STAMP_KK, STAMP_RU, format_time, render_copy
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "artifacts" / "copy-page1.png"
 KAZAKH_LETTERS = "әғқңөұүһі" + "ӘҒҚҢӨҰҮҺІ"

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from registry.custody.bundle import build_bundle
-from registry.custody.event import Actor, CustodyEvent, canonical_bytes
-from registry.custody.note import Checkpoint, LogKey, sign_checkpoint
-from registry.custody.tree import build_tree
+from custody.bundle import build_bundle
+from custody.event import Actor, CustodyEvent, canonical_bytes
+from custody.note import Checkpoint, LogKey, sign_checkpoint
+from custody.tree import build_tree
 
 ORIGIN = "arna.test/custody"
 OFFICER = Actor(user="officer.minhealth", role="agency_officer", agency="AGENCY:MINHEALTH")

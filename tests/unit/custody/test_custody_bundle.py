@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from custody.bundle import BundleFormatError, verify_bundle
+from custody.event import CustodyEvent, canonical_bytes, decode_leaf
+from custody.merkle import leaf_hash, root_from_leaves, verify_inclusion
+from custody.note import Checkpoint, LogKey, verify_checkpoint
+from custody.tree import MemoryStore, MerkleTree
 from registry.custody.__main__ import main
-from registry.custody.bundle import BundleFormatError, verify_bundle
-from registry.custody.event import CustodyEvent, canonical_bytes, decode_leaf
-from registry.custody.merkle import leaf_hash, root_from_leaves, verify_inclusion
-from registry.custody.note import Checkpoint, LogKey, verify_checkpoint
-from registry.custody.tree import MemoryStore, MerkleTree
 
 LETTER = "MINHEALTH-2026-000002"  # events 1, 5, 9, 13, 17 of the shared log
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from registry.custody.event import (
+from custody.event import (
     Actor,
     CustodyEvent,
     EventError,
@@ -18,7 +18,7 @@ from registry.custody.event import (
     decode_leaf,
     format_time,
 )
-from registry.custody.note import (
+from custody.note import (
     Checkpoint,
     LogKey,
     NoteError,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from registry.custody.merkle import (
+from custody.merkle import (
     ProofError,
     consistency_path,
     inclusion_path,
@@ -17,7 +17,7 @@ from registry.custody.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from registry.custody.tree import MemoryStore, MerkleTree, build_tree, perfect_subtrees
+from custody.tree import MemoryStore, MerkleTree, build_tree, perfect_subtrees
 
 leaves_st = st.lists(st.binary(max_size=8), min_size=1, max_size=70)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from registry.custody.merkle import (
+from custody.merkle import (
     EMPTY_ROOT,
     ProofError,
     consistency_path,
@@ -25,7 +25,7 @@ from registry.custody.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from registry.custody.tree import build_tree
+from custody.tree import build_tree
 
 VECTORS: dict[str, Any] = json.loads(
     Path("/work/shared/testdata/rfc6962_vectors.json").read_text(encoding="utf-8")

@@ -1,16 +1,9 @@
-"""Issuing certified paper copies (¶32-1) and checking them in public.
+"""Issuing certified paper copies (¶32-1): what the paper shows, sealed, recorded in custody.
 
 ``issue_copy`` gathers what the paper shows from the stored letter (its signed
 XML, the verification report kept with it, its route plan) and from the custody
 log, renders and seals the PDF with the registry's copy seal, and records the copy
-and the ``copy:issued`` custody event in one transaction. The PDF is handed out
-once and not kept: only the SHA-256 of the code and of the PDF are stored, so a
-copy is recognised again without the database holding anything that would let
-its reader reach ``/verify/<code>``.
-
-``find_copy`` and ``check_upload`` serve the public verification page; both
-count failures per client address and refuse (429) once too many fall within a
-window, so that even the (already infeasible) guessing of codes is slowed down.
+and the ``copy:issued`` custody event in one transaction.
 """
 
 from __future__ import annotations
@@ -22,120 +15,28 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry.auth import Action, Principal, Role, can_issue_copy, can_see_letter, check
-from registry.copies.codes import CodeError, lookup_key, new_code, verification_url
-from registry.copies.content import Attachment, CopyContent, CustodyRow, SignatureLine
-from registry.copies.pades import CopyValidation, sign_copy, validate_copy
-from registry.copies.pdf import format_time, render_copy
-from registry.custody.event import Actor, decode_leaf
+from custody.event import Actor, decode_leaf
 from registry.db import utcnow
-from registry.models import CertifiedCopy, CopyLookupThrottle, Letter, RegistryKey, User
-from registry.services import pki
+from registry.models import CertifiedCopy, Letter, User
+from registry.paper.codes import lookup_key, new_code, verification_url
+from registry.paper.content import Attachment, CopyContent, CustodyRow, SignatureLine
+from registry.paper.pades import sign_copy
+from registry.paper.pdf import render_copy
+from registry.permissions import Action, Principal, Role, can_issue_copy, can_see_letter, check
+from registry.services.copies.seal import load_copy_seal
 from registry.services.custody import append_event, letter_entries
-from registry.services.errors import Conflict, NotFound, Throttled
+from registry.services.errors import Conflict, NotFound
 from registry.services.letters import State
-from signing.ca import CertificateAuthority
-from signing.keys import SigningKey, encrypt_private_key, generate_signing_key, load_private_key
 from signing.letter import read_letter
 from signing.xmlparse import parse_xml
 
-SEAL_KEY_NAME = "copy-seal"
-SEAL_VALID_DAYS = 3650
-#: The seal certificate's CN, the signer a copy's reader sees.
-SEAL_NAME = "Arna registry — certified copies"
 ISSUED = "copy:issued"
 
 #: The console operator of ``flask letters copy``: whoever can run it controls the server.
 CONSOLE = Actor(user="console", role=Role.ADMIN.value, agency=None)
-
-
-# ----------------------------------------------------------------------------- the seal
-
-
-@dataclass(frozen=True)
-class CopySeal:
-    """The registry's copy-signing key and its certificate path (seal first, trust root last)."""
-
-    key: SigningKey
-    certificates: tuple[x509.Certificate, ...]
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return self.certificates[0]
-
-    @property
-    def chain(self) -> tuple[x509.Certificate, ...]:
-        return self.certificates[1:]
-
-    @property
-    def root(self) -> x509.Certificate:
-        return self.certificates[-1]
-
-
-def _passphrase(kek: str) -> bytes:
-    return kek.encode("utf-8")
-
-
-def ensure_copy_seal(session: Session, kek: str, ca: CertificateAuthority | None = None) -> bool:
-    """Create the copy seal if it is missing; True when created. Idempotent (for bootstrap).
-
-    With ``ca`` (the registry CA) the seal is issued by it, so one root vouches for
-    officers and copies alike. Without it, a root of the seal's own is made and its
-    key discarded at once: it can then never issue anything else.
-    """
-    if session.get(RegistryKey, SEAL_KEY_NAME) is not None:
-        return False
-    if ca is None:
-        ca = CertificateAuthority.create("Arna registry — certified copies root")
-    key = generate_signing_key("ecdsa-p256")
-    cert = ca.issue_seal_cert(SEAL_NAME, key.public_key(), SEAL_VALID_DAYS)
-    public = b"".join(
-        c.public_bytes(serialization.Encoding.PEM) for c in (cert, ca.certificate)
-    ).decode("ascii")
-    row = RegistryKey(
-        name=SEAL_KEY_NAME,
-        wrapped_private=encrypt_private_key(key, _passphrase(kek)),
-        public=public,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # another worker created it meanwhile: theirs stands
-        return False
-    session.commit()
-    return True
-
-
-def load_copy_seal(session: Session, kek: str) -> CopySeal:
-    """The copy seal, created on first use if bootstrap has not made it (issued by the
-    registry CA when there is one)."""
-    row = session.get(RegistryKey, SEAL_KEY_NAME)
-    if row is None:
-        ca = None
-        if session.get(RegistryKey, pki.CA_KEY_NAME) is not None:
-            ca = pki.load_registry_ca(session, kek=kek)
-        ensure_copy_seal(session, kek, ca)
-        row = session.get(RegistryKey, SEAL_KEY_NAME)
-        assert row is not None
-    certificates = tuple(x509.load_pem_x509_certificates(row.public.encode("ascii")))
-    return CopySeal(load_private_key(row.wrapped_private, _passphrase(kek)), certificates)
-
-
-def seal_roots(session: Session) -> list[x509.Certificate]:
-    """The trust root(s) a copy's signature must chain to (no key needed)."""
-    row = session.get(RegistryKey, SEAL_KEY_NAME)
-    if row is None:
-        return []
-    return [x509.load_pem_x509_certificates(row.public.encode("ascii"))[-1]]
-
-
-# ----------------------------------------------------------------------------- issuing
 
 
 @dataclass(frozen=True)
@@ -169,7 +70,7 @@ def _custody_rows(session: Session, registry_number: str) -> tuple[CustodyRow, .
         event = decode_leaf(leaf)
         rows.append(
             CustodyRow(
-                time=_parse_time(event.time),
+                time=parse_time(event.time),
                 actor=f"{event.actor.user} ({event.actor.role})",
                 action=event.action,
                 state=event.state_after or "",
@@ -178,7 +79,7 @@ def _custody_rows(session: Session, registry_number: str) -> tuple[CustodyRow, .
     return tuple(rows)
 
 
-def _parse_time(text: str) -> dt.datetime:
+def parse_time(text: str) -> dt.datetime:
     moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
@@ -205,7 +106,7 @@ def _signature_lines(letter: Letter) -> tuple[SignatureLine, ...]:
             SignatureLine(
                 signer=identity.get("name") or _subject_part(subject, "CN") or subject,
                 agency=identity.get("agency") or _subject_part(subject, "O"),
-                signing_time=_parse_time(when) if when else (letter.verified_at or utcnow()),
+                signing_time=parse_time(when) if when else (letter.verified_at or utcnow()),
                 indication=signature.get("indication", "INDETERMINATE"),
                 sub_indication=signature.get("sub_indication"),
             )
@@ -279,7 +180,7 @@ def issue_copy(
     """Issue a certified copy of a registered letter (¶32-1); ``principal`` None is the console.
 
     Who may: MFA clerks, the letter's own agency, administrators
-    (``auth.can_issue_copy``). A letter the person cannot see is "not found".
+    (``permissions.can_issue_copy``). A letter the person cannot see is "not found".
     """
     letter = _letter(session, registry_number)
     if principal is not None:
@@ -377,140 +278,6 @@ def issuer_name(session: Session, copy: CertifiedCopy) -> str:
     return user.username if user is not None else str(copy.issued_by_id)
 
 
-# ----------------------------------------------------------------------------- public checks
-
-
-@dataclass(frozen=True)
-class LookupPolicy:
-    """Failed look-ups per address within ``window`` before the address waits out ``lock``."""
-
-    max_failures: int = 20
-    window: dt.timedelta = dt.timedelta(minutes=15)
-    lock: dt.timedelta = dt.timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class PublicCopy:
-    """What ``/verify`` shows of a copy: only what the paper itself shows, times as printed
-    (Astana time, ``registry.copies.pdf.format_time``) so the holder can compare them."""
-
-    registry_number: str
-    letter_state: str
-    letter_sha256: str
-    signatures: tuple[dict[str, Any], ...]
-    certified_by: str
-    issued_at: dt.datetime
-    pdf_sha256: str
-
-    @property
-    def certified_at_text(self) -> str:
-        return format_time(self.issued_at)
-
-    @classmethod
-    def of(cls, row: CertifiedCopy) -> PublicCopy:
-        return cls(
-            registry_number=row.registry_number,
-            letter_state=row.letter_state,
-            letter_sha256=row.letter_sha256,
-            signatures=tuple(
-                {**line, "signing_time": format_time(_parse_time(line["signing_time"]))}
-                for line in row.signatures
-            ),
-            certified_by=row.certified_by,
-            issued_at=row.issued_at,
-            pdf_sha256=row.pdf_sha256,
-        )
-
-
-@dataclass(frozen=True)
-class UploadCheck:
-    """The answer of the upload box: is this file, byte for byte, a copy Arna issued?"""
-
-    copy: PublicCopy | None
-    signature: CopyValidation
-    sha256: str
-
-    @property
-    def ok(self) -> bool:
-        return self.copy is not None and self.signature.ok
-
-
-def _throttle_key(client: str | None) -> str:
-    return f"addr:{(client or 'unknown')[:150]}"
-
-
-def _ensure_not_locked(session: Session, key: str, now: dt.datetime) -> None:
-    row = session.get(CopyLookupThrottle, key)
-    if row is not None and row.locked_until is not None and row.locked_until > now:
-        session.rollback()
-        raise Throttled("too many failed look-ups from this address; try again later")
-
-
-def _count_failure(session: Session, key: str, now: dt.datetime, policy: LookupPolicy) -> None:
-    """Count one failure of ``key``; the row is locked so that concurrent workers add up."""
-    row = session.get(CopyLookupThrottle, key, with_for_update=True)
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.add(CopyLookupThrottle(key=key, failures=0, window_started_at=now))
-        except IntegrityError:  # another worker counted this address's first failure
-            pass
-        row = session.get(CopyLookupThrottle, key, with_for_update=True, populate_existing=True)
-        assert row is not None
-    if now - row.window_started_at > policy.window:
-        row.failures, row.window_started_at, row.locked_until = 0, now, None
-    row.failures += 1
-    if row.failures >= policy.max_failures:
-        row.locked_until = now + policy.lock
-    session.commit()
-
-
-def find_copy(
-    session: Session, code: str, *, client: str | None, policy: LookupPolicy = LookupPolicy()
-) -> PublicCopy | None:
-    """The copy a verification code belongs to, or None (counted as a failed guess)."""
-    now = utcnow()
-    key = _throttle_key(client)
-    _ensure_not_locked(session, key, now)
-    try:
-        stored = lookup_key(code)
-    except CodeError:
-        stored = None
-    row = (
-        session.scalar(select(CertifiedCopy).where(CertifiedCopy.code_sha256 == stored))
-        if stored
-        else None
-    )
-    if row is None:
-        _count_failure(session, key, now, policy)
-        return None
-    found = PublicCopy.of(row)
-    session.rollback()
-    return found
-
-
-def check_upload(
-    session: Session, pdf: bytes, *, client: str | None, policy: LookupPolicy = LookupPolicy()
-) -> UploadCheck:
-    """Check an uploaded PDF: its SHA-256 must be that of an issued copy, its seal valid.
-
-    The hash match is the registry's own answer; the signature check tells the
-    same story independently of the registry's records (and of a PDF reader).
-    """
-    now = utcnow()
-    key = _throttle_key(client)
-    _ensure_not_locked(session, key, now)
-    digest = hashlib.sha256(pdf).hexdigest()
-    row = session.scalar(select(CertifiedCopy).where(CertifiedCopy.pdf_sha256 == digest))
-    found = PublicCopy.of(row) if row is not None else None
-    validation = validate_copy(pdf, seal_roots(session))
-    if found is None:
-        _count_failure(session, key, now, policy)
-    else:
-        session.rollback()
-    return UploadCheck(copy=found, signature=validation, sha256=digest)
-
-
 def copies_of(rows: Sequence[CertifiedCopy]) -> list[dict[str, Any]]:
     """The API's JSON of issued copies (no code: it is not stored)."""
     return [
@@ -527,9 +294,6 @@ def copies_of(rows: Sequence[CertifiedCopy]) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
-
-
-# ----------------------------------------------------------------------------- the console
 
 
 def configured_public_url(config: Mapping[str, Any]) -> str | None:

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from registry.custody.event import CustodyEvent, EventError, decode_leaf
-from registry.custody.merkle import ProofError, leaf_hash, root_from_leaf_hashes, verify_inclusion
-from registry.custody.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
+from custody.event import CustodyEvent, EventError, decode_leaf
+from custody.merkle import ProofError, leaf_hash, root_from_leaf_hashes, verify_inclusion
+from custody.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
 
 FORMAT = "arna-custody-bundle/1"
 

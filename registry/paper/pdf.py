@@ -27,7 +27,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from fpdf.table import Table
 
-from registry.copies.content import CopyContent
+from registry.paper.content import CopyContent
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FONT = "DejaVu"

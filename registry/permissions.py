@@ -1,4 +1,4 @@
-"""Who may do what: roles, the permission table, agency scope, and the one enforcement point.
+"""Who may do what: roles, the permission table and agency scope (no Flask).
 
 Everything about authorisation lives here so that a reviewer reads one file:
 
@@ -7,10 +7,8 @@ Everything about authorisation lives here so that a reviewer reads one file:
   (an agency's people see their agency's letters and those whose plan involves
   their agency — the hubs MFA and MOJ, a forwarded request's addressees; the
   auditor sees everything; the administrator no letter);
-* ``requires`` / ``public`` — the decorators every view carries.  ``requires``
-  authenticates (session cookie for pages, bearer token for ``/api/``), checks the
-  table, and records the endpoint's action in ``ENDPOINT_RULES`` so a test can
-  prove that no endpoint was added without a rule.
+* ``check`` — the one enforcement point; the web guard (``registry/web/guard.py``)
+  calls it for every view through its ``requires`` decorator.
 
 A letter outside a person's scope is reported as *not found* (never
 *forbidden*): guessing registry numbers must not reveal which ones exist.
@@ -18,16 +16,14 @@ A letter outside a person's scope is reported as *not found* (never
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, or_, true
 
 from registry.models import Letter
-from registry.services.errors import Forbidden, NotFound, Unauthenticated
+from registry.services.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
     from registry.models import User
@@ -229,72 +225,3 @@ def ensure_can_see(principal: Principal, letter: Letter | None, registry_number:
     if letter is None or not can_see_letter(principal, letter):
         raise NotFound(f"no letter {registry_number}")
     return letter
-
-
-# ----------------------------------------------------------------------------- views
-
-PUBLIC = "public"
-# endpoint function qualname -> the Action it requires, or PUBLIC.
-ENDPOINT_RULES: dict[str, str] = {}
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _key(func: Callable[..., Any]) -> str:
-    return f"{func.__module__}.{func.__qualname__}"
-
-
-def rule_of(view: Callable[..., Any]) -> str | None:
-    """The rule a view function declared (``PUBLIC`` or an action), or None if it declared none."""
-    return ENDPOINT_RULES.get(_key(view))
-
-
-def current_principal() -> Principal:
-    """The authenticated person of this request, or Unauthenticated.
-
-    ``/api/`` requests authenticate by bearer token only — never by the session
-    cookie — which is what makes exempting the API from CSRF safe.
-    """
-    from flask import g, request
-    from flask_login import current_user
-
-    cached = g.get("arna_principal")
-    if cached is not None:
-        return cached
-    if request.path.startswith("/api/"):
-        from registry.db import get_session
-        from registry.services.tokens import authenticate_token
-
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("send an API token as 'Authorization: Bearer <token>'")
-        principal = authenticate_token(get_session(), token.strip())
-    else:
-        if not current_user.is_authenticated:
-            raise Unauthenticated("sign in first")
-        principal = current_user._get_current_object()
-    g.arna_principal = principal
-    return principal
-
-
-def requires(action: Action) -> Callable[[F], F]:
-    """Decorate a view: authenticate, then check ``action`` in the permission table."""
-
-    def decorate(view: F) -> F:
-        ENDPOINT_RULES[_key(view)] = action
-
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            check(current_principal(), action)
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
-
-
-def public(view: F) -> F:
-    """Decorate a view that anyone may call (sign-in page, health check, public verification)."""
-    ENDPOINT_RULES[_key(view)] = PUBLIC
-    return view

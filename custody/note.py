@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from registry.custody.merkle import HASH_SIZE
+from custody.merkle import HASH_SIZE
 
 ED25519_ALG = b"\x01"
 _SIG_PREFIX = "\u2014 "  # em dash and a space start every signature line

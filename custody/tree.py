@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from registry.custody.merkle import (
+from custody.merkle import (
     EMPTY_ROOT,
     ProofError,
     largest_power_of_two_below,

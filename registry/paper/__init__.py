@@ -1,6 +1,6 @@
 """Certified paper copies of registered letters (¶32-1 of the Rules).
 
-A pure library, like ``registry.custody``: it imports neither Flask nor SQLAlchemy,
+A pure library, like the ``custody`` engine: it imports neither Flask nor SQLAlchemy,
 so the copy can be rendered, signed and checked outside the service.
 
 - ``content``: what a copy shows (a plain dataclass the service fills in);

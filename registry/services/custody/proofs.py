@@ -1,0 +1,156 @@
+"""Reading the log: checkpoints, a letter's entries, proofs, export bundles, a letter's timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custody.bundle import build_bundle
+from custody.event import CustodyEvent, EventError, decode_leaf
+from custody.merkle import ProofError, leaf_hash, verify_inclusion
+from custody.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
+from custody.tree import MerkleTree
+from registry.models.custody import HEAD_ID, CustodyCheckpoint, CustodyEntry, CustodyHead
+from registry.services.custody.keys import verifier_key
+from registry.services.custody.store import CHUNK, CustodyStateError, DbTreeStore, raw_bytes
+from registry.services.errors import NotFound
+
+
+def latest_checkpoint(session: Session) -> CustodyCheckpoint | None:
+    """The newest signed checkpoint, or None for an empty log."""
+    return session.scalar(
+        select(CustodyCheckpoint).order_by(CustodyCheckpoint.size.desc()).limit(1)
+    )
+
+
+def require_checkpoint(session: Session, size: int | None = None) -> CustodyCheckpoint:
+    found = latest_checkpoint(session) if size is None else session.get(CustodyCheckpoint, size)
+    if found is None:
+        raise NotFound("the custody log has no checkpoint" + (f" of size {size}" if size else ""))
+    return found
+
+
+def letter_entries(
+    session: Session, registry_number: str, size: int | None = None
+) -> list[tuple[int, bytes]]:
+    """(index, leaf) of a letter's events, in log order, up to ``size`` leaves."""
+    query = select(CustodyEntry.index, CustodyEntry.leaf).where(
+        CustodyEntry.registry_number == registry_number
+    )
+    if size is not None:
+        query = query.where(CustodyEntry.index < size)
+    return [(index, raw_bytes(leaf)) for index, leaf in session.execute(query.order_by("index"))]
+
+
+def inclusion_proof(session: Session, index: int, size: int) -> list[bytes]:
+    """The RFC 9162 inclusion proof of leaf ``index`` in the tree of ``size``, from stored nodes."""
+    return MerkleTree(DbTreeStore(session, size)).inclusion_proof(index, size)
+
+
+def consistency_proof(session: Session, size1: int, size2: int) -> list[bytes]:
+    """The RFC 9162 consistency proof from ``size1`` to ``size2`` (both at most the log's size)."""
+    head = session.execute(select(CustodyHead.size).where(CustodyHead.id == HEAD_ID)).scalar_one()
+    if size2 > head:
+        raise ProofError(f"tree size {size2} is beyond the log's {head}")
+    return MerkleTree(DbTreeStore(session, size2)).consistency_proof(size1, size2)
+
+
+def _all_entries(session: Session, size: int) -> Iterator[tuple[int, bytes]]:
+    rows = session.execute(
+        select(CustodyEntry.index, CustodyEntry.leaf)
+        .where(CustodyEntry.index < size)
+        .order_by(CustodyEntry.index)
+        .execution_options(yield_per=CHUNK)
+    )
+    for index, leaf in rows:
+        yield index, raw_bytes(leaf)
+
+
+def export_bundle(session: Session, registry_number: str | None = None) -> dict[str, object]:
+    """The bundle of contracts/custody-bundle.md against the latest checkpoint.
+
+    Whole log: every entry and no proofs. One letter: its entries, each with an
+    inclusion proof, and NotFound when the log holds no event of it.
+    """
+    checkpoint = require_checkpoint(session)
+    key = verifier_key(session)
+    if key is None:
+        raise NotFound("the custody log has no key")
+    if registry_number is None:
+        return build_bundle(
+            verifier_key=key,
+            checkpoint_note=checkpoint.note,
+            entries=_all_entries(session, checkpoint.size),
+        )
+    entries = letter_entries(session, registry_number, checkpoint.size)
+    if not entries:
+        raise NotFound(f"the custody log has no event of {registry_number}")
+    tree = MerkleTree(DbTreeStore(session, checkpoint.size))
+    proofs = [(index, tree.inclusion_proof(index, checkpoint.size)) for index, _ in entries]
+    return build_bundle(
+        verifier_key=key, checkpoint_note=checkpoint.note, entries=entries, proofs=proofs
+    )
+
+
+def checkpoints_page(
+    session: Session, *, before: int | None = None, limit: int = 50
+) -> list[CustodyCheckpoint]:
+    """Stored checkpoints, newest first, below size ``before`` (for paging)."""
+    query = select(CustodyCheckpoint).order_by(CustodyCheckpoint.size.desc()).limit(limit)
+    if before is not None:
+        query = query.where(CustodyCheckpoint.size < before)
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event of a letter and whether it is proved to be in the signed log."""
+
+    index: int
+    event: CustodyEvent | None
+    verified: bool
+    problem: str | None
+
+
+def letter_timeline(
+    session: Session, registry_number: str
+) -> tuple[Checkpoint, list[TimelineEntry]]:
+    """A letter's events, each checked by inclusion proof against the latest signed checkpoint.
+
+    The checkpoint's signature is checked with the log key the database holds;
+    an auditor who distrusts the database checks an export with a pinned key.
+    """
+    stored = require_checkpoint(session)
+    key = verifier_key(session)
+    if key is None:
+        raise NotFound("the custody log has no key")
+    try:
+        checkpoint = verify_checkpoint(stored.note, VerifierKey.parse(key))
+    except NoteError as exc:
+        raise CustodyStateError(f"the latest checkpoint does not verify: {exc}") from None
+    entries = letter_entries(session, registry_number, checkpoint.size)
+    if not entries:
+        raise NotFound(f"the custody log has no event of {registry_number}")
+    tree = MerkleTree(DbTreeStore(session, checkpoint.size))
+    timeline = []
+    for index, leaf in entries:
+        event: CustodyEvent | None = None
+        try:
+            event = decode_leaf(leaf)
+            if event.index != index:
+                raise EventError(f"its leaf records index {event.index}")
+            verify_inclusion(
+                leaf_hash(leaf),
+                index,
+                checkpoint.size,
+                tree.inclusion_proof(index, checkpoint.size),
+                checkpoint.root_hash,
+            )
+        except (EventError, ProofError, KeyError) as exc:
+            timeline.append(TimelineEntry(index, event, False, str(exc)))
+            continue
+        timeline.append(TimelineEntry(index, event, True, None))
+    return checkpoint, timeline

@@ -1,0 +1,78 @@
+"""The letter lifecycle in motion: every transition, and the queries of letters and inboxes.
+
+The machine itself — states, transitions, who acts, the custody tags and the
+plan's guards — is data in registry.services.lifecycle. The functions here are
+the only way a letter changes: each takes the caller's Session, checks role,
+plan and state, applies the change, appends exactly one custody event through
+``services.custody.append_event`` in the same transaction, and commits. A
+refused attempt on an existing letter is rolled back and then recorded as
+``<tag>-refused`` in a transaction of its own (``actions``).
+
+- ``numbers``: registry numbers, issued and reserved;
+- ``registration``: compose, sign, upload, register an incoming item;
+- ``transitions``: submit, receive, forward, dispatch, return, file notice, close,
+  deadlines met;
+- ``queries``: route preview, one letter, the list, its history, inboxes;
+- ``actions`` / ``records``: what every action runs through, and a letter's row.
+"""
+
+from registry.services.letters.numbers import reserve_number
+from registry.services.letters.queries import (
+    HistoryEntry,
+    InboxItem,
+    LetterFilter,
+    RoutePreview,
+    available_transitions,
+    get_letter,
+    inbox,
+    letter_history,
+    list_letters,
+    preview_route,
+)
+from registry.services.letters.registration import (
+    compose_letter,
+    register_incoming,
+    sign_letter,
+    upload_letter,
+)
+from registry.services.letters.transitions import (
+    DEADLINE_MET,
+    close_letter,
+    complete_deadline,
+    dispatch_letter,
+    file_notice,
+    forward_letter,
+    receive_letter,
+    return_letter,
+    submit_letter,
+)
+from registry.services.lifecycle import State, Transition
+
+__all__ = [
+    "DEADLINE_MET",
+    "HistoryEntry",
+    "InboxItem",
+    "LetterFilter",
+    "RoutePreview",
+    "State",
+    "Transition",
+    "available_transitions",
+    "close_letter",
+    "complete_deadline",
+    "compose_letter",
+    "dispatch_letter",
+    "file_notice",
+    "forward_letter",
+    "get_letter",
+    "inbox",
+    "letter_history",
+    "list_letters",
+    "preview_route",
+    "receive_letter",
+    "register_incoming",
+    "reserve_number",
+    "return_letter",
+    "sign_letter",
+    "submit_letter",
+    "upload_letter",
+]

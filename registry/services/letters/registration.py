@@ -1,0 +1,251 @@
+"""Letters coming into being: composed and signed in Arna, uploaded signed, registered incoming."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.db import utcnow
+from registry.models import Letter, RegistryNumber, User
+from registry.permissions import Principal
+from registry.services.errors import Invalid
+from registry.services.letters.actions import run_registration, run_transition
+from registry.services.letters.numbers import next_number
+from registry.services.letters.records import (
+    new_letter,
+    outgoing_plan,
+    plan_envelope,
+    refusal_text,
+    report_reasons,
+    sha256_hex,
+    signers_of,
+)
+from registry.services.letters.transitions import submit_route
+from registry.services.lifecycle import (
+    INCOMING_KINDS,
+    TRANSITIONS,
+    State,
+    Transition,
+    signature_problems,
+)
+from registry.services.pki import trust_store, unlock_signing_key
+from routing.envelope import Envelope
+from routing.planner import Plan
+from signing.letter import Attachment, LetterError, Reference, build_letter, read_letter
+from signing.sign import SigningError
+from signing.sign import sign_letter as sign_xml
+from signing.verify import verify_letter
+from signing.xmlparse import XMLInputError, parse_xml
+
+
+def compose_letter(
+    session: Session,
+    principal: Principal,
+    *,
+    envelope: Mapping[str, Any],
+    subject: str,
+    body: str,
+    attachments: Sequence[Attachment] = (),
+    references: Sequence[Reference] = (),
+) -> Letter:
+    """Draft a letter (state ``draft``): number assigned, XML built, route planned.
+
+    Refused with every reason (Invalid) when the envelope is bad, the sender is not
+    the person's agency, or the plan forbids the route (the refusal's ¶ cited).
+    """
+
+    def build() -> Letter:
+        parsed, route_plan = outgoing_plan(principal, envelope)
+        number = next_number(session, principal, parsed.sender)
+        try:
+            xml = build_letter(
+                envelope,
+                registry_number=number,
+                subject=subject,
+                body=body,
+                attachments=attachments,
+                references=references,
+            )
+        except LetterError as exc:
+            raise Invalid("the letter is not valid", details=exc.errors) from None
+        return new_letter(
+            principal,
+            number=number,
+            direction="outgoing",
+            envelope=dict(envelope),
+            parsed=parsed,
+            route_plan=route_plan,
+            subject=subject,
+            xml=xml,
+            state=State.DRAFT,
+        )
+
+    return run_registration(session, principal, Transition.COMPOSE, build)
+
+
+def sign_letter(
+    session: Session, principal: Principal, registry_number: str, *, passphrase: str
+) -> Letter:
+    """Sign a draft (or co-sign a signed letter) with the person's own key held by Arna."""
+
+    def apply(letter: Letter) -> State:
+        user = session.get(User, principal.id)
+        assert user is not None
+        unlocked = unlock_signing_key(user, passphrase)
+        assert letter.xml is not None
+        try:
+            signed = sign_xml(letter.xml, unlocked.key, unlocked.certificate)
+        except SigningError as exc:
+            raise Invalid(f"the letter cannot be signed: {exc}") from None
+        result = verify_letter(signed, trust_store(session), at=utcnow())
+        if not result.passed:
+            raise Invalid("the signature does not verify", details=report_reasons(result.report))
+        letter.xml = signed
+        letter.sha256 = sha256_hex(signed)
+        letter.verification = result.report
+        letter.verified_at = utcnow()
+        letter.signed_by = signers_of(result.signers)
+        return State.SIGNED
+
+    return run_transition(session, principal, registry_number, Transition.SIGN, apply)
+
+
+def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
+    """Check an uploaded signed letter completely; Invalid with every reason, else the Letter."""
+    errors: list[str] = []
+    verified_at = utcnow()
+    store = trust_store(session)
+    # Nothing is written yet: end the reads' transaction so that verification, the
+    # costliest step, does not hold SQLite's write lock (BEGIN IMMEDIATE, registry/db.py).
+    session.commit()
+    try:
+        result = verify_letter(xml, store, at=verified_at)
+    except XMLInputError as exc:
+        raise Invalid("the upload is not acceptable XML", details=[str(exc)]) from None
+    if not result.passed:
+        errors.extend(report_reasons(result.report))
+    try:
+        # Read what the verifier proved signed, never the input tree, when it passed; when
+        # it did not, the input is still read, so that every other reason is reported too.
+        content = read_letter(
+            result.signed_root if result.signed_root is not None else parse_xml(xml)
+        )
+    except LetterError as exc:
+        raise Invalid("the letter was refused", details=[*exc.errors, *errors]) from None
+    parsed: Envelope | None = None
+    route_plan: Plan | None = None
+    try:
+        parsed, route_plan = outgoing_plan(principal, content.envelope)
+    except Invalid as exc:
+        errors.extend(exc.details or [exc.message])
+    number = content.registry_number
+    reserved = session.execute(
+        select(RegistryNumber.agency_code, Letter.id)
+        .outerjoin(Letter, Letter.registry_number == RegistryNumber.number)
+        .where(RegistryNumber.number == number)
+    ).first()
+    if reserved is None or reserved.agency_code != principal.agency_code:
+        errors.append(f"registry_number: {number} was not reserved by your agency in Arna")
+    elif reserved.id is not None:
+        errors.append(f"registry_number: {number} is already used by another letter")
+    signers = signers_of(result.signers)
+    if result.passed and parsed is not None and route_plan is not None:
+        errors.extend(signature_problems(route_plan.to_dict(), parsed.sender, signers))
+    if errors or parsed is None or route_plan is None:
+        raise Invalid("the letter was refused", details=errors, code="letter_refused")
+    letter = new_letter(
+        principal,
+        number=number,
+        direction="outgoing",
+        envelope=content.envelope,
+        parsed=parsed,
+        route_plan=route_plan,
+        subject=content.subject,
+        xml=xml,
+        state=State.SIGNED,
+    )
+    letter.verification = result.report
+    letter.verified_at = verified_at
+    letter.signed_by = signers
+    return letter
+
+
+def upload_letter(
+    session: Session, principal: Principal, xml: bytes, *, submit: bool = False
+) -> Letter:
+    """Register a letter signed with the agency's own tools; ``submit`` also submits it.
+
+    Schema check, signature verification (the report kept), routing; the bytes are
+    stored untouched. Anything invalid: Invalid with all reasons, nothing stored.
+    With ``submit`` the one custody event is ``letter:submitted`` (from no state).
+    """
+
+    def build() -> Letter:
+        letter = _uploaded(session, principal, xml)
+        if submit:
+            letter.state = submit_route(letter, principal).value
+        return letter
+
+    tag = TRANSITIONS[Transition.SUBMIT].tag if submit else None
+    return run_registration(
+        session, principal, Transition.UPLOAD, build, tag=tag, refused_sha256=sha256_hex(xml)
+    )
+
+
+def register_incoming(
+    session: Session,
+    principal: Principal,
+    *,
+    envelope: Mapping[str, Any],
+    subject: str,
+    body: str = "",
+    document: Attachment | None = None,
+) -> Letter:
+    """Register a court's request (¶36) or a special procedure's communication (¶14-5).
+
+    The envelope's ``date`` is the day of receipt; the item is kept as an Arna
+    record (unsigned: it came from outside) with the received document attached.
+    """
+
+    def build() -> Letter:
+        parsed, route_plan = plan_envelope(envelope)
+        errors = []
+        if parsed.kind not in INCOMING_KINDS:
+            errors.append(
+                f"kind: {parsed.kind} is not an incoming item ({', '.join(sorted(INCOMING_KINDS))})"
+            )
+        if parsed.sender != principal.agency_code:
+            errors.append(
+                f"sender: the receiving body must be your agency ({principal.agency_code})"
+            )
+        if not route_plan.allowed:
+            errors.append(refusal_text(route_plan))
+        if errors:
+            raise Invalid("the item cannot be registered", details=errors, code="refused")
+        number = next_number(session, principal, parsed.sender)
+        try:
+            xml = build_letter(
+                envelope,
+                registry_number=number,
+                subject=subject,
+                body=body or subject,
+                attachments=[document] if document is not None else [],
+            )
+        except LetterError as exc:
+            raise Invalid("the item is not valid", details=exc.errors) from None
+        return new_letter(
+            principal,
+            number=number,
+            direction="incoming",
+            envelope=dict(envelope),
+            parsed=parsed,
+            route_plan=route_plan,
+            subject=subject,
+            xml=xml,
+            state=State.RECEIVED,
+        )
+
+    return run_registration(session, principal, Transition.REGISTER_INCOMING, build)

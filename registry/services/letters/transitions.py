@@ -1,0 +1,192 @@
+"""A registered letter moving along its route: submit, receive, forward, dispatch, return,
+file the ¶44 notice, close — and deadlines marked met."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from registry.db import utcnow
+from registry.models import Deadline, Letter, User
+from registry.permissions import Action, Principal, can_see_letter, check
+from registry.services import deadlines
+from registry.services.countersign import countersign_dispatch
+from registry.services.custody import append_event
+from registry.services.errors import Forbidden, Invalid, NotFound
+from registry.services.letters.actions import custody_actor, record_refusal, run_transition
+from registry.services.lifecycle import HUBS, State, Transition, next_party
+from registry.services.pki import unlock_signing_key
+
+
+def submit_route(letter: Letter, principal: Principal) -> State:
+    """Move a signed letter off its agency as its plan says (¶37, ¶40, ¶42, ¶44)."""
+    route = letter.plan["route"]
+    first = route[1]
+    if letter.plan["channel"] == "diplomatic" and letter.sender == "MFA":
+        # MFA's own letter (¶14-8 reply): its registry already holds it for dispatch.
+        letter.holder, letter.hop = "MFA", 0
+        return State.RECEIVED
+    if first in HUBS:
+        letter.holder, letter.hop = first, 1
+        deadlines.meet(letter, letter.sender, [first], principal.id)
+        return State.SUBMITTED
+    # A direct channel (WTO, a recorded legal basis, the five-day exception, ¶50).
+    letter.holder, letter.hop = route[-1], len(route) - 1
+    deadlines.meet(letter, letter.sender, [route[-1]], principal.id)
+    deadlines.start_clocks(
+        letter, {d.by_party for d in letter.deadlines}, "send", deadlines.today_kz()
+    )
+    return State.SENT
+
+
+def submit_letter(session: Session, principal: Principal, registry_number: str) -> Letter:
+    """Submit a signed letter: to the first hub of its route, or send it directly."""
+    return run_transition(
+        session,
+        principal,
+        registry_number,
+        Transition.SUBMIT,
+        lambda letter: submit_route(letter, principal),
+    )
+
+
+def receive_letter(session: Session, principal: Principal, registry_number: str) -> Letter:
+    """The hub holding the next hop takes the letter in (its receipt deadlines start)."""
+
+    def apply(letter: Letter) -> State:
+        deadlines.start_clocks(letter, [letter.holder], "receipt", deadlines.today_kz())
+        return State.RECEIVED
+
+    return run_transition(session, principal, registry_number, Transition.RECEIVE, apply)
+
+
+def forward_letter(session: Session, principal: Principal, registry_number: str) -> Letter:
+    """Pass the letter on: MOJ → MFA (¶40), or an incoming item to its addressees (¶36, ¶14-5)."""
+
+    def apply(letter: Letter) -> State:
+        if letter.direction == "incoming":
+            targets = [*letter.plan["route"][1:], *letter.plan["copies"]]
+            deadlines.meet(letter, letter.holder, targets, principal.id)
+            deadlines.start_clocks(letter, targets, "receipt", deadlines.today_kz())
+            return State.FORWARDED
+        nxt = next_party(letter)
+        assert nxt is not None
+        deadlines.meet(letter, letter.holder, [nxt], principal.id)
+        letter.holder, letter.hop = nxt, letter.hop + 1
+        return State.SUBMITTED
+
+    return run_transition(session, principal, registry_number, Transition.FORWARD, apply)
+
+
+def dispatch_letter(
+    session: Session,
+    principal: Principal,
+    registry_number: str,
+    *,
+    note_number: str,
+    note_date: date,
+    passphrase: str,
+) -> Letter:
+    """MFA dispatches through diplomatic channels; the clerk's key countersigns the record."""
+
+    def apply(letter: Letter) -> State:
+        errors = []
+        note_number_clean = note_number.strip()
+        if not note_number_clean or len(note_number_clean) > 64:
+            errors.append("note_number: the diplomatic note's number (1 to 64 characters)")
+        if note_date > deadlines.today_kz():
+            errors.append("note_date: a note cannot be dated in the future")
+        if note_date < letter.letter_date:
+            errors.append("note_date: before the letter's own date")
+        if errors:
+            raise Invalid("the dispatch cannot be recorded", details=errors)
+        user = session.get(User, principal.id)
+        assert user is not None
+        unlocked = unlock_signing_key(user, passphrase)
+        letter.note_number = note_number_clean
+        letter.note_date = note_date
+        letter.dispatch_record = countersign_dispatch(
+            letter, unlocked, principal, note_number_clean, note_date
+        )
+        route = letter.plan["route"]
+        deadlines.meet(letter, "MFA", [route[-1]], principal.id)
+        deadlines.start_clocks(letter, {d.by_party for d in letter.deadlines}, "send", note_date)
+        letter.holder, letter.hop = route[-1], len(route) - 1
+        return State.DISPATCHED
+
+    return run_transition(session, principal, registry_number, Transition.DISPATCH, apply)
+
+
+def return_letter(
+    session: Session, principal: Principal, registry_number: str, *, reasons: Sequence[str]
+) -> Letter:
+    """A hub returns the letter to its sender with (at least one) reason."""
+
+    def apply(letter: Letter) -> State:
+        given = [r.strip() for r in reasons if r.strip()]
+        if not given:
+            raise Invalid("reasons: say why the letter is returned", code="reasons_required")
+        letter.return_reasons = given
+        letter.holder, letter.hop = letter.sender, 0
+        return State.RETURNED
+
+    return run_transition(session, principal, registry_number, Transition.RETURN, apply)
+
+
+def file_notice(
+    session: Session, principal: Principal, registry_number: str, *, text: str
+) -> Letter:
+    """File the ¶44 notice to MFA of a five-day urgent direct send."""
+
+    def apply(letter: Letter) -> State:
+        if not text.strip():
+            raise Invalid("text: what MFA is told of the letter and its content (¶44)")
+        letter.notice_text = text.strip()
+        letter.notice_filed_at = utcnow()
+        return State.SENT
+
+    return run_transition(session, principal, registry_number, Transition.FILE_NOTICE, apply)
+
+
+def close_letter(session: Session, principal: Principal, registry_number: str) -> Letter:
+    """Close a letter that needs nothing more."""
+    return run_transition(
+        session, principal, registry_number, Transition.CLOSE, lambda _letter: State.CLOSED
+    )
+
+
+DEADLINE_MET = "letter:deadline-met"
+
+
+def complete_deadline(session: Session, principal: Principal, deadline_id: int) -> None:
+    """Mark a deadline the person's party owes as met.
+
+    Not a transition (the letter's state stays), but an action on the letter, so it
+    is recorded in the custody log like one — and so is a refused attempt.
+    """
+    check(principal, Action.DEADLINE_COMPLETE)
+    deadline = session.get(Deadline, deadline_id)
+    if deadline is None or not can_see_letter(principal, deadline.letter):
+        raise NotFound(f"no deadline {deadline_id}")
+    letter = deadline.letter
+    number, sha, state = letter.registry_number, letter.sha256, letter.state
+    if deadline.by_party != principal.agency_code:
+        owed_by = deadline.by_party
+        session.rollback()
+        record_refusal(session, principal, DEADLINE_MET, number, sha, state)
+        raise Forbidden(f"the deadline is owed by {owed_by}")
+    if deadline.done_at is None:
+        deadline.done_at = utcnow()
+        deadline.done_by_id = principal.id
+        append_event(
+            session,
+            actor=custody_actor(principal),
+            action=DEADLINE_MET,
+            registry_number=number,
+            letter_sha256=sha,
+            state_before=state,
+            state_after=state,
+        )
+    session.commit()
