@@ -1,8 +1,14 @@
-"""The auditor's offline check: ``python -m registry.custody verify BUNDLE.json [--key VKEY]``.
+"""The auditor's offline checks, and the witness: ``python -m registry.custody ...``.
 
-Needs neither Flask nor a database, only this package, ``cryptography`` and
-``rfc8785``. Exit 0 when everything checks, 1 when something does not (the first
-bad entry index and what is wrong on stderr), 2 when the input is unreadable.
+    verify BUNDLE.json [--key VKEY] [--witness WKEY ... --quorum K]
+    verify-package LETTER.asice [--key VKEY] [--witness WKEY ... --quorum K] [--tsa-root PEM ...]
+    witness keygen --name NAME --key KEYFILE
+    witness serve --key KEYFILE --state STATEFILE --port P --log-key VKEY [--log-key ...]
+
+Needs neither Flask nor a database, only this package, ``signing``,
+``cryptography`` and ``rfc8785``. Exit 0 when everything checks, 1 when
+something does not (the first bad entry index and what is wrong on stderr), 2
+when the input is unreadable.
 """
 
 from __future__ import annotations
@@ -12,7 +18,12 @@ import json
 import sys
 from pathlib import Path
 
+from custody import witness_cli
 from custody.bundle import BundleFormatError, verify_bundle
+from custody.cosignature import CosignerKey
+from custody.note import NoteError
+from custody.package import PackageError, verify_package
+from signing.trust import TrustError, load_certificates
 
 EXIT_OK, EXIT_BAD, EXIT_UNREADABLE = 0, 1, 2
 
@@ -30,17 +41,51 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser("verify", help="check an export bundle offline")
     verify.add_argument("bundle", type=Path, help="the bundle JSON (contracts/custody-bundle.md)")
-    verify.add_argument(
-        "--key", help="Arna's published verifier key <name>+<hex id>+<base64>; pin it"
+    package = commands.add_parser(
+        "verify-package", help="check a letter's evidence package (ASiC-E) offline"
     )
+    package.add_argument("package", type=Path, help="the .asice container")
+    for command in (verify, package):
+        command.add_argument(
+            "--key", help="Arna's published verifier key <name>+<hex id>+<base64>; pin it"
+        )
+        command.add_argument(
+            "--witness",
+            action="append",
+            default=[],
+            help="a witness's verifier key <name>+<hex id>+<base64(0x04 ‖ key)>; repeatable",
+        )
+        command.add_argument(
+            "--quorum",
+            type=int,
+            help="cosignatures required from the named witnesses (default: all of them)",
+        )
+    package.add_argument(
+        "--tsa-root",
+        type=Path,
+        action="append",
+        default=[],
+        help="PEM of a TSA root the time-stamps must chain to; repeatable",
+    )
+    witness_cli.add_commands(commands)
     args = parser.parse_args(argv)
+    if args.command == "witness":
+        return witness_cli.run(args)
+    try:
+        witnesses = [CosignerKey.parse(key) for key in args.witness]
+    except NoteError as exc:
+        print(f"error: --witness: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    quorum = len(witnesses) if args.quorum is None else args.quorum
+    if args.command == "verify-package":
+        return _verify_package(args, witnesses, quorum)
     try:
         bundle = json.loads(args.bundle.read_bytes())  # JSON and UTF-8 errors are ValueErrors
     except (OSError, ValueError, RecursionError) as exc:
         print(f"error: {args.bundle}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
-        report = verify_bundle(bundle, verifier_key=args.key)
+        report = verify_bundle(bundle, verifier_key=args.key, witnesses=witnesses, quorum=quorum)
     except BundleFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -56,8 +101,35 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint = report.checkpoint
     assert checkpoint is not None  # a report without a problem has a verified checkpoint
     kind = "whole log" if report.whole_log else "one-letter export"
+    witnessed = (
+        f"; cosigned by {len(report.witnessed)} of {len(witnesses)} witnesses (quorum {quorum})"
+        if witnesses
+        else ""
+    )
     print(
         f"OK {kind}: {report.entries} entries check against the checkpoint of "
         f"{checkpoint.origin} at size {checkpoint.size} signed by {bundle['verifier_key']}"
+        f"{witnessed}"
     )
+    return EXIT_OK
+
+
+def _verify_package(args: argparse.Namespace, witnesses: list[CosignerKey], quorum: int) -> int:
+    try:
+        data = args.package.read_bytes()
+        roots = [cert for path in args.tsa_root for cert in load_certificates(path.read_bytes())]
+        report = verify_package(
+            data, verifier_key=args.key, witnesses=witnesses, quorum=quorum, tsa_roots=roots
+        )
+    except (OSError, TrustError, PackageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if report.problem is not None:
+        print(f"FAILED {report.problem}", file=sys.stderr)
+        return EXIT_BAD
+    print(f"OK {args.package.name}")
+    for fact in report.facts:
+        print(f"   {fact}")
     return EXIT_OK

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from registry.custody.cosignature import Cosigner, CosignerKey, signed_message
-from registry.custody.note import Checkpoint, LogKey, NoteError, sign_checkpoint
-from registry.custody.tree import build_tree
-from registry.custody.witness import AddCheckpoint, StateFile, Witness
-from registry.custody.witness_cli import dump_cosigner, load_cosigner
-from registry.custody.witness_http import WitnessEndpoint, WitnessError, make_server, submit
+from custody.cosignature import Cosigner, CosignerKey, signed_message
+from custody.note import Checkpoint, LogKey, NoteError, sign_checkpoint
+from custody.tree import build_tree
+from custody.witness import AddCheckpoint, StateFile, Witness
+from custody.witness_cli import dump_cosigner, load_cosigner
+from custody.witness_http import WitnessEndpoint, WitnessError, make_server, submit
 
 Log = Any  # the shared fixture log of conftest.py
 ORIGIN = "arna.test/custody"

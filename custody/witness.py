@@ -26,9 +26,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry.custody.cosignature import Cosigner
-from registry.custody.merkle import ProofError, verify_consistency
-from registry.custody.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
+from custody.cosignature import Cosigner
+from custody.merkle import ProofError, verify_consistency
+from custody.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
 
 MAX_PROOF_LINES = 63
 MAX_REQUEST_BYTES = 64 * 1024

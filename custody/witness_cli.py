@@ -18,10 +18,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from registry.custody.cosignature import COSIGNATURE_ALG, Cosigner, cosigner_key_id
-from registry.custody.note import NoteError, VerifierKey
-from registry.custody.witness import StateFile, Witness
-from registry.custody.witness_http import make_server
+from custody.cosignature import COSIGNATURE_ALG, Cosigner, cosigner_key_id
+from custody.note import NoteError, VerifierKey
+from custody.witness import StateFile, Witness
+from custody.witness_http import make_server
 
 _PREFIX = "PRIVATE+KEY+"
 

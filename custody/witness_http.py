@@ -2,7 +2,7 @@
 
 The standard library's threading HTTP server is enough here: a witness answers
 one short POST per checkpoint, every request is capped in size, and the
-decisions live in :class:`registry.custody.witness.Witness` under its lock.
+decisions live in :class:`custody.witness.Witness` under its lock.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import urllib.parse
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from registry.custody.cosignature import CosignerKey
-from registry.custody.note import NoteError
-from registry.custody.witness import (
+from custody.cosignature import CosignerKey
+from custody.note import NoteError
+from custody.witness import (
     MAX_REQUEST_BYTES,
     SIZE_CONTENT_TYPE,
     AddCheckpoint,

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from registry.custody.note import NoteError, _b64decode, _check_name
+from custody.note import NoteError, check_key_name, decode_base64
 
 COSIGNATURE_ALG = b"\x04"
 _SIG_PREFIX = "\u2014 "
@@ -57,8 +57,8 @@ class CosignerKey:
         if len(parts) != 3:
             raise NoteError("witness key: not <name>+<hex key id>+<base64 key>")
         name, hex_id, b64_key = parts
-        _check_name(name)
-        raw = _b64decode(b64_key, "witness key")
+        check_key_name(name)
+        raw = decode_base64(b64_key, "witness key")
         if len(raw) != 33 or raw[:1] != COSIGNATURE_ALG:
             raise NoteError("witness key: not an Ed25519 cosignature key (0x04 and 32 bytes)")
         if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
@@ -80,7 +80,7 @@ class CosignerKey:
         if not line.startswith(_SIG_PREFIX) or line.count(" ") != 2:
             raise NoteError(f"cosignature: malformed signature line {line!r}")
         name, b64_sig = line[len(_SIG_PREFIX) :].split(" ")
-        raw = _b64decode(b64_sig, "cosignature")
+        raw = decode_base64(b64_sig, "cosignature")
         if name != self.name or raw[:4] != self.key_id:
             return None
         if len(raw) != 4 + 8 + 64:
@@ -101,7 +101,7 @@ class Cosigner:
     """A witness's Ed25519 private key and name; ``repr`` never shows the key."""
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
-        _check_name(name)
+        check_key_name(name)
         self.name = name
         self._private_key = private_key
         public = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
