@@ -100,6 +100,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ARNA_PUBLIC_URL": None,
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "ARNA_PROXY_HOPS": 0,
+        # RFC 3161 time-stamping: the TSA's URL ("" = none) and a PEM file of its root(s).
+        "ARNA_TSA_URL": "",
+        "ARNA_TSA_ROOTS": "",
+        # Witnesses of the custody log: "URL VERIFIER-KEY" entries separated by ';'.
+        "ARNA_WITNESSES": "",
+        # Seconds to wait for a TSA or a witness before recording the failure.
+        "ARNA_PROOF_TIMEOUT": 5,
     }
     config.update(_from_environment(config))
     config.update(overrides)

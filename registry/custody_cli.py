@@ -1,4 +1,4 @@
-"""``flask --app wsgi custody export|verify`` (contracts/custody-bundle.md).
+"""``flask --app wsgi custody export|verify|prove|package`` (contracts/custody-bundle.md).
 
 Exit codes as the contract fixes them: 0 everything checks, 1 something does not
 (the first bad entry index and what is wrong on stderr), 2 unreadable input or
@@ -11,14 +11,22 @@ import getpass
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from registry.db import get_engine, session_scope
 
-custody_cli = AppGroup("custody", help="The chain-of-custody log: export and verify.")
+if TYPE_CHECKING:
+    from registry.services.proofs import PublishReport
+
+custody_cli = AppGroup(
+    "custody", help="The chain-of-custody log: export, verify, witness and package evidence."
+)
 
 EXIT_BAD, EXIT_UNREADABLE = 1, 2
 
@@ -45,6 +53,7 @@ def export_command(out: Path, registry_number: str | None) -> None:
         with session_scope(get_engine()) as session:
             record_export(session, actor=actor, registry_number=registry_number)
             session.commit()
+            _publish(session)  # so that the exported checkpoint carries its cosignatures
             bundle = export_bundle(session, registry_number)
     except ServiceError as exc:
         _fail(exc.message)
@@ -81,3 +90,59 @@ def verify_command(quiet: bool) -> None:
         f"OK {report.size} entries and {report.checkpoints} checkpoints check; "
         f"verifier key {key or '(none yet)'}"
     )
+
+
+def _publish(session: Session) -> PublishReport:
+    from registry.services.custody import consistency_proof
+    from registry.services.proofs import proof_settings, publish
+
+    return publish(session, proof_settings(), lambda a, b: consistency_proof(session, a, b))
+
+
+@custody_cli.command("prove")
+def prove_command() -> None:
+    """Send the latest checkpoint to the witnesses and the TSA now (retries any failure)."""
+    from registry.services.proofs import proof_settings
+
+    if not proof_settings().enabled:
+        _fail("neither ARNA_TSA_URL nor ARNA_WITNESSES is set")
+    try:
+        with session_scope(get_engine()) as session:
+            report = _publish(session)
+    except SQLAlchemyError as exc:
+        _fail(f"the database cannot be read: {exc.__class__.__name__}")
+    for failure in report.failures or []:
+        click.echo(f"FAILED {failure}", err=True)
+    click.echo(
+        f"checkpoint {report.size}: cosigned by {len(report.cosigned or [])} witnesses"
+        + (", time-stamped" if report.stamped else "")
+    )
+    if report.failures:
+        sys.exit(EXIT_BAD)
+
+
+@custody_cli.command("package")
+@click.argument("registry_number")
+@click.option(
+    "-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+    help="The .asice file to write.",
+)  # fmt: skip
+def package_command(registry_number: str, out: Path) -> None:
+    """Write a letter's evidence package (ASiC-E): python -m registry.custody verify-package."""
+    from registry.models import Letter
+    from registry.services.errors import ServiceError
+    from registry.services.proofs import evidence_package
+
+    try:
+        with session_scope(get_engine()) as session:
+            letter = session.scalar(select(Letter).where(Letter.registry_number == registry_number))
+            if letter is None:
+                _fail(f"no letter {registry_number}")
+            assert letter is not None
+            package = evidence_package(session, letter)
+    except ServiceError as exc:
+        _fail(exc.message)
+    except SQLAlchemyError as exc:
+        _fail(f"the database cannot be read: {exc.__class__.__name__}")
+    out.write_bytes(package)
+    click.echo(f"wrote {out} ({len(package)} bytes)")

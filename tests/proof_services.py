@@ -199,6 +199,7 @@ class WitnessProcess:
     url: str
     key: str
     process: subprocess.Popen[bytes]
+    command: list[str]
 
     @property
     def config(self) -> str:
@@ -227,20 +228,29 @@ def witness_processes(
                 capture_output=True, text=True, check=True, env=env, cwd=ROOT,
             ).stdout.strip()  # fmt: skip
             port = free_port()
-            process = subprocess.Popen(
-                _custody_cli(
-                    "witness", "serve", "--key", str(key_file), "--port", str(port),
-                    "--state", str(directory / f"witness{n}.json"), "--log-key", log_key,
-                ),
-                env=env, cwd=ROOT, stderr=subprocess.PIPE,
+            command = _custody_cli(
+                "witness", "serve", "--key", str(key_file), "--port", str(port),
+                "--state", str(directory / f"witness{n}.json"), "--log-key", log_key,
             )  # fmt: skip
-            witnesses.append(WitnessProcess(f"http://127.0.0.1:{port}", key, process))
-            _wait_listening(port, process)
+            witness = WitnessProcess(f"http://127.0.0.1:{port}", key, _start(command), command)
+            witnesses.append(witness)
+            _wait_listening(port, witness.process)
         yield witnesses
     finally:
         for witness in witnesses:
             witness.process.terminate()
             witness.process.wait(timeout=10)
+
+
+def _start(command: list[str]) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE)
+
+
+def restart(witness: WitnessProcess) -> None:
+    """Start a stopped witness again, on its port, key and state file."""
+    witness.process = _start(witness.command)
+    _wait_listening(int(witness.url.rsplit(":", 1)[1]), witness.process)
 
 
 def _wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:

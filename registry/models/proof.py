@@ -14,6 +14,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, utcnow
 
+SIGNATURE_TIMESTAMP = "signature-timestamp"
+CHECKPOINT_TIMESTAMP = "checkpoint-timestamp"
+CRL = "crl"
+OCSP = "ocsp"
+
 
 class Evidence(Base):
     """One piece of evidence: an RFC 3161 token, or a CRL / OCSP answer captured at receipt.
