@@ -2,7 +2,8 @@
 
 Nothing here changes what was signed: a letter's bytes and the log's leaves and
 checkpoints stay as they are; these rows are evidence about them, added later
-and only ever inserted (a witness's row also records its latest answer).
+and only ever inserted (a witness's row also records its latest answer; an owed
+time-stamp's marker gives way to its token).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from registry.db import Base, utcnow
 
 SIGNATURE_TIMESTAMP = "signature-timestamp"
+SIGNATURE_PENDING = "signature-timestamp-owed"  # no token yet: the publisher fetches it
 CHECKPOINT_TIMESTAMP = "checkpoint-timestamp"
 CRL = "crl"
 OCSP = "ocsp"
@@ -25,7 +27,9 @@ class Evidence(Base):
 
     ``kind`` is ``signature-timestamp`` (``ref`` = the signature's position in
     the letter), ``checkpoint-timestamp`` (``ref`` = the checkpoint's size, no
-    letter), ``crl`` or ``ocsp``. ``at`` is a token's genTime.
+    letter), ``crl`` or ``ocsp``. ``at`` is a token's genTime. A row
+    ``signature-timestamp-owed`` marks a stamp still to be fetched; it is the one
+    kind ever deleted, in the transaction that stores its token.
     """
 
     __tablename__ = "evidence"

@@ -1,10 +1,12 @@
 """Proof that outlives certificates and operators: time-stamps, witnesses, evidence packages.
 
-* At receipt, each signature value of an accepted letter is time-stamped by the
-  configured TSA (``ARNA_TSA_URL``), the token verified and kept in ``evidence``
-  with the CRLs the letter was checked against; the letter's bytes stay untouched.
-* After a transaction that appended custody events commits, the latest
-  checkpoint is sent to every witness (``ARNA_WITNESSES``) and time-stamped.
+* At receipt, the CRLs an accepted letter was checked against are kept in
+  ``evidence``, with a time-stamp owed for each of its signature values; the
+  letter's bytes stay untouched.
+* After a transaction that appended custody events commits, the owed stamps are
+  obtained from the TSA (``ARNA_TSA_URL``), each token verified before it is
+  kept; the latest checkpoint is sent to every witness (``ARNA_WITNESSES``) and
+  time-stamped too.
   This runs in a background thread per process (:class:`Publisher`), never in
   the submission's own transaction: a witness or TSA that is slow or down
   cannot block a letter. A failure is recorded in ``custody_witnesses`` and
@@ -30,7 +32,8 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from custody.merkle import ProofError
@@ -46,6 +49,7 @@ from registry.models.letters import Letter
 from registry.models.proof import (
     CHECKPOINT_TIMESTAMP,
     CRL,
+    SIGNATURE_PENDING,
     SIGNATURE_TIMESTAMP,
     Cosignature,
     Evidence,
@@ -56,7 +60,6 @@ from registry.services.custody.append import APPENDED
 from registry.services.errors import NotFound
 from registry.services.pki import trust_store
 from signing.timestamp import (
-    Timestamp,
     TimestampError,
     request_timestamp,
     signature_values,
@@ -120,38 +123,6 @@ def proof_settings(config: Any | None = None) -> ProofSettings:
 # ----------------------------------------------------------------------------- at receipt
 
 
-@dataclass(frozen=True)
-class ReceiptProof:
-    """Obtained before the write transaction: a verified token per signature value."""
-
-    stamps: tuple[tuple[int, Timestamp], ...]
-    problem: str | None
-
-
-def stamp_signatures(
-    xml: bytes, settings: ProofSettings, *, already: frozenset[int] = frozenset()
-) -> ReceiptProof:
-    """Time-stamp each signature value of an accepted letter (XAdES SignatureTimeStamp).
-
-    ``already`` are the positions of signatures stamped before (a co-signed
-    letter's earlier signatures). A TSA failure is returned, not raised: the
-    letter is accepted all the same, without that proof of existence.
-    """
-    if not settings.tsa_url:
-        return ReceiptProof((), None)
-    stamps = []
-    try:
-        for index, value in enumerate(signature_values(xml)):
-            if index in already:
-                continue
-            token = request_timestamp(settings.tsa_url, value, timeout=settings.timeout)
-            stamps.append((index, verify_timestamp(token, value, settings.tsa_roots)))
-    except TimestampError as exc:
-        log.warning("time-stamp at receipt failed: %s", exc)
-        return ReceiptProof(tuple(stamps), str(exc))
-    return ReceiptProof(tuple(stamps), None)
-
-
 def _add_evidence(
     session: Session,
     kind: str,
@@ -161,23 +132,16 @@ def _add_evidence(
     ref: int | None,
     at: Any = None,
 ) -> None:
-    digest = hashlib.sha256(data).hexdigest()
-    exists = session.scalar(
-        select(Evidence.id).where(
-            Evidence.kind == kind,
-            Evidence.registry_number.is_(None)
-            if registry_number is None
-            else Evidence.registry_number == registry_number,
-            Evidence.ref.is_(None) if ref is None else Evidence.ref == ref,
-            Evidence.digest == digest,
+    session.add(
+        Evidence(
+            kind=kind,
+            registry_number=registry_number,
+            ref=ref,
+            data=data,
+            digest=hashlib.sha256(data).hexdigest(),
+            at=at,
         )
     )
-    if exists is None:
-        session.add(
-            Evidence(
-                kind=kind, registry_number=registry_number, ref=ref, data=data, digest=digest, at=at
-            )
-        )
 
 
 def signer_certificates(xml: bytes) -> list[x509.Certificate]:
@@ -205,33 +169,74 @@ def _crls_for(session: Session, certificates: Sequence[x509.Certificate]) -> lis
     return [crl.public_bytes(Encoding.DER) for crl in crls if crl.issuer in issuers]
 
 
-def stamped_signatures(session: Session, registry_number: str) -> frozenset[int]:
-    """Positions of the letter's signatures that already have a time-stamp."""
-    return frozenset(
-        ref
-        for ref in session.scalars(
+def record_receipt(session: Session, registry_number: str, xml: bytes) -> None:
+    """In the receipt's own transaction: the CRLs the letter was checked against, and a
+    time-stamp owed for each of its signature values not stamped or owed yet.
+
+    The TSA is asked after commit (:func:`publish`), so a slow or absent TSA never
+    holds a submission; a signature value's stamp follows its receipt by one round.
+    """
+    if not proof_settings().tsa_url:
+        return
+    known = set(
+        session.scalars(
             select(Evidence.ref).where(
-                Evidence.kind == SIGNATURE_TIMESTAMP, Evidence.registry_number == registry_number
+                Evidence.kind.in_((SIGNATURE_TIMESTAMP, SIGNATURE_PENDING)),
+                Evidence.registry_number == registry_number,
             )
         )
-        if ref is not None
     )
-
-
-def record_receipt(session: Session, registry_number: str, xml: bytes, proof: ReceiptProof) -> None:
-    """Keep, in the receipt's own transaction, its tokens and the revocation data it met."""
-    for index, stamp in proof.stamps:
-        _add_evidence(
-            session,
-            SIGNATURE_TIMESTAMP,
-            stamp.token,
-            registry_number=registry_number,
-            ref=index,
-            at=stamp.gen_time,
+    for index in range(len(signature_values(xml))):
+        if index not in known:
+            _add_evidence(
+                session, SIGNATURE_PENDING, b"", registry_number=registry_number, ref=index
+            )
+    met = set(
+        session.scalars(
+            select(Evidence.digest).where(
+                Evidence.kind == CRL, Evidence.registry_number == registry_number
+            )
         )
-    if proof.stamps or proof.problem:
-        for crl in _crls_for(session, signer_certificates(xml)):
+    )
+    for crl in _crls_for(session, signer_certificates(xml)):
+        if hashlib.sha256(crl).hexdigest() not in met:
             _add_evidence(session, CRL, crl, registry_number=registry_number, ref=None)
+
+
+def _stamp_signatures(session: Session, settings: ProofSettings, limit: int = 500) -> list[str]:
+    """Fulfil the time-stamps owed at receipt; each stored with its verification, or left owed."""
+    owed = session.execute(
+        select(Evidence.id, Evidence.registry_number, Evidence.ref)
+        .where(Evidence.kind == SIGNATURE_PENDING)
+        .order_by(Evidence.id)
+        .limit(limit)
+    ).all()
+    session.commit()
+    failures: list[str] = []
+    values: dict[str, list[bytes]] = {}
+    for owed_id, number, index in owed:
+        if number not in values:
+            xml = session.scalar(select(Letter.xml).where(Letter.registry_number == number))
+            values[number] = signature_values(xml) if xml else []
+            session.commit()
+        if index is None or index >= len(values[number]):
+            continue
+        value = values[number][index]
+        try:
+            token = request_timestamp(settings.tsa_url, value, timeout=settings.timeout)
+            stamp = verify_timestamp(token, value, settings.tsa_roots)
+        except TimestampError as exc:
+            log.warning("time-stamp of %s signature %s: %s", number, index, exc)
+            failures.append(str(exc))
+            break  # the TSA is failing: the rest stay owed until the next round
+        # Claim the debt and pay it in one transaction: of two workers, one stores it.
+        if session.execute(delete(Evidence).where(Evidence.id == owed_id)).rowcount:
+            at = stamp.gen_time
+            _add_evidence(
+                session, SIGNATURE_TIMESTAMP, token, registry_number=number, ref=index, at=at
+            )
+        session.commit()
+    return failures
 
 
 # ----------------------------------------------------------------------------- the log
@@ -340,18 +345,26 @@ def publish(
     if latest is None or not settings.enabled:
         return report
     report.size = latest.size
+    # Each answer commits on its own. Two workers publishing at once may record the same
+    # cosignature: the second insert fails on the key and is dropped, nothing is lost.
     for endpoint in settings.witnesses:
-        problem = _witness(session, endpoint, latest, settings, proof_from)
+        try:
+            problem = _witness(session, endpoint, latest, settings, proof_from)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            problem = None
         if problem is None:
             report.cosigned.append(str(endpoint.key))
         else:
             report.failures.append(problem)
     if settings.tsa_url:
+        report.failures.extend(_stamp_signatures(session, settings))
         problem = _stamp_checkpoint(session, latest, settings)
+        session.commit()
         report.stamped = problem is None
         if problem is not None:
             report.failures.append(problem)
-    session.commit()
     return report
 
 

@@ -135,7 +135,16 @@ def test_receipt_witnesses_and_the_evidence_package(
     number = _uploaded(s, officer)
     cosigned = signed(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
 
-    # At receipt: a verified token per signature value, and the CRL the letter met.
+    # At receipt: the CRL the letter met and a time-stamp owed per signature value; the
+    # TSA is asked after commit, so that it never holds a submission.
+    for rn in (number, cosigned):
+        kinds = s.scalars(select(Evidence.kind).where(Evidence.registry_number == rn)).all()
+        assert sorted(kinds) == ["crl", "signature-timestamp-owed"], (rn, kinds)
+
+    report = _publish(s)
+    assert report.failures == [], report.failures
+    assert len(report.cosigned) == 2
+    assert report.stamped
     for rn in (number, cosigned):
         kinds = s.scalars(select(Evidence.kind).where(Evidence.registry_number == rn)).all()
         assert sorted(kinds) == ["crl", "signature-timestamp"], (rn, kinds)
@@ -146,11 +155,6 @@ def test_receipt_witnesses_and_the_evidence_package(
     )
     xml = s.scalar(select(Letter.xml).where(Letter.registry_number == number))
     assert tsa.openssl_verify(bytes(token), signature_values(xml)[0]).returncode == 0
-
-    report = _publish(s)
-    assert report.failures == [], report.failures
-    assert len(report.cosigned) == 2
-    assert report.stamped
     size = report.size
     assert len(s.scalars(select(Cosignature).where(Cosignature.size == size)).all()) == 2
 
@@ -263,27 +267,29 @@ def test_an_unreachable_witness_or_tsa_blocks_nothing_and_is_retried(
 ) -> None:
     s = service_session
     officer = principal(OFFICER)
-    app.config["ARNA_TSA_URL"] = "http://127.0.0.1:9/"  # nothing listens there
-    number = _uploaded(s, officer)  # accepted all the same
-    kinds = s.scalars(select(Evidence.kind).where(Evidence.registry_number == number)).all()
-    assert kinds == ["crl"]  # the revocation data it met, but no time-stamp
-    app.config["ARNA_TSA_URL"] = proving["ARNA_TSA_URL"]
-
+    number = _uploaded(s, officer)
+    app.config["ARNA_TSA_URL"] = "http://127.0.0.1:9/"  # nothing listens there now
     witnesses[0].process.terminate()
     witnesses[0].process.wait(timeout=10)
     report = _publish(s)
     assert len(report.cosigned) == 1
-    assert len(report.failures) == 1
+    assert len(report.failures) == 3  # the witness, the signature's and the checkpoint's stamps
+    owed = s.scalars(select(Evidence.kind).where(Evidence.registry_number == number)).all()
+    assert "signature-timestamp-owed" in owed
     down = s.get(WitnessState, witnesses[0].key)
     assert down is not None
     assert down.last_error
     assert down.cosigned_size == 0
 
-    restart(witnesses[0])  # back: the next round catches it up from nothing
+    # Both back: the next round catches up on everything.
+    app.config["ARNA_TSA_URL"] = proving["ARNA_TSA_URL"]
+    restart(witnesses[0])
     report = _publish(s)
     assert report.failures == []
     s.refresh(down)
     assert (down.last_error, down.cosigned_size) == (None, report.size)
+    kinds = s.scalars(select(Evidence.kind).where(Evidence.registry_number == number)).all()
+    assert sorted(kinds) == ["crl", "signature-timestamp"]
 
 
 def test_with_nothing_configured_nothing_changes(service_session: Session, principal: Who) -> None:

@@ -127,9 +127,13 @@ def _additions(session: Session, size: int, registry_number: str | None) -> dict
     else:
         covered = covered & (Evidence.ref == size)
     timestamps = []
+    seen: set[tuple[str, int | None]] = set()
     for kind, ref, data in session.execute(
         select(Evidence.kind, Evidence.ref, Evidence.data).where(covered).order_by(Evidence.id)
     ):
+        if (kind, ref) in seen:  # two workers stamped the same checkpoint: keep the first
+            continue
+        seen.add((kind, ref))
         token = base64.b64encode(raw_bytes(data)).decode()
         if kind == CHECKPOINT_TIMESTAMP:
             timestamps.append({"covers": "checkpoint", "size": ref, "token": token})

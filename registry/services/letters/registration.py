@@ -32,12 +32,7 @@ from registry.services.lifecycle import (
     signature_problems,
 )
 from registry.services.pki import trust_store, unlock_signing_key
-from registry.services.proofs import (
-    proof_settings,
-    record_receipt,
-    stamp_signatures,
-    stamped_signatures,
-)
+from registry.services.proofs import record_receipt
 from routing.envelope import Envelope
 from routing.planner import Plan
 from signing.letter import Attachment, LetterError, Reference, build_letter, read_letter
@@ -109,12 +104,7 @@ def sign_letter(
         result = verify_letter(signed, trust_store(session), at=utcnow())
         if not result.passed:
             raise Invalid("the signature does not verify", details=report_reasons(result.report))
-        # The new signature value's time-stamp (XAdES SignatureTimeStamp), kept as evidence.
-        number = letter.registry_number
-        stamps = stamp_signatures(
-            signed, proof_settings(), already=stamped_signatures(session, number)
-        )
-        record_receipt(session, number, signed, stamps)
+        record_receipt(session, letter.registry_number, signed)  # evidence, stamp owed
         letter.xml = signed
         letter.sha256 = sha256_hex(signed)
         letter.verification = result.report
@@ -139,8 +129,6 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
         raise Invalid("the upload is not acceptable XML", details=[str(exc)]) from None
     if not result.passed:
         errors.extend(report_reasons(result.report))
-    # Still outside any transaction: the TSA's round trip holds no lock.
-    stamps = stamp_signatures(xml, proof_settings()) if result.passed else None
     try:
         # Read what the verifier proved signed, never the input tree, when it passed; when
         # it did not, the input is still read, so that every other reason is reported too.
@@ -184,8 +172,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     letter.verification = result.report
     letter.verified_at = verified_at
     letter.signed_by = signers
-    if stamps is not None:
-        record_receipt(session, number, xml, stamps)
+    record_receipt(session, number, xml)  # the CRLs it met; its time-stamps are owed
     return letter
 
 
