@@ -9,6 +9,12 @@ Exit status: sign 0; verify 0 only for TOTAL_PASSED, 1 otherwise; 2 when an inpu
 cannot be read or parsed (one line on stderr, nothing on stdout).  The key's
 passphrase is read from the environment variable named by --passphrase-env,
 never from the command line, and never printed.
+
+``--trust`` takes roots and intermediates, PEM (several per file) or DER; each
+is marked with the PKI it belongs to by ``signing.pki_marks.recognise`` (the
+NCA RK test and production CAs by fingerprint or name, the registry's own root
+by its O), which the report's ``signer.pki`` names.  ``--crl`` takes full or
+delta CRLs, PEM or DER.
 """
 
 from __future__ import annotations
@@ -18,14 +24,16 @@ import datetime as dt
 import json
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography import x509
 
 from signing.keys import load_private_key
+from signing.pki_marks import recognise
 from signing.sign import sign_letter
-from signing.trust import TrustStore
+from signing.trust import TrustStore, load_certificates
 from signing.verify import verify_letter
 
 EXIT_OK, EXIT_NOT_PASSED, EXIT_BAD_INPUT = 0, 1, 2
@@ -92,7 +100,8 @@ def _sign(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     trust = TrustStore()
     for path in args.trust:
-        trust.add_anchor(_read(path, "trust anchor"))
+        for cert in load_certificates(_read(path, "trust anchor")):
+            trust.add_anchor(cert, pki=recognise(cert))
     for path in args.crl:
         trust.add_crl(_read(path, "CRL"))
     at = None
@@ -110,6 +119,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # NCA RK's CA names are longer than X.520's 64-character bound; cryptography warns on
+    # every read of them, which would bury the report's one line on stderr.
+    warnings.filterwarnings("ignore", "Attribute's length must be", UserWarning)
     try:
         return _sign(args) if args.command == "sign" else _verify(args)
     except (_InputError, ValueError) as exc:

@@ -1,11 +1,15 @@
 """The registry's embedded certificate authority and what officer certificates say.
 
-An officer certificate carries what the Rules need to know about the signer:
-the name (CN), the agency as its party code (O, e.g. ``AGENCY:MINHEALTH``), and
-whether they are the agency's first head or acting for them (¶14-7, ¶14-8) — as
-a certificate policy, so the flag is signed by the CA and cannot be claimed by
-the letter itself.  The OIDs live under a UUID arc (ITU-T X.667, ``2.25``), which
-needs no registration and cannot collide.
+An officer certificate carries what the Rules need to know about the signer,
+written the way NCA RK writes its certificates (``signing.profile``) so that one
+reading serves both: the name (CN), the agency as its party code (O, e.g.
+``AGENCY:MINHEALTH``), the IIN (SERIALNUMBER) and BIN (OU) where known, and
+whether they are the agency's first head or acting for them (¶14-7, ¶14-8) as
+the NCA role in extendedKeyUsage — signed by the CA, so it cannot be claimed by
+the letter itself.  Every officer certificate also carries the registry's
+officer policy; its OIDs live under a UUID arc (ITU-T X.667, ``2.25``), which
+needs no registration and cannot collide.  Certificates issued before the move
+to the NCA profile flag a first head by a policy, which is still read.
 
 Revocations are kept in the CRL itself: the CA's serialised state is its
 certificate, its encrypted key and its latest CRL.
@@ -19,8 +23,9 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from signing import profile
 from signing.keys import (
     PublicKey,
     SigningKey,
@@ -28,12 +33,13 @@ from signing.keys import (
     generate_signing_key,
     load_private_key,
 )
+from signing.profile import CertificateProfile
 
 #: Arna's private OID arc: 2.25 + a random UUID as an integer (X.667).
 ARNA_OID_ARC = "2.25.186515437932818404066297452066584563613"
 #: Every officer signing certificate of the registry CA carries this policy.
 OFFICER_POLICY = x509.ObjectIdentifier(ARNA_OID_ARC + ".1.1")
-#: ... and this one when the officer is the agency's first head or acting for them (¶14-7, ¶14-8).
+#: First heads' certificates issued before the NCA profile carried this policy (¶14-7, ¶14-8).
 FIRST_HEAD_POLICY = x509.ObjectIdentifier(ARNA_OID_ARC + ".1.2")
 #: The O of the registry's own certificates (its root and its seals).
 REGISTRY_ORGANIZATION = "Arna registry"
@@ -48,24 +54,25 @@ class OfficerIdentity:
     name: str
     agency: str
     first_head: bool = False
+    iin: str | None = None
+    bin: str | None = None
 
     @classmethod
     def from_certificate(cls, cert: x509.Certificate) -> OfficerIdentity:
-        """Identity of any signer; certificates of outside CAs simply lack the Arna policies."""
-
-        def first(oid: x509.ObjectIdentifier) -> str:
-            attrs = cert.subject.get_attributes_for_oid(oid)
-            return str(attrs[0].value) if attrs else ""
-
+        """Identity of any signer, the registry's officers and NCA RK holders alike."""
+        attributes = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        profile = CertificateProfile.from_certificate(cert)
         try:
             policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
-            oids = {p.policy_identifier for p in policies}
+            legacy_first_head = FIRST_HEAD_POLICY in {p.policy_identifier for p in policies}
         except x509.ExtensionNotFound:
-            oids = set()
+            legacy_first_head = False
         return cls(
-            name=first(NameOID.COMMON_NAME),
-            agency=first(NameOID.ORGANIZATION_NAME),
-            first_head=FIRST_HEAD_POLICY in oids,
+            name=str(attributes[0].value) if attributes else "",
+            agency=profile.organisation or "",
+            first_head=profile.role == "first_head" or legacy_first_head,
+            iin=profile.iin,
+            bin=profile.bin,
         )
 
 
@@ -73,15 +80,21 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _subject(organization: str, common_name: str) -> x509.Name:
-    """C=KZ, O=<organization>, CN=<common name>: the shape of every name this CA writes."""
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
+def _subject(
+    organization: str, common_name: str, *, iin: str | None = None, bin: str | None = None
+) -> x509.Name:
+    """C=KZ, O=<organization>, [OU=BIN<bin>,] CN=<common name>[, SERIALNUMBER=IIN<iin>]:
+    the shape of every name this CA writes, NCA RK's where an IIN or BIN is known."""
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+    ]
+    if bin:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"BIN{bin}"))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    if iin:
+        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{iin}"))
+    return x509.Name(attributes)
 
 
 @dataclass
@@ -145,17 +158,18 @@ class CertificateAuthority:
         *,
         not_before: dt.datetime | None = None,
     ) -> x509.Certificate:
-        """An officer's signing certificate: name in CN, agency code in O, first head as policy."""
+        """An officer's signing certificate in the NCA RK profile: name in CN, agency code
+        in O, IIN/BIN where known, first head or employee as the NCA role in the EKU."""
         start = not_before or _now() - dt.timedelta(minutes=5)
-        policies = [x509.PolicyInformation(OFFICER_POLICY, None)]
-        if identity.first_head:
-            policies.append(x509.PolicyInformation(FIRST_HEAD_POLICY, None))
+        role = profile.FIRST_HEAD if identity.first_head else profile.EMPLOYEE
+        usages = [ExtendedKeyUsageOID.EMAIL_PROTECTION, profile.LEGAL_ENTITY, role]
         return self._issue_leaf(
-            _subject(identity.agency, identity.name),
+            _subject(identity.agency, identity.name, iin=identity.iin, bin=identity.bin),
             public_key,
             start,
             start + dt.timedelta(days=valid_days),
-            policies,
+            [x509.PolicyInformation(OFFICER_POLICY, None)],
+            usages,
         )
 
     def issue_seal_cert(
@@ -171,7 +185,9 @@ class CertificateAuthority:
         on a letter.  It ends no later than this CA's own certificate."""
         start = not_before or _now() - dt.timedelta(minutes=5)
         end = min(start + dt.timedelta(days=valid_days), self.certificate.not_valid_after_utc)
-        return self._issue_leaf(_subject(REGISTRY_ORGANIZATION, name), public_key, start, end, [])
+        return self._issue_leaf(
+            _subject(REGISTRY_ORGANIZATION, name), public_key, start, end, [], []
+        )
 
     def _issue_leaf(
         self,
@@ -180,8 +196,9 @@ class CertificateAuthority:
         start: dt.datetime,
         end: dt.datetime,
         policies: list[x509.PolicyInformation],
+        usages: list[x509.ObjectIdentifier],
     ) -> x509.Certificate:
-        """An end-entity signing certificate; the policies extension only when there are any."""
+        """An end-entity signing certificate; policies and EKU only when there are any."""
         builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
@@ -208,6 +225,8 @@ class CertificateAuthority:
         )
         if policies:
             builder = builder.add_extension(x509.CertificatePolicies(policies), critical=False)
+        if usages:
+            builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         return (
             builder.add_extension(
                 x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False

@@ -29,6 +29,7 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "xml_schemas" / "letter.x
 #: Envelope fields in the contract's (and the schema's) order: the route planner's own list.
 ENVELOPE_FIELDS = REQUIRED + OPTIONAL
 _LEGAL_BASIS_FIELDS = ("kind", "ref")
+_HIDDEN_NODES = etree.XPath("//comment() | //processing-instruction()")
 
 
 class LetterError(ValueError):
@@ -100,7 +101,25 @@ def validate_letter(root: etree._Element) -> None:
 
 
 def read_letter(root: etree._Element) -> Letter:
-    """Validate a letter and return its content."""
+    """Validate a letter and return its content: the one way Arna reads what a letter says.
+
+    Every field is read as an element's ``.text``, which in lxml stops at the first
+    comment or processing instruction: ``<body>We agree.<?pi?> This consent is
+    withdrawn.</body>`` would read as "We agree." although the signature covers the
+    whole sentence.  Such letters are refused here (as the verifier refuses them)
+    rather than read through every node, so that what is shown, registered and
+    certified is always the full signed text, and a letter never means one thing to
+    Arna and another to a tool that skips those nodes.
+    """
+    hidden = _HIDDEN_NODES(root)
+    if hidden:
+        raise LetterError(
+            [
+                f"line {node.sourceline}: comments and processing instructions are not allowed "
+                "in a letter"
+                for node in hidden
+            ]
+        )
     validate_letter(root)
     header = root.find(_q("header"))
     assert header is not None  # guaranteed by the schema

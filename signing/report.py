@@ -14,6 +14,8 @@ from typing import Any
 
 from cryptography import x509
 
+from signing.profile import CertificateProfile
+
 TOTAL_PASSED = "TOTAL_PASSED"
 TOTAL_FAILED = "TOTAL_FAILED"
 INDETERMINATE = "INDETERMINATE"
@@ -22,25 +24,32 @@ INDETERMINATE = "INDETERMINATE"
 _SEVERITY = {TOTAL_FAILED: 2, INDETERMINATE: 1, TOTAL_PASSED: 0}
 
 POLICY = {
-    "id": "urn:arna:signature-policy:strict:1",
+    "id": "urn:arna:signature-policy:strict:2",
     "description": (
         "Enveloped XMLDSig or XAdES-BASELINE-B signatures that are direct children of the "
         "document element, each with exactly one reference to the whole document (URI='', "
         "enveloped-signature + canonicalisation transforms) plus, for XAdES, its own "
         "SignedProperties/KeyInfo references; RSA (2048 bits or more) or ECDSA P-256/384/521 "
-        "with SHA-256 or stronger; an X.509 chain to a trust anchor (KeyValue ignored), checked "
-        "against the CRLs given at the validation time; XAdES SigningTime required; no comments."
+        "with SHA-256 or stronger, or NCA RK's GOST 34.10-2015 512-bit with Streebog-512; "
+        "c14n with or without comments (NCALayer writes the latter); an X.509 chain to a "
+        "trust anchor (KeyValue ignored), checked against the CRLs given at the validation "
+        "time, which must be current; signing certificates only (no NCA authentication "
+        "certificates); XAdES SigningTime required; no comments or processing instructions; "
+        "nothing but XMLDSig/XAdES markup inside a signature."
     ),
 }
 
 
 @dataclass(frozen=True)
 class Signer:
-    """The signer's certificate as the report names it."""
+    """The signer's certificate as the report names it, with who they are in the NCA RK
+    profile (``signing.profile``) and the PKI of the anchor their path ends at."""
 
     subject: str
     issuer: str
     serial: str
+    profile: CertificateProfile | None = None
+    pki: str = "other"
 
     @classmethod
     def from_certificate(cls, cert: x509.Certificate) -> Signer:
@@ -48,7 +57,22 @@ class Signer:
             subject=cert.subject.rfc4514_string(),
             issuer=cert.issuer.rfc4514_string(),
             serial=str(cert.serial_number),
+            profile=CertificateProfile.from_certificate(cert),
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        profile = self.profile
+        return {
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "serial": self.serial,
+            "iin": profile.iin if profile else None,
+            "bin": profile.bin if profile else None,
+            "organisation": profile.organisation if profile else None,
+            "role": profile.role if profile else None,
+            "certificate_type": profile.certificate_type if profile else None,
+            "pki": self.pki,
+        }
 
 
 @dataclass(frozen=True)
@@ -64,13 +88,10 @@ class SignatureReport:
     checked_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        signer = self.signer
         return {
             "indication": self.indication,
             "sub_indication": self.sub_indication,
-            "signer": None
-            if signer is None
-            else {"subject": signer.subject, "issuer": signer.issuer, "serial": signer.serial},
+            "signer": None if self.signer is None else self.signer.to_dict(),
             "signing_time": self.signing_time,
             "signature_format": self.signature_format,
             "reasons": list(self.reasons),

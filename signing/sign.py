@@ -105,10 +105,11 @@ def sign_letter(
         raise SigningError("the signing time needs a time zone")
     root = parse_xml(xml)
     validate_letter(root)
-    # Comments are outside every URI="" signature (XMLDSig §4.4.3.3), so the
-    # verifier refuses letters carrying any: drop them rather than sign around them.
-    for comment in root.xpath("//comment()"):
-        remove_keeping_tail(comment)
+    # Comments are outside every URI="" signature (XMLDSig §4.4.3.3) and processing
+    # instructions split the text a reader sees, so the verifier refuses letters
+    # carrying either: drop them (keeping the text around them) rather than sign them.
+    for node in root.xpath("//comment() | //processing-instruction()"):
+        remove_keeping_tail(node)
     sign_alg, digest_alg = _methods(key)
     signer = _ArnaSigner(
         when, signature_algorithm=sign_alg, digest_algorithm=digest_alg, c14n_algorithm=C14N

@@ -10,14 +10,27 @@ it.  Before signxml sees a signature, its structure is pinned (policy in
   canonicalisation transform; the only other References are, for XAdES, to this
   signature's own SignedProperties and KeyInfo, each with exactly one
   canonicalisation transform, their Id unique in the document;
-- RSA or ECDSA with SHA-256 or stronger for the signature and every digest;
-- the signer is the certificate in X509Data, which must chain to a trust anchor;
-  a KeyValue is never used;
+- RSA or ECDSA with SHA-256 or stronger for the signature and every digest, or
+  NCA RK's GOST 34.10-2015 512-bit with Streebog-512 (the ``pkigovkz`` URIs);
+- canonicalisation with or without comments: NCALayer writes "#WithComments" on
+  its references, and with comment nodes refused (below) both give the same bytes;
+- the signer is the certificate in X509Data, which must chain to a trust anchor
+  (roots and intermediates come from the trust store: NCALayer puts only the
+  signer's certificate there); a KeyValue is never used; an NCA RK
+  authentication certificate never signs (CHAIN_CONSTRAINTS_FAILURE);
 - no comments anywhere: a URI="" reference never covers them (XMLDSig §4.4.3.3),
-  so they are content a reader could see and no signature vouches for;
+  so they are content a reader could see and no signature vouches for; and no
+  processing instructions: they are signed, but a reader taking an element's
+  ``.text`` stops at one, so the text shown would be only part of the text signed
+  (``signing.letter.read_letter`` refuses both for the same reason);
+- a ds:Object holds nothing but this signature's xades:QualifyingProperties, and
+  every element of the signature is in an XMLDSig or XAdES namespace: nothing
+  unsigned (e.g. a second letter) rides along inside the signature;
 - XAdES signatures carry a SigningTime.
 
-The number of references found is then handed to signxml as ``expect_references``.
+The number of references found is then handed to signxml as ``expect_references``;
+GOST signatures, which signxml does not know, are validated by
+``signing.gost_xmldsig`` under exactly the same pinning (the NCA RK profile).
 Callers get ``signed_root``: the canonical form of what the signature covers,
 re-parsed, never the input tree.
 
@@ -32,7 +45,7 @@ from __future__ import annotations
 import datetime as dt
 from base64 import b64decode
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -46,12 +59,15 @@ from signxml import (
     SignatureMethod,
     XMLVerifier,
 )
-from signxml.algorithms import digest_algorithm_implementations
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import VerifyResult
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
+from signing import gost
+from signing.c14n import inherited_on_apex, inherited_xml_attributes
 from signing.ca import OfficerIdentity
+from signing.gost_xmldsig import digest, verify_gost_signature
+from signing.profile import AUTHENTICATION
 from signing.report import (
     INDETERMINATE,
     TOTAL_FAILED,
@@ -60,6 +76,7 @@ from signing.report import (
     Signer,
     simple_report,
 )
+from signing.revocation import Evidence
 from signing.trust import ChainFailure, TrustStore
 from signing.xmlparse import parse_xml, remove_keeping_tail
 
@@ -69,7 +86,14 @@ EC = "http://www.w3.org/2001/10/xml-exc-c14n#"
 ENVELOPED = DS + "enveloped-signature"
 SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
 _NS = {"ds": DS, "xades": XADES}
+#: XMLDSig 1.1 (e.g. ECKeyValue), XAdES 1.3.2 and its 1.4.1 additions.
+_SIGNATURE_NAMESPACES = frozenset(
+    {DS, XADES, "http://www.w3.org/2009/xmldsig11#", "http://uri.etsi.org/01903/v1.4.1#"}
+)
 _SIGNATURE = f"{{{DS}}}Signature"
+_XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+#: Comment or processing-instruction nodes anywhere in the document (see _verify_one).
+_HAS_HIDDEN_NODES = etree.XPath("boolean(//comment() | //processing-instruction())")
 #: Every Id, ID or id attribute (in any namespace, e.g. xml:id) of the document.
 _ID_ATTRIBUTES = etree.XPath(
     "//@*[local-name() = 'Id' or local-name() = 'ID' or local-name() = 'id']"
@@ -78,12 +102,18 @@ _ID_ATTRIBUTES = etree.XPath(
 XADES_FORMAT = "XAdES-BASELINE-B"
 XMLDSIG_FORMAT = "XMLDSig"
 
-#: Canonicalisations without comments only: a signature never vouches for comments.
+#: Canonicalisations, of SignedInfo and in references.  NCALayer writes "#WithComments" on
+#: every reference.  It is accepted because documents carrying comments (or PIs) are refused
+#: before any of this runs, so with or without comments the canonical form, and the meaning,
+#: are the same.
 ALLOWED_C14N = frozenset(
     {
         CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0.value,
         CanonicalizationMethod.CANONICAL_XML_1_0.value,
         CanonicalizationMethod.CANONICAL_XML_1_1.value,
+        CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0_WITH_COMMENTS.value,
+        CanonicalizationMethod.CANONICAL_XML_1_0_WITH_COMMENTS.value,
+        CanonicalizationMethod.CANONICAL_XML_1_1_WITH_COMMENTS.value,
     }
 )
 ALLOWED_SIGNATURE_METHODS = frozenset(
@@ -115,17 +145,24 @@ ALLOWED_DIGESTS = frozenset(
         DigestAlgorithm.SHA3_512,
     }
 )
-_ALLOWED_SIGNATURE_URIS = frozenset(m.value for m in ALLOWED_SIGNATURE_METHODS)
-_ALLOWED_DIGEST_URIS = frozenset(d.value for d in ALLOWED_DIGESTS)
+_ALLOWED_SIGNATURE_URIS = frozenset(
+    {*(m.value for m in ALLOWED_SIGNATURE_METHODS), gost.SIGNATURE_URI}
+)
+_ALLOWED_DIGEST_URIS = frozenset({*(d.value for d in ALLOWED_DIGESTS), gost.DIGEST_URI})
 
 
 @dataclass(frozen=True)
 class VerificationResult:
-    """The report, and — only when every signature passed — what they proved signed."""
+    """The report, and — only when every signature passed — what they proved signed.
+
+    ``evidence`` holds the CRLs and OCSP responses the revocation checks used (DER, as
+    received), whatever the outcome, for the registry to keep beside the report.
+    """
 
     report: dict[str, Any]
     signed_root: etree._Element | None = None
     signers: list[OfficerIdentity] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -154,6 +191,7 @@ def _weak(reason: str) -> _Refused:
 class _Shape:
     """What the structural checks learned about one signature."""
 
+    gost: bool
     signature_format: str
     references: int
     document_reference: int
@@ -173,13 +211,27 @@ class _LastSignatureMixin:
     """
 
     def _get_signature(self, root: etree._Element) -> etree._Element:
+        """The last signature, carrying the xml:* attributes it inherits: signxml reads it
+        detached from the document (``root`` is signxml's own parse, or a copy)."""
         signatures = [child for child in root if child.tag == _SIGNATURE]
         if not signatures:
             raise InvalidInput("no ds:Signature child of the document element")
-        return signatures[-1]
+        signature = signatures[-1]
+        for name, value in inherited_xml_attributes(signature).items():
+            if name != _XML_ID:
+                signature.set(name, value)
+        return signature
 
     def _check_cert_validity(self, cert: x509.Certificate, cert_source: str) -> None:
         return None
+
+    def _c14n(self, nodes, algorithm, inclusive_ns_prefixes=None):  # type: ignore[no-untyped-def]
+        """signxml's canonicalisation, with inclusive C14N's inherited xml:* attributes
+        (signing.c14n) on an element canonicalised inside its document."""
+        if isinstance(nodes, list) or "xml-exc-c14n" in algorithm.value:
+            return super()._c14n(nodes, algorithm, inclusive_ns_prefixes)  # type: ignore[misc]
+        with inherited_on_apex(nodes, c14n_11="xml-c14n11" in algorithm.value):
+            return super()._c14n(nodes, algorithm, inclusive_ns_prefixes)  # type: ignore[misc]
 
     def _verify_reference(  # type: ignore[no-untyped-def]
         self, reference, index, root, uri_resolver, c14n_algorithm, signature, signature_key_used
@@ -223,32 +275,40 @@ class _StrictXAdESVerifier(_LastSignatureMixin, XAdESVerifier):
         self._certificates = certificates  # the signer first
 
     def _verify_cert_digests(self, verify_result: Any) -> None:
-        """The signed SigningCertificate(V2) must name the signer's certificate first.
-
-        signxml's own check re-reads X509Data through PEM text on every call;
-        this one uses the certificates parsed once, with the same rules.
-        """
+        """signxml's own check re-reads X509Data through PEM text on every call;
+        this one uses the certificates parsed once, with the same rules."""
         properties = self._find(verify_result.signed_xml, "xades:SignedSignatureProperties")
-        found = [
-            properties.findall(f"xades:{name}", _NS)
-            for name in ("SigningCertificate", "SigningCertificateV2")
-        ]
-        nodes = [node for group in found for node in group]
-        if len(nodes) != 1:
-            raise InvalidInput("expected exactly one xades:SigningCertificate(V2)")
-        certs = nodes[0].findall("xades:Cert", _NS)
-        if not certs:
-            raise InvalidInput("xades:SigningCertificate(V2) names no certificate")
-        for index, cert in enumerate(certs):
-            method = cert.find("xades:CertDigest/ds:DigestMethod", _NS)
-            value = cert.findtext("xades:CertDigest/ds:DigestValue", namespaces=_NS)
-            if method is None or value is None:
-                raise InvalidInput("xades:Cert without a CertDigest")
-            algorithm = digest_algorithm_implementations[DigestAlgorithm(method.get("Algorithm"))]
-            digest = b64decode(value)
-            candidates = self._certificates[:1] if index == 0 else self._certificates
-            if not any(digest == c.fingerprint(algorithm()) for c in candidates):
-                raise InvalidDigest("Digest mismatch for signing certificate digest")
+        _check_signing_certificate(properties, self._certificates)
+
+
+def _check_signing_certificate(
+    properties: etree._Element, certificates: list[x509.Certificate]
+) -> None:
+    """The signed SigningCertificate(V2) must name the signer's certificate first.
+
+    ``properties`` is the verified xades:SignedSignatureProperties; digests are
+    SHA-2 or, as NCALayer writes them for GOST signatures, Streebog-512.
+    """
+    found = [
+        properties.findall(f"xades:{name}", _NS)
+        for name in ("SigningCertificate", "SigningCertificateV2")
+    ]
+    nodes = [node for group in found for node in group]
+    if len(nodes) != 1:
+        raise InvalidInput("expected exactly one xades:SigningCertificate(V2)")
+    certs = nodes[0].findall("xades:Cert", _NS)
+    if not certs:
+        raise InvalidInput("xades:SigningCertificate(V2) names no certificate")
+    for index, cert in enumerate(certs):
+        method = cert.find("xades:CertDigest/ds:DigestMethod", _NS)
+        value = cert.findtext("xades:CertDigest/ds:DigestValue", namespaces=_NS)
+        if method is None or value is None:
+            raise InvalidInput("xades:Cert without a CertDigest")
+        expected = b64decode(value)
+        candidates = certificates[:1] if index == 0 else certificates
+        algorithm = method.get("Algorithm")
+        if not any(expected == digest(algorithm, c.public_bytes(Encoding.DER)) for c in candidates):
+            raise InvalidDigest("Digest mismatch for signing certificate digest")
 
 
 def verify_letter(
@@ -276,8 +336,9 @@ def verify_letter(
     nested = [s for s in root.iter(_SIGNATURE) if s.getparent() is not root]
     reports: list[SignatureReport] = []
     signers: list[OfficerIdentity] = []
+    evidence: list[Evidence] = []
     signed_root: etree._Element | None = None
-    comments = root.xpath("boolean(//comment())")
+    comments = _HAS_HIDDEN_NODES(root)
     for index in range(len(direct)):
         if index == len(direct) - 1:
             # The last signature covers the document as it is: signxml may re-read the bytes.
@@ -287,6 +348,7 @@ def verify_letter(
             data = document
         outcome = _verify_one(document, own, data, trust, at, now, comments)
         reports.append(outcome.report)
+        evidence.extend(e for e in outcome.evidence if e not in evidence)
         if outcome.identity is not None:
             signers.append(outcome.identity)
         signed_root = outcome.signed_root
@@ -303,8 +365,8 @@ def verify_letter(
         )
     report = simple_report(reports, now)
     if report["indication"] != TOTAL_PASSED:
-        return VerificationResult(report)
-    return VerificationResult(report, signed_root, signers)
+        return VerificationResult(report, evidence=evidence)
+    return VerificationResult(report, signed_root, signers, evidence)
 
 
 def _truncated(root: etree._Element, index: int) -> tuple[etree._Element, etree._Element]:
@@ -321,6 +383,7 @@ class _Outcome:
     report: SignatureReport
     signed_root: etree._Element | None = None
     identity: OfficerIdentity | None = None
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 def _verify_one(
@@ -333,27 +396,40 @@ def _verify_one(
     has_comments: bool,
 ) -> _Outcome:
     shape: _Shape | None = None
+    evidence: list[Evidence] = []
     try:
         if has_comments:
-            raise _format("the document carries comments, which no signature covers")
+            raise _format(
+                "the document carries comments or processing instructions: no signature covers "
+                "comments, and either would let a reader show only part of the signed text"
+            )
         shape = _check_shape(document, signature)
-        signed_root, signing_time = _check_crypto(data, shape)
+        if shape.gost:
+            signed_root, signing_time = _check_gost(document, signature, shape)
+        else:
+            signed_root, signing_time = _check_crypto(data, shape)
         checked_at = at or signing_time or now
+        _check_signing_use(shape)
         try:
-            trust.validate(shape.leaf, shape.certificates[1:], checked_at)
+            path = trust.validate(shape.leaf, shape.certificates[1:], checked_at, evidence)
         except ChainFailure as failure:
             raise _Refused(failure.indication, failure.sub_indication, failure.reason) from None
+        shape.signer = replace(shape.signer, pki=trust.pki_of(path[-1]))
     except _Refused as refused:
+        signer = None
+        if shape is not None:
+            signer = replace(shape.signer, pki=trust.pki_of_issuer(shape.leaf))
         return _Outcome(
             SignatureReport(
                 refused.indication,
                 refused.sub_indication,
-                signer=shape.signer if shape else None,
+                signer=signer,
                 signing_time=shape.claimed_time if shape else None,
                 signature_format=shape.signature_format if shape else XMLDSIG_FORMAT,
                 reasons=[refused.reason],
                 checked_at=_iso(at) if at else None,
-            )
+            ),
+            evidence=evidence,
         )
     return _Outcome(
         SignatureReport(
@@ -366,6 +442,7 @@ def _verify_one(
         ),
         signed_root,
         _identity(shape.leaf),
+        evidence,
     )
 
 
@@ -397,11 +474,23 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
         raise _format(f"canonicalisation {c14n.get('Algorithm')} is not allowed")
     method = _one(signed_info, "ds:SignatureMethod", "SignatureMethod").get("Algorithm")
     if method not in _ALLOWED_SIGNATURE_URIS:
-        raise _weak(f"signature method {method} is not allowed (RSA/ECDSA with SHA-256+ only)")
-    for digest in signature.iterfind(".//ds:DigestMethod", _NS):
-        if digest.get("Algorithm") not in _ALLOWED_DIGEST_URIS:
-            raise _weak(f"digest method {digest.get('Algorithm')} is not allowed (SHA-256+ only)")
+        raise _weak(
+            f"signature method {method} is not allowed (RSA/ECDSA with SHA-256+, or GOST "
+            "34.10-2015 512-bit)"
+        )
+    for digest_method in signature.iterfind(".//ds:DigestMethod", _NS):
+        algorithm = digest_method.get("Algorithm")
+        if algorithm not in _ALLOWED_DIGEST_URIS:
+            raise _weak(f"digest method {algorithm} is not allowed (SHA-256+ or Streebog-512 only)")
+    if method != gost.SIGNATURE_URI and any(
+        d.get("Algorithm") == gost.DIGEST_URI
+        for d in signed_info.iterfind("ds:Reference/ds:DigestMethod", _NS)
+    ):
+        # signxml digests the references of RSA/ECDSA signatures and knows no Streebog
+        # (a Streebog SigningCertificate digest is checked here, whatever the signature).
+        raise _weak("Streebog-512 reference digests are accepted with GOST signatures only")
 
+    _check_objects(signature)
     qualifying = signature.findall("ds:Object/xades:QualifyingProperties", _NS)
     is_xades = bool(qualifying)
     references = signed_info.findall("ds:Reference", _NS)
@@ -455,6 +544,7 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
             namespaces=_NS,
         )
     return _Shape(
+        gost=method == gost.SIGNATURE_URI,
         signature_format=XADES_FORMAT if is_xades else XMLDSIG_FORMAT,
         references=len(references),
         document_reference=whole[0],
@@ -463,6 +553,29 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
         signer=_signer(leaf),
         claimed_time=claimed.strip() if claimed else None,
     )
+
+
+def _check_objects(signature: etree._Element) -> None:
+    """Nothing but XMLDSig and XAdES markup inside the signature, and ds:Object only for
+    XAdES: the enveloped-signature transform removes the whole signature from what the
+    document reference covers, so anything else here would be stored unsigned."""
+    for element in signature.iter(etree.Element):
+        namespace = element.tag[1 : element.tag.find("}")] if element.tag[0] == "{" else None
+        if namespace not in _SIGNATURE_NAMESPACES:
+            raise _format(
+                f"line {element.sourceline}: a {etree.QName(element).localname} element "
+                f"({namespace or 'no namespace'}) inside ds:Signature is refused: no signature "
+                "covers it"
+            )
+    for obj in signature.iterfind("ds:Object", _NS):
+        for child in obj:
+            if child.tag != f"{{{XADES}}}QualifyingProperties":
+                raise _format(
+                    f"line {child.sourceline}: ds:Object may hold only xades:QualifyingProperties, "
+                    f"not {etree.QName(child).localname}"
+                )
+        if (obj.text or "").strip() or any((child.tail or "").strip() for child in obj):
+            raise _format("ds:Object carries text: no signature covers it")
 
 
 def _local_target(
@@ -530,6 +643,53 @@ def _leaf(certificates: list[x509.Certificate]) -> x509.Certificate:
     return leaves[0]
 
 
+def _check_signing_use(shape: _Shape) -> None:
+    """Only signing certificates sign letters: an NCA RK holder's authentication key
+    (the other key of the pair) proves who logged in, not what they agreed to."""
+    profile = shape.signer.profile
+    if profile is not None and profile.certificate_type == AUTHENTICATION:
+        raise _Refused(
+            INDETERMINATE,
+            "CHAIN_CONSTRAINTS_FAILURE",
+            f"{shape.signer.subject} is an authentication certificate (NCA policy "
+            "1.2.398.3.3.2.4, or clientAuth without emailProtection): it cannot sign documents",
+        )
+
+
+def _check_gost(
+    document: etree._Element, signature: etree._Element, shape: _Shape
+) -> tuple[etree._Element, dt.datetime | None]:
+    """GOST signatures: core validation in signing.gost_xmldsig, then the same XAdES
+    checks (signing certificate, signed SigningTime) as signxml's path gets."""
+    try:
+        verified = verify_gost_signature(document, signature, shape.leaf)
+        if shape.signature_format != XADES_FORMAT:
+            return verified.signed_root, None
+        if verified.signed_properties is None:
+            raise InvalidInput("the XAdES SignedProperties are not signed")
+        properties = verified.signed_properties.find("xades:SignedSignatureProperties", _NS)
+        if properties is None:
+            raise InvalidInput("no xades:SignedSignatureProperties")
+        _check_signing_certificate(properties, shape.certificates)
+    except InvalidDigest as exc:
+        raise _digest_refusal(exc) from None
+    except InvalidSignature as exc:
+        raise _Refused(TOTAL_FAILED, "SIG_CRYPTO_FAILURE", str(exc)) from None
+    except (InvalidInput, ValueError, etree.LxmlError) as exc:
+        raise _format(f"the signature cannot be processed: {exc}") from None
+    return verified.signed_root, _signing_time(properties)
+
+
+def _digest_refusal(exc: InvalidDigest) -> _Refused:
+    if "certificate digest" in str(exc):
+        return _Refused(
+            INDETERMINATE,
+            "NO_SIGNING_CERTIFICATE_FOUND",
+            f"the signed SigningCertificate does not name the certificate in KeyInfo: {exc}",
+        )
+    return _Refused(TOTAL_FAILED, "HASH_FAILURE", str(exc))
+
+
 def _check_crypto(
     data: bytes | etree._Element, shape: _Shape
 ) -> tuple[etree._Element, dt.datetime | None]:
@@ -556,13 +716,7 @@ def _check_crypto(
             data, x509_cert=shape.leaf, expect_config=config, validate_schema=False
         )
     except InvalidDigest as exc:
-        if "certificate digest" in str(exc):
-            raise _Refused(
-                INDETERMINATE,
-                "NO_SIGNING_CERTIFICATE_FOUND",
-                f"the signed SigningCertificate does not name the certificate in KeyInfo: {exc}",
-            ) from None
-        raise _Refused(TOTAL_FAILED, "HASH_FAILURE", str(exc)) from None
+        raise _digest_refusal(exc) from None
     except InvalidSignature as exc:
         if str(exc).startswith("Expected to find"):
             raise _format(str(exc)) from None
@@ -580,18 +734,22 @@ def _check_crypto(
 
 
 def _signed_signing_time(results: list[Any]) -> dt.datetime:
-    """SigningTime as read from the *verified* SignedProperties (required for XAdES)."""
+    """SigningTime as read from signxml's *verified* SignedProperties (required for XAdES)."""
     for result in results:
         properties = getattr(result, "signed_properties", None)
-        if properties is None:
-            continue
-        text = properties.findtext("xades:SigningTime", namespaces=_NS)
-        if not text:
-            break
-        try:
-            when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise _format(f"SigningTime {text!r} is not an xsd:dateTime") from None
-        # xsd:dateTime without a zone: read as UTC, as EU DSS does.
-        return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        if properties is not None:
+            return _signing_time(properties)
     raise _format("a XAdES signature must carry a signed SigningTime")
+
+
+def _signing_time(properties: etree._Element) -> dt.datetime:
+    """SigningTime of verified xades:SignedSignatureProperties (required for XAdES)."""
+    text = properties.findtext("xades:SigningTime", namespaces=_NS)
+    if not text:
+        raise _format("a XAdES signature must carry a signed SigningTime")
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _format(f"SigningTime {text!r} is not an xsd:dateTime") from None
+    # xsd:dateTime without a zone: read as UTC, as EU DSS does.
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

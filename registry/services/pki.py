@@ -22,6 +22,7 @@ from registry.config import current_setting
 from registry.db import utcnow
 from registry.models import RegistryKey, TrustAnchor, User
 from registry.services.errors import Conflict, Invalid, NotFound
+from signing import pki_marks
 from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.keys import (
     KeyLoadError,
@@ -30,7 +31,7 @@ from signing.keys import (
     generate_signing_key,
     load_private_key,
 )
-from signing.trust import TrustStore
+from signing.trust import TrustStore, load_certificates
 
 CA_KEY_NAME = "registry-ca"
 CA_NAME = "Arna registry CA"
@@ -107,9 +108,11 @@ def trust_store(session: Session) -> TrustStore:
     if store is None:
         store = TrustStore()
         for row in rows:
-            store.add_anchor(row.public.encode("ascii"))
+            own = row.pos == 0  # the registry CA, whose CRL row is its live revocation state
+            for cert in load_certificates(row.public.encode("ascii")):
+                store.add_anchor(cert, pki=pki_marks.REGISTRY if own else pki_marks.recognise(cert))
             if row.crl:
-                store.add_crl(row.crl.encode("ascii"))
+                store.add_crl(row.crl.encode("ascii"), live=own)
         _STORES.clear()  # only the current one is worth keeping
         _STORES[digest] = store
     return store
@@ -121,8 +124,8 @@ def enroll_signing_key(
     """Give a user a new signing key (encrypted with ``passphrase``) and a certificate.
 
     The certificate names the user and their agency; a first head's carries the
-    first-head policy that ¶14-7 and ¶14-8 letters need. A previous certificate
-    is revoked. Commits.
+    NCA first-head role (extendedKeyUsage) that ¶14-7 and ¶14-8 letters need. A
+    previous certificate is revoked. Commits.
     """
     user = session.get(User, user_id)
     if user is None:

@@ -19,7 +19,7 @@ from registry.db import utcnow
 from registry.models import TrustAnchor
 from registry.permissions import Action, Principal, check
 from registry.services.errors import Conflict, Invalid, NotFound
-from signing.trust import TrustError, TrustStore, load_certificates, load_crl
+from signing.trust import TrustError, TrustStore, crl_issued_by, load_certificates, load_crl
 
 
 def list_anchors(session: Session) -> list[TrustAnchor]:
@@ -86,7 +86,7 @@ def import_crl(session: Session, principal: Principal, anchor_id: int, data: byt
     except TrustError as exc:
         raise Invalid(f"crl: {exc}", details=["crl"]) from None
     root = x509.load_pem_x509_certificate(anchor.certificate_pem.encode("ascii"))
-    if crl.issuer != root.subject or not crl.is_signature_valid(root.public_key()):  # type: ignore[arg-type]
+    if crl.issuer != root.subject or not crl_issued_by(crl, root):  # GOST (NCA RK) too
         raise Invalid(f"crl: not signed by {anchor.name!r}", details=["crl"])
     if anchor.crl_this_update is not None and crl.last_update_utc < anchor.crl_this_update:
         raise Conflict(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -103,6 +104,22 @@ def test_a_crl_must_be_the_anchors_own_and_not_older(
     trust_anchors.remove_anchor(s, admin, anchor.id)
     with pytest.raises(NotFound):
         trust_anchors.import_crl(s, admin, anchor.id, newer)
+
+
+def test_an_nca_gost_anchor_takes_its_gost_signed_crl(s: Session, principal: Who) -> None:
+    """NCA RK's GOST CAs: cryptography cannot use their keys, the CRL check still works."""
+    admin = principal("admin")
+    nca = Path(__file__).resolve().parents[1] / "data" / "nca"
+    anchor = trust_anchors.import_anchor(
+        s, admin, "NCA RK GOST TEST 2022", (nca / "ca" / "nca_gost2022_test.cer").read_bytes()
+    )
+    crl = (nca / "crl" / "nca_gost2022_test.crl").read_bytes()
+    assert trust_anchors.import_crl(s, admin, anchor.id, crl).crl_this_update is not None
+    root = trust_anchors.import_anchor(
+        s, admin, "NCA RK GOST root", (nca / "ca" / "root_test_gost_2022.cer").read_bytes()
+    )
+    with pytest.raises(Invalid, match="not signed by"):
+        trust_anchors.import_crl(s, admin, root.id, crl)
 
 
 def test_the_admin_page_imports_a_crl(browser, own_ca: CertificateAuthority) -> None:  # noqa: F811

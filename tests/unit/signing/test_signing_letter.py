@@ -231,3 +231,14 @@ def test_built_letters_are_utf8_with_the_versioned_namespace() -> None:
     root = parse_xml(xml)
     assert xml.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     assert (etree.QName(root).namespace, root.get("version")) == ("urn:arna:letter:1", "1")
+
+
+def test_a_processing_instruction_never_cuts_what_is_read() -> None:
+    """Issue 11 H1: `.text` stops at a PI; read_letter refuses rather than show half the text."""
+    root = parse_xml(
+        (EXAMPLES[0].parent / "foreign-letter.xml")
+        .read_bytes()
+        .replace(b"</body>", b"We agree.<?pi?> This consent is withdrawn.</body>")
+    )
+    with pytest.raises(LetterError, match="processing instructions are not allowed"):
+        read_letter(root)

@@ -363,3 +363,94 @@ def test_a_sha1_signing_certificate_digest_is_refused(signed: bytes, trust: Trus
     weak = signed.replace(sha256, sha1)
     assert weak != signed
     assert _outcome(weak, trust) == ("INDETERMINATE", "CRYPTO_CONSTRAINTS_FAILURE")
+
+
+# --- issue 11: what is shown is what is signed; nothing rides along ---------------------------
+
+
+def test_a_processing_instruction_in_signed_text_is_refused(
+    letter_xml: bytes, trust: TrustStore, ec_officer: Officer
+) -> None:
+    """H1: a PI is signed, but `.text` stops at it; the verifier refuses it like a comment."""
+    body = b"<body>We agree.<?pi?> This consent is withdrawn.</body>"
+    hostile = parse_xml(letter_xml)
+    hostile.find(f"{LETTER}body").getparent().replace(
+        hostile.find(f"{LETTER}body"),
+        etree.fromstring(body.replace(b"<body>", b'<body xmlns="urn:arna:letter:1">')),
+    )
+    signed = _plain(hostile, ec_officer.key, cert=[ec_officer.cert])
+    assert b"<?pi?>" in signed
+    result = verify_letter(signed, trust)
+    assert (result.report["indication"], result.report["sub_indication"]) == (
+        "TOTAL_FAILED",
+        "FORMAT_FAILURE",
+    )
+    assert "processing instructions" in result.report["signatures"][0]["reasons"][0]
+    assert result.signed_root is None
+
+
+def test_a_processing_instruction_injected_after_signing_is_refused(
+    signed: bytes, trust: TrustStore
+) -> None:
+    injected = signed.replace(b"MINHEALTH-2026-000123<", b"MINHEALTH-2026<?x?>-000123<")
+    assert injected != signed
+    assert _outcome(injected, trust) == ("TOTAL_FAILED", "FORMAT_FAILURE")
+
+
+def test_a_second_letter_inside_ds_object_is_refused(signed: bytes, trust: TrustStore) -> None:
+    """L7: ds:Object is outside what the document reference covers (the signature is removed
+    by the enveloped-signature transform), so a letter hidden there would be stored unsigned."""
+    root = parse_xml(signed)
+    second = etree.fromstring(etree.tostring(root))
+    for signature in second.findall(f"{DS}Signature"):
+        second.remove(signature)
+    obj = etree.SubElement(root.find(f"{DS}Signature"), f"{DS}Object")
+    obj.append(second)
+    result = verify_letter(etree.tostring(root), trust)
+    assert (result.report["indication"], result.report["sub_indication"]) == (
+        "TOTAL_FAILED",
+        "FORMAT_FAILURE",
+    )
+    assert "letter" in result.report["signatures"][0]["reasons"][0]
+
+
+def test_a_foreign_element_beside_the_qualifying_properties_is_refused(
+    signed: bytes, trust: TrustStore
+) -> None:
+    root = parse_xml(signed)
+    obj = root.find(f"{DS}Signature/{DS}Object")
+    etree.SubElement(obj, f"{DS}Manifest")
+    assert _outcome(etree.tostring(root), trust) == ("TOTAL_FAILED", "FORMAT_FAILURE")
+
+
+def test_an_expired_crl_cannot_vouch_for_the_signer(
+    letter_xml: bytes, registry_ca: CertificateAuthority, ec_officer: Officer
+) -> None:
+    """A CRL whose nextUpdate is before the validation time says nothing about revocations
+    since: INDETERMINATE / TRY_LATER, naming the CRL's issuer and when it expired."""
+    store = TrustStore()
+    store.add_anchor(registry_ca.certificate)
+    store.add_crl(registry_ca.crl(this_update=NOW - dt.timedelta(days=10), next_update_days=2))
+    xml = sign_letter(letter_xml, ec_officer.key, ec_officer.cert, signing_time=NOW)
+    report = verify_letter(xml, store).report
+    assert (report["indication"], report["sub_indication"]) == ("INDETERMINATE", "TRY_LATER")
+    reason = report["signatures"][0]["reasons"][0]
+    assert "the CRL of CN=Arna Registry Root CA" in reason
+    assert "expired on" in reason
+    # A current CRL beside the old one settles it.
+    store.add_crl(registry_ca.crl(this_update=NOW - dt.timedelta(hours=1)))
+    assert _outcome(xml, store) == ("TOTAL_PASSED", None)
+
+
+def test_a_live_crl_is_never_stale(
+    letter_xml: bytes, registry_ca: CertificateAuthority, ec_officer: Officer
+) -> None:
+    """The registry keeps its own CA's CRL as its revocation state (re-issued with every
+    revocation), so that one is current whatever its nextUpdate says."""
+    store = TrustStore()
+    store.add_anchor(registry_ca.certificate)
+    store.add_crl(
+        registry_ca.crl(this_update=NOW - dt.timedelta(days=10), next_update_days=2), live=True
+    )
+    xml = sign_letter(letter_xml, ec_officer.key, ec_officer.cert, signing_time=NOW)
+    assert _outcome(xml, store) == ("TOTAL_PASSED", None)

@@ -3,7 +3,7 @@
 import pytest
 from lxml import etree
 
-from signing.xmlparse import XMLInputError, parse_xml
+from signing.xmlparse import XMLInputError, XMLLimits, parse_xml
 
 XXE_FILE = b"""<?xml version="1.0"?>
 <!DOCTYPE letter [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
@@ -69,3 +69,62 @@ def test_comments_and_processing_instructions_are_kept() -> None:
 def test_a_plain_document_parses() -> None:
     root = parse_xml('<a xmlns="urn:x"><b>Қазақстан</b></a>'.encode())
     assert root.findtext("{urn:x}b") == "Қазақстан"
+
+
+def test_the_namespace_flood_is_refused_fast_naming_the_limit() -> None:
+    """Issue 11 M1: 50,000 namespace declarations + 100,000 empty elements in 1.5 MB cost
+    tens of seconds in c14n; the parser refuses them before anything else runs."""
+    declarations = b"".join(b' xmlns:n%d="urn:n%d"' % (i, i) for i in range(50_000))
+    data = b"<letter" + declarations + b">" + b"<e/>" * 100_000 + b"</letter>"
+    assert len(data) < 2_000_000
+    with pytest.raises(XMLInputError, match="more than 256 namespace declarations"):
+        parse_xml(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "limits", "what"),
+    [
+        (b"<a>" + b"<e/>" * 30 + b"</a>", XMLLimits(elements=20), "more than 20 elements"),
+        (
+            b"<a " + b" ".join(b'x%d="1"' % i for i in range(11)) + b"/>",
+            XMLLimits(attributes=10),
+            "more than 10 attributes",
+        ),
+        (b"<a>" * 9 + b"</a>" * 9, XMLLimits(depth=8), "more than 8 levels of nesting"),
+        (
+            b"<a>" + b"x" * 60 + b"<b/>" + b"y" * 60 + b"</a>",
+            XMLLimits(text_chars=100),
+            "more than 100 characters of text",
+        ),
+    ],
+    ids=["elements", "attributes", "depth", "text"],
+)
+def test_each_cost_limit_refuses_with_its_name(data: bytes, limits: XMLLimits, what: str) -> None:
+    with pytest.raises(XMLInputError, match=what):
+        parse_xml(data, limits=limits)
+
+
+def test_a_document_at_the_limits_parses() -> None:
+    limits = XMLLimits(elements=31, attributes=1, depth=2, text_chars=120, namespace_declarations=1)
+    data = b'<a xmlns="urn:x" k="v">' + b"x" * 60 + b"<e/>" * 30 + b"y" * 60 + b"</a>"
+    assert len(parse_xml(data, limits=limits)) == 30
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # "xmlns" in the text more often than the limit: counted exactly, not refused.
+        b"<a>" + b"xmlns " * 300 + b"</a>",
+        # UTF-16: the byte count cannot see the declarations, so they are counted exactly.
+        "<a xmlns:x='urn:x'><b/></a>".encode("utf-16"),
+    ],
+    ids=["xmlns-in-text", "utf-16"],
+)
+def test_documents_the_byte_count_cannot_judge_are_counted_exactly(data: bytes) -> None:
+    assert parse_xml(data).tag == "a"
+
+
+def test_declarations_hidden_by_utf16_still_count() -> None:
+    declarations = "".join(f' xmlns:n{i}="urn:n{i}"' for i in range(300))
+    with pytest.raises(XMLInputError, match="more than 256 namespace declarations"):
+        parse_xml(f"<a{declarations}/>".encode("utf-16"))
