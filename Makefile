@@ -41,6 +41,7 @@ test-pg:
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 bench: install-dev
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

@@ -13,11 +13,10 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from registry import db
 from registry.config import load_config
 from registry.permissions import Principal
 from registry.services.errors import ServiceError
-from registry.web import chrome
+from registry.web import chrome, database
 from registry.web.guard import public
 
 log = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ def _load_user(session_id: str) -> Principal | None:
     user_id, _, epoch = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.get_session().get(User, int(user_id))
+    user = database.get_session().get(User, int(user_id))
     if user is None or not user.is_active:
         return None
     principal = Principal.of(user)
@@ -121,7 +120,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     _trust_proxies(app)
 
-    db.init_app(app)
+    database.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=chrome.select_locale)
     chrome.init_app(app)
@@ -156,7 +155,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     @app.get("/healthz")
     @public
     def healthz() -> Any:
-        db.get_session().execute(text("SELECT 1"))
+        database.get_session().execute(text("SELECT 1"))
         return {"status": "ok"}
 
     @app.after_request

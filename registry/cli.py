@@ -6,7 +6,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from registry.db import get_engine, session_scope
+from registry.db import session_scope
+from registry.web.database import get_engine
 
 letters_cli = AppGroup("letters", help="Registered letters.")
 users_cli = AppGroup("users", help="User accounts.")

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from registry.db import get_engine, session_scope
+from registry.db import session_scope
+from registry.web.database import get_engine
 
 if TYPE_CHECKING:
     from registry.services.proofs import PublishReport

@@ -1,4 +1,6 @@
-"""The database layer: the declarative base, engines and the per-request Session.
+"""The database layer: the declarative base, column types and engines (no Flask).
+
+The per-request Session of the web app is ``registry.web.database``.
 
 One `Base` carries a naming convention so that Alembic can name (and later drop)
 every constraint identically on SQLite and PostgreSQL.
@@ -16,15 +18,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, Engine, LargeBinary, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
-
-if TYPE_CHECKING:
-    from flask import Flask
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -119,42 +118,7 @@ class DatabaseState:
     sessionmaker: sessionmaker[Session]
 
 
-EXTENSION_KEY = "arna_db"
-
-
-def init_app(app: Flask) -> None:
-    """Bind the database to ``app``: one engine per process, one Session per request."""
-    from flask import g
-
-    engine = create_db_engine(app.config["DATABASE_URL"])
-    app.extensions[EXTENSION_KEY] = DatabaseState(
-        engine=engine, sessionmaker=sessionmaker(engine, expire_on_commit=False)
-    )
-
-    @app.teardown_appcontext
-    def _close_session(_exc: BaseException | None) -> None:
-        session = g.pop("arna_session", None)
-        if session is not None:
-            session.close()
-
-
-def get_session() -> Session:
-    """The Session of the current request (or app context), created on first use."""
-    from flask import current_app, g
-
-    session = g.get("arna_session")
-    if session is None:
-        state: DatabaseState = current_app.extensions[EXTENSION_KEY]
-        session = state.sessionmaker()
-        g.arna_session = session
-    return session
-
-
-def get_engine() -> Engine:
-    """The engine of the current app."""
-    from flask import current_app
-
-    return current_app.extensions[EXTENSION_KEY].engine
+EXTENSION_KEY = "arna_db"  # app.extensions[EXTENSION_KEY]: the app's DatabaseState
 
 
 @contextmanager

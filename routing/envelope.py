@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
+from envelope_fields import FIELDS, REQUIRED
 from routing import parties
 from routing.calendar import SPAN_END, SPAN_START
 from routing.kinds import KINDS
@@ -30,18 +31,6 @@ LEGAL_BASIS_KINDS: Final = frozenset(
         "deputy-pm-instruction",
     }
 )
-REQUIRED: Final = ("kind", "sender", "recipient", "date")
-OPTIONAL: Final = (
-    "send",
-    "urgent_needed_by",
-    "legal_basis",
-    "planned_send_date",
-    "reply_deadline",
-    "language",
-    "communication_language",
-    "signed_by_first_head",
-)
-FIELDS: Final = frozenset(REQUIRED + OPTIONAL)
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: A BCP 47 tag as letters use them: "en", "kk", "ru", "zh-Hans".
 _LANGUAGE: Final = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")

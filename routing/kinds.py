@@ -157,3 +157,7 @@ KINDS: Final[dict[str, KindSpec]] = {
         ),
     )
 }
+
+#: Kinds that record an item received from outside (registered on receipt, never composed):
+#: their ``date`` is the day of receipt.
+INCOMING_KINDS: Final = tuple(code for code, spec in KINDS.items() if spec.date_is_receipt)

@@ -19,14 +19,15 @@ from typing import Any
 
 from lxml import etree
 
-from routing.envelope import OPTIONAL, REQUIRED
+from envelope_fields import OPTIONAL, REQUIRED
 from signing.xmlparse import parse_xml
 
 NS = "urn:arna:letter:1"
 VERSION = "1"
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "xml_schemas" / "letter.xsd"
 
-#: Envelope fields in the contract's (and the schema's) order: the route planner's own list.
+#: Envelope fields in the contract's (and the schema's) order: the list the route planner
+#: checks too (envelope_fields, shared without either engine importing the other).
 ENVELOPE_FIELDS = REQUIRED + OPTIONAL
 _LEGAL_BASIS_FIELDS = ("kind", "ref")
 _HIDDEN_NODES = etree.XPath("//comment() | //processing-instruction()")

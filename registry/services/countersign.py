@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import rfc8785
@@ -17,6 +18,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
@@ -60,15 +62,34 @@ def countersign_dispatch(
     )
 
 
+@dataclass(frozen=True)
+class DispatchCheck:
+    """A dispatch record checked: who countersigned it, when, and what is wrong (if anything)."""
+
+    clerk: str | None
+    signer: str | None  # the countersigning certificate's common name
+    signed_at: datetime | None
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
 def dispatch_record_problems(session: Session, letter: Letter) -> list[str]:
-    """What is wrong with a letter's countersigned dispatch record (empty: it checks).
+    """What is wrong with a letter's countersigned dispatch record (empty: it checks)."""
+    return check_dispatch_record(session, letter).problems
+
+
+def check_dispatch_record(session: Session, letter: Letter) -> DispatchCheck:
+    """Verify a letter's countersigned dispatch record (what the letter page shows).
 
     The record must name this letter's signed bytes and note, carry a valid
     signature by the certificate it includes, and that certificate must chain to
     the registry CA (not revoked) at the time the record was signed.
     """
     if letter.dispatch_record is None:
-        return ["the letter has no dispatch record"]
+        return DispatchCheck(None, None, None, ["the letter has no dispatch record"])
     try:
         data = json.loads(letter.dispatch_record)
         record = data["record"]
@@ -76,7 +97,9 @@ def dispatch_record_problems(session: Session, letter: Letter) -> list[str]:
         certificate = x509.load_pem_x509_certificate(data["certificate"].encode("ascii"))
         signed_at = datetime.fromisoformat(record["signed_at"].replace("Z", "+00:00"))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return [f"the dispatch record is malformed: {exc}"]
+        return DispatchCheck(None, None, None, [f"the dispatch record is malformed: {exc}"])
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    signer = str(names[0].value) if names else None
     problems = []
     expected = {
         "registry_number": letter.registry_number,
@@ -103,4 +126,4 @@ def dispatch_record_problems(session: Session, letter: Letter) -> list[str]:
             problems.append("the countersigning key is of an unsupported type")
     except InvalidSignature:
         problems.append("the countersignature does not match the record")
-    return problems
+    return DispatchCheck(str(record.get("clerk")), signer, signed_at, problems)

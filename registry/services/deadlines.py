@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
+from enum import StrEnum
 from typing import Any
 
 from registry.db import utcnow
@@ -26,12 +27,21 @@ def today_kz(now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(KZ_TIME).date()
 
 
-def _basis(step: dict[str, Any]) -> tuple[str, int | None]:
+class Basis(StrEnum):
+    """What a deadline counts from (``Deadline.basis``)."""
+
+    RECEIPT = "receipt"  # the day the party that acts received the letter
+    SEND = "send"  # the day the letter was sent
+    BEFORE_SEND = "before_send"  # working days before the planned sending
+    FIXED = "fixed"  # a date the plan states
+
+
+def _basis(step: dict[str, Any]) -> tuple[Basis, int | None]:
     if "within_wd" in step:
-        return str(step["from"]), int(step["within_wd"])
+        return Basis(step["from"]), int(step["within_wd"])
     if "before_send_wd" in step:
-        return "before_send", int(step["before_send_wd"])
-    return "fixed", None
+        return Basis.BEFORE_SEND, int(step["before_send_wd"])
+    return Basis.FIXED, None
 
 
 def instantiate(letter: Letter, plan: dict[str, Any]) -> None:
@@ -51,7 +61,7 @@ def instantiate(letter: Letter, plan: dict[str, Any]) -> None:
         )
 
 
-def start_clocks(letter: Letter, parties: Iterable[str], basis: str, day: date) -> list[Deadline]:
+def start_clocks(letter: Letter, parties: Iterable[str], basis: Basis, day: date) -> list[Deadline]:
     """Date the undated ``basis`` steps owed by ``parties``, counting from ``day``."""
     wanted = set(parties)
     started = []
@@ -77,7 +87,7 @@ def meet(letter: Letter, by: str, to: Iterable[str], user_id: int | None) -> lis
             deadline.done_at is None
             and deadline.by_party == by
             and targets.intersection(deadline.to_parties)
-            and deadline.basis != "before_send"
+            and deadline.basis != Basis.BEFORE_SEND
         ):
             deadline.done_at = utcnow()
             deadline.done_by_id = user_id

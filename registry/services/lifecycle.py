@@ -34,6 +34,15 @@ from typing import Any, Literal
 
 from registry.models import Letter
 from registry.permissions import Action
+from registry.services.custody.tags import Tag
+from routing import parties
+
+
+class Direction(StrEnum):
+    """Which way a letter goes (``Letter.direction``)."""
+
+    OUTGOING = "outgoing"  # composed or uploaded by an agency, to be sent
+    INCOMING = "incoming"  # an item received from outside, registered (¶36, ¶14-5)
 
 
 class State(StrEnum):
@@ -83,7 +92,7 @@ class TransitionSpec:
 
     name: Transition
     action: Action
-    tag: str
+    tag: Tag
     sources: frozenset[State | None]
     targets: frozenset[State]
     actor: ActingParty
@@ -94,7 +103,7 @@ class TransitionSpec:
 def _spec(
     name: Transition,
     action: Action,
-    tag: str,
+    tag: Tag,
     sources: Sequence[State | None],
     targets: Sequence[State],
     actor: ActingParty,
@@ -114,7 +123,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
         _spec(
             T.COMPOSE,
             Action.LETTER_COMPOSE,
-            "letter:registered",
+            Tag.LETTER_REGISTERED,
             [None],
             [S.DRAFT],
             "sender",
@@ -124,7 +133,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
         _spec(
             T.SIGN,
             Action.LETTER_SIGN,
-            "letter:signed",
+            Tag.LETTER_SIGNED,
             [S.DRAFT, S.SIGNED],
             [S.SIGNED],
             "sender",
@@ -135,7 +144,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
         _spec(
             T.UPLOAD,
             Action.LETTER_UPLOAD,
-            "letter:registered",
+            Tag.LETTER_REGISTERED,
             [None],
             [S.SIGNED],
             "sender",
@@ -145,7 +154,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
         _spec(
             T.SUBMIT,
             Action.LETTER_SUBMIT,
-            "letter:submitted",
+            Tag.LETTER_SUBMITTED,
             [S.SIGNED],
             [S.SUBMITTED, S.RECEIVED, S.SENT],
             "sender",
@@ -156,7 +165,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
         _spec(
             T.REGISTER_INCOMING,
             Action.INCOMING_REGISTER,
-            "letter:registered",
+            Tag.LETTER_REGISTERED,
             [None],
             [S.RECEIVED],
             "sender",
@@ -167,7 +176,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
         _spec(
             T.RECEIVE,
             Action.LETTER_RECEIVE,
-            "letter:received",
+            Tag.LETTER_RECEIVED,
             [S.SUBMITTED],
             [S.RECEIVED],
             "holder",
@@ -177,7 +186,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
         _spec(
             T.FORWARD,
             Action.LETTER_FORWARD,
-            "letter:forwarded",
+            Tag.LETTER_FORWARDED,
             [S.RECEIVED],
             [S.SUBMITTED, S.FORWARDED],
             "holder",
@@ -188,7 +197,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
         _spec(
             T.DISPATCH,
             Action.LETTER_DISPATCH,
-            "letter:dispatched",
+            Tag.LETTER_DISPATCHED,
             [S.RECEIVED],
             [S.DISPATCHED],
             "holder",
@@ -199,7 +208,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
         _spec(
             T.RETURN,
             Action.LETTER_RETURN,
-            "letter:returned",
+            Tag.LETTER_RETURNED,
             [S.SUBMITTED, S.RECEIVED],
             [S.RETURNED],
             "holder",
@@ -209,7 +218,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
         _spec(
             T.FILE_NOTICE,
             Action.NOTICE_FILE,
-            "letter:notice-filed",
+            Tag.LETTER_NOTICE_FILED,
             [S.SENT],
             [S.SENT],
             "sender",
@@ -219,7 +228,7 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
         _spec(
             T.CLOSE,
             Action.LETTER_CLOSE,
-            "letter:closed",
+            Tag.LETTER_CLOSED,
             [S.DISPATCHED, S.SENT, S.RETURNED, S.FORWARDED, S.RECEIVED],
             [S.CLOSED],
             "sender",
@@ -230,12 +239,24 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
     )
 }
 
+#: How refusals name a transition: what one may do to a letter, and what it then is
+#: ("only MFA may receive this letter now", "a draft letter cannot be closed").
+WORDING: dict[Transition, tuple[str, str]] = {
+    T.COMPOSE: ("compose", "composed"),
+    T.SIGN: ("sign", "signed"),
+    T.UPLOAD: ("upload", "uploaded"),
+    T.SUBMIT: ("submit", "submitted"),
+    T.REGISTER_INCOMING: ("register", "registered"),
+    T.RECEIVE: ("receive", "received"),
+    T.FORWARD: ("forward", "forwarded"),
+    T.DISPATCH: ("dispatch", "dispatched"),
+    T.RETURN: ("return", "returned"),
+    T.FILE_NOTICE: ("file the ¶44 notice of", "given a ¶44 notice"),
+    T.CLOSE: ("close", "closed"),
+}
+
 #: Parties that run a registry hop in Arna: a letter submitted to them waits for receipt.
-HUBS = frozenset({"MFA", "MOJ"})
-
-
-#: Kinds that record an item received from outside (registered, never composed).
-INCOMING_KINDS = frozenset({"court-request-forward", "special-procedure-forward"})
+HUBS = frozenset({parties.MFA, parties.MOJ})
 #: ¶ whose letters need the sending body's first head among the signers.
 FIRST_HEAD_RULES = ("¶14-7", "¶14-8")
 
@@ -260,7 +281,7 @@ def acting_party(name: Transition, letter: Letter) -> str:
 
 def guard(name: Transition, letter: Letter) -> str | None:
     """Why the plan does not allow ``name`` on ``letter`` in its state, or None."""
-    outgoing = letter.direction == "outgoing"
+    outgoing = letter.direction == Direction.OUTGOING
     nxt = next_party(letter)
     if name is Transition.SIGN and not outgoing:
         return "an incoming item is registered, not signed"

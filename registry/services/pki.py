@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from registry.config import current_setting
 from registry.db import utcnow
 from registry.models import RegistryKey, TrustAnchor, User
+from registry.permissions import Role
 from registry.services.errors import Conflict, Invalid, NotFound
 from signing import pki_marks
 from signing.ca import CertificateAuthority, OfficerIdentity
@@ -137,7 +138,7 @@ def enroll_signing_key(
     ca = load_registry_ca(session, kek=kek)
     key = generate_signing_key()
     identity = OfficerIdentity(
-        name=user.full_name, agency=user.agency_code, first_head=user.role == "first_head"
+        name=user.full_name, agency=user.agency_code, first_head=user.role == Role.FIRST_HEAD
     )
     cert = ca.issue_officer_cert(identity, key.public_key())
     if user.certificate_serial is not None and user.certificate_revoked_at is None:

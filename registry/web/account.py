@@ -8,11 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 
-from registry.db import get_session
 from registry.permissions import Action, Principal
 from registry.services import accounts, pki, tokens
 from registry.services.errors import ServiceError
 from registry.web.chrome import flash_refusal
+from registry.web.database import get_session
 from registry.web.forms import EmptyForm, PasswordChangeForm, SigningKeyForm, TokenForm
 from registry.web.guard import current_principal, requires
 

@@ -11,7 +11,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from registry.db import get_session
 from registry.models import Agency
 from registry.permissions import Action
 from registry.services import accounts, pki
@@ -19,6 +18,7 @@ from registry.services import agencies as agencies_service
 from registry.services import trust_anchors as trust_anchors_service
 from registry.services.errors import ServiceError
 from registry.web.chrome import flash_refusal
+from registry.web.database import get_session
 from registry.web.forms import (
     AgencyForm,
     CrlForm,

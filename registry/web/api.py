@@ -15,12 +15,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from registry.db import get_session
 from registry.permissions import Action
 from registry.services import letters, proofs
 from registry.services.errors import Invalid
-from registry.services.letters import LetterFilter, State
+from registry.services.letters import Direction, LetterFilter, State
 from registry.web import present
+from registry.web.database import get_session
 from registry.web.guard import current_principal, public, requires
 from registry.web.ui import package_response
 
@@ -144,12 +144,12 @@ def letter_list() -> Any:
     if state is not None and state not in set(State):
         raise Invalid(f"state: one of {', '.join(State)}", details=["state"])
     direction = request.args.get("direction") or None
-    if direction not in (None, "outgoing", "incoming"):
+    if direction is not None and direction not in set(Direction):
         raise Invalid("direction: 'outgoing' or 'incoming'", details=["direction"])
     flt = LetterFilter(
         state=State(state) if state else None,
         kind=request.args.get("kind") or None,
-        direction=direction,  # type: ignore[arg-type]
+        direction=Direction(direction) if direction else None,
         holder=request.args.get("holder") or None,
         text=request.args.get("q") or None,
         limit=_int_arg("limit", 100, MAX_LIST),

@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 
-from registry.db import get_session
 from registry.permissions import Action, Role, allowed
 from registry.services.accounts import ThrottlePolicy, authenticate
 from registry.services.errors import Throttled, Unauthenticated
 from registry.web.chrome import LANGUAGE_CODES, LANGUAGE_COOKIE, explain
+from registry.web.database import get_session
 from registry.web.forms import EmptyForm, LoginForm
 from registry.web.guard import public, requires
 

@@ -9,10 +9,9 @@ from wtforms.fields.choices import SelectChoice
 from registry.models import Agency
 from routing import parties
 from routing.envelope import LEGAL_BASIS_KINDS
-from routing.kinds import KINDS
+from routing.kinds import INCOMING_KINDS, KINDS
 
 KIND_CODES: tuple[str, ...] = tuple(KINDS)
-INCOMING_KINDS: tuple[str, ...] = tuple(k for k, spec in KINDS.items() if spec.date_is_receipt)
 
 
 def _kind_label(code: str) -> str:

@@ -11,10 +11,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_wtf import FlaskForm
 
-from registry.db import get_session
 from registry.permissions import Action
 from registry.services import copies
 from registry.services.copies import IssuedCopy
+from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
 
 bp = Blueprint("copies", __name__)

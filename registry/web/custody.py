@@ -17,11 +17,11 @@ from flask import Blueprint, redirect, render_template, request, stream_template
 from flask_wtf import FlaskForm
 
 from custody.note import Checkpoint
-from registry.db import get_session
 from registry.models import CustodyCheckpoint
 from registry.permissions import Action
 from registry.services import custody
 from registry.services.errors import Invalid, NotFound
+from registry.web.database import get_session
 from registry.web.guard import requires
 
 bp = Blueprint("custody", __name__, url_prefix="/custody")

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 from flask import g, request
 from flask_login import current_user
 
-from registry.db import get_session
 from registry.permissions import Action, Principal, check
 from registry.services.errors import Unauthenticated
 from registry.services.tokens import authenticate_token
+from registry.web.database import get_session
 
 PUBLIC = "public"
 # endpoint function qualname -> the Action it requires, or PUBLIC.

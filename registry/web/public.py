@@ -16,9 +16,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 
-from registry.db import get_session
 from registry.paper.codes import CodeError, normalize_code
 from registry.services import copies
+from registry.web.database import get_session
 from registry.web.guard import public
 
 bp = Blueprint("public", __name__, url_prefix="/verify")

@@ -26,14 +26,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from custody.package import MIMETYPE as ASIC_MIMETYPE
-from registry.db import get_session
 from registry.permissions import Action
 from registry.services import letters, proofs
+from registry.services.countersign import check_dispatch_record
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
 from registry.services.letters import LetterFilter, State, Transition
 from registry.web import choices, present
 from registry.web.chrome import describe
+from registry.web.database import get_session
 from registry.web.forms import ComposeForm, EmptyForm, IncomingForm, UploadForm
 from registry.web.guard import current_principal, requires
 
@@ -167,6 +168,7 @@ def letter(registry_number: str) -> Any:
         deadlines=found.deadlines,
         history=present.history(session, principal, found),
         body=present.letter_body(found),
+        dispatch=check_dispatch_record(session, found) if found.dispatch_record else None,
         content=found.xml.decode("utf-8", "replace") if found.xml else None,
     )
 

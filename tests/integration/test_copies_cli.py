@@ -77,7 +77,7 @@ def test_letters_copy_writes_a_sealed_pdf(cli_app, tmp_path: Path) -> None:
     assert "Arna registry (console)" in flat
 
     with app.app_context():
-        from registry.db import get_session
+        from registry.web.database import get_session
 
         session = get_session()
         assert validate_copy(pdf, copies.seal_roots(session)).ok

@@ -3,10 +3,15 @@ receives → dispatches (note number, date, countersignature); returns; incoming
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import date
 
+import rfc8785
+from sqlalchemy import select
+
+from registry.models import Letter
 from registry.services.deadlines import today_kz
 
 from .conftest import SIGNING_PASSPHRASE
@@ -278,3 +283,35 @@ def test_moj_receives_and_forwards_an_eaeu_court_reply_in_the_browser(browser) -
     moj.post(f"/letters/{number}/forward")
     assert state_of(moj, number) == "submitted"
     assert number in clerk.get("/inbox").get_data(as_text=True)
+
+
+def test_the_letter_page_verifies_and_shows_the_countersigned_dispatch_record(
+    browser,  # noqa: F811
+    db_session,
+) -> None:
+    officer, clerk = browser("officer.minhealth"), browser("clerk.mfa")
+    number = compose_signed(officer)
+    officer.post(f"/letters/{number}/submit")
+    assert "Dispatch record" not in officer.get(f"/letters/{number}").get_data(as_text=True)
+    clerk.post(f"/letters/{number}/receive")
+    clerk.post(
+        f"/letters/{number}/dispatch",
+        data={"note_number": "14-2/77", "note_date": TODAY, "passphrase": SIGNING_PASSPHRASE},
+    )
+    page = officer.get(f"/letters/{number}").get_data(as_text=True)
+    assert "Dispatch record" in page
+    assert re.search(
+        r'class="badge passed">verified</span>\s*Countersigned by [^<]+ '
+        r"\(clerk\.mfa\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC",
+        page,
+    ), page
+
+    letter = db_session.scalar(select(Letter).where(Letter.registry_number == number))
+    forged = json.loads(letter.dispatch_record)
+    forged["record"]["note_number"] = "14-2/78"
+    letter.dispatch_record = rfc8785.dumps(forged)
+    db_session.commit()
+    page = officer.get(f"/letters/{number}").get_data(as_text=True)
+    assert 'class="badge failed">does not verify</span>' in page
+    assert "the countersignature does not match the record" in page
+    assert "note_number: the record says &#39;14-2/78&#39;, the registry &#39;14-2/77&#39;" in page

@@ -128,3 +128,31 @@ def test_concurrent_drafts_get_distinct_registry_numbers(
     results, errors = _race(app, engine, [compose] * 6)
     assert errors == []
     assert len(set(results)) == 6
+
+
+def test_a_deadline_marked_met_at_once_is_logged_once(committed: tuple[Flask, Engine]) -> None:
+    """The deadline row is locked: the later calls find it met and log nothing more."""
+    app, engine = committed
+    court, officer = _principal(engine, "officer.court"), _principal(engine, "officer.minhealth")
+    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+        item = letters.register_incoming(
+            session,
+            court,
+            envelope={
+                "kind": "court-request-forward",
+                "sender": "SUPREME_COURT",
+                "recipient": "AGENCY:MINHEALTH",
+                "date": today_kz().isoformat(),
+            },
+            subject="Request of an international court",
+        )
+        number = item.registry_number
+        letters.forward_letter(session, court, number)
+        (owed,) = [d.id for d in item.deadlines if d.by_party == "AGENCY:MINHEALTH"]
+    results, errors = _race(
+        app, engine, [lambda s: letters.complete_deadline(s, officer, owed) for _ in range(4)]
+    )
+    assert (len(results), errors) == (4, [])
+    with Session(engine) as session:
+        tags = [decode_leaf(leaf).action for _i, leaf in letter_entries(session, number)]
+    assert tags.count("letter:deadline-met") == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.permissions import Principal
@@ -187,3 +188,41 @@ def test_a_deadline_is_met_only_by_the_party_that_owes_it(s: Session, principal:
     assert actions(s, number)[-1] == ("letter:deadline-met", "received", "received")
     letters.complete_deadline(s, moj, step.id)  # already met: nothing new to record
     assert [a for a, _b, _c in actions(s, number)].count("letter:deadline-met") == 1
+
+
+def test_refusals_name_the_transition_in_plain_words(s: Session, principal: Who) -> None:
+    """Not "closeed", "receiveed", "submited" or "file noticeed"."""
+    officer, clerk = principal(OFFICER), principal(CLERK)
+    number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+    expected = {
+        letters.close_letter: (officer, "a draft letter cannot be closed (only a letter that is"),
+        letters.receive_letter: (clerk, "a draft letter cannot be received (only"),
+        letters.submit_letter: (officer, "a draft letter cannot be submitted (only"),
+        letters.forward_letter: (officer, "a draft letter cannot be forwarded (only"),
+    }
+    for attempt, (who, message) in expected.items():
+        with pytest.raises(Conflict) as refused:
+            attempt(s, who, number)
+        assert refused.value.message.startswith(message), refused.value.message
+    with pytest.raises(Conflict) as refused:
+        letters.file_notice(s, officer, number, text="MFA informed")
+    assert refused.value.message.startswith("a draft letter cannot be given a ¶44 notice (only")
+    to_moj = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")  # via MOJ (¶40)
+    letters.submit_letter(s, officer, to_moj)
+    with pytest.raises(Forbidden) as refused:
+        letters.receive_letter(s, clerk, to_moj)
+    assert refused.value.message == "only MOJ may receive this letter now"
+
+
+def test_only_a_taken_number_reads_as_a_taken_number(s: Session, principal: Who) -> None:
+    """Another constraint failing (here: the person no longer exists) is not "number used"."""
+    officer = principal(OFFICER)
+    ghost = Principal(
+        id=10**9,
+        username="ghost",
+        full_name="Nobody",
+        role=officer.role,
+        agency_code=officer.agency_code,
+    )
+    with pytest.raises(IntegrityError):
+        draft(s, ghost, kind="foreign-letter", recipient="INTL_ORG")

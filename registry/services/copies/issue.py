@@ -28,12 +28,13 @@ from registry.paper.pdf import render_copy
 from registry.permissions import Action, Principal, Role, can_issue_copy, can_see_letter, check
 from registry.services.copies.seal import load_copy_seal
 from registry.services.custody import append_event, letter_entries
+from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, NotFound
 from registry.services.letters import State
 from signing.letter import read_letter
 from signing.xmlparse import parse_xml
 
-ISSUED = "copy:issued"
+ISSUED = Tag.COPY_ISSUED
 
 #: The console operator of ``flask letters copy``: whoever can run it controls the server.
 CONSOLE = Actor(user="console", role=Role.ADMIN.value, agency=None)
@@ -158,7 +159,7 @@ def _refuse(session: Session, actor: Actor, letter: Letter, reason: str) -> NoRe
     append_event(
         session,
         actor=actor,
-        action=ISSUED + "-refused",
+        action=ISSUED.refused,
         registry_number=letter.registry_number,
         letter_sha256=letter.sha256,
         state_before=letter.state,

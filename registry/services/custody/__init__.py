@@ -29,6 +29,7 @@ from registry.services.custody.proofs import (
     letter_entries,
     letter_timeline,
 )
+from registry.services.custody.tags import Tag
 from registry.services.custody.verification import LogReport, Progress, verify_log, verify_log_steps
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "LogReport",
     "NewEvent",
     "Progress",
+    "Tag",
     "TimelineEntry",
     "append_event",
     "append_events",

@@ -26,6 +26,7 @@ from registry.models.keys import RegistryKey
 from registry.services.custody.keys import LOG_KEY_NAME, ensure_log_key
 from registry.services.custody.proofs import letter_entries
 from registry.services.custody.store import DbTreeStore, lock_head
+from registry.services.custody.tags import Tag
 from registry.services.errors import NotFound
 
 APPENDED = "custody_appended"
@@ -121,7 +122,7 @@ def record_export(session: Session, *, actor: Actor, registry_number: str | None
         return append_event(
             session,
             actor=actor,
-            action="log:exported",
+            action=Tag.LOG_EXPORTED,
             registry_number=None,
             letter_sha256=None,
             state_before=None,
@@ -135,7 +136,7 @@ def record_export(session: Session, *, actor: Actor, registry_number: str | None
     return append_event(
         session,
         actor=actor,
-        action="log:exported",
+        action=Tag.LOG_EXPORTED,
         registry_number=registry_number,
         letter_sha256=last.letter_sha256,
         state_before=last.state_after,

@@ -46,10 +46,11 @@ from registry.services.letters.transitions import (
     return_letter,
     submit_letter,
 )
-from registry.services.lifecycle import State, Transition
+from registry.services.lifecycle import Direction, State, Transition
 
 __all__ = [
     "DEADLINE_MET",
+    "Direction",
     "HistoryEntry",
     "InboxItem",
     "LetterFilter",

@@ -16,8 +16,17 @@ from custody.event import Actor as CustodyActor
 from registry.models import Letter
 from registry.permissions import Principal, can_see_letter, check
 from registry.services.custody import append_event
+from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, Forbidden, NotFound, ServiceError
-from registry.services.lifecycle import TRANSITIONS, State, Transition, acting_party, guard
+from registry.services.letters.numbers import number_taken
+from registry.services.lifecycle import (
+    TRANSITIONS,
+    WORDING,
+    State,
+    Transition,
+    acting_party,
+    guard,
+)
 
 
 def custody_actor(principal: Principal) -> CustodyActor:
@@ -29,16 +38,14 @@ def custody_actor(principal: Principal) -> CustodyActor:
 def authorise(principal: Principal, name: Transition, letter: Letter) -> None:
     spec = TRANSITIONS[name]
     check(principal, spec.action)
+    verb, done = WORDING[name]
     if State(letter.state) not in spec.sources:
         allowed_from = ", ".join(sorted(s.value for s in spec.sources if s is not None))
         raise Conflict(
-            f"a {letter.state} letter cannot be {name.value.replace('_', ' ')}ed "
-            f"(only a letter that is {allowed_from})"
+            f"a {letter.state} letter cannot be {done} (only a letter that is {allowed_from})"
         )
     if principal.agency_code != acting_party(name, letter):
-        raise Forbidden(
-            f"only {acting_party(name, letter)} may {name.value.replace('_', ' ')} this letter now"
-        )
+        raise Forbidden(f"only {acting_party(name, letter)} may {verb} this letter now")
     reason = guard(name, letter)
     if reason is not None:
         raise Conflict(reason, code="refused_by_plan")
@@ -47,7 +54,7 @@ def authorise(principal: Principal, name: Transition, letter: Letter) -> None:
 def record_refusal(
     session: Session,
     principal: Principal,
-    tag: str,
+    tag: Tag,
     registry_number: str | None,
     sha256: str | None,
     state: str | None,
@@ -56,7 +63,7 @@ def record_refusal(
     append_event(
         session,
         actor=custody_actor(principal),
-        action=f"{tag}-refused",
+        action=tag.refused,
         registry_number=registry_number,
         letter_sha256=sha256,
         state_before=state,
@@ -118,7 +125,7 @@ def run_registration(
     name: Transition,
     build: Callable[[], Letter],
     *,
-    tag: str | None = None,
+    tag: Tag | None = None,
     refused_sha256: str | None = None,
 ) -> Letter:
     """Run a transition that creates the letter (state_before None) — or refuse it."""
@@ -147,6 +154,8 @@ def run_registration(
         raise
     except IntegrityError as exc:
         session.rollback()
+        if not number_taken(exc):
+            raise
         record_refusal(session, principal, tag, None, refused_sha256, None)
         raise Conflict("the registry number is already used", code="number_used") from exc
     except BaseException:

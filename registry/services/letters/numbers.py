@@ -47,3 +47,22 @@ def reserve_number(session: Session, principal: Principal) -> str:
     number = next_number(session, principal, principal.agency_code)
     session.commit()
     return number
+
+
+#: The constraints that refuse a registry number already taken, by their names
+#: (PostgreSQL reports the name) and by the column they guard (SQLite names the column).
+_NUMBER_CONSTRAINTS = {
+    "uq_letters_registry_number": "letters.registry_number",
+    "pk_registry_numbers": "registry_numbers.number",
+}
+
+
+def number_taken(exc: IntegrityError) -> bool:
+    """True when ``exc`` is a registry number's uniqueness refusing a second use of it."""
+    name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if name is not None:
+        return name in _NUMBER_CONSTRAINTS
+    message = str(exc.orig)
+    return any(
+        message == f"UNIQUE constraint failed: {column}" for column in _NUMBER_CONSTRAINTS.values()
+    )

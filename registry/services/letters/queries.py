@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -19,7 +19,7 @@ from registry.services.custody import letter_entries
 from registry.services.errors import ServiceError
 from registry.services.letters.actions import authorise
 from registry.services.letters.records import plan_envelope, refusal_text
-from registry.services.lifecycle import TRANSITIONS, State, Transition
+from registry.services.lifecycle import TRANSITIONS, Direction, State, Transition
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class LetterFilter:
 
     state: State | None = None
     kind: str | None = None
-    direction: Literal["outgoing", "incoming"] | None = None
+    direction: Direction | None = None
     holder: str | None = None
     text: str | None = None  # in the registry number or subject
     limit: int = 100

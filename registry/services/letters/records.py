@@ -14,8 +14,9 @@ from registry.models import Letter
 from registry.permissions import Principal, parties_field
 from registry.services import deadlines
 from registry.services.errors import Invalid
-from registry.services.lifecycle import INCOMING_KINDS, State
+from registry.services.lifecycle import Direction, State
 from routing.envelope import Envelope, EnvelopeError, parse_envelope
+from routing.kinds import INCOMING_KINDS
 from routing.planner import Plan, plan
 from signing.ca import OfficerIdentity
 
@@ -49,7 +50,7 @@ def new_letter(
     principal: Principal,
     *,
     number: str,
-    direction: str,
+    direction: Direction,
     envelope: dict[str, Any],
     parsed: Envelope,
     route_plan: Plan,

@@ -25,8 +25,8 @@ from registry.services.letters.records import (
 )
 from registry.services.letters.transitions import submit_route
 from registry.services.lifecycle import (
-    INCOMING_KINDS,
     TRANSITIONS,
+    Direction,
     State,
     Transition,
     signature_problems,
@@ -34,6 +34,7 @@ from registry.services.lifecycle import (
 from registry.services.pki import trust_store, unlock_signing_key
 from registry.services.proofs import record_receipt
 from routing.envelope import Envelope
+from routing.kinds import INCOMING_KINDS
 from routing.planner import Plan
 from signing.letter import Attachment, LetterError, Reference, build_letter, read_letter
 from signing.sign import SigningError
@@ -75,7 +76,7 @@ def compose_letter(
         return new_letter(
             principal,
             number=number,
-            direction="outgoing",
+            direction=Direction.OUTGOING,
             envelope=dict(envelope),
             parsed=parsed,
             route_plan=route_plan,
@@ -161,7 +162,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     letter = new_letter(
         principal,
         number=number,
-        direction="outgoing",
+        direction=Direction.OUTGOING,
         envelope=content.envelope,
         parsed=parsed,
         route_plan=route_plan,
@@ -242,7 +243,7 @@ def register_incoming(
         return new_letter(
             principal,
             number=number,
-            direction="incoming",
+            direction=Direction.INCOMING,
             envelope=dict(envelope),
             parsed=parsed,
             route_plan=route_plan,

@@ -14,9 +14,11 @@ from registry.permissions import Action, Principal, can_see_letter, check
 from registry.services import deadlines
 from registry.services.countersign import countersign_dispatch
 from registry.services.custody import append_event
+from registry.services.custody.tags import Tag
+from registry.services.deadlines import Basis
 from registry.services.errors import Forbidden, Invalid, NotFound
 from registry.services.letters.actions import custody_actor, record_refusal, run_transition
-from registry.services.lifecycle import HUBS, State, Transition, next_party
+from registry.services.lifecycle import HUBS, Direction, State, Transition, next_party
 from registry.services.pki import unlock_signing_key
 
 
@@ -36,7 +38,7 @@ def submit_route(letter: Letter, principal: Principal) -> State:
     letter.holder, letter.hop = route[-1], len(route) - 1
     deadlines.meet(letter, letter.sender, [route[-1]], principal.id)
     deadlines.start_clocks(
-        letter, {d.by_party for d in letter.deadlines}, "send", deadlines.today_kz()
+        letter, {d.by_party for d in letter.deadlines}, Basis.SEND, deadlines.today_kz()
     )
     return State.SENT
 
@@ -56,7 +58,7 @@ def receive_letter(session: Session, principal: Principal, registry_number: str)
     """The hub holding the next hop takes the letter in (its receipt deadlines start)."""
 
     def apply(letter: Letter) -> State:
-        deadlines.start_clocks(letter, [letter.holder], "receipt", deadlines.today_kz())
+        deadlines.start_clocks(letter, [letter.holder], Basis.RECEIPT, deadlines.today_kz())
         return State.RECEIVED
 
     return run_transition(session, principal, registry_number, Transition.RECEIVE, apply)
@@ -66,10 +68,10 @@ def forward_letter(session: Session, principal: Principal, registry_number: str)
     """Pass the letter on: MOJ → MFA (¶40), or an incoming item to its addressees (¶36, ¶14-5)."""
 
     def apply(letter: Letter) -> State:
-        if letter.direction == "incoming":
+        if letter.direction == Direction.INCOMING:
             targets = [*letter.plan["route"][1:], *letter.plan["copies"]]
             deadlines.meet(letter, letter.holder, targets, principal.id)
-            deadlines.start_clocks(letter, targets, "receipt", deadlines.today_kz())
+            deadlines.start_clocks(letter, targets, Basis.RECEIPT, deadlines.today_kz())
             return State.FORWARDED
         nxt = next_party(letter)
         assert nxt is not None
@@ -112,7 +114,9 @@ def dispatch_letter(
         )
         route = letter.plan["route"]
         deadlines.meet(letter, "MFA", [route[-1]], principal.id)
-        deadlines.start_clocks(letter, {d.by_party for d in letter.deadlines}, "send", note_date)
+        deadlines.start_clocks(
+            letter, {d.by_party for d in letter.deadlines}, Basis.SEND, note_date
+        )
         letter.holder, letter.hop = route[-1], len(route) - 1
         return State.DISPATCHED
 
@@ -157,7 +161,7 @@ def close_letter(session: Session, principal: Principal, registry_number: str) -
     )
 
 
-DEADLINE_MET = "letter:deadline-met"
+DEADLINE_MET = Tag.LETTER_DEADLINE_MET
 
 
 def complete_deadline(session: Session, principal: Principal, deadline_id: int) -> None:
@@ -167,7 +171,9 @@ def complete_deadline(session: Session, principal: Principal, deadline_id: int) 
     is recorded in the custody log like one — and so is a refused attempt.
     """
     check(principal, Action.DEADLINE_COMPLETE)
-    deadline = session.get(Deadline, deadline_id)
+    # Locked (and re-read once the lock is ours): two people marking it at once must
+    # not both find it open and both log it.
+    deadline = session.get(Deadline, deadline_id, with_for_update=True, populate_existing=True)
     if deadline is None or not can_see_letter(principal, deadline.letter):
         raise NotFound(f"no deadline {deadline_id}")
     letter = deadline.letter

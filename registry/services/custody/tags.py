@@ -1,0 +1,27 @@
+"""The custody log's action tags (docs/architecture.md): what an event says happened."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Tag(StrEnum):
+    """An action recorded in the log; a refused attempt is recorded as ``tag.refused``."""
+
+    LETTER_REGISTERED = "letter:registered"
+    LETTER_SIGNED = "letter:signed"
+    LETTER_SUBMITTED = "letter:submitted"
+    LETTER_RECEIVED = "letter:received"
+    LETTER_FORWARDED = "letter:forwarded"
+    LETTER_DISPATCHED = "letter:dispatched"
+    LETTER_RETURNED = "letter:returned"
+    LETTER_CLOSED = "letter:closed"
+    LETTER_NOTICE_FILED = "letter:notice-filed"  # ¶44
+    LETTER_DEADLINE_MET = "letter:deadline-met"
+    COPY_ISSUED = "copy:issued"  # ¶32-1
+    LOG_EXPORTED = "log:exported"
+
+    @property
+    def refused(self) -> str:
+        """The tag of a refused attempt at this action (``letter:submitted-refused``)."""
+        return f"{self.value}-refused"
