@@ -1,12 +1,12 @@
 """The auditor's offline checks, and the witness: ``python -m registry.custody ...``.
 
     verify BUNDLE.json [--key VKEY] [--witness WKEY ... --quorum K]
-    verify-package LETTER.asice [--key VKEY] [--witness WKEY ... --quorum K] [--tsa-root PEM ...]
     witness keygen --name NAME --key KEYFILE
     witness serve --key KEYFILE --state STATEFILE --port P --log-key VKEY [--log-key ...]
 
-Needs neither Flask nor a database, only this package, ``signing``,
-``cryptography`` and ``rfc8785``. Exit 0 when everything checks, 1 when
+(``verify-package``, which also needs ``signing``, is ``registry.evidence.cli``.)
+Needs neither Flask nor a database, only this package, ``cryptography`` and
+``rfc8785``. Exit 0 when everything checks, 1 when
 something does not (the first bad entry index and what is wrong on stderr), 2
 when the input is unreadable.
 """
@@ -22,63 +22,62 @@ from custody import witness_cli
 from custody.bundle import BundleFormatError, verify_bundle
 from custody.cosignature import CosignerKey
 from custody.note import NoteError
-from custody.package import PackageError, verify_package
-from signing.trust import TrustError, load_certificates
 
 EXIT_OK, EXIT_BAD, EXIT_UNREADABLE = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """Usage errors exit 2 (unreadable input), as the contract says, not argparse's 2-by-luck."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_UNREADABLE)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    parser = _Parser(prog="python -m registry.custody", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    verify = commands.add_parser("verify", help="check an export bundle offline")
-    verify.add_argument("bundle", type=Path, help="the bundle JSON (contracts/custody-bundle.md)")
-    package = commands.add_parser(
-        "verify-package", help="check a letter's evidence package (ASiC-E) offline"
+def add_pins(command: argparse.ArgumentParser) -> None:
+    """The keys an auditor pins: Arna's log key, witnesses' keys and how many must cosign."""
+    command.add_argument(
+        "--key", help="Arna's published verifier key <name>+<hex id>+<base64>; pin it"
     )
-    package.add_argument("package", type=Path, help="the .asice container")
-    for command in (verify, package):
-        command.add_argument(
-            "--key", help="Arna's published verifier key <name>+<hex id>+<base64>; pin it"
-        )
-        command.add_argument(
-            "--witness",
-            action="append",
-            default=[],
-            help="a witness's verifier key <name>+<hex id>+<base64(0x04 ‖ key)>; repeatable",
-        )
-        command.add_argument(
-            "--quorum",
-            type=int,
-            help="cosignatures required from the named witnesses (default: all of them)",
-        )
-    package.add_argument(
-        "--tsa-root",
-        type=Path,
+    command.add_argument(
+        "--witness",
         action="append",
         default=[],
-        help="PEM of a TSA root the time-stamps must chain to; repeatable",
+        help="a witness's verifier key <name>+<hex id>+<base64(0x04 ‖ key)>; repeatable",
     )
-    witness_cli.add_commands(commands)
-    args = parser.parse_args(argv)
-    if args.command == "witness":
-        return witness_cli.run(args)
+    command.add_argument(
+        "--quorum",
+        type=int,
+        help="cosignatures required from the named witnesses (default: all of them)",
+    )
+
+
+def witness_pins(args: argparse.Namespace) -> tuple[list[CosignerKey], int] | None:
+    """The parsed ``--witness`` keys and the quorum; None (after saying why) when malformed."""
     try:
         witnesses = [CosignerKey.parse(key) for key in args.witness]
     except NoteError as exc:
         print(f"error: --witness: {exc}", file=sys.stderr)
+        return None
+    return witnesses, len(witnesses) if args.quorum is None else args.quorum
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = Parser(prog="python -m registry.custody", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    verify = commands.add_parser("verify", help="check an export bundle offline")
+    verify.add_argument("bundle", type=Path, help="the bundle JSON (contracts/custody-bundle.md)")
+    add_pins(verify)
+    witness_cli.add_commands(commands)
+    args = parser.parse_args(argv)
+    if args.command == "witness":
+        return witness_cli.run(args)
+    pins = witness_pins(args)
+    if pins is None:
         return EXIT_UNREADABLE
-    quorum = len(witnesses) if args.quorum is None else args.quorum
-    if args.command == "verify-package":
-        return _verify_package(args, witnesses, quorum)
+    witnesses, quorum = pins
     try:
         bundle = json.loads(args.bundle.read_bytes())  # JSON and UTF-8 errors are ValueErrors
     except (OSError, ValueError, RecursionError) as exc:
@@ -111,25 +110,4 @@ def main(argv: list[str] | None = None) -> int:
         f"{checkpoint.origin} at size {checkpoint.size} signed by {bundle['verifier_key']}"
         f"{witnessed}"
     )
-    return EXIT_OK
-
-
-def _verify_package(args: argparse.Namespace, witnesses: list[CosignerKey], quorum: int) -> int:
-    try:
-        data = args.package.read_bytes()
-        roots = [cert for path in args.tsa_root for cert in load_certificates(path.read_bytes())]
-        report = verify_package(
-            data, verifier_key=args.key, witnesses=witnesses, quorum=quorum, tsa_roots=roots
-        )
-    except (OSError, TrustError, PackageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if report.problem is not None:
-        print(f"FAILED {report.problem}", file=sys.stderr)
-        return EXIT_BAD
-    print(f"OK {args.package.name}")
-    for fact in report.facts:
-        print(f"   {fact}")
     return EXIT_OK

@@ -14,7 +14,7 @@
   only ever need the newest checkpoint, so a burst of appends costs one round
   trip per witness.
 * A letter's evidence package is the ASiC-E container of
-  :mod:`custody.package`.
+  :mod:`registry.evidence.package`.
 
 With nothing configured every function here is a no-op and Arna works as before.
 """
@@ -38,11 +38,11 @@ from sqlalchemy.orm import Session
 
 from custody.merkle import ProofError
 from custody.note import Checkpoint
-from custody.package import Evidence as PackageEvidence
-from custody.package import write_package
 from custody.witness import AddCheckpoint
 from custody.witness_http import WitnessEndpoint, WitnessError, submit
 from registry.db import utcnow
+from registry.evidence.package import Evidence as PackageEvidence
+from registry.evidence.package import write_package
 from registry.models.custody import CustodyCheckpoint
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Letter
@@ -475,7 +475,7 @@ def _tsa_certificates(tokens: Sequence[bytes]) -> list[bytes]:
 
 
 def evidence_package(session: Session, letter: Letter) -> bytes:
-    """The letter's ASiC-E evidence package (custody.package), against its latest witnessed
+    """The letter's ASiC-E evidence package (registry.evidence), against its latest witnessed
     checkpoint when one holds all its events, else the latest checkpoint."""
     if letter.xml is None:
         raise NotFound(f"{letter.registry_number} has no signed XML yet")

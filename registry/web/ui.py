@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from custody.package import MIMETYPE as ASIC_MIMETYPE
+from registry.evidence.package import MIMETYPE as ASIC_MIMETYPE
 from registry.permissions import Action
 from registry.services import letters, proofs
 from registry.services.countersign import check_dispatch_record

@@ -29,14 +29,14 @@ from custody.bundle import build_bundle
 from custody.cosignature import Cosigner
 from custody.event import Actor, CustodyEvent, canonical_bytes
 from custody.note import Checkpoint, LogKey, sign_checkpoint
-from custody.package import (
+from custody.tree import build_tree
+from registry.evidence.package import (
     MIMETYPE,
     Evidence,
     PackageError,
     verify_package,
     write_package,
 )
-from custody.tree import build_tree
 from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.sign import sign_letter
 from signing.timestamp import request_timestamp, signature_values
