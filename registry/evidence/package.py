@@ -12,9 +12,10 @@ Layout (a plain ZIP any unzip opens)::
     META-INF/revocation/*.crl|*.ocsp  the CRLs and OCSP answers captured at receipt
 
 The check trusts only what the auditor pins: the log's verifier key, the
-witnesses' keys and quorum, and the TSA's root. Everything in the container is
-recomputed against those: the bundle, the letter's digest against the custody
-events, and each token's imprint against the bytes it names.
+witnesses' keys and quorum, the TSA's root and the signers' CA roots. Everything
+in the container is recomputed against those: the bundle, the letter's digest
+against the custody events, each token's imprint against the bytes it names,
+and the letter's signatures (at their time-stamps' time: proof of existence).
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from cryptography import x509
 
 from custody.bundle import BundleFormatError, verify_bundle
 from custody.cosignature import CosignerKey
+from signing.poe import verify_with_poe
 from signing.timestamp import TimestampError, signature_values, verify_timestamp
+from signing.trust import TrustStore
+from signing.verify import verify_letter
 from signing.xmlparse import XMLInputError
 
 MIMETYPE = "application/vnd.etsi.asic-e+zip"
@@ -225,6 +229,44 @@ def _check_timestamps(
     return facts
 
 
+def _check_signatures(
+    package: Package, trust_roots: Sequence[x509.Certificate], tsa_roots: Sequence[x509.Certificate]
+) -> str:
+    """The letter's signatures against the pinned roots and the CRLs the package carries.
+
+    With a time-stamp for every signature and a pinned TSA root, at the stamps'
+    time (proof of existence, signing.poe); else as ``python -m signing verify``.
+    """
+    trust = TrustStore()
+    for root in trust_roots:
+        trust.add_anchor(root)
+    for name, part in package.parts.items():
+        if name.startswith("META-INF/revocation/") and name.endswith(".crl"):
+            trust.add_crl(part)  # signed by its CA, checked when used: safe to take from here
+    stamps = sorted(
+        (stamp["signature"], base64.b64decode(stamp["token"]))
+        for stamp in package.bundle.get("timestamps", [])
+        if stamp.get("covers") == "signature-value"
+    )
+    if stamps and tsa_roots:
+        try:
+            proved = verify_with_poe(package.xml, trust, [t for _, t in stamps], tsa_roots)
+        except TimestampError as exc:
+            raise _Bad(f"proof of existence: {exc}") from None
+        result, when = proved.result, f"at their time-stamps' time {proved.at.isoformat()}"
+    else:
+        result, when = verify_letter(package.xml, trust), "at their claimed signing time"
+    report = result.report
+    if not result.passed:
+        raise _Bad(
+            f"the signatures are {report['indication']} ({report['sub_indication']}) {when}: "
+            + "; ".join(r for s in report["signatures"] for r in s.get("reasons", []))
+        )
+    return (
+        f"{package.registry_number}.xml: {len(report['signatures'])} signatures TOTAL_PASSED {when}"
+    )
+
+
 def verify_package(
     data: bytes,
     *,
@@ -232,8 +274,13 @@ def verify_package(
     witnesses: Sequence[CosignerKey] = (),
     quorum: int = 0,
     tsa_roots: Sequence[x509.Certificate] = (),
+    trust_roots: Sequence[x509.Certificate] = (),
 ) -> PackageReport:
-    """Check a container offline; PackageError when it cannot be read at all."""
+    """Check a container offline; PackageError when it cannot be read at all.
+
+    With ``trust_roots`` (the signers' CA roots), the letter's signatures are
+    verified too, with the package's CRLs and, when stamped, at the stamps' time.
+    """
     package = read_package(data)
     report = PackageReport()
     try:
@@ -261,6 +308,10 @@ def verify_package(
             report.warnings.append("no --tsa-root given: the time-stamps were not checked")
         elif tsa_roots:
             report.facts.extend(_check_timestamps(package, checkpoint_body, tsa_roots))
+        if trust_roots:
+            report.facts.append(_check_signatures(package, trust_roots, tsa_roots))
+        else:
+            report.warnings.append("no --trust given: the letter's signatures were not checked")
     except _Bad as bad:
         report.problem = str(bad)
     except XMLInputError as exc:

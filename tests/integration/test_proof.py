@@ -45,6 +45,7 @@ from registry.models.proof import WitnessState
 from registry.permissions import Principal
 from registry.services import letters
 from registry.services.custody import consistency_proof, export_bundle, verifier_key
+from registry.services.pki import ca_certificate
 from registry.services.proofs import proof_settings, publish
 from signing.letter import build_letter
 from signing.sign import sign_letter as sign_xml
@@ -190,9 +191,13 @@ def test_receipt_witnesses_and_the_evidence_package(
         assert checked.returncode == 0, checked.stderr
 
     pins = ["--key", verifier_key(s), *[a for w in witnesses for a in ("--witness", w.key)]]
-    roots = ["--tsa-root", proving["ARNA_TSA_ROOTS"]]
+    ca_root = tmp_path / "registry-ca.pem"
+    ca_root.write_bytes(ca_certificate(s).public_bytes(Encoding.PEM))
+    roots = ["--tsa-root", proving["ARNA_TSA_ROOTS"], "--trust", str(ca_root)]
     done = _cli("verify-package", str(path), *pins, "--quorum", "2", *roots)
     assert done.returncode == 0, done.stderr
+    assert "signatures TOTAL_PASSED at their time-stamps' time" in done.stdout
+    assert "warning" not in done.stderr
     tampered = tmp_path / "tampered.asice"
     with zipfile.ZipFile(tampered, "w") as out:
         for info in archive.infolist():

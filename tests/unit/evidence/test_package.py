@@ -8,6 +8,8 @@ from OpenSSL's TSA on 127.0.0.1.
 from __future__ import annotations
 
 import base64
+import copy
+import datetime as dt
 import hashlib
 import io
 import json
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -53,6 +56,7 @@ class Made:
     witness: Cosigner
     tsa: LocalTSA
     xml: bytes
+    ca: CertificateAuthority
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +132,7 @@ def made(tsa: LocalTSA) -> Made:
         certificates=[cert.public_bytes(Encoding.DER), ca.certificate.public_bytes(Encoding.DER)],
         crls=[ca.crl().public_bytes(Encoding.DER)],
     )
-    return Made(write_package(RN, xml, bundle, evidence), log_key, witness, tsa, xml)
+    return Made(write_package(RN, xml, bundle, evidence), log_key, witness, tsa, xml, ca)
 
 
 def _verify(made: Made, package: bytes | None = None, **overrides: Any) -> Any:
@@ -137,6 +141,7 @@ def _verify(made: Made, package: bytes | None = None, **overrides: Any) -> Any:
         "witnesses": [made.witness.verifier],
         "quorum": 1,
         "tsa_roots": [made.tsa.root],
+        "trust_roots": [made.ca.certificate],
     }
     return verify_package(made.package if package is None else package, **(options | overrides))
 
@@ -193,6 +198,40 @@ def test_it_verifies_offline(made: Made) -> None:
     assert report.warnings == []
     assert any("witnessed by witness.test/w1" in fact for fact in report.facts)
     assert any("signature-value existed at" in fact for fact in report.facts)
+    assert any("1 signatures TOTAL_PASSED at their time-stamps' time" in f for f in report.facts)
+
+
+def test_a_signer_revoked_before_the_stamp_fails(made: Made) -> None:
+    """The package's CRL is the one captured at receipt; a later CRL naming a revocation
+    dated before the stamp (the key was lost, the letter already forged) fails it."""
+    ca = copy.deepcopy(made.ca)
+    cert = x509.load_der_x509_certificate(
+        zipfile.ZipFile(io.BytesIO(made.package)).read(
+            next(
+                n
+                for n in zipfile.ZipFile(io.BytesIO(made.package)).namelist()
+                if n.startswith("META-INF/certificates/")
+            )
+        )
+    )
+    leaf = (
+        cert
+        if not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        else None
+    )
+    assert leaf is not None
+    ca.revoke(leaf.serial_number, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    crl = ca.crl().public_bytes(Encoding.DER)
+    name = "META-INF/revocation/later.crl"
+    source = zipfile.ZipFile(io.BytesIO(made.package))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.writestr(name, crl)
+    problem = _verify(made, out.getvalue()).problem
+    assert problem is not None
+    assert "REVOKED" in problem
 
 
 def test_the_command_line_verifies_it(made: Made, tmp_path: Path) -> None:
