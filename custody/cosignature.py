@@ -10,8 +10,6 @@ log key (0x01) or the other way round.
 from __future__ import annotations
 
 import base64
-import hashlib
-import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from custody.note import NoteError, check_key_name, decode_base64
+from custody.note import NoteError, check_key_name, decode_base64, key_id, parse_key_text
 
 COSIGNATURE_ALG = b"\x04"
 _SIG_PREFIX = "\u2014 "
@@ -34,7 +32,7 @@ _MAX_TIME = 2**63 - 1
 
 def cosigner_key_id(name: str, public_key: bytes) -> bytes:
     """SHA-256(name ‖ 0x0A ‖ 0x04 ‖ Ed25519 key)[:4]."""
-    return hashlib.sha256(name.encode() + b"\n" + COSIGNATURE_ALG + public_key).digest()[:4]
+    return key_id(name, public_key, COSIGNATURE_ALG)
 
 
 def signed_message(checkpoint_body: str, timestamp: int) -> bytes:
@@ -53,19 +51,8 @@ class CosignerKey:
     @classmethod
     def parse(cls, text: str) -> CosignerKey:
         """Parse a witness verifier key, checking its key id against its name and key."""
-        parts = text.strip().split("+", 2)
-        if len(parts) != 3:
-            raise NoteError("witness key: not <name>+<hex key id>+<base64 key>")
-        name, hex_id, b64_key = parts
-        check_key_name(name)
-        raw = decode_base64(b64_key, "witness key")
-        if len(raw) != 33 or raw[:1] != COSIGNATURE_ALG:
-            raise NoteError("witness key: not an Ed25519 cosignature key (0x04 and 32 bytes)")
-        if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
-            raise NoteError("witness key: key id is not 8 lower-case hex digits")
-        if cosigner_key_id(name, raw[1:]) != bytes.fromhex(hex_id):
-            raise NoteError("witness key: key id does not match the name and key")
-        return cls(name=name, key_id=bytes.fromhex(hex_id), public_key=raw[1:])
+        name, identifier, public_key = parse_key_text(text, COSIGNATURE_ALG, "witness key")
+        return cls(name=name, key_id=identifier, public_key=public_key)
 
     def __str__(self) -> str:
         encoded = base64.b64encode(COSIGNATURE_ALG + self.public_key).decode()
