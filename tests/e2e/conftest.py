@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,27 +29,28 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def fresh_database(directory: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a schema of TEST_DATABASE_URL's PostgreSQL."""
     base = os.environ.get("TEST_DATABASE_URL") or ""
     if not base.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'arna.db'}"
+        yield f"sqlite:///{directory / 'arna.db'}"
         return
     schema = f"arna_e2e_{secrets.token_hex(4)}"
     admin = create_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``flask bootstrap --demo`` then gunicorn (2 workers); the base URL."""
-    instance = tmp_path_factory.mktemp("e2e-instance")
+def bootstrap(database_url: str, instance: Path) -> dict[str, str]:
+    """``flask bootstrap --demo`` on the database; the environment the service runs with."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -63,6 +65,12 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         capture_output=True,
         timeout=300,
     )
+    return env
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], instance: Path) -> Iterator[str]:
+    """gunicorn (2 workers) with ``env`` on a free port until the block ends; the base URL."""
     port = _free_port()
     log = (instance / "gunicorn.log").open("w")
     process = subprocess.Popen(
@@ -89,6 +97,20 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(tmp_path_factory.mktemp("e2e-db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``flask bootstrap --demo`` then gunicorn (2 workers); the base URL."""
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    with gunicorn(bootstrap(database_url, instance), instance) as base:
+        yield base
 
 
 _CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
