@@ -112,10 +112,10 @@ def prove_command() -> None:
             report = _publish(session)
     except SQLAlchemyError as exc:
         _fail(f"the database cannot be read: {exc.__class__.__name__}")
-    for failure in report.failures or []:
+    for failure in report.failures:
         click.echo(f"FAILED {failure}", err=True)
     click.echo(
-        f"checkpoint {report.size}: cosigned by {len(report.cosigned or [])} witnesses"
+        f"checkpoint {report.size}: cosigned by {len(report.cosigned)} witnesses"
         + (", time-stamped" if report.stamped else "")
     )
     if report.failures:

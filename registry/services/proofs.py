@@ -26,7 +26,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from custody.merkle import ProofError
-from custody.note import Checkpoint
 from custody.witness import AddCheckpoint
 from custody.witness_http import WitnessEndpoint, WitnessError, submit
 from registry.db import utcnow
@@ -101,6 +100,7 @@ class ProofSettings:
 
 
 _SETTINGS: dict[tuple[str, ...], ProofSettings] = {}
+_SETTING_NAMES = ("ARNA_TSA_URL", "ARNA_TSA_ROOTS", "ARNA_WITNESSES", "ARNA_PROOF_TIMEOUT")
 
 
 def proof_settings(config: Any | None = None) -> ProofSettings:
@@ -108,12 +108,8 @@ def proof_settings(config: Any | None = None) -> ProofSettings:
     if config is None:
         from registry.config import current_setting
 
-        names = ("ARNA_TSA_URL", "ARNA_TSA_ROOTS", "ARNA_WITNESSES", "ARNA_PROOF_TIMEOUT")
-        config = {name: current_setting(name) for name in names}
-    key = tuple(
-        str(config.get(name) or "")
-        for name in ("ARNA_TSA_URL", "ARNA_TSA_ROOTS", "ARNA_WITNESSES", "ARNA_PROOF_TIMEOUT")
-    )
+        config = {name: current_setting(name) for name in _SETTING_NAMES}
+    key = tuple(str(config.get(name) or "") for name in _SETTING_NAMES)
     settings = _SETTINGS.get(key)
     if settings is None:
         settings = _SETTINGS[key] = ProofSettings.from_config(config)
@@ -247,9 +243,14 @@ class PublishReport:
     """What one round of publishing did: cosignatures gained and failures met."""
 
     size: int = 0
-    cosigned: list[str] | None = None
-    failures: list[str] | None = None
+    cosigned: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
     stamped: bool = False
+
+
+def _note_body(note: str) -> str:
+    """A signed note's text: what the log signed, the witnesses cosign and the TSA stamps."""
+    return note[: note.rfind("\n\n") + 1]
 
 
 def _witness(
@@ -267,7 +268,7 @@ def _witness(
         session.add(state)
     if state.cosigned_size == latest.size and state.last_error is None:
         return None
-    body = Checkpoint.parse(latest.note[: latest.note.rfind("\n\n") + 1]).body()
+    body = _note_body(latest.note)
     old = min(state.cosigned_size, latest.size)
     problem: str | None = None
     for _attempt in range(2):  # a 409 names the witness's own size: try once more from it
@@ -311,7 +312,7 @@ def _stamp_checkpoint(
     )
     if exists is not None:
         return None
-    body = latest.note[: latest.note.rfind("\n\n") + 1].encode()
+    body = _note_body(latest.note).encode()
     try:
         token = request_timestamp(settings.tsa_url, body, timeout=settings.timeout)
         stamp = verify_timestamp(token, body, settings.tsa_roots)
@@ -338,7 +339,7 @@ def publish(
 
     ``proof_from(old, new)`` gives the log's consistency proof (services.custody).
     """
-    report = PublishReport(cosigned=[], failures=[])
+    report = PublishReport()
     latest = session.scalar(
         select(CustodyCheckpoint).order_by(CustodyCheckpoint.size.desc()).limit(1)
     )

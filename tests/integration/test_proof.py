@@ -32,6 +32,8 @@ from proof_services import (
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from registry import create_app
+from registry.db import EXTENSION_KEY
 from registry.models import (
     Cosignature,
     CustodyCheckpoint,
@@ -44,9 +46,16 @@ from registry.models.custody import CustodyHead
 from registry.models.proof import WitnessState
 from registry.permissions import Principal
 from registry.services import letters
-from registry.services.custody import consistency_proof, export_bundle, verifier_key
+from registry.services.custody import (
+    Actor,
+    append_event,
+    consistency_proof,
+    export_bundle,
+    verifier_key,
+)
 from registry.services.pki import ca_certificate
 from registry.services.proofs import proof_settings, publish
+from registry.services.schema import upgrade_to_head
 from signing.letter import build_letter
 from signing.sign import sign_letter as sign_xml
 from signing.timestamp import signature_values
@@ -306,3 +315,60 @@ def test_with_nothing_configured_nothing_changes(service_session: Session, princ
     bundle = export_bundle(s, number)
     assert "cosignatures" not in bundle
     assert "timestamps" not in bundle
+
+
+@pytest.fixture
+def cli_app(databases: Any, app_config: dict[str, Any]) -> Flask:
+    """An app on a fresh, committed database whose log holds a few events."""
+    app = create_app(app_config | {"DATABASE_URL": databases.new("proof_cli")})
+    engine = app.extensions[EXTENSION_KEY].engine
+    upgrade_to_head(engine)
+    with app.app_context(), Session(engine) as session:
+        for action, before, after in (
+            ("letter:registered", None, "registered"),
+            ("letter:signed", "registered", "signed"),
+        ):
+            append_event(
+                session,
+                actor=Actor(user="officer.minhealth", role="agency_officer", agency=None),
+                action=action,
+                registry_number="MINHEALTH-2026-000042",
+                letter_sha256="cd" * 32,
+                state_before=before,
+                state_after=after,
+            )
+        session.commit()
+    return app
+
+
+def test_flask_custody_prove_and_a_witnessed_export(
+    cli_app: Flask, tmp_path: Path, tsa: LocalTSA
+) -> None:
+    runner = cli_app.test_cli_runner()
+    result = runner.invoke(args=["custody", "prove"])
+    assert result.exit_code == 2
+    assert "neither ARNA_TSA_URL nor ARNA_WITNESSES" in result.output
+    assert runner.invoke(args=["custody", "package", "NOBODY-1", "-o", "x"]).exit_code == 2
+
+    with cli_app.app_context(), Session(cli_app.extensions[EXTENSION_KEY].engine) as session:
+        log_key = verifier_key(session)
+    assert log_key is not None
+    roots = tmp_path / "tsa-roots.pem"
+    roots.write_bytes(tsa.root.public_bytes(Encoding.PEM))
+    with witness_processes(tmp_path, log_key) as witnesses:
+        cli_app.config |= {
+            "ARNA_TSA_URL": tsa.url,
+            "ARNA_TSA_ROOTS": str(roots),
+            "ARNA_WITNESSES": ";".join(w.config for w in witnesses),
+        }
+        result = runner.invoke(args=["custody", "prove"])
+        assert result.exit_code == 0, result.output
+        assert "cosigned by 2 witnesses, time-stamped" in result.output
+        out = tmp_path / "log.json"
+        assert runner.invoke(args=["custody", "export", str(out)]).exit_code == 0
+        pins = [a for w in witnesses for a in ("--witness", w.key)]
+    bundle = json.loads(out.read_text())
+    assert len(bundle["cosignatures"]) == 2  # the export's own checkpoint, witnessed first
+    assert [t["covers"] for t in bundle["timestamps"]] == ["checkpoint"]
+    done = _cli("verify", str(out), "--key", log_key, *pins, "--quorum", "2")
+    assert done.returncode == 0, done.stderr
