@@ -78,6 +78,7 @@ def _error_response(status: int, code: str, message: str, details: list[str] | N
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> Any:
+        database.refused(exc)
         if exc.status == 401 and not _wants_json():
             from flask import redirect, url_for
 
@@ -86,15 +87,18 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> Any:
+        database.failed()
         return _error_response(400, "csrf_failed", "the form expired or was not sent by Arna")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
+        database.failed()
         code = (exc.name or "error").lower().replace(" ", "_")
         return _error_response(exc.code or 500, code, exc.description or exc.name)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
+        database.failed()
         # Logged with its traceback for the operators; the client learns nothing of it.
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _error_response(500, "internal_error", "something went wrong on our side")

@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from registry.db import session_scope
+from registry.services.unit_of_work import unit_of_work
 from registry.web.database import get_engine
 
 letters_cli = AppGroup("letters", help="Registered letters.")
@@ -34,7 +35,7 @@ def bootstrap_command(demo: bool) -> None:
     engine = get_engine()
     upgrade_to_head(engine)
     kek = str(current_app.config["ARNA_KEK"])
-    with session_scope(engine) as session:
+    with session_scope(engine) as session, unit_of_work(session):
         report = ensure_registry(session, kek=kek, admin_password=DEMO_PASSWORD if demo else None)
         created = list(report.created)
         if demo:
@@ -68,7 +69,7 @@ def list_command(state: str | None) -> None:
 
     from registry.models import Letter
 
-    with session_scope(get_engine()) as session:
+    with session_scope(get_engine()) as session, unit_of_work(session):
         query = select(
             Letter.registry_number, Letter.kind, Letter.state, Letter.sender, Letter.recipient
         ).order_by(Letter.id)
@@ -83,7 +84,7 @@ def users_list_command() -> None:
     """One user a line: username, role, agency (or -), active or disabled."""
     from registry.services.accounts import list_users
 
-    with session_scope(get_engine()) as session:
+    with session_scope(get_engine()) as session, unit_of_work(session):
         for user in list_users(session):
             status = "active" if user.is_active else "disabled"
             click.echo(f"{user.username}\t{user.role}\t{user.agency_code or '-'}\t{status}")
@@ -106,7 +107,7 @@ def users_create_command(
     from registry.services.accounts import create_user
     from registry.services.errors import ServiceError
 
-    with session_scope(get_engine()) as session:
+    with session_scope(get_engine()) as session, unit_of_work(session):
         try:
             create_user(
                 session,
@@ -132,7 +133,7 @@ def users_password_command(username: str, password: str) -> None:
     from registry.services.accounts import set_password
     from registry.services.errors import ServiceError
 
-    with session_scope(get_engine()) as session:
+    with session_scope(get_engine()) as session, unit_of_work(session):
         user_id = session.scalar(select(User.id).where(User.username == username))
         if user_id is None:
             click.echo(f"error: no user {username}", err=True)
@@ -171,13 +172,14 @@ def copy_command(registry_number: str, output: str, username: str | None) -> Non
 
     with session_scope(get_engine()) as session:
         try:
-            issued = issue_copy_as(
-                session,
-                registry_number,
-                username,
-                base_url=console_base_url(current_app.config),
-                kek=current_app.config["ARNA_KEK"],
-            )
+            with unit_of_work(session):
+                issued = issue_copy_as(
+                    session,
+                    registry_number,
+                    username,
+                    base_url=console_base_url(current_app.config),
+                    kek=current_app.config["ARNA_KEK"],
+                )
         except ServiceError as exc:
             click.echo(f"error: {exc.message}", err=True)
             raise SystemExit(2) from None

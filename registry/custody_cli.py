@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from registry.db import session_scope
+from registry.services.unit_of_work import unit_of_work
 from registry.web.database import get_engine
 
 if TYPE_CHECKING:
@@ -52,8 +53,8 @@ def export_command(out: Path, registry_number: str | None) -> None:
     actor = Actor(user=f"cli:{getpass.getuser()}", role="admin", agency=None)
     try:
         with session_scope(get_engine()) as session:
-            record_export(session, actor=actor, registry_number=registry_number)
-            session.commit()
+            with unit_of_work(session):
+                record_export(session, actor=actor, registry_number=registry_number)
             _publish(session)  # so that the exported checkpoint carries its cosignatures
             bundle = export_bundle(session, registry_number)
     except ServiceError as exc:

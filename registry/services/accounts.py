@@ -98,7 +98,7 @@ def create_user(
         password_hash=hash_password(password),
     )
     session.add(user)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -118,7 +118,7 @@ def set_password(session: Session, user_id: int, password: str) -> None:
     user = get_user(session, user_id)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    session.commit()
+    session.flush()
 
 
 def change_own_password(session: Session, user_id: int, current: str, new: str) -> None:
@@ -132,7 +132,7 @@ def change_own_password(session: Session, user_id: int, current: str, new: str) 
 def set_active(session: Session, user_id: int, active: bool) -> None:
     """Disable or re-enable an account (disabling also stops its API tokens)."""
     get_user(session, user_id).is_active = active
-    session.commit()
+    session.flush()
 
 
 def _throttle_keys(username: str, client: str | None) -> list[str]:

@@ -39,5 +39,5 @@ def create_agency(
         raise Conflict(f"{taken.code} already exists", code="agency_exists")
     agency = Agency(code=code, registry_id=registry_id, **names)
     session.add(agency)
-    session.commit()
+    session.flush()
     return agency

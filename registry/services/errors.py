@@ -2,6 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Self
+
+from custody.event import Actor
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused attempt the custody log must record as ``<tag>-refused``.
+
+    The service that refuses attaches it to its ServiceError; the one place that ends
+    the action (``registry.services.unit_of_work``) rolls the attempt back and then
+    records the refusal in a transaction of its own.
+    """
+
+    actor: Actor
+    tag: str  # a registry.services.custody.Tag
+    registry_number: str | None
+    letter_sha256: str | None
+    state: str | None  # the letter's state, unchanged by the refused attempt
+
 
 class ServiceError(Exception):
     """A refusal with a stable machine-readable ``code`` and a human message.
@@ -17,8 +38,14 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or []
+        self.refusal: Refusal | None = None
         if code is not None:
             self.code = code
+
+    def refusing(self, refusal: Refusal) -> Self:
+        """This error, carrying the refusal to record once the attempt is rolled back."""
+        self.refusal = refusal
+        return self
 
 
 class Unauthenticated(ServiceError):

@@ -126,7 +126,7 @@ def enroll_signing_key(
 
     The certificate names the user and their agency; a first head's carries the
     NCA first-head role (extendedKeyUsage) that ¶14-7 and ¶14-8 letters need. A
-    previous certificate is revoked. Commits.
+    previous certificate is revoked. Flushes; the caller's unit of work commits.
     """
     user = session.get(User, user_id)
     if user is None:
@@ -147,7 +147,7 @@ def enroll_signing_key(
     user.certificate_pem = cert.public_bytes(_PEM).decode("ascii")
     user.certificate_serial = str(cert.serial_number)
     user.certificate_revoked_at = None
-    session.commit()
+    session.flush()
     return user
 
 
@@ -169,14 +169,17 @@ def _revoke(session: Session, serial: int, kek: str | None) -> None:
 
 
 def revoke_certificate(session: Session, user_id: int, *, kek: str | None = None) -> None:
-    """Revoke a user's signing certificate (it stays on record; the CRL lists it). Commits."""
+    """Revoke a user's signing certificate (it stays on record; the CRL lists it).
+
+    Flushes; the caller's unit of work commits.
+    """
     user = session.get(User, user_id)
     if user is None or user.certificate_serial is None:
         raise NotFound(f"user {user_id} has no certificate")
     if user.certificate_revoked_at is None:
         _revoke(session, int(user.certificate_serial), kek)
         user.certificate_revoked_at = utcnow()
-    session.commit()
+    session.flush()
 
 
 @dataclass(frozen=True)

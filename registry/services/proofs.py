@@ -58,6 +58,7 @@ from registry.services.custody import consistency_proof, export_bundle, letter_e
 from registry.services.custody.append import APPENDED
 from registry.services.errors import NotFound
 from registry.services.pki import trust_store
+from registry.services.unit_of_work import end_reads, unit_of_work
 from signing.timestamp import (
     TimestampError,
     request_timestamp,
@@ -207,14 +208,14 @@ def _stamp_signatures(session: Session, settings: ProofSettings, limit: int = 50
         .order_by(Evidence.id)
         .limit(limit)
     ).all()
-    session.commit()
+    end_reads(session)
     failures: list[str] = []
     values: dict[str, list[bytes]] = {}
     for owed_id, number, index in owed:
         if number not in values:
             xml = session.scalar(select(Letter.xml).where(Letter.registry_number == number))
             values[number] = signature_values(xml) if xml else []
-            session.commit()
+            end_reads(session)
         if index is None or index >= len(values[number]):
             continue
         value = values[number][index]
@@ -225,13 +226,13 @@ def _stamp_signatures(session: Session, settings: ProofSettings, limit: int = 50
             log.warning("time-stamp of %s signature %s: %s", number, index, exc)
             failures.append(str(exc))
             break  # the TSA is failing: the rest stay owed until the next round
-        # Claim the debt and pay it in one transaction: of two workers, one stores it.
-        if session.execute(delete(Evidence).where(Evidence.id == owed_id)).rowcount:
-            at = stamp.gen_time
-            _add_evidence(
-                session, SIGNATURE_TIMESTAMP, token, registry_number=number, ref=index, at=at
-            )
-        session.commit()
+        # Claim the debt and pay it in one unit of work: of two workers, one stores it.
+        with unit_of_work(session):
+            if session.execute(delete(Evidence).where(Evidence.id == owed_id)).rowcount:
+                at = stamp.gen_time
+                _add_evidence(
+                    session, SIGNATURE_TIMESTAMP, token, registry_number=number, ref=index, at=at
+                )
     return failures
 
 
@@ -335,7 +336,8 @@ def publish(
     settings: ProofSettings,
     proof_from: Callable[[int, int], list[bytes]],
 ) -> PublishReport:
-    """Witness and time-stamp the latest checkpoint; commit what was gained and every failure.
+    """A job: witness and time-stamp the latest checkpoint, and fetch the signature stamps
+    owed; each answer and every failure is committed as a unit of work of its own.
 
     ``proof_from(old, new)`` gives the log's consistency proof (services.custody).
     """
@@ -346,14 +348,13 @@ def publish(
     if latest is None or not settings.enabled:
         return report
     report.size = latest.size
-    # Each answer commits on its own. Two workers publishing at once may record the same
-    # cosignature: the second insert fails on the key and is dropped, nothing is lost.
+    # Each answer is a unit of work of its own. Two workers publishing at once may record
+    # the same cosignature: the second insert fails on the key and is dropped, nothing lost.
     for endpoint in settings.witnesses:
         try:
-            problem = _witness(session, endpoint, latest, settings, proof_from)
-            session.commit()
+            with unit_of_work(session):
+                problem = _witness(session, endpoint, latest, settings, proof_from)
         except IntegrityError:
-            session.rollback()
             problem = None
         if problem is None:
             report.cosigned.append(str(endpoint.key))
@@ -361,8 +362,8 @@ def publish(
             report.failures.append(problem)
     if settings.tsa_url:
         report.failures.extend(_stamp_signatures(session, settings))
-        problem = _stamp_checkpoint(session, latest, settings)
-        session.commit()
+        with unit_of_work(session):
+            problem = _stamp_checkpoint(session, latest, settings)
         report.stamped = problem is None
         if problem is not None:
             report.failures.append(problem)

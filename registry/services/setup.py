@@ -108,7 +108,7 @@ def ensure_agencies(session: Session) -> list[str]:
                 )
             )
             created.append(seed.code)
-    session.commit()
+    session.flush()
     return created
 
 
@@ -196,16 +196,14 @@ def ensure_registry(
     """What every registry needs: its CA, the custody log key, the agencies and an admin.
 
     The admin is created with ``admin_password`` or, failing that, a random one that
-    is reported once (and never stored in clear). Commits.
+    is reported once (and never stored in clear). Flushes; the caller commits.
     """
     report = BootstrapReport()
     if pki.ensure_registry_ca(session, kek=kek):
         report.add("registry CA")
-    session.commit()
     if session.get(RegistryKey, LOG_KEY_NAME) is None:
         ensure_log_key(session, kek=kek)
         report.add("custody log key")
-    session.commit()
     from registry.services.copies import ensure_copy_seal
 
     if ensure_copy_seal(session, kek, pki.load_registry_ca(session, kek=kek)):

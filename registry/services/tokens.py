@@ -41,7 +41,7 @@ def issue_token(session: Session, user_id: int, name: str) -> IssuedToken:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user_id, name=name[:100] or "token", token_sha256=_digest(token))
     session.add(row)
-    session.commit()
+    session.flush()
     return IssuedToken(id=row.id, name=row.name, token=token, created_at=row.created_at)
 
 
@@ -61,7 +61,7 @@ def revoke_token(session: Session, user_id: int, token_id: int) -> None:
         raise NotFound(f"no token {token_id}")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-    session.commit()
+    session.flush()
 
 
 def authenticate_token(session: Session, token: str) -> Principal:

@@ -56,7 +56,7 @@ def import_anchor(session: Session, principal: Principal, name: str, data: bytes
             added_by_id=principal.id,
         )
         session.add(anchor)
-    session.commit()
+    session.flush()
     return anchor
 
 
@@ -68,7 +68,7 @@ def remove_anchor(session: Session, principal: Principal, anchor_id: int) -> Non
         raise NotFound(f"no trust anchor {anchor_id}")
     if anchor.removed_at is None:
         anchor.removed_at = utcnow()
-    session.commit()
+    session.flush()
 
 
 def import_crl(session: Session, principal: Principal, anchor_id: int, data: bytes) -> TrustAnchor:
@@ -96,5 +96,5 @@ def import_crl(session: Session, principal: Principal, anchor_id: int, data: byt
         )
     anchor.crl_pem = crl.public_bytes(Encoding.PEM).decode("ascii")
     anchor.crl_this_update = crl.last_update_utc
-    session.commit()
+    session.flush()
     return anchor

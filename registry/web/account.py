@@ -12,7 +12,7 @@ from registry.permissions import Action, Principal
 from registry.services import accounts, pki, tokens
 from registry.services.errors import ServiceError
 from registry.web.chrome import flash_refusal
-from registry.web.database import get_session
+from registry.web.database import get_session, refused
 from registry.web.forms import EmptyForm, PasswordChangeForm, SigningKeyForm, TokenForm
 from registry.web.guard import current_principal, requires
 
@@ -39,7 +39,7 @@ def _page(new_token: Any = None, status: int = 200) -> Any:
 
 
 def _refused(exc: ServiceError) -> None:
-    get_session().rollback()
+    refused(exc)
     flash_refusal(exc)
 
 

@@ -18,7 +18,7 @@ from registry.services import agencies as agencies_service
 from registry.services import trust_anchors as trust_anchors_service
 from registry.services.errors import ServiceError
 from registry.web.chrome import flash_refusal
-from registry.web.database import get_session
+from registry.web.database import get_session, refused
 from registry.web.forms import (
     AgencyForm,
     CrlForm,
@@ -77,7 +77,7 @@ def create_user() -> Any:
             agency_code=form.agency_code.data or None,
         )
     except ServiceError as exc:
-        get_session().rollback()
+        refused(exc)
         flash_refusal(exc)
         return _users_page(form, exc.status)
     flash(_("User %(name)s created.", name=user.username), "success")
@@ -132,9 +132,9 @@ def create_agency() -> Any:
             name_kk=form.name_kk.data or "",
         )
     except ServiceError as exc:
+        refused(exc)
         if exc.status not in (409, 422):
             raise
-        get_session().rollback()
         flash_refusal(exc)
         return _agencies_page(form, exc.status)
     flash(_("%(code)s added.", code=agency.code), "success")
@@ -189,9 +189,9 @@ def import_trust_anchor() -> Any:
             get_session(), current_principal(), form.name.data or "", form.certificate.data.read()
         )
     except ServiceError as exc:
+        refused(exc)
         if exc.status not in (409, 422):
             raise
-        get_session().rollback()
         flash_refusal(exc)
         return _anchors_page(form, exc.status)
     flash(_("%(name)s is now trusted for uploaded letters.", name=anchor.name), "success")
@@ -219,9 +219,9 @@ def import_anchor_crl(anchor_id: int) -> Any:
             get_session(), current_principal(), anchor_id, form.crl.data.read()
         )
     except ServiceError as exc:
+        refused(exc)
         if exc.status not in (409, 422):
             raise
-        get_session().rollback()
         flash_refusal(exc)
         return _anchors_page(TrustAnchorForm(), exc.status)
     flash(_("The revocation list of %(name)s is in force.", name=anchor.name), "success")

@@ -12,7 +12,7 @@ from registry.permissions import Action, Role, allowed
 from registry.services.accounts import ThrottlePolicy, authenticate
 from registry.services.errors import Throttled, Unauthenticated
 from registry.web.chrome import LANGUAGE_CODES, LANGUAGE_COOKIE, explain
-from registry.web.database import get_session
+from registry.web.database import get_session, refused
 from registry.web.forms import EmptyForm, LoginForm
 from registry.web.guard import public, requires
 
@@ -70,6 +70,7 @@ def login() -> Any:
                 policy=throttle_policy(),
             )
         except (Unauthenticated, Throttled) as exc:
+            refused(exc)
             error, status = explain(exc.code, exc.message)[0], exc.status
         else:
             login_user(principal)

@@ -1,12 +1,21 @@
-"""The app's database: one engine per app, one Session per request (or app context)."""
+"""The app's database: one engine per app, one Session and one transaction per request.
+
+The request is the unit of work (as in warehouse): the transaction commits when the
+request ends without an error, and rolls back when it ends in one — a refused
+action (a ServiceError) is rolled back and its refusal recorded
+(registry.services.unit_of_work). Views never commit or roll back; one that turns
+a refusal into a message on the page hands it to :func:`refused`.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import EXTENSION_KEY, DatabaseState, create_db_engine
+from registry.services import unit_of_work
+from registry.services.errors import ServiceError
 
 
 def init_app(app: Flask) -> None:
@@ -15,6 +24,13 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = DatabaseState(
         engine=engine, sessionmaker=sessionmaker(engine, expire_on_commit=False)
     )
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        session = g.get("arna_session")
+        if session is not None:
+            unit_of_work.commit(session)
+        return response
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
@@ -36,3 +52,17 @@ def get_session() -> Session:
 def get_engine() -> Engine:
     """The engine of the current app."""
     return current_app.extensions[EXTENSION_KEY].engine
+
+
+def refused(exc: ServiceError) -> None:
+    """End this request's refused action: roll it back and record its refusal (once)."""
+    session = g.get("arna_session")
+    if session is not None:
+        unit_of_work.end_refused(session, exc)
+
+
+def failed() -> None:
+    """End this request's action that failed otherwise: nothing of it is kept."""
+    session = g.get("arna_session")
+    if session is not None:
+        unit_of_work.rollback(session)

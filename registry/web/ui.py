@@ -32,9 +32,10 @@ from registry.services.countersign import check_dispatch_record
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
 from registry.services.letters import LetterFilter, State, Transition
+from registry.services.unit_of_work import unit_of_work
 from registry.web import choices, present
 from registry.web.chrome import describe
-from registry.web.database import get_session
+from registry.web.database import get_session, refused
 from registry.web.forms import ComposeForm, EmptyForm, IncomingForm, UploadForm
 from registry.web.guard import current_principal, requires
 
@@ -258,7 +259,7 @@ def compose() -> Any:
                     raise Invalid(_("Enter your signing passphrase to sign."))
                 return _compose_and_sign(form, envelope)
         except ServiceError as exc:
-            get_session().rollback()
+            refused(exc)
             errors = describe(exc)
     elif request.method == "POST":
         errors = [f"{getattr(form, n).label.text}: {m[0]}" for n, m in form.errors.items()]
@@ -269,13 +270,15 @@ def compose() -> Any:
 def _compose_and_sign(form: ComposeForm, envelope: dict[str, Any]) -> Any:
     """Draft, then sign; a refused signature leaves the draft to be signed from its page."""
     session, principal = get_session(), current_principal()
-    draft = letters.compose_letter(
-        session, principal, envelope=envelope, subject=form.subject.data, body=form.body.data
-    )
+    with unit_of_work(session):  # the draft stays, whatever becomes of the signature
+        draft = letters.compose_letter(
+            session, principal, envelope=envelope, subject=form.subject.data, body=form.body.data
+        )
     number = draft.registry_number
     try:
         letters.sign_letter(session, principal, number, passphrase=form.passphrase.data or "")
     except ServiceError as exc:
+        refused(exc)
         flash(_("Saved as draft %(n)s but not signed: ", n=number) + _refusal_text(exc), "error")
     else:
         flash(_("Letter %(n)s signed. Submit it when ready.", n=number), "success")
@@ -292,6 +295,7 @@ def upload() -> Any:
         try:
             found = letters.upload_letter(get_session(), current_principal(), data, submit=True)
         except ServiceError as exc:
+            refused(exc)
             if exc.status not in _FIXABLE:
                 raise
             errors = describe(exc)
@@ -351,6 +355,7 @@ def register_incoming() -> Any:
                 body=form.body.data or "",
             )
         except ServiceError as exc:
+            refused(exc)
             if exc.status not in _FIXABLE:
                 raise
             errors = describe(exc)
@@ -371,6 +376,7 @@ def _act(registry_number: str, done: Any, call: Any) -> Any:
     try:
         call(get_session(), current_principal(), registry_number)
     except ServiceError as exc:
+        refused(exc)
         if exc.status not in _FIXABLE:
             raise
         flash(_refusal_text(exc), "error")
@@ -470,6 +476,7 @@ def complete_deadline(deadline_id: int) -> Any:
     try:
         letters.complete_deadline(get_session(), current_principal(), deadline_id)
     except ServiceError as exc:
+        refused(exc)
         if exc.status not in _FIXABLE:
             raise
         flash(_refusal_text(exc), "error")

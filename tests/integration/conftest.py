@@ -3,7 +3,7 @@
 The schema is built by running the Alembic migrations (so they are exercised on
 every run), the base data (agencies, one user per role) is committed once per
 session, and every test then runs inside a transaction that is rolled back:
-services still call ``commit()``, which only releases a SAVEPOINT.
+a unit of work's ``commit()`` (registry.services.unit_of_work) only releases a SAVEPOINT.
 
 On PostgreSQL each test session works in a schema of its own (``search_path``
 set through the URL), dropped at the end, so that concurrent runs on the same
@@ -38,6 +38,7 @@ from registry.services.setup import (
     ensure_demo_users,
     ensure_registry,
 )
+from registry.services.unit_of_work import unit_of_work
 
 ADMIN_PASSWORD = "admin-password-for-tests"
 PASSWORD = DEMO_PASSWORD
@@ -105,7 +106,11 @@ def engine(database_url: str, base_config: dict[str, Any]) -> Iterator[Engine]:
     eng = create_db_engine(database_url)
     upgrade_to_head(eng)
     setup_app = create_app({**base_config, "DATABASE_URL": database_url})
-    with setup_app.app_context(), Session(eng, expire_on_commit=False) as session:
+    with (
+        setup_app.app_context(),
+        Session(eng, expire_on_commit=False) as session,
+        unit_of_work(session),
+    ):
         ensure_registry(session, kek=KEK, admin_password=ADMIN_PASSWORD)
         ensure_demo_users(session, PASSWORD)
         ensure_demo_keys(session, kek=KEK, passphrase=SIGNING_PASSPHRASE)

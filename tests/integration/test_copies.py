@@ -28,6 +28,7 @@ from registry.permissions import Principal
 from registry.services import copies, custody, letters, pki
 from registry.services.custody import letter_entries
 from registry.services.errors import Conflict, Forbidden, NotFound
+from registry.services.unit_of_work import act
 
 from .conftest import KEK
 from .test_copies_fixtures import (  # noqa: F401 -- fixtures
@@ -49,8 +50,8 @@ def principal(session: Session, username: str) -> Principal:
 
 
 def issue(session: Session, username: str, number: str) -> copies.IssuedCopy:
-    return copies.issue_copy(
-        session, principal(session, username), number, base_url=BASE_URL, kek=KEK
+    return act(
+        copies.issue_copy, session, principal(session, username), number, base_url=BASE_URL, kek=KEK
     )
 
 
@@ -195,7 +196,8 @@ def test_a_hub_that_sees_a_letter_of_another_agency_is_refused_and_it_is_logged(
 
 def test_a_draft_has_nothing_to_certify(db_session: Session, app_context) -> None:
     officer = principal(db_session, "officer.minhealth")
-    draft = letters.compose_letter(
+    draft = act(
+        letters.compose_letter,
         db_session,
         officer,
         envelope={

@@ -24,6 +24,7 @@ from registry.services import copies
 from registry.services.custody import letter_entries
 from registry.services.schema import upgrade_to_head
 from registry.services.setup import ensure_demo_keys, ensure_demo_users, ensure_registry
+from registry.services.unit_of_work import unit_of_work
 
 from .conftest import ADMIN_PASSWORD, KEK, PASSWORD, SIGNING_PASSPHRASE
 from .test_copies_fixtures import pdf_text, qr_payloads, register_letter
@@ -49,7 +50,11 @@ def cli_app(
             "ARNA_PUBLIC_URL": PUBLIC_URL,
         }
     )
-    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+    with (
+        app.app_context(),
+        Session(engine, expire_on_commit=False) as session,
+        unit_of_work(session),
+    ):
         ensure_registry(session, kek=KEK, admin_password=ADMIN_PASSWORD)
         ensure_demo_users(session, PASSWORD)
         ensure_demo_keys(session, kek=KEK, passphrase=SIGNING_PASSPHRASE)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from registry.models import Letter, User
 from registry.permissions import Principal
 from registry.services import letters
+from registry.services.unit_of_work import act
 from signing.letter import Attachment
 
 from .conftest import SIGNING_PASSPHRASE
@@ -58,7 +59,8 @@ def register_letter(session: Session, **fields: str) -> Letter:
         "language": "kk",
         **fields,
     }
-    draft = letters.compose_letter(
+    draft = act(
+        letters.compose_letter,
         session,
         officer,
         envelope=envelope,
@@ -66,8 +68,8 @@ def register_letter(session: Session, **fields: str) -> Letter:
         body=KAZAKH_BODY,
         attachments=[Attachment("бағдарлама.txt", "text/plain", b"1-kun: kelu\n")],
     )
-    return letters.sign_letter(
-        session, officer, draft.registry_number, passphrase=SIGNING_PASSPHRASE
+    return act(
+        letters.sign_letter, session, officer, draft.registry_number, passphrase=SIGNING_PASSPHRASE
     )
 
 

@@ -22,6 +22,7 @@ from registry.paper.codes import new_code
 from registry.paper.pdf import format_time
 from registry.permissions import Principal
 from registry.services import copies
+from registry.services.unit_of_work import act
 
 from .conftest import KEK
 from .test_copies_fixtures import (  # noqa: F401 -- fixtures
@@ -44,8 +45,8 @@ def english(client: FlaskClient) -> None:
 def issue(session: Session, number: str) -> copies.IssuedCopy:
     user = session.scalar(select(User).where(User.username == "officer.minhealth"))
     assert user is not None
-    return copies.issue_copy(
-        session, Principal.of(user), number, base_url="http://localhost", kek=KEK
+    return act(
+        copies.issue_copy, session, Principal.of(user), number, base_url="http://localhost", kek=KEK
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from registry.permissions import Principal
 from registry.services import letters, trust_anchors
 from registry.services.errors import Conflict, Invalid, NotFound
+from registry.services.unit_of_work import act
 from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.letter import build_letter
 from signing.sign import sign_letter
@@ -49,14 +50,14 @@ def _upload(
     key: ec.EllipticCurvePrivateKey,
     cert: x509.Certificate,
 ) -> str:
-    number = letters.reserve_number(s, officer)
+    number = act(letters.reserve_number, s, officer)
     xml = build_letter(
         envelope(officer, kind="foreign-letter", recipient="INTL_ORG"),
         registry_number=number,
         subject="Signed with the agency's own tools",
         body="Text.",
     )
-    letters.upload_letter(s, officer, sign_letter(xml, key, cert, (ca.certificate,)))
+    act(letters.upload_letter, s, officer, sign_letter(xml, key, cert, (ca.certificate,)))
     return number
 
 

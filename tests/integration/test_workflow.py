@@ -26,6 +26,7 @@ from registry.services.countersign import dispatch_record_problems
 from registry.services.deadlines import today_kz
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound
 from registry.services.letters import State, Transition
+from registry.services.unit_of_work import act
 from routing.calendar import add_workdays
 from signing.letter import build_letter
 from signing.sign import sign_letter as sign_xml
@@ -85,7 +86,7 @@ def test_wrong_passphrase_is_refused_and_recorded(s: Session, principal: Who) ->
     officer = principal(OFFICER)
     number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     with pytest.raises(Invalid) as refused:
-        letters.sign_letter(s, officer, number, passphrase="not the passphrase")
+        act(letters.sign_letter, s, officer, number, passphrase="not the passphrase")
     assert refused.value.code == "wrong_passphrase"
     assert letters.get_letter(s, officer, number).state == State.DRAFT
     assert actions(s, number)[-1] == ("letter:signed-refused", "draft", "draft")
@@ -104,7 +105,8 @@ def test_a_forbidden_route_is_refused_with_its_paragraph(s: Session, principal: 
     assert any(d.startswith("¶37:") for d in refused.value.details)
     # Another agency's letter cannot be written.
     with pytest.raises(Invalid) as refused:
-        letters.compose_letter(
+        act(
+            letters.compose_letter,
             s,
             officer,
             envelope=envelope(
@@ -126,12 +128,18 @@ def test_through_mfa_received_dispatched_countersigned_and_closed(
 ) -> None:
     officer, clerk = principal(OFFICER), principal(CLERK)
     number = signed(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
-    letter = letters.submit_letter(s, officer, number)
+    letter = act(letters.submit_letter, s, officer, number)
     assert (letter.state, letter.holder) == (State.SUBMITTED, "MFA")
-    letters.receive_letter(s, clerk, number)
+    act(letters.receive_letter, s, clerk, number)
     today = today_kz()
-    letter = letters.dispatch_letter(
-        s, clerk, number, note_number="14-2/77", note_date=today, passphrase=SIGNING_PASSPHRASE
+    letter = act(
+        letters.dispatch_letter,
+        s,
+        clerk,
+        number,
+        note_number="14-2/77",
+        note_date=today,
+        passphrase=SIGNING_PASSPHRASE,
     )
     assert (letter.state, letter.holder, letter.note_number) == (
         State.DISPATCHED,
@@ -157,7 +165,7 @@ def test_through_mfa_received_dispatched_countersigned_and_closed(
     letter.note_number = "14-2/78"
     assert dispatch_record_problems(s, letter) == ["the countersignature does not match the record"]
     s.rollback()
-    letters.close_letter(s, officer, number)
+    act(letters.close_letter, s, officer, number)
     assert actions(s, number) == [
         ("letter:registered", None, "draft"),
         ("letter:signed", "draft", "signed"),
@@ -171,25 +179,31 @@ def test_through_mfa_received_dispatched_countersigned_and_closed(
 def test_state_role_and_plan_refusals_are_recorded(s: Session, principal: Who) -> None:
     officer, clerk, moj = principal(OFFICER), principal(CLERK), principal(MOJ)
     number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
-    letters.submit_letter(s, officer, number)
+    act(letters.submit_letter, s, officer, number)
     # State: nothing is dispatched before MFA has received it.
     with pytest.raises(Conflict):
-        letters.dispatch_letter(
-            s, clerk, number, note_number="1", note_date=today_kz(), passphrase=SIGNING_PASSPHRASE
+        act(
+            letters.dispatch_letter,
+            s,
+            clerk,
+            number,
+            note_number="1",
+            note_date=today_kz(),
+            passphrase=SIGNING_PASSPHRASE,
         )
     # Role: the officer may not receive for MFA; MOJ does not hold the letter.
     with pytest.raises(Forbidden):
-        letters.receive_letter(s, officer, number)
-    letters.receive_letter(s, clerk, number)
+        act(letters.receive_letter, s, officer, number)
+    act(letters.receive_letter, s, clerk, number)
     # State: what MFA holds already is not received twice.
     with pytest.raises(Conflict):
-        letters.receive_letter(s, clerk, number)
+        act(letters.receive_letter, s, clerk, number)
     # Plan (¶44): MFA sends a letter to a foreign party by dispatching, not forwarding.
     with pytest.raises(Conflict, match="¶44"):
-        letters.forward_letter(s, clerk, number)
+        act(letters.forward_letter, s, clerk, number)
     # MOJ's role has no dispatch at all; an unrelated hub sees nothing (¶37 route only).
     with pytest.raises(NotFound):
-        letters.return_letter(s, moj, number, reasons=["no"])
+        act(letters.return_letter, s, moj, number, reasons=["no"])
     assert [a for a, _b, _c in actions(s, number) if a.endswith("-refused")] == [
         "letter:dispatched-refused",
         "letter:received-refused",
@@ -205,10 +219,11 @@ def test_state_role_and_plan_refusals_are_recorded(s: Session, principal: Who) -
 def test_dispatch_needs_a_note_number_and_a_sane_date(s: Session, principal: Who) -> None:
     officer, clerk = principal(OFFICER), principal(CLERK)
     number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
-    letters.submit_letter(s, officer, number)
-    letters.receive_letter(s, clerk, number)
+    act(letters.submit_letter, s, officer, number)
+    act(letters.receive_letter, s, clerk, number)
     with pytest.raises(Invalid) as refused:
-        letters.dispatch_letter(
+        act(
+            letters.dispatch_letter,
             s,
             clerk,
             number,
@@ -223,16 +238,16 @@ def test_dispatch_needs_a_note_number_and_a_sane_date(s: Session, principal: Who
 def test_mfa_returns_with_reasons_and_the_sender_closes(s: Session, principal: Who) -> None:
     officer, clerk = principal(OFFICER), principal(CLERK)
     number = signed(s, officer, kind="foreign-letter", recipient="FOREIGN_STATE_BODY")
-    letters.submit_letter(s, officer, number)
+    act(letters.submit_letter, s, officer, number)
     with pytest.raises(Invalid):
-        letters.return_letter(s, clerk, number, reasons=["  "])
-    letter = letters.return_letter(s, clerk, number, reasons=["The title is missing."])
+        act(letters.return_letter, s, clerk, number, reasons=["  "])
+    letter = act(letters.return_letter, s, clerk, number, reasons=["The title is missing."])
     assert (letter.state, letter.holder, letter.return_reasons) == (
         State.RETURNED,
         "AGENCY:MINHEALTH",
         ["The title is missing."],
     )
-    letters.close_letter(s, officer, number)
+    act(letters.close_letter, s, officer, number)
     assert actions(s, number)[-3:] == [
         ("letter:returned-refused", "submitted", "submitted"),
         ("letter:returned", "submitted", "returned"),
@@ -246,27 +261,39 @@ def test_mfa_returns_with_reasons_and_the_sender_closes(s: Session, principal: W
 def test_eaeu_court_reply_goes_through_moj_within_five_workdays(s: Session, principal: Who) -> None:
     officer, moj, clerk = principal(OFFICER), principal(MOJ), principal(CLERK)
     number = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")
-    letter = letters.submit_letter(s, officer, number)
+    letter = act(letters.submit_letter, s, officer, number)
     assert letter.plan["route"] == ["AGENCY:MINHEALTH", "MOJ", "MFA", "EAEU_COURT"]
     assert letter.holder == "MOJ"
     # MFA cannot take it in before MOJ hands it over (¶37: the reply goes to MOJ).
     with pytest.raises(Forbidden):
-        letters.receive_letter(s, clerk, number)
-    letters.receive_letter(s, moj, number)
+        act(letters.receive_letter, s, clerk, number)
+    act(letters.receive_letter, s, moj, number)
     (step,) = [d for d in letter.deadlines if d.rule == "¶40"]
     assert step.by_party == "MOJ"
     assert step.due == add_workdays(today_kz(), 5)
     # MOJ does not dispatch; it forwards to MFA.
     with pytest.raises(Forbidden):
-        letters.dispatch_letter(
-            s, moj, number, note_number="1", note_date=today_kz(), passphrase=SIGNING_PASSPHRASE
+        act(
+            letters.dispatch_letter,
+            s,
+            moj,
+            number,
+            note_number="1",
+            note_date=today_kz(),
+            passphrase=SIGNING_PASSPHRASE,
         )
-    letter = letters.forward_letter(s, moj, number)
+    letter = act(letters.forward_letter, s, moj, number)
     assert (letter.state, letter.holder) == (State.SUBMITTED, "MFA")
     assert step.done_at is not None
-    letters.receive_letter(s, clerk, number)
-    letters.dispatch_letter(
-        s, clerk, number, note_number="EAEU-9", note_date=today_kz(), passphrase=SIGNING_PASSPHRASE
+    act(letters.receive_letter, s, clerk, number)
+    act(
+        letters.dispatch_letter,
+        s,
+        clerk,
+        number,
+        note_number="EAEU-9",
+        note_date=today_kz(),
+        passphrase=SIGNING_PASSPHRASE,
     )
     assert [a for a, _b, _c in actions(s, number) if not a.endswith("-refused")] == [
         "letter:registered",
@@ -285,11 +312,11 @@ def test_eaeu_court_reply_goes_through_moj_within_five_workdays(s: Session, prin
 def test_wto_is_direct_and_owes_no_notice(s: Session, principal: Who) -> None:
     officer = principal(OTHER)
     number = signed(s, officer, kind="foreign-letter", recipient="WTO")
-    letter = letters.submit_letter(s, officer, number)
+    letter = act(letters.submit_letter, s, officer, number)
     assert (letter.state, letter.holder, letter.notice_required) == (State.SENT, "WTO", False)
     with pytest.raises(Conflict, match="¶44"):
-        letters.file_notice(s, officer, number, text="nothing to tell")
-    letters.close_letter(s, officer, number)
+        act(letters.file_notice, s, officer, number, text="nothing to tell")
+    act(letters.close_letter, s, officer, number)
     assert actions(s, number)[-1] == ("letter:closed", "sent", "closed")
 
 
@@ -305,17 +332,17 @@ def test_urgent_direct_send_keeps_the_notice_outstanding_until_filed(
         send="direct",
         urgent_needed_by=(today_kz() + timedelta(days=4)).isoformat(),
     )
-    letter = letters.submit_letter(s, officer, number)
+    letter = act(letters.submit_letter, s, officer, number)
     assert (letter.state, letter.notice_required) == (State.SENT, True)
     # ¶44: the notice to MFA is outstanding, visible in the inbox, and blocks closing.
     assert number in [i.letter.registry_number for i in letters.inbox(s, officer)]
     with pytest.raises(Conflict, match="¶44"):
-        letters.close_letter(s, officer, number)
+        act(letters.close_letter, s, officer, number)
     with pytest.raises(Invalid):
-        letters.file_notice(s, officer, number, text="")
-    letter = letters.file_notice(s, officer, number, text="Sent on the vaccine shipment.")
+        act(letters.file_notice, s, officer, number, text="")
+    letter = act(letters.file_notice, s, officer, number, text="Sent on the vaccine shipment.")
     assert letter.notice_filed_at is not None
-    letters.close_letter(s, officer, number)
+    act(letters.close_letter, s, officer, number)
     assert [a for a, _b, _c in actions(s, number)][-4:] == [
         "letter:closed-refused",
         "letter:notice-filed-refused",
@@ -334,7 +361,7 @@ def test_direct_with_a_recorded_legal_basis_owes_no_notice(s: Session, principal
         send="direct",
         legal_basis={"kind": "treaty-in-force", "ref": "Agreement of 12.05.2019, art. 7"},
     )
-    letter = letters.submit_letter(s, officer, number)
+    letter = act(letters.submit_letter, s, officer, number)
     assert (letter.state, letter.notice_required, letter.plan["channel"]) == (
         State.SENT,
         False,
@@ -353,16 +380,18 @@ def test_special_procedure_information_needs_the_first_heads_signature(
         s, officer, kind="special-procedure-info", recipient="MFA", signed_by_first_head=True
     )
     with pytest.raises(Conflict, match="¶14-7"):
-        letters.submit_letter(s, officer, number)
-    letter = letters.sign_letter(s, head, number, passphrase=SIGNING_PASSPHRASE)  # co-signature
+        act(letters.submit_letter, s, officer, number)
+    letter = act(
+        letters.sign_letter, s, head, number, passphrase=SIGNING_PASSPHRASE
+    )  # co-signature
     assert [x["first_head"] for x in letter.signed_by or []] == [False, True]
-    letters.submit_letter(s, officer, number)
-    letter = letters.receive_letter(s, clerk, number)
+    act(letters.submit_letter, s, officer, number)
+    letter = act(letters.receive_letter, s, clerk, number)
     # MFA is the final recipient: it closes; there is nothing to dispatch or forward.
     assert Transition.CLOSE in letters.available_transitions(clerk, letter)
     with pytest.raises(Conflict):
-        letters.forward_letter(s, clerk, number)
-    letters.close_letter(s, clerk, number)
+        act(letters.forward_letter, s, clerk, number)
+    act(letters.close_letter, s, clerk, number)
     assert actions(s, number)[-1] == ("letter:closed", "received", "closed")
 
 
@@ -396,9 +425,9 @@ def _signed_elsewhere(s: Session, who: Principal, number: str, **fields: Any) ->
 
 def test_upload_stores_the_signed_bytes_untouched_and_submits(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
-    number = letters.reserve_number(s, officer)
+    number = act(letters.reserve_number, s, officer)
     xml = _signed_elsewhere(s, officer, number, kind="foreign-letter", recipient="INTL_ORG")
-    letter = letters.upload_letter(s, officer, xml, submit=True)
+    letter = act(letters.upload_letter, s, officer, xml, submit=True)
     assert letter.xml == xml
     assert (letter.registry_number, letter.state, letter.holder) == (
         number,
@@ -425,7 +454,7 @@ def test_invalid_upload_is_refused_with_all_reasons_and_nothing_stored(
     tampered = xml.replace(b"Text.", b"Txet.")
     before = s.scalar(select(func.count(Letter.id)))
     with pytest.raises(Invalid) as refused:
-        letters.upload_letter(s, officer, tampered)
+        act(letters.upload_letter, s, officer, tampered)
     details = refused.value.details
     assert any(d.startswith("signature") for d in details)
     assert any(d.startswith("¶44:") for d in details)
@@ -433,19 +462,19 @@ def test_invalid_upload_is_refused_with_all_reasons_and_nothing_stored(
     assert s.scalar(select(func.count(Letter.id))) == before
     assert refusals(s)[-1] == "letter:registered-refused"
     with pytest.raises(Invalid):
-        letters.upload_letter(s, officer, b"<not xml")
+        act(letters.upload_letter, s, officer, b"<not xml")
 
 
 def test_upload_by_another_agency_or_twice_is_refused(s: Session, principal: Who) -> None:
     officer, other = principal(OFFICER), principal(OTHER)
-    number = letters.reserve_number(s, officer)
+    number = act(letters.reserve_number, s, officer)
     xml = _signed_elsewhere(s, officer, number, kind="foreign-letter", recipient="INTL_ORG")
     with pytest.raises(Invalid) as refused:
-        letters.upload_letter(s, other, xml)
+        act(letters.upload_letter, s, other, xml)
     assert any(d.startswith("sender:") for d in refused.value.details)
-    letters.upload_letter(s, officer, xml)
+    act(letters.upload_letter, s, officer, xml)
     with pytest.raises(Invalid, match="refused") as again:
-        letters.upload_letter(s, officer, xml)
+        act(letters.upload_letter, s, officer, xml)
     assert any("already used" in d for d in again.value.details)
 
 
@@ -465,7 +494,7 @@ def test_court_request_is_forwarded_within_three_workdays(s: Session, principal:
         True,
         "¶36",
     )
-    item = letters.forward_letter(s, court, item.registry_number)
+    item = act(letters.forward_letter, s, court, item.registry_number)
     assert item.state == State.FORWARDED
     assert forward[0].done_at is not None
     # ¶36: MFA, MOJ, MTI and the addressee now owe their information within 10 wd.
@@ -473,7 +502,7 @@ def test_court_request_is_forwarded_within_three_workdays(s: Session, principal:
     assert owed == {
         p: add_workdays(today_kz(), 10) for p in ("MFA", "MOJ", "MTI", "AGENCY:MINHEALTH")
     }
-    letters.close_letter(s, court, item.registry_number)
+    act(letters.close_letter, s, court, item.registry_number)
     assert [a for a, _b, _c in actions(s, item.registry_number)] == [
         "letter:registered",
         "letter:forwarded",
@@ -485,9 +514,11 @@ def test_only_mfa_registers_a_special_procedures_communication(s: Session, princ
     officer, clerk = principal(OFFICER), principal(CLERK)
     fields = {"kind": "special-procedure-forward", "recipient": "AGENCY:MINECON"}
     with pytest.raises(Invalid) as refused:
-        letters.register_incoming(s, officer, envelope=envelope(officer, **fields), subject="x")
+        act(
+            letters.register_incoming, s, officer, envelope=envelope(officer, **fields), subject="x"
+        )
     assert any(d.startswith("¶14-5:") for d in refused.value.details)
-    item = letters.register_incoming(s, clerk, envelope=envelope(clerk, **fields), subject="x")
+    item = act(letters.register_incoming, s, clerk, envelope=envelope(clerk, **fields), subject="x")
     (step,) = [d for d in item.deadlines if d.rule == "¶14-5"]
     assert step.due == add_workdays(today_kz(), 5)
     assert step.to_parties == ["AGENCY:MINECON", "OMBUDSMAN"]
@@ -510,7 +541,7 @@ def test_another_agency_never_sees_a_letter_by_guessing_its_number(
     with pytest.raises(NotFound):
         letters.get_letter(s, other, number)
     with pytest.raises(NotFound):
-        letters.submit_letter(s, other, number)
+        act(letters.submit_letter, s, other, number)
     with pytest.raises(NotFound):
         letters.get_letter(s, other, "MINHEALTH-2026-999999")
     assert number not in [
@@ -520,7 +551,7 @@ def test_another_agency_never_sees_a_letter_by_guessing_its_number(
     # The auditor sees everything, and can change nothing.
     assert letters.get_letter(s, principal(AUDITOR), number).registry_number == number
     with pytest.raises(Forbidden):
-        letters.submit_letter(s, principal(AUDITOR), number)
+        act(letters.submit_letter, s, principal(AUDITOR), number)
 
 
 def test_inbox_puts_overdue_first_and_flags_due_soon(s: Session, principal: Who) -> None:
@@ -550,9 +581,9 @@ def test_available_transitions_follow_role_state_and_plan(s: Session, principal:
     letter = letters.get_letter(s, officer, number)
     assert letters.available_transitions(officer, letter) == [Transition.SIGN, Transition.SUBMIT]
     assert letters.available_transitions(clerk, letter) == []
-    letters.submit_letter(s, officer, number)
+    act(letters.submit_letter, s, officer, number)
     assert letters.available_transitions(clerk, letter) == [Transition.RECEIVE, Transition.RETURN]
-    letters.receive_letter(s, clerk, number)
+    act(letters.receive_letter, s, clerk, number)
     assert letters.available_transitions(clerk, letter) == [
         Transition.DISPATCH,
         Transition.RETURN,
@@ -587,18 +618,24 @@ def test_mfa_reply_to_a_special_procedure_is_dispatched_by_mfa_itself(
     }
     number = signed(s, clerk, **fields)
     with pytest.raises(Conflict, match="¶14-8"):  # the clerk's signature alone is not enough
-        letters.submit_letter(s, clerk, number)
-    letters.sign_letter(s, head, number, passphrase=SIGNING_PASSPHRASE)
-    letter = letters.submit_letter(s, clerk, number)
+        act(letters.submit_letter, s, clerk, number)
+    act(letters.sign_letter, s, head, number, passphrase=SIGNING_PASSPHRASE)
+    letter = act(letters.submit_letter, s, clerk, number)
     assert (letter.state, letter.holder) == (State.RECEIVED, "MFA")
-    letter = letters.dispatch_letter(
-        s, clerk, number, note_number="SP-1", note_date=today_kz(), passphrase=SIGNING_PASSPHRASE
+    letter = act(
+        letters.dispatch_letter,
+        s,
+        clerk,
+        number,
+        note_number="SP-1",
+        note_date=today_kz(),
+        passphrase=SIGNING_PASSPHRASE,
     )
     steps = {d.rule: d for d in letter.deadlines}
     assert steps["¶14-8"].done_at is not None  # sent before the communication's deadline
     assert steps["¶14-9"].due == add_workdays(today_kz(), 10)  # report to PA after sending
     assert steps["¶14-9"].done_at is None
-    letters.complete_deadline(s, clerk, steps["¶14-9"].id)
+    act(letters.complete_deadline, s, clerk, steps["¶14-9"].id)
     assert steps["¶14-9"].done_at is not None
     with pytest.raises(Invalid) as refused:  # ¶14-8: in the communication's language
         draft(s, clerk, **{**fields, "communication_language": "fr"})
@@ -610,15 +647,15 @@ def test_mfa_reply_to_a_special_procedure_is_dispatched_by_mfa_itself(
 
 def test_a_revoked_certificate_signs_nothing_more(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
-    number = letters.reserve_number(s, officer)
+    number = act(letters.reserve_number, s, officer)
     xml = _signed_elsewhere(s, officer, number, kind="foreign-letter", recipient="INTL_ORG")
     pki.revoke_certificate(s, officer.id)
     with pytest.raises(Invalid) as refused:
-        letters.upload_letter(s, officer, xml)
+        act(letters.upload_letter, s, officer, xml)
     assert any("revoked" in d for d in refused.value.details)
     draft_number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     with pytest.raises(Invalid, match="revoked"):
-        letters.sign_letter(s, officer, draft_number, passphrase=SIGNING_PASSPHRASE)
+        act(letters.sign_letter, s, officer, draft_number, passphrase=SIGNING_PASSPHRASE)
 
 
 def test_a_court_application_carries_its_paragraph_40_deadlines(s: Session, principal: Who) -> None:
@@ -635,8 +672,8 @@ def test_a_court_application_carries_its_paragraph_40_deadlines(s: Session, prin
     by_rule = [(d.rule, d.by_party, d.basis, d.due) for d in letter.deadlines]
     # ¶40: PA and GO are informed no later than 10 wd before the agreed application is sent.
     assert ("¶40", "AGENCY:MINHEALTH", "before_send", add_workdays(planned, -10)) in by_rule
-    letters.submit_letter(s, officer, number)
-    letters.receive_letter(s, moj, number)
+    act(letters.submit_letter, s, officer, number)
+    act(letters.receive_letter, s, moj, number)
     moj_steps = {(d.basis, d.workdays): d.due for d in letter.deadlines if d.by_party == "MOJ"}
     assert moj_steps[("receipt", 5)] == add_workdays(today_kz(), 5)
     owed = [i.rule for i in letters.inbox(s, moj) if i.letter.registry_number == number]
@@ -649,27 +686,27 @@ def test_the_addressee_of_a_forwarded_court_request_can_meet_its_deadline(
     """¶36: the addressee owes its information within 10 wd, so it sees the forwarded item."""
     court, officer = principal(COURT), principal(OFFICER)
     item = court_request(s, court, "Request of an international court")
-    letters.forward_letter(s, court, item.registry_number)
+    act(letters.forward_letter, s, court, item.registry_number)
     owed = [
         i for i in letters.inbox(s, officer) if i.letter.registry_number == item.registry_number
     ]
     assert [i.rule for i in owed] == ["¶36"]
     assert owed[0].deadline_id is not None
-    letters.complete_deadline(s, officer, owed[0].deadline_id)
+    act(letters.complete_deadline, s, officer, owed[0].deadline_id)
 
 
 def test_a_new_key_revokes_the_old_certificate_and_every_revocation_is_kept(
     s: Session, principal: Who
 ) -> None:
     officer = principal(OFFICER)
-    first = letters.reserve_number(s, officer)
+    first = act(letters.reserve_number, s, officer)
     old_xml = _signed_elsewhere(s, officer, first, kind="foreign-letter", recipient="INTL_ORG")
     user = s.get(User, officer.id)
     assert user is not None
     serials = [user.certificate_serial]
     pki.enroll_signing_key(s, officer.id, SIGNING_PASSPHRASE)  # a new key: the old one is revoked
     serials.append(user.certificate_serial)
-    second = letters.reserve_number(s, officer)
+    second = act(letters.reserve_number, s, officer)
     new_xml = _signed_elsewhere(s, officer, second, kind="foreign-letter", recipient="INTL_ORG")
     pki.revoke_certificate(s, officer.id)  # and then the new one too
     crl = pki.current_crl(s)
@@ -677,5 +714,5 @@ def test_a_new_key_revokes_the_old_certificate_and_every_revocation_is_kept(
     assert {str(entry.serial_number) for entry in crl} >= set(serials)
     for xml in (old_xml, new_xml):
         with pytest.raises(Invalid) as refused:
-            letters.upload_letter(s, officer, xml)
+            act(letters.upload_letter, s, officer, xml)
         assert any("revoked" in d for d in refused.value.details)

@@ -27,6 +27,7 @@ from registry.services.deadlines import today_kz
 from registry.services.errors import ServiceError
 from registry.services.schema import upgrade_to_head
 from registry.services.setup import ensure_demo_users, ensure_registry
+from registry.services.unit_of_work import act, unit_of_work
 
 from .conftest import ADMIN_PASSWORD, KEK, SIGNING_PASSPHRASE
 
@@ -39,7 +40,11 @@ def committed(databases: Any, base_config: dict[str, Any]) -> Iterator[tuple[Fla
     engine = create_db_engine(url)
     upgrade_to_head(engine)
     app = create_app({**base_config, "DATABASE_URL": url})
-    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+    with (
+        app.app_context(),
+        Session(engine, expire_on_commit=False) as session,
+        unit_of_work(session),
+    ):
         ensure_registry(session, kek=KEK, admin_password=ADMIN_PASSWORD)
         ensure_demo_users(session)
         for username in ("officer.minhealth", "clerk.mfa"):
@@ -59,7 +64,8 @@ def _principal(engine: Engine, username: str) -> Principal:
 
 def _compose(session: Session, officer: Principal, recipient: str, subject: str) -> str:
     """A MINHEALTH foreign letter dated today; its registry number."""
-    return letters.compose_letter(
+    return act(
+        letters.compose_letter,
         session,
         officer,
         envelope={
@@ -104,10 +110,10 @@ def test_two_receipts_at_once_make_one_receipt_and_one_refusal(
     officer, clerk = _principal(engine, "officer.minhealth"), _principal(engine, "clerk.mfa")
     with app.app_context(), Session(engine, expire_on_commit=False) as session:
         number = _compose(session, officer, "INTL_ORG", "Race")
-        letters.sign_letter(session, officer, number, passphrase=SIGNING_PASSPHRASE)
-        letters.submit_letter(session, officer, number)
+        act(letters.sign_letter, session, officer, number, passphrase=SIGNING_PASSPHRASE)
+        act(letters.submit_letter, session, officer, number)
     results, errors = _race(
-        app, engine, [lambda s: letters.receive_letter(s, clerk, number) for _ in range(2)]
+        app, engine, [lambda s: act(letters.receive_letter, s, clerk, number) for _ in range(2)]
     )
     assert (len(results), len(errors)) == (1, 1)
     with Session(engine) as session:
@@ -135,7 +141,8 @@ def test_a_deadline_marked_met_at_once_is_logged_once(committed: tuple[Flask, En
     app, engine = committed
     court, officer = _principal(engine, "officer.court"), _principal(engine, "officer.minhealth")
     with app.app_context(), Session(engine, expire_on_commit=False) as session:
-        item = letters.register_incoming(
+        item = act(
+            letters.register_incoming,
             session,
             court,
             envelope={
@@ -147,10 +154,10 @@ def test_a_deadline_marked_met_at_once_is_logged_once(committed: tuple[Flask, En
             subject="Request of an international court",
         )
         number = item.registry_number
-        letters.forward_letter(session, court, number)
+        act(letters.forward_letter, session, court, number)
         (owed,) = [d.id for d in item.deadlines if d.by_party == "AGENCY:MINHEALTH"]
     results, errors = _race(
-        app, engine, [lambda s: letters.complete_deadline(s, officer, owed) for _ in range(4)]
+        app, engine, [lambda s: act(letters.complete_deadline, s, officer, owed) for _ in range(4)]
     )
     assert (len(results), errors) == (4, [])
     with Session(engine) as session:

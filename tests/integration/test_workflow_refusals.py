@@ -18,6 +18,7 @@ from registry.services.accounts import create_user
 from registry.services.deadlines import today_kz
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound
 from registry.services.letters import State
+from registry.services.unit_of_work import act
 
 from .conftest import SIGNING_PASSPHRASE
 from .workflow_steps import (
@@ -57,7 +58,8 @@ def test_a_bad_envelope_names_the_field(s: Session, principal: Who) -> None:
 def test_the_auditor_registers_nothing(s: Session, principal: Who) -> None:
     auditor = principal("auditor")
     with pytest.raises(Forbidden):
-        letters.compose_letter(
+        act(
+            letters.compose_letter,
             s,
             auditor,
             envelope={"kind": "foreign-letter", "sender": "MFA", "recipient": "INTL_ORG"},
@@ -65,7 +67,7 @@ def test_the_auditor_registers_nothing(s: Session, principal: Who) -> None:
             body="y",
         )
     with pytest.raises(Forbidden):
-        letters.reserve_number(s, auditor)
+        act(letters.reserve_number, s, auditor)
 
 
 def test_sign_refusals(s: Session, principal: Who) -> None:
@@ -81,32 +83,33 @@ def test_sign_refusals(s: Session, principal: Who) -> None:
     )
     number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     with pytest.raises(Invalid) as refused:
-        letters.sign_letter(s, Principal.of(keyless), number, passphrase="password-of-keyless")
+        act(letters.sign_letter, s, Principal.of(keyless), number, passphrase="password-of-keyless")
     assert refused.value.code == "no_key"
     # A submitted letter is not signed again: its signed bytes are final.
-    letters.sign_letter(s, officer, number, passphrase=SIGNING_PASSPHRASE)
-    letters.submit_letter(s, officer, number)
+    act(letters.sign_letter, s, officer, number, passphrase=SIGNING_PASSPHRASE)
+    act(letters.submit_letter, s, officer, number)
     with pytest.raises(Conflict):
-        letters.sign_letter(s, officer, number, passphrase=SIGNING_PASSPHRASE)
+        act(letters.sign_letter, s, officer, number, passphrase=SIGNING_PASSPHRASE)
     assert last_refusal(s, number) == ("letter:signed-refused", "submitted", "submitted")
     # An incoming item came from outside: nobody in Arna signs it.
     item = court_request(s, court, "Request")
     with pytest.raises(Conflict):
-        letters.sign_letter(s, court, item.registry_number, passphrase=SIGNING_PASSPHRASE)
+        act(letters.sign_letter, s, court, item.registry_number, passphrase=SIGNING_PASSPHRASE)
 
 
 def test_a_draft_is_not_submitted_unsigned(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
     number = draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     with pytest.raises(Conflict):
-        letters.submit_letter(s, officer, number)
+        act(letters.submit_letter, s, officer, number)
     assert last_refusal(s, number) == ("letter:submitted-refused", "draft", "draft")
 
 
 def test_only_incoming_kinds_are_registered_as_incoming(s: Session, principal: Who) -> None:
     officer = principal(OFFICER)
     with pytest.raises(Invalid) as refused:
-        letters.register_incoming(
+        act(
+            letters.register_incoming,
             s,
             officer,
             envelope={
@@ -123,11 +126,17 @@ def test_only_incoming_kinds_are_registered_as_incoming(s: Session, principal: W
 def test_dispatch_with_a_wrong_passphrase_changes_nothing(s: Session, principal: Who) -> None:
     officer, clerk = principal(OFFICER), principal(CLERK)
     number = signed(s, officer, kind="foreign-letter", recipient="INTL_ORG")
-    letters.submit_letter(s, officer, number)
-    letters.receive_letter(s, clerk, number)
+    act(letters.submit_letter, s, officer, number)
+    act(letters.receive_letter, s, clerk, number)
     with pytest.raises(Invalid):
-        letters.dispatch_letter(
-            s, clerk, number, note_number="1", note_date=today_kz(), passphrase="wrong passphrase"
+        act(
+            letters.dispatch_letter,
+            s,
+            clerk,
+            number,
+            note_number="1",
+            note_date=today_kz(),
+            passphrase="wrong passphrase",
         )
     letter = letters.get_letter(s, clerk, number)
     assert (letter.state, letter.note_number, letter.dispatch_record) == (
@@ -148,12 +157,12 @@ def test_the_notice_is_filed_once_and_by_the_sender(s: Session, principal: Who) 
         send="direct",
         urgent_needed_by=(today_kz() + timedelta(days=2)).isoformat(),
     )
-    letters.submit_letter(s, officer, number)
+    act(letters.submit_letter, s, officer, number)
     with pytest.raises(NotFound):  # another agency's letter: not even found
-        letters.file_notice(s, other, number, text="not mine")
-    letters.file_notice(s, officer, number, text="Sent; content summarised for MFA.")
+        act(letters.file_notice, s, other, number, text="not mine")
+    act(letters.file_notice, s, officer, number, text="Sent; content summarised for MFA.")
     with pytest.raises(Conflict, match="¶44"):
-        letters.file_notice(s, officer, number, text="again")
+        act(letters.file_notice, s, officer, number, text="again")
     assert last_refusal(s, number) == ("letter:notice-filed-refused", "sent", "sent")
 
 
@@ -161,32 +170,32 @@ def test_close_refusals_follow_the_route(s: Session, principal: Who) -> None:
     officer, moj, court = principal(OFFICER), principal(MOJ), principal(COURT)
     # On its way through MOJ to MFA: neither the sender nor MOJ can close it.
     number = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")
-    letters.submit_letter(s, officer, number)
+    act(letters.submit_letter, s, officer, number)
     with pytest.raises(Conflict):
-        letters.close_letter(s, officer, number)
-    letters.receive_letter(s, moj, number)
+        act(letters.close_letter, s, officer, number)
+    act(letters.receive_letter, s, moj, number)
     with pytest.raises(Conflict, match="still on its route"):
-        letters.close_letter(s, moj, number)
+        act(letters.close_letter, s, moj, number)
     assert letters.get_letter(s, officer, number).state == State.RECEIVED
     # An incoming item is forwarded (¶36) before it is closed.
     item = court_request(s, court, "Request")
     with pytest.raises(Conflict, match="forward"):
-        letters.close_letter(s, court, item.registry_number)
+        act(letters.close_letter, s, court, item.registry_number)
 
 
 def test_a_deadline_is_met_only_by_the_party_that_owes_it(s: Session, principal: Who) -> None:
     officer, moj, clerk = principal(OFFICER), principal(MOJ), principal(CLERK)
     number = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")
-    letters.submit_letter(s, officer, number)
-    letter = letters.receive_letter(s, moj, number)
+    act(letters.submit_letter, s, officer, number)
+    letter = act(letters.receive_letter, s, moj, number)
     (step,) = [d for d in letter.deadlines if d.rule == "¶40"]
     with pytest.raises(Forbidden):
-        letters.complete_deadline(s, clerk, step.id)  # MOJ owes it, not MFA
+        act(letters.complete_deadline, s, clerk, step.id)  # MOJ owes it, not MFA
     assert actions(s, number)[-1] == ("letter:deadline-met-refused", "received", "received")
-    letters.complete_deadline(s, moj, step.id)
+    act(letters.complete_deadline, s, moj, step.id)
     assert step.done_at is not None
     assert actions(s, number)[-1] == ("letter:deadline-met", "received", "received")
-    letters.complete_deadline(s, moj, step.id)  # already met: nothing new to record
+    act(letters.complete_deadline, s, moj, step.id)  # already met: nothing new to record
     assert [a for a, _b, _c in actions(s, number)].count("letter:deadline-met") == 1
 
 
@@ -205,12 +214,12 @@ def test_refusals_name_the_transition_in_plain_words(s: Session, principal: Who)
             attempt(s, who, number)
         assert refused.value.message.startswith(message), refused.value.message
     with pytest.raises(Conflict) as refused:
-        letters.file_notice(s, officer, number, text="MFA informed")
+        act(letters.file_notice, s, officer, number, text="MFA informed")
     assert refused.value.message.startswith("a draft letter cannot be given a ¶44 notice (only")
     to_moj = signed(s, officer, kind="court-reply", recipient="EAEU_COURT")  # via MOJ (¶40)
-    letters.submit_letter(s, officer, to_moj)
+    act(letters.submit_letter, s, officer, to_moj)
     with pytest.raises(Forbidden) as refused:
-        letters.receive_letter(s, clerk, to_moj)
+        act(letters.receive_letter, s, clerk, to_moj)
     assert refused.value.message == "only MOJ may receive this letter now"
 
 

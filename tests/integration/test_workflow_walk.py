@@ -21,6 +21,7 @@ from registry.services import letters
 from registry.services.deadlines import today_kz
 from registry.services.errors import ServiceError
 from registry.services.setup import DEMO_USERS, ensure_demo_letters
+from registry.services.unit_of_work import act
 
 from .conftest import SIGNING_PASSPHRASE
 
@@ -34,7 +35,12 @@ ATTEMPTS: dict[str, Attempt] = {
     "receive": letters.receive_letter,
     "forward": letters.forward_letter,
     "dispatch": lambda s, p, n: letters.dispatch_letter(
-        s, p, n, note_number="W-1", note_date=today_kz(), passphrase=SIGNING_PASSPHRASE
+        s,
+        p,
+        n,
+        note_number="W-1",
+        note_date=today_kz(),
+        passphrase=SIGNING_PASSPHRASE,
     ),
     "return": lambda s, p, n: letters.return_letter(s, p, n, reasons=["walk"]),
     "file_notice": lambda s, p, n: letters.file_notice(s, p, n, text="walk"),
@@ -58,7 +64,7 @@ def test_every_attempt_writes_exactly_one_event(
             for name, attempt in ATTEMPTS.items():
                 before = _log_size(s)
                 try:
-                    attempt(s, person, number)
+                    act(attempt, s, person, number)
                     outcomes["done"] += 1
                 except ServiceError:
                     outcomes["refused"] += 1

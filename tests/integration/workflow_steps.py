@@ -20,6 +20,7 @@ from registry.permissions import Principal
 from registry.services import letters
 from registry.services.custody import letter_entries
 from registry.services.deadlines import today_kz
+from registry.services.unit_of_work import act
 
 from .conftest import SIGNING_PASSPHRASE
 
@@ -53,7 +54,8 @@ def envelope(who: Principal, **fields: Any) -> dict[str, Any]:
 
 
 def draft(session: Session, who: Principal, **fields: Any) -> Letter:
-    return letters.compose_letter(
+    return act(
+        letters.compose_letter,
         session,
         who,
         envelope=envelope(who, **fields),
@@ -64,7 +66,7 @@ def draft(session: Session, who: Principal, **fields: Any) -> Letter:
 
 def signed(session: Session, who: Principal, **fields: Any) -> str:
     number = draft(session, who, **fields).registry_number
-    letters.sign_letter(session, who, number, passphrase=SIGNING_PASSPHRASE)
+    act(letters.sign_letter, session, who, number, passphrase=SIGNING_PASSPHRASE)
     return number
 
 
@@ -73,7 +75,8 @@ def court_request(
 ) -> Letter:
     """The Supreme Court registers an international court's request to MINHEALTH (¶36),
     received on ``received`` (today by default)."""
-    return letters.register_incoming(
+    return act(
+        letters.register_incoming,
         session,
         court,
         envelope={

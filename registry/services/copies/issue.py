@@ -29,7 +29,7 @@ from registry.permissions import Action, Principal, Role, can_issue_copy, can_se
 from registry.services.copies.seal import load_copy_seal
 from registry.services.custody import append_event, letter_entries
 from registry.services.custody.tags import Tag
-from registry.services.errors import Conflict, NotFound
+from registry.services.errors import Conflict, NotFound, Refusal
 from registry.services.letters import State
 from signing.letter import read_letter
 from signing.xmlparse import parse_xml
@@ -153,20 +153,10 @@ def _content(
     )
 
 
-def _refuse(session: Session, actor: Actor, letter: Letter, reason: str) -> NoReturn:
-    """Record the refused attempt (its own transaction) and refuse (409)."""
-    session.rollback()
-    append_event(
-        session,
-        actor=actor,
-        action=ISSUED.refused,
-        registry_number=letter.registry_number,
-        letter_sha256=letter.sha256,
-        state_before=letter.state,
-        state_after=letter.state,
-    )
-    session.commit()
-    raise Conflict(reason, code="copy_refused")
+def _refuse(actor: Actor, letter: Letter, reason: str) -> NoReturn:
+    """Refuse (409); the refused attempt is recorded once the caller has rolled it back."""
+    refused = Refusal(actor, ISSUED, letter.registry_number, letter.sha256, letter.state)
+    raise Conflict(reason, code="copy_refused").refusing(refused)
 
 
 def issue_copy(
@@ -195,16 +185,13 @@ def issue_copy(
     actor, certified_by = _certifier(session, principal)
     if principal is not None and not can_issue_copy(principal, letter):
         _refuse(
-            session,
             actor,
             letter,
             "only MFA, the letter's own agency or an administrator may certify a copy",
         )
     # A draft is not yet an electronic document anyone signed: nothing to certify.
     if letter.state == State.DRAFT or letter.xml is None or letter.sha256 is None:
-        _refuse(
-            session, actor, letter, f"letter {registry_number} has no signed original to copy yet"
-        )
+        _refuse(actor, letter, f"letter {registry_number} has no signed original to copy yet")
 
     seal = load_copy_seal(session, kek)
     certified_at = (now or utcnow()).replace(microsecond=0)
@@ -240,7 +227,7 @@ def issue_copy(
         custody_index=index,
     )
     session.add(row)
-    session.commit()
+    session.flush()
     return IssuedCopy(row.id, letter.registry_number, pdf, digest, code, url)
 
 

@@ -87,7 +87,6 @@ def _throttle_key(client: str | None) -> str:
 def _ensure_not_locked(session: Session, key: str, now: dt.datetime) -> None:
     row = session.get(CopyLookupThrottle, key)
     if row is not None and row.locked_until is not None and row.locked_until > now:
-        session.rollback()
         raise Throttled("too many failed look-ups from this address; try again later")
 
 
@@ -107,7 +106,7 @@ def _count_failure(session: Session, key: str, now: dt.datetime, policy: LookupP
     row.failures += 1
     if row.failures >= policy.max_failures:
         row.locked_until = now + policy.lock
-    session.commit()
+    session.flush()
 
 
 def find_copy(
@@ -129,9 +128,7 @@ def find_copy(
     if row is None:
         _count_failure(session, key, now, policy)
         return None
-    found = PublicCopy.of(row)
-    session.rollback()
-    return found
+    return PublicCopy.of(row)
 
 
 def check_upload(
@@ -151,6 +148,4 @@ def check_upload(
     validation = validate_copy(pdf, seal_roots(session))
     if found is None:
         _count_failure(session, key, now, policy)
-    else:
-        session.rollback()
     return UploadCheck(copy=found, signature=validation, sha256=digest)

@@ -45,7 +45,7 @@ def _passphrase(kek: str) -> bytes:
 
 
 def ensure_copy_seal(session: Session, kek: str, ca: CertificateAuthority | None = None) -> bool:
-    """Create the copy seal if it is missing; True when created. Idempotent (for bootstrap).
+    """Create the copy seal if it is missing; True when created. Idempotent; flushes only.
 
     With ``ca`` (the registry CA) the seal is issued by it, so one root vouches for
     officers and copies alike. Without it, a root of the seal's own is made and its
@@ -70,7 +70,6 @@ def ensure_copy_seal(session: Session, kek: str, ca: CertificateAuthority | None
             session.add(row)
     except IntegrityError:  # another worker created it meanwhile: theirs stands
         return False
-    session.commit()
     return True
 
 

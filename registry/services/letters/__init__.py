@@ -3,10 +3,11 @@
 The machine itself — states, transitions, who acts, the custody tags and the
 plan's guards — is data in registry.services.lifecycle. The functions here are
 the only way a letter changes: each takes the caller's Session, checks role,
-plan and state, applies the change, appends exactly one custody event through
-``services.custody.append_event`` in the same transaction, and commits. A
-refused attempt on an existing letter is rolled back and then recorded as
-``<tag>-refused`` in a transaction of its own (``actions``).
+plan and state, applies the change and appends exactly one custody event through
+``services.custody.append_event`` in the same transaction; none commits. A
+refused attempt raises a ServiceError carrying its refusal, which the caller's unit
+of work (``registry.services.unit_of_work``) records as ``<tag>-refused`` once the
+attempt is rolled back.
 
 - ``numbers``: registry numbers, issued and reserved;
 - ``registration``: compose, sign, upload, register an incoming item;

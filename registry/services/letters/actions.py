@@ -1,7 +1,8 @@
 """How every action on a letter runs: authorise, apply, record one custody event — or refuse.
 
-A refused attempt on an existing letter is rolled back and then recorded as
-``<tag>-refused`` in a transaction of its own.
+Nothing here commits. A refused attempt raises a ServiceError carrying its
+``Refusal``; the caller's unit of work (registry.services.unit_of_work) rolls the
+attempt back and records ``<tag>-refused`` in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from registry.models import Letter
 from registry.permissions import Principal, can_see_letter, check
 from registry.services.custody import append_event
 from registry.services.custody.tags import Tag
-from registry.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from registry.services.errors import Conflict, Forbidden, NotFound, Refusal, ServiceError
 from registry.services.letters.numbers import number_taken
 from registry.services.lifecycle import (
     TRANSITIONS,
@@ -51,25 +52,15 @@ def authorise(principal: Principal, name: Transition, letter: Letter) -> None:
         raise Conflict(reason, code="refused_by_plan")
 
 
-def record_refusal(
-    session: Session,
+def refusal(
     principal: Principal,
     tag: Tag,
     registry_number: str | None,
     sha256: str | None,
     state: str | None,
-) -> None:
-    """Record a refused attempt in a transaction of its own (the attempt itself rolled back)."""
-    append_event(
-        session,
-        actor=custody_actor(principal),
-        action=tag.refused,
-        registry_number=registry_number,
-        letter_sha256=sha256,
-        state_before=state,
-        state_after=state,
-    )
-    session.commit()
+) -> Refusal:
+    """The refused attempt to record once the attempt itself is rolled back."""
+    return Refusal(custody_actor(principal), tag, registry_number, sha256, state)
 
 
 def load_for_update(session: Session, registry_number: str) -> Letter | None:
@@ -85,11 +76,14 @@ def run_transition(
     name: Transition,
     apply: Callable[[Letter], State],
 ) -> Letter:
-    """Run one transition: load and lock, authorise, apply, record, commit — or refuse."""
+    """Run one transition: load and lock, authorise, apply, record — or refuse.
+
+    Flushes, never commits: a refusal leaves the ServiceError carrying what to
+    record once the caller's unit of work has rolled the attempt back.
+    """
     spec = TRANSITIONS[name]
     letter = load_for_update(session, registry_number)
     if letter is None:
-        session.rollback()
         raise NotFound(f"no letter {registry_number}")
     before, sha = letter.state, letter.sha256
     try:
@@ -97,25 +91,20 @@ def run_transition(
             raise NotFound(f"no letter {registry_number}")
         authorise(principal, name, letter)
         after = apply(letter)
-        assert after in spec.targets, (name, after)
-        letter.state = after.value
-        append_event(
-            session,
-            actor=custody_actor(principal),
-            action=spec.tag,
-            registry_number=letter.registry_number,
-            letter_sha256=letter.sha256,
-            state_before=before,
-            state_after=after.value,
-        )
-        session.commit()
-    except ServiceError:
-        session.rollback()
-        record_refusal(session, principal, spec.tag, registry_number, sha, before)
+    except ServiceError as exc:
+        exc.refusing(refusal(principal, spec.tag, registry_number, sha, before))
         raise
-    except BaseException:
-        session.rollback()
-        raise
+    assert after in spec.targets, (name, after)
+    letter.state = after.value
+    append_event(
+        session,
+        actor=custody_actor(principal),
+        action=spec.tag,
+        registry_number=letter.registry_number,
+        letter_sha256=letter.sha256,
+        state_before=before,
+        state_after=after.value,
+    )
     return letter
 
 
@@ -131,6 +120,7 @@ def run_registration(
     """Run a transition that creates the letter (state_before None) — or refuse it."""
     spec = TRANSITIONS[name]
     tag = tag or spec.tag
+    refused = refusal(principal, tag, None, refused_sha256, None)
     try:
         check(principal, spec.action)
         if principal.agency_code is None:
@@ -138,27 +128,21 @@ def run_registration(
         letter = build()
         session.add(letter)
         session.flush()
-        append_event(
-            session,
-            actor=custody_actor(principal),
-            action=tag,
-            registry_number=letter.registry_number,
-            letter_sha256=letter.sha256,
-            state_before=None,
-            state_after=letter.state,
-        )
-        session.commit()
-    except ServiceError:
-        session.rollback()
-        record_refusal(session, principal, tag, None, refused_sha256, None)
+    except ServiceError as exc:
+        exc.refusing(refused)
         raise
     except IntegrityError as exc:
-        session.rollback()
         if not number_taken(exc):
             raise
-        record_refusal(session, principal, tag, None, refused_sha256, None)
-        raise Conflict("the registry number is already used", code="number_used") from exc
-    except BaseException:
-        session.rollback()
-        raise
+        taken = Conflict("the registry number is already used", code="number_used")
+        raise taken.refusing(refused) from exc
+    append_event(
+        session,
+        actor=custody_actor(principal),
+        action=tag,
+        registry_number=letter.registry_number,
+        letter_sha256=letter.sha256,
+        state_before=None,
+        state_after=letter.state,
+    )
     return letter

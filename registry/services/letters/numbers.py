@@ -44,9 +44,7 @@ def reserve_number(session: Session, principal: Principal) -> str:
     check(principal, Action.LETTER_UPLOAD)
     if principal.agency_code is None:
         raise Forbidden("only people of an agency reserve registry numbers")
-    number = next_number(session, principal, principal.agency_code)
-    session.commit()
-    return number
+    return next_number(session, principal, principal.agency_code)
 
 
 #: The constraints that refuse a registry number already taken, by their names

@@ -33,6 +33,7 @@ from registry.services.lifecycle import (
 )
 from registry.services.pki import trust_store, unlock_signing_key
 from registry.services.proofs import record_receipt
+from registry.services.unit_of_work import end_reads
 from routing.envelope import Envelope
 from routing.kinds import INCOMING_KINDS
 from routing.planner import Plan
@@ -123,7 +124,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     store = trust_store(session)
     # Nothing is written yet: end the reads' transaction so that verification, the
     # costliest step, does not hold SQLite's write lock (BEGIN IMMEDIATE, registry/db.py).
-    session.commit()
+    end_reads(session)
     try:
         result = verify_letter(xml, store, at=verified_at)
     except XMLInputError as exc:

@@ -17,7 +17,7 @@ from registry.services.custody import append_event
 from registry.services.custody.tags import Tag
 from registry.services.deadlines import Basis
 from registry.services.errors import Forbidden, Invalid, NotFound
-from registry.services.letters.actions import custody_actor, record_refusal, run_transition
+from registry.services.letters.actions import custody_actor, refusal, run_transition
 from registry.services.lifecycle import HUBS, Direction, State, Transition, next_party
 from registry.services.pki import unlock_signing_key
 
@@ -179,10 +179,8 @@ def complete_deadline(session: Session, principal: Principal, deadline_id: int) 
     letter = deadline.letter
     number, sha, state = letter.registry_number, letter.sha256, letter.state
     if deadline.by_party != principal.agency_code:
-        owed_by = deadline.by_party
-        session.rollback()
-        record_refusal(session, principal, DEADLINE_MET, number, sha, state)
-        raise Forbidden(f"the deadline is owed by {owed_by}")
+        forbidden = Forbidden(f"the deadline is owed by {deadline.by_party}")
+        raise forbidden.refusing(refusal(principal, DEADLINE_MET, number, sha, state))
     if deadline.done_at is None:
         deadline.done_at = utcnow()
         deadline.done_by_id = principal.id
@@ -195,4 +193,3 @@ def complete_deadline(session: Session, principal: Principal, deadline_id: int) 
             state_before=state,
             state_after=state,
         )
-    session.commit()

@@ -1,0 +1,87 @@
+"""The one place an action's transaction ends: committed, rolled back, or refused.
+
+Services only ``flush()``. Whoever runs an action ends its transaction here: the
+web app once per request (``registry/web/database.py``), the CLI and jobs with
+``unit_of_work``. A refused action (a ServiceError carrying a ``Refusal``) is
+rolled back whole and then its ``<tag>-refused`` custody event is recorded in a
+transaction of its own — so an action's custody event always commits or rolls
+back with the action, whatever the service does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy.orm import Session
+
+from registry.services.custody import append_event
+from registry.services.errors import ServiceError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """Run one action: commit when the block ends, else roll back (recording a refusal)."""
+    try:
+        yield session
+    except ServiceError as exc:
+        end_refused(session, exc)
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+
+
+def act(
+    action: Callable[Concatenate[Session, P], R],
+    session: Session,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R:
+    """Run one service action as its own unit of work (scripts, jobs, tests)."""
+    with unit_of_work(session):
+        return action(session, *args, **kwargs)
+
+
+def commit(session: Session) -> None:
+    """End a successful action (the web app's end of request)."""
+    session.commit()
+
+
+def rollback(session: Session) -> None:
+    """End a failed action: nothing of it is kept."""
+    session.rollback()
+
+
+def end_refused(session: Session, exc: ServiceError) -> None:
+    """Roll the refused action back, then record its refusal (once) and commit that alone."""
+    session.rollback()
+    refusal, exc.refusal = exc.refusal, None
+    if refusal is None:
+        return
+    append_event(
+        session,
+        actor=refusal.actor,
+        action=f"{refusal.tag}-refused",
+        registry_number=refusal.registry_number,
+        letter_sha256=refusal.letter_sha256,
+        state_before=refusal.state,
+        state_after=refusal.state,
+    )
+    session.commit()
+
+
+def end_reads(session: Session) -> None:
+    """End a transaction that has only read, so that a long computation holds no lock.
+
+    SQLite begins every transaction with ``BEGIN IMMEDIATE`` (registry/db.py): an
+    open one holds the write lock. Refuses to end one with pending writes.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_reads: the transaction has pending writes")
+    session.commit()
