@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from custody.cosignature import CosignerKey, witnessed_by
 from custody.event import CustodyEvent, EventError, decode_leaf
 from custody.merkle import ProofError, leaf_hash, root_from_leaf_hashes, verify_inclusion
 from custody.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
@@ -47,6 +48,7 @@ class BundleReport:
     whole_log: bool
     key_from_bundle: bool
     problem: Problem | None
+    witnessed: tuple[str, ...] = ()  # the named witnesses whose cosignatures verify
 
     @property
     def ok(self) -> bool:
@@ -229,12 +231,21 @@ def _check_letter(entries: list[Any], proofs: list[Any], checkpoint: Checkpoint)
         raise _Failed(min(by_index), "has a proof but no entry")
 
 
-def verify_bundle(bundle: Any, *, verifier_key: str | None = None) -> BundleReport:
+def verify_bundle(
+    bundle: Any,
+    *,
+    verifier_key: str | None = None,
+    witnesses: Sequence[CosignerKey] = (),
+    quorum: int = 0,
+) -> BundleReport:
     """Check a decoded bundle against the pinned key (or, weaker, the key it carries).
 
     A bundle with no proofs is a whole-log export: its entries must be exactly
     0 .. size-1 and hash to the signed root. A bundle with proofs is a
-    one-letter export: each entry must come with an inclusion proof.
+    one-letter export: each entry must come with an inclusion proof. With
+    ``quorum`` K, K of the named ``witnesses`` must have cosigned the checkpoint
+    (C2SP tlog-cosignature): a log rolled back or forked after they saw it cannot
+    get their cosignatures again.
     """
     if not isinstance(bundle, dict):
         raise BundleFormatError("bundle: not a JSON object")
@@ -246,14 +257,25 @@ def verify_bundle(bundle: Any, *, verifier_key: str | None = None) -> BundleRepo
     proofs = bundle.get("proofs", [])
     if not isinstance(proofs, list):
         raise BundleFormatError("bundle: 'proofs' is not a list")
+    cosignatures = bundle.get("cosignatures", [])
+    if not isinstance(cosignatures, list):
+        raise BundleFormatError("bundle: 'cosignatures' is not a list")
+    if not 0 <= quorum <= len(witnesses):
+        raise BundleFormatError(
+            f"--quorum {quorum}: name at least that many witnesses with --witness"
+        )
     try:
         pinned = VerifierKey.parse(verifier_key) if verifier_key is not None else None
     except NoteError as exc:
         raise BundleFormatError(f"--key: {exc}") from exc
     whole = not proofs
 
-    def report(checkpoint: Checkpoint | None, problem: Problem | None) -> BundleReport:
-        return BundleReport(checkpoint, len(entries), whole, pinned is None, problem)
+    def report(
+        checkpoint: Checkpoint | None, problem: Problem | None, witnessed: Sequence[str] = ()
+    ) -> BundleReport:
+        return BundleReport(
+            checkpoint, len(entries), whole, pinned is None, problem, tuple(witnessed)
+        )
 
     try:
         carried = VerifierKey.parse(_field(bundle, "verifier_key", str))
@@ -266,10 +288,25 @@ def verify_bundle(bundle: Any, *, verifier_key: str | None = None) -> BundleRepo
     except NoteError as exc:
         return report(None, Problem(None, str(exc)))
     try:
+        witnessed = sorted(witnessed_by(checkpoint.body(), cosignatures, witnesses))
+    except NoteError as exc:
+        return report(checkpoint, Problem(None, str(exc)))
+    if len(witnessed) < quorum:
+        return report(
+            checkpoint,
+            Problem(
+                None,
+                f"{len(witnessed)} of the {quorum} cosignatures required from the named "
+                "witnesses: the checkpoint was not witnessed (a rolled-back or forked log "
+                "cannot be)",
+            ),
+            witnessed,
+        )
+    try:
         if whole:
             _check_whole(entries, checkpoint)
         else:
             _check_letter(entries, proofs, checkpoint)
     except _Failed as failed:
-        return report(checkpoint, failed.problem)
-    return report(checkpoint, None)
+        return report(checkpoint, failed.problem, witnessed)
+    return report(checkpoint, None, witnessed)

@@ -32,21 +32,41 @@ class NoteError(ValueError):
     """A note, checkpoint or key is malformed or its signature does not verify."""
 
 
-def _b64decode(text: str, what: str) -> bytes:
+def decode_base64(text: str, what: str) -> bytes:
+    """Strict standard base64 (no stray characters); NoteError naming ``what`` otherwise."""
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError) as exc:
         raise NoteError(f"{what}: not standard base64") from exc
 
 
-def _check_name(name: str) -> None:
+def check_key_name(name: str) -> None:
+    """A signed-note key name: non-empty, no '+', no spaces or control characters."""
     if not name or "+" in name or any(c.isspace() or ord(c) < 0x20 for c in name):
         raise NoteError(f"key name {name!r}: empty, or has '+', spaces or control characters")
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """The 4-byte key ID: SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4] (signed-note, Ed25519)."""
-    return hashlib.sha256(name.encode() + b"\n" + ED25519_ALG + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, alg: bytes = ED25519_ALG) -> bytes:
+    """The 4-byte key ID: SHA-256(name ‖ 0x0A ‖ alg ‖ public key)[:4] (signed-note; Ed25519
+    note keys are type 0x01, C2SP cosignature keys 0x04)."""
+    return hashlib.sha256(name.encode() + b"\n" + alg + public_key).digest()[:4]
+
+
+def parse_key_text(text: str, alg: bytes, what: str) -> tuple[str, bytes, bytes]:
+    """``<name>+<hex key id>+<base64(alg ‖ Ed25519 key)>`` as (name, key id, key), checked."""
+    parts = text.strip().split("+", 2)  # base64 may itself contain '+'
+    if len(parts) != 3:
+        raise NoteError(f"{what}: not <name>+<hex key id>+<base64 key>")
+    name, hex_id, b64_key = parts
+    check_key_name(name)
+    raw = decode_base64(b64_key, what)
+    if len(raw) != 33 or raw[:1] != alg:
+        raise NoteError(f"{what}: not an Ed25519 key of type 0x{alg.hex()} (and 32 bytes)")
+    if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
+        raise NoteError(f"{what}: key id is not 8 lower-case hex digits")
+    if key_id(name, raw[1:], alg) != bytes.fromhex(hex_id):
+        raise NoteError(f"{what}: key id does not match the name and key")
+    return name, bytes.fromhex(hex_id), raw[1:]
 
 
 @dataclass(frozen=True)
@@ -60,19 +80,8 @@ class VerifierKey:
     @classmethod
     def parse(cls, text: str) -> VerifierKey:
         """Parse a verifier key, checking that its key ID matches its name and key."""
-        parts = text.strip().split("+", 2)  # base64 may itself contain '+'
-        if len(parts) != 3:
-            raise NoteError("verifier key: not <name>+<hex key id>+<base64 key>")
-        name, hex_id, b64_key = parts
-        _check_name(name)
-        raw = _b64decode(b64_key, "verifier key")
-        if len(raw) != 33 or raw[:1] != ED25519_ALG:
-            raise NoteError("verifier key: not an Ed25519 key (0x01 and 32 bytes)")
-        if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
-            raise NoteError("verifier key: key id is not 8 lower-case hex digits")
-        if key_id(name, raw[1:]) != bytes.fromhex(hex_id):
-            raise NoteError("verifier key: key id does not match the name and key")
-        return cls(name=name, key_id=bytes.fromhex(hex_id), public_key=raw[1:])
+        name, identifier, public_key = parse_key_text(text, ED25519_ALG, "verifier key")
+        return cls(name=name, key_id=identifier, public_key=public_key)
 
     def __str__(self) -> str:
         encoded = base64.b64encode(ED25519_ALG + self.public_key).decode()
@@ -86,7 +95,7 @@ class LogKey:
     """
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
-        _check_name(name)
+        check_key_name(name)
         self.name = name
         self._private_key = private_key
         public = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
@@ -144,7 +153,7 @@ def verify_note(note: str, verifier: VerifierKey) -> str:
         if not line.startswith(_SIG_PREFIX) or line.count(" ") != 2:
             raise NoteError(f"note: malformed signature line {line!r}")
         name, b64_sig = line[len(_SIG_PREFIX) :].split(" ")
-        raw = _b64decode(b64_sig, "note signature")
+        raw = decode_base64(b64_sig, "note signature")
         if len(raw) < 5:
             raise NoteError("note: signature too short")
         if name != verifier.name or raw[:4] != verifier.key_id:
@@ -182,7 +191,7 @@ class Checkpoint:
             raise NoteError("checkpoint: empty origin")
         if not _DECIMAL.fullmatch(size):
             raise NoteError("checkpoint: size is not a decimal number")
-        root_hash = _b64decode(root, "checkpoint root")
+        root_hash = decode_base64(root, "checkpoint root")
         if len(root_hash) != HASH_SIZE:
             raise NoteError("checkpoint: root is not a 32-byte hash")
         return cls(origin=origin, size=int(size), root_hash=root_hash)

@@ -201,6 +201,10 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     _register_error_handlers(app)
 
+    from registry.services.proofs import install_publisher
+
+    install_publisher(app)
+
     from registry import cli
 
     cli.register(app)

@@ -107,6 +107,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # How custody verifications run: "thread" in the background of the worker that
         # started them (progress kept in the database), "inline" within the request.
         "ARNA_CUSTODY_JOBS": "thread",
+        # RFC 3161 time-stamping: the TSA's URL ("" = none) and a PEM file of its root(s).
+        "ARNA_TSA_URL": "",
+        "ARNA_TSA_ROOTS": "",
+        # Witnesses of the custody log: "URL VERIFIER-KEY" entries separated by ';'.
+        "ARNA_WITNESSES": "",
+        # Seconds to wait for a TSA or a witness before recording the failure.
+        "ARNA_PROOF_TIMEOUT": 5,
     }
     config.update(_from_environment(config))
     config.update(overrides)

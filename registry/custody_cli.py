@@ -1,4 +1,4 @@
-"""``flask --app wsgi custody export|verify`` (contracts/custody-bundle.md).
+"""``flask --app wsgi custody export|verify|prove|package`` (contracts/custody-bundle.md).
 
 Exit codes as the contract fixes them: 0 everything checks, 1 something does not
 (the first bad entry index and what is wrong on stderr), 2 unreadable input or
@@ -10,16 +10,24 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from registry.db import session_scope
 from registry.services.unit_of_work import unit_of_work
 from registry.web.database import get_engine
 
-custody_cli = AppGroup("custody", help="The chain-of-custody log: export and verify.")
+if TYPE_CHECKING:
+    from registry.services.proofs import PublishReport
+
+custody_cli = AppGroup(
+    "custody", help="The chain-of-custody log: export, verify, witness and package evidence."
+)
 
 EXIT_BAD, EXIT_UNREADABLE = 1, 2
 
@@ -47,8 +55,10 @@ def export_command(out: Path, registry_number: str | None) -> None:
     actor = Actor(user=f"cli:{getpass.getuser()}", role="admin", agency=None)
     engine = get_engine()
     try:
-        with session_scope(engine) as session, unit_of_work(session):
-            record_export(session, actor=actor, registry_number=registry_number)
+        with session_scope(engine) as session:
+            with unit_of_work(session):
+                record_export(session, actor=actor, registry_number=registry_number)
+            _publish(session)  # so that the exported checkpoint carries its cosignatures
         bundle = export_text(chunked_reader(sessionmaker(engine)), registry_number)
         partial = out.with_name(out.name + ".part")  # a failed export leaves no half file at OUT
         with partial.open("w", encoding="utf-8") as handle:
@@ -100,3 +110,59 @@ def verify_command(quiet: bool, incremental: bool) -> None:
         f"OK {report.size - report.from_size} entries{start} and {report.checkpoints} "
         f"checkpoints check; verifier key {key or '(none yet)'}"
     )
+
+
+def _publish(session: Session) -> PublishReport:
+    from registry.services.custody import consistency_proof
+    from registry.services.proofs import proof_settings, publish
+
+    return publish(session, proof_settings(), lambda a, b: consistency_proof(session, a, b))
+
+
+@custody_cli.command("prove")
+def prove_command() -> None:
+    """Send the latest checkpoint to the witnesses and the TSA now (retries any failure)."""
+    from registry.services.proofs import proof_settings
+
+    if not proof_settings().enabled:
+        _fail("neither ARNA_TSA_URL nor ARNA_WITNESSES is set")
+    try:
+        with session_scope(get_engine()) as session:
+            report = _publish(session)
+    except SQLAlchemyError as exc:
+        _fail(f"the database cannot be read: {exc.__class__.__name__}")
+    for failure in report.failures:
+        click.echo(f"FAILED {failure}", err=True)
+    click.echo(
+        f"checkpoint {report.size}: cosigned by {len(report.cosigned)} witnesses"
+        + (", time-stamped" if report.stamped else "")
+    )
+    if report.failures:
+        sys.exit(EXIT_BAD)
+
+
+@custody_cli.command("package")
+@click.argument("registry_number")
+@click.option(
+    "-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+    help="The .asice file to write.",
+)  # fmt: skip
+def package_command(registry_number: str, out: Path) -> None:
+    """Write a letter's evidence package (ASiC-E): python -m registry.custody verify-package."""
+    from registry.models import Letter
+    from registry.services.errors import ServiceError
+    from registry.services.proofs import evidence_package
+
+    try:
+        with session_scope(get_engine()) as session:
+            letter = session.scalar(select(Letter).where(Letter.registry_number == registry_number))
+            if letter is None:
+                _fail(f"no letter {registry_number}")
+            assert letter is not None
+            package = evidence_package(session, letter)
+    except ServiceError as exc:
+        _fail(exc.message)
+    except SQLAlchemyError as exc:
+        _fail(f"the database cannot be read: {exc.__class__.__name__}")
+    out.write_bytes(package)
+    click.echo(f"wrote {out} ({len(package)} bytes)")

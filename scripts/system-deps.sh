@@ -8,6 +8,8 @@ missing=()
 command -v xmlsec1 >/dev/null || missing+=(xmlsec1)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 command -v zbarimg >/dev/null || missing+=(zbar-tools)
+command -v openssl >/dev/null || missing+=(openssl)  # the tests' TSA: openssl ts -reply
+command -v unzip >/dev/null || missing+=(unzip)      # the tests list evidence packages
 dpkg-query -W -f='${Status}' libengine-gost-openssl 2>/dev/null | grep -q 'ok installed' ||
   missing+=(libengine-gost-openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -6,12 +6,14 @@ from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead
 from registry.models.custody_verification import CustodyMark, CustodyVerification
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
+from registry.models.proof import Cosignature, Evidence, WitnessState
 from registry.models.throttles import Throttle
 
 __all__ = [
     "Agency",
     "ApiToken",
     "CertifiedCopy",
+    "Cosignature",
     "CustodyCheckpoint",
     "CustodyEntry",
     "CustodyHead",
@@ -19,6 +21,7 @@ __all__ = [
     "CustodyNode",
     "CustodyVerification",
     "Deadline",
+    "Evidence",
     "Letter",
     "RegistryKey",
     "RegistryNumber",
@@ -26,4 +29,5 @@ __all__ = [
     "Throttle",
     "TrustAnchor",
     "User",
+    "WitnessState",
 ]

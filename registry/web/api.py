@@ -17,12 +17,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from registry.permissions import Action
-from registry.services import letters
+from registry.services import letters, proofs
 from registry.services.errors import Invalid
 from registry.services.letters import Direction, LetterFilter, State
 from registry.web import present
 from registry.web.database import get_session
 from registry.web.guard import current_principal, public, requires
+from registry.web.ui import package_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -245,6 +246,15 @@ def download(registry_number: str) -> Any:
         mimetype="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{found.registry_number}.xml"'},
     )
+
+
+@bp.get("/letters/<registry_number>/evidence")
+@requires(Action.LETTER_DOWNLOAD)
+def evidence(registry_number: str) -> Any:
+    """The letter's evidence package (ASiC-E, application/vnd.etsi.asic-e+zip)."""
+    session = get_session()
+    found = letters.get_letter(session, current_principal(), registry_number)
+    return package_response(found.registry_number, proofs.evidence_package(session, found))
 
 
 @bp.post("/letters/<registry_number>/sign")

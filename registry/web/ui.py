@@ -25,8 +25,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from registry.evidence.package import MIMETYPE as ASIC_MIMETYPE
 from registry.permissions import Action
-from registry.services import letters
+from registry.services import letters, proofs
 from registry.services.countersign import check_dispatch_record
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
@@ -183,6 +184,24 @@ def download(registry_number: str) -> Any:
         found.xml,
         mimetype="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{found.registry_number}.xml"'},
+    )
+
+
+@bp.get("/letters/<registry_number>/evidence.asice")
+@requires(Action.LETTER_DOWNLOAD)
+def evidence(registry_number: str) -> Any:
+    """The letter's evidence package (ASiC-E): whoever may download the letter may have it."""
+    session = get_session()
+    found = letters.get_letter(session, current_principal(), registry_number)
+    return package_response(found.registry_number, proofs.evidence_package(session, found))
+
+
+def package_response(registry_number: str, package: bytes) -> Response:
+    """An ASiC-E container as a download named for the letter (also the API's)."""
+    return Response(
+        package,
+        mimetype=ASIC_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="{registry_number}.asice"'},
     )
 
 

@@ -101,12 +101,16 @@ def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Pope
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="session")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``flask bootstrap --demo`` then gunicorn with ``gunicorn.conf.py``; the base URL."""
-    instance = tmp_path_factory.mktemp("e2e-instance")
+def bootstrap(database_url: str, instance: Path) -> dict[str, str]:
+    """``flask bootstrap --demo`` on the database; the environment the service runs with."""
     env = service_env(database_url, instance)
     bootstrap_demo(env)
+    return env
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], instance: Path) -> Iterator[str]:
+    """gunicorn with ``env`` on a free port until the block ends; the base URL."""
     port = free_port()
     process = start_gunicorn(env, port, instance / "gunicorn.log")
     try:
@@ -114,6 +118,14 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``flask bootstrap --demo`` then gunicorn with ``gunicorn.conf.py``; the base URL."""
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    with gunicorn(bootstrap(database_url, instance), instance) as base:
+        yield base
 
 
 _CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')

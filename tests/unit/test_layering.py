@@ -5,7 +5,14 @@ import sys
 
 import pytest
 
-PURE_MODULES = ["routing", "signing", "custody", "registry.custody", "registry.paper"]
+PURE_MODULES = [
+    "routing",
+    "signing",
+    "custody",
+    "registry.custody",
+    "registry.paper",
+    "registry.evidence",
+]
 
 
 @pytest.mark.parametrize("package", PURE_MODULES)

@@ -29,6 +29,9 @@ from registry.services.custody.store import DbTreeStore, lock_head
 from registry.services.custody.tags import Tag
 from registry.services.errors import NotFound
 
+APPENDED = "custody_appended"
+"""``session.info`` key set by an append: after commit there is a checkpoint to publish."""
+
 
 @dataclass(frozen=True)
 class NewEvent:
@@ -103,6 +106,8 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> list[int]:
         insert(CustodyCheckpoint.__table__),
         [{"size": end, "note": sign_checkpoint(key, checkpoint), "created_at": time}],
     )
+    # Once this commits, the new checkpoint is to be witnessed (services/proofs.Publisher).
+    session.info[APPENDED] = True
     return list(range(first, end))
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from custody.bundle import build_bundle, iter_bundle_json
@@ -15,6 +16,12 @@ from custody.merkle import ProofError, leaf_hash, verify_inclusion
 from custody.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
 from custody.tree import MerkleTree
 from registry.models.custody import HEAD_ID, CustodyCheckpoint, CustodyEntry, CustodyHead
+from registry.models.proof import (
+    CHECKPOINT_TIMESTAMP,
+    SIGNATURE_TIMESTAMP,
+    Cosignature,
+    Evidence,
+)
 from registry.services.custody.keys import verifier_key
 from registry.services.custody.store import (
     CHUNK,
@@ -76,30 +83,82 @@ def _all_entries(session: Session, size: int) -> Iterator[tuple[int, bytes]]:
         yield index, raw_bytes(leaf)
 
 
-def export_bundle(session: Session, registry_number: str | None = None) -> dict[str, object]:
-    """The bundle of contracts/custody-bundle.md against the latest checkpoint.
+def export_bundle(
+    session: Session, registry_number: str | None = None, *, size: int | None = None
+) -> dict[str, object]:
+    """The bundle of contracts/custody-bundle.md against the latest checkpoint (or ``size``'s).
 
     Whole log: every entry and no proofs. One letter: its entries, each with an
-    inclusion proof, and NotFound when the log holds no event of it.
+    inclusion proof, and NotFound when the log holds no event of it. The
+    checkpoint's witness cosignatures and time-stamps, and the letter's
+    signature time-stamps, are added as the contract's optional fields.
     """
-    checkpoint = require_checkpoint(session)
+    checkpoint = require_checkpoint(session, size)
     key = verifier_key(session)
     if key is None:
         raise NotFound("the custody log has no key")
     if registry_number is None:
-        return build_bundle(
+        bundle = build_bundle(
             verifier_key=key,
             checkpoint_note=checkpoint.note,
             entries=_all_entries(session, checkpoint.size),
         )
-    entries = letter_entries(session, registry_number, checkpoint.size)
-    if not entries:
-        raise NotFound(f"the custody log has no event of {registry_number}")
-    tree = MerkleTree(DbTreeStore(session, checkpoint.size))
-    proofs = [(index, tree.inclusion_proof(index, checkpoint.size)) for index, _ in entries]
-    return build_bundle(
-        verifier_key=key, checkpoint_note=checkpoint.note, entries=entries, proofs=proofs
-    )
+    else:
+        entries = letter_entries(session, registry_number, checkpoint.size)
+        if not entries:
+            raise NotFound(f"the custody log has no event of {registry_number}")
+        tree = MerkleTree(DbTreeStore(session, checkpoint.size))
+        proofs = [(index, tree.inclusion_proof(index, checkpoint.size)) for index, _ in entries]
+        bundle = build_bundle(
+            verifier_key=key, checkpoint_note=checkpoint.note, entries=entries, proofs=proofs
+        )
+    return bundle | _additions(session, checkpoint.size, registry_number)
+
+
+def _additions(session: Session, size: int, registry_number: str | None) -> dict[str, object]:
+    """The bundle's optional ``cosignatures`` and ``timestamps`` (only those that exist)."""
+    cosignatures = [
+        {"witness_key": witness_key, "signature": signature}
+        for witness_key, signature in session.execute(
+            select(Cosignature.witness_key, Cosignature.signature)
+            .where(Cosignature.size == size)
+            .order_by(Cosignature.witness_key)
+        )
+    ]
+    covered = Evidence.kind == CHECKPOINT_TIMESTAMP
+    if registry_number is not None:
+        covered = or_(
+            covered & (Evidence.ref == size),
+            (Evidence.kind == SIGNATURE_TIMESTAMP) & (Evidence.registry_number == registry_number),
+        )
+    else:
+        covered = covered & (Evidence.ref == size)
+    timestamps = []
+    seen: set[tuple[str, int | None]] = set()
+    for kind, ref, data in session.execute(
+        select(Evidence.kind, Evidence.ref, Evidence.data).where(covered).order_by(Evidence.id)
+    ):
+        if (kind, ref) in seen:  # two workers stamped the same checkpoint: keep the first
+            continue
+        seen.add((kind, ref))
+        token = base64.b64encode(raw_bytes(data)).decode()
+        if kind == CHECKPOINT_TIMESTAMP:
+            timestamps.append({"covers": "checkpoint", "size": ref, "token": token})
+        else:
+            timestamps.append(
+                {
+                    "covers": "signature-value",
+                    "registry_number": registry_number,
+                    "signature": ref,
+                    "token": token,
+                }
+            )
+    additions: dict[str, object] = {}
+    if cosignatures:
+        additions["cosignatures"] = cosignatures
+    if timestamps:
+        additions["timestamps"] = timestamps
+    return additions
 
 
 @dataclass(frozen=True)

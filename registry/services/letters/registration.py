@@ -32,6 +32,7 @@ from registry.services.lifecycle import (
     signature_problems,
 )
 from registry.services.pki import trust_store, unlock_charged, with_passphrase
+from registry.services.proofs import record_receipt
 from registry.services.throttle import Attempt
 from registry.services.unit_of_work import end_reads
 from routing.envelope import Envelope
@@ -109,6 +110,7 @@ def sign_letter(
                 raise Invalid(
                     "the signature does not verify", details=report_reasons(result.report)
                 )
+            record_receipt(session, letter.registry_number, signed)  # evidence, stamp owed
             letter.xml = signed
             letter.sha256 = sha256_hex(signed)
             letter.verification = result.report
@@ -178,6 +180,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     letter.verification = result.report
     letter.verified_at = verified_at
     letter.signed_by = signers
+    record_receipt(session, number, xml)  # the CRLs it met; its time-stamps are owed
     return letter
 
 

@@ -1,0 +1,500 @@
+"""Proof that outlives certificates and operators: time-stamps, witnesses, evidence packages.
+
+* At receipt, the CRLs an accepted letter was checked against are kept in
+  ``evidence``, with a time-stamp owed for each of its signature values; the
+  letter's bytes stay untouched.
+* After a transaction that appended custody events commits, the owed stamps are
+  obtained from the TSA (``ARNA_TSA_URL``), each token verified before it is
+  kept; the latest checkpoint is sent to every witness (``ARNA_WITNESSES``) and
+  time-stamped too.
+  This runs in a background thread per process (:class:`Publisher`), never in
+  the submission's own transaction: a witness or TSA that is slow or down
+  cannot block a letter. A failure is recorded in ``custody_witnesses`` and
+  retried with the next checkpoint, or by ``flask custody prove``. Witnesses
+  only ever need the newest checkpoint, so a burst of appends costs one round
+  trip per witness.
+* A letter's evidence package is the ASiC-E container of
+  :mod:`registry.evidence.package`.
+
+With nothing configured every function here is a no-op and Arna works as before.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from custody.merkle import ProofError
+from custody.witness import AddCheckpoint
+from custody.witness_http import WitnessEndpoint, WitnessError, submit
+from registry.db import utcnow
+from registry.evidence.package import Evidence as PackageEvidence
+from registry.evidence.package import write_package
+from registry.models.custody import CustodyCheckpoint
+from registry.models.keys import RegistryKey, TrustAnchor
+from registry.models.letters import Letter
+from registry.models.proof import (
+    CHECKPOINT_TIMESTAMP,
+    CRL,
+    SIGNATURE_PENDING,
+    SIGNATURE_TIMESTAMP,
+    Cosignature,
+    Evidence,
+    WitnessState,
+)
+from registry.services.custody import consistency_proof, export_bundle, letter_entries
+from registry.services.custody.append import APPENDED
+from registry.services.errors import NotFound
+from registry.services.pki import trust_store
+from registry.services.unit_of_work import end_reads, unit_of_work
+from signing.timestamp import (
+    TimestampError,
+    request_timestamp,
+    signature_values,
+    verify_timestamp,
+)
+from signing.trust import load_certificates
+from signing.xmlparse import parse_xml
+
+log = logging.getLogger(__name__)
+
+DS = "http://www.w3.org/2000/09/xmldsig#"
+
+
+@dataclass(frozen=True)
+class ProofSettings:
+    """What is configured: a TSA and its roots, witnesses, and how long to wait for them."""
+
+    tsa_url: str = ""
+    tsa_roots: tuple[x509.Certificate, ...] = ()
+    witnesses: tuple[WitnessEndpoint, ...] = ()
+    timeout: float = 5.0
+
+    @property
+    def enabled(self) -> bool:
+        """True when there is a TSA or a witness to talk to."""
+        return bool(self.tsa_url or self.witnesses)
+
+    @classmethod
+    def from_config(cls, config: Any) -> ProofSettings:
+        """Read ARNA_TSA_URL, ARNA_TSA_ROOTS, ARNA_WITNESSES, ARNA_PROOF_TIMEOUT."""
+        url = str(config.get("ARNA_TSA_URL") or "")
+        roots_file = str(config.get("ARNA_TSA_ROOTS") or "")
+        if url and not roots_file:
+            raise ValueError("ARNA_TSA_URL is set but ARNA_TSA_ROOTS (the TSA's root PEM) is not")
+        roots = tuple(load_certificates(Path(roots_file).read_bytes())) if roots_file else ()
+        entries = [e for e in str(config.get("ARNA_WITNESSES") or "").split(";") if e.strip()]
+        witnesses = tuple(WitnessEndpoint.parse(entry) for entry in entries)
+        return cls(url, roots, witnesses, float(config.get("ARNA_PROOF_TIMEOUT") or 5))
+
+
+_SETTINGS: dict[tuple[str, ...], ProofSettings] = {}
+_SETTING_NAMES = ("ARNA_TSA_URL", "ARNA_TSA_ROOTS", "ARNA_WITNESSES", "ARNA_PROOF_TIMEOUT")
+
+
+def proof_settings(config: Any | None = None) -> ProofSettings:
+    """The settings of ``config`` (default: the running app's, or the environment's), cached."""
+    if config is None:
+        from registry.config import current_setting
+
+        config = {name: current_setting(name) for name in _SETTING_NAMES}
+    key = tuple(str(config.get(name) or "") for name in _SETTING_NAMES)
+    settings = _SETTINGS.get(key)
+    if settings is None:
+        settings = _SETTINGS[key] = ProofSettings.from_config(config)
+    return settings
+
+
+# ----------------------------------------------------------------------------- at receipt
+
+
+def _add_evidence(
+    session: Session,
+    kind: str,
+    data: bytes,
+    *,
+    registry_number: str | None,
+    ref: int | None,
+    at: Any = None,
+) -> None:
+    session.add(
+        Evidence(
+            kind=kind,
+            registry_number=registry_number,
+            ref=ref,
+            data=data,
+            digest=hashlib.sha256(data).hexdigest(),
+            at=at,
+        )
+    )
+
+
+def signer_certificates(xml: bytes) -> list[x509.Certificate]:
+    """The certificates the letter's signatures carry (ds:X509Certificate)."""
+    return [
+        x509.load_der_x509_certificate(base64.b64decode(element.text or ""))
+        for element in parse_xml(xml).iter(f"{{{DS}}}X509Certificate")
+    ]
+
+
+def _crls_for(session: Session, certificates: Sequence[x509.Certificate]) -> list[bytes]:
+    """The CRLs (DER) of the CAs that issued ``certificates``, as the trust store holds them."""
+    stored = [
+        row for row in session.scalars(select(RegistryKey.crl).where(RegistryKey.crl.is_not(None)))
+    ] + [
+        row
+        for row in session.scalars(
+            select(TrustAnchor.crl_pem).where(
+                TrustAnchor.removed_at.is_(None), TrustAnchor.crl_pem.is_not(None)
+            )
+        )
+    ]
+    issuers = {cert.issuer for cert in certificates}
+    crls = [x509.load_pem_x509_crl(pem.encode("ascii")) for pem in stored if pem]
+    return [crl.public_bytes(Encoding.DER) for crl in crls if crl.issuer in issuers]
+
+
+def record_receipt(session: Session, registry_number: str, xml: bytes) -> None:
+    """In the receipt's own transaction: the CRLs the letter was checked against, and a
+    time-stamp owed for each of its signature values not stamped or owed yet.
+
+    The TSA is asked after commit (:func:`publish`), so a slow or absent TSA never
+    holds a submission; a signature value's stamp follows its receipt by one round.
+    """
+    if not proof_settings().tsa_url:
+        return
+    known = set(
+        session.scalars(
+            select(Evidence.ref).where(
+                Evidence.kind.in_((SIGNATURE_TIMESTAMP, SIGNATURE_PENDING)),
+                Evidence.registry_number == registry_number,
+            )
+        )
+    )
+    for index in range(len(signature_values(xml))):
+        if index not in known:
+            _add_evidence(
+                session, SIGNATURE_PENDING, b"", registry_number=registry_number, ref=index
+            )
+    met = set(
+        session.scalars(
+            select(Evidence.digest).where(
+                Evidence.kind == CRL, Evidence.registry_number == registry_number
+            )
+        )
+    )
+    for crl in _crls_for(session, signer_certificates(xml)):
+        if hashlib.sha256(crl).hexdigest() not in met:
+            _add_evidence(session, CRL, crl, registry_number=registry_number, ref=None)
+
+
+def _stamp_signatures(session: Session, settings: ProofSettings, limit: int = 500) -> list[str]:
+    """Fulfil the time-stamps owed at receipt; each stored with its verification, or left owed."""
+    owed = session.execute(
+        select(Evidence.id, Evidence.registry_number, Evidence.ref)
+        .where(Evidence.kind == SIGNATURE_PENDING)
+        .order_by(Evidence.id)
+        .limit(limit)
+    ).all()
+    end_reads(session)
+    failures: list[str] = []
+    values: dict[str, list[bytes]] = {}
+    for owed_id, number, index in owed:
+        if number not in values:
+            xml = session.scalar(select(Letter.xml).where(Letter.registry_number == number))
+            values[number] = signature_values(xml) if xml else []
+            end_reads(session)
+        if index is None or index >= len(values[number]):
+            continue
+        value = values[number][index]
+        try:
+            token = request_timestamp(settings.tsa_url, value, timeout=settings.timeout)
+            stamp = verify_timestamp(token, value, settings.tsa_roots)
+        except TimestampError as exc:
+            log.warning("time-stamp of %s signature %s: %s", number, index, exc)
+            failures.append(str(exc))
+            break  # the TSA is failing: the rest stay owed until the next round
+        # Claim the debt and pay it in one unit of work: of two workers, one stores it.
+        with unit_of_work(session):
+            if session.execute(delete(Evidence).where(Evidence.id == owed_id)).rowcount:
+                at = stamp.gen_time
+                _add_evidence(
+                    session, SIGNATURE_TIMESTAMP, token, registry_number=number, ref=index, at=at
+                )
+    return failures
+
+
+# ----------------------------------------------------------------------------- the log
+
+
+@dataclass
+class PublishReport:
+    """What one round of publishing did: cosignatures gained and failures met."""
+
+    size: int = 0
+    cosigned: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    stamped: bool = False
+
+
+def _note_body(note: str) -> str:
+    """A signed note's text: what the log signed, the witnesses cosign and the TSA stamps."""
+    return note[: note.rfind("\n\n") + 1]
+
+
+def _witness(
+    session: Session,
+    endpoint: WitnessEndpoint,
+    latest: CustodyCheckpoint,
+    settings: ProofSettings,
+    proof_from: Callable[[int, int], list[bytes]],
+) -> str | None:
+    """Send the latest checkpoint to one witness; return the failure, or None."""
+    key = str(endpoint.key)
+    state = session.get(WitnessState, key)
+    if state is None:
+        state = WitnessState(witness_key=key, url=endpoint.url, cosigned_size=0)
+        session.add(state)
+    if state.cosigned_size == latest.size and state.last_error is None:
+        return None
+    body = _note_body(latest.note)
+    old = min(state.cosigned_size, latest.size)
+    problem: str | None = None
+    for _attempt in range(2):  # a 409 names the witness's own size: try once more from it
+        try:
+            proof = proof_from(old, latest.size) if 0 < old < latest.size else []
+            line = submit(
+                endpoint, AddCheckpoint(old, tuple(proof), latest.note), body, settings.timeout
+            )
+        except ProofError as exc:
+            problem = f"no consistency proof from {old}: {exc}"
+            break
+        except WitnessError as exc:
+            problem = str(exc)
+            if exc.size is not None and exc.size != old and exc.size <= latest.size:
+                old = exc.size
+                continue
+            if (exc.size is not None and exc.size > latest.size) or exc.status in (409, 422):
+                problem = (
+                    f"{exc} — the log does not extend the checkpoint this witness cosigned: "
+                    "it was rolled back or forked"
+                )
+            break
+        if session.get(Cosignature, (latest.size, key)) is None:
+            session.add(Cosignature(size=latest.size, witness_key=key, signature=line))
+        state.cosigned_size, state.last_error, problem = latest.size, None, None
+        break
+    state.url, state.attempted_at = endpoint.url, utcnow()
+    if problem is not None:
+        state.last_error = problem
+        log.warning("custody witness %s: %s", endpoint.url, problem)
+    return problem
+
+
+def _stamp_checkpoint(
+    session: Session, latest: CustodyCheckpoint, settings: ProofSettings
+) -> str | None:
+    exists = session.scalar(
+        select(Evidence.id).where(
+            Evidence.kind == CHECKPOINT_TIMESTAMP, Evidence.ref == latest.size
+        )
+    )
+    if exists is not None:
+        return None
+    body = _note_body(latest.note).encode()
+    try:
+        token = request_timestamp(settings.tsa_url, body, timeout=settings.timeout)
+        stamp = verify_timestamp(token, body, settings.tsa_roots)
+    except TimestampError as exc:
+        log.warning("custody checkpoint time-stamp: %s", exc)
+        return str(exc)
+    _add_evidence(
+        session,
+        CHECKPOINT_TIMESTAMP,
+        token,
+        registry_number=None,
+        ref=latest.size,
+        at=stamp.gen_time,
+    )
+    return None
+
+
+def publish(
+    session: Session,
+    settings: ProofSettings,
+    proof_from: Callable[[int, int], list[bytes]],
+) -> PublishReport:
+    """A job: witness and time-stamp the latest checkpoint, and fetch the signature stamps
+    owed; each answer and every failure is committed as a unit of work of its own.
+
+    ``proof_from(old, new)`` gives the log's consistency proof (services.custody).
+    """
+    report = PublishReport()
+    latest = session.scalar(
+        select(CustodyCheckpoint).order_by(CustodyCheckpoint.size.desc()).limit(1)
+    )
+    if latest is None or not settings.enabled:
+        return report
+    report.size = latest.size
+    # Each answer is a unit of work of its own. Two workers publishing at once may record
+    # the same cosignature: the second insert fails on the key and is dropped, nothing lost.
+    for endpoint in settings.witnesses:
+        try:
+            with unit_of_work(session):
+                problem = _witness(session, endpoint, latest, settings, proof_from)
+        except IntegrityError:
+            problem = None
+        if problem is None:
+            report.cosigned.append(str(endpoint.key))
+        else:
+            report.failures.append(problem)
+    if settings.tsa_url:
+        report.failures.extend(_stamp_signatures(session, settings))
+        with unit_of_work(session):
+            problem = _stamp_checkpoint(session, latest, settings)
+        report.stamped = problem is None
+        if problem is not None:
+            report.failures.append(problem)
+    return report
+
+
+class Publisher:
+    """A background thread per process that publishes the newest checkpoint when asked.
+
+    :meth:`trigger` only sets a flag, so committing a submission never waits for
+    a witness or the TSA; triggers that arrive while a round runs fold into the
+    next round, which publishes whatever checkpoint is newest by then.
+    """
+
+    def __init__(
+        self,
+        open_session: Callable[[], Session],
+        settings: ProofSettings,
+        proof_from: Callable[[Session], Callable[[int, int], list[bytes]]],
+    ) -> None:
+        self._open_session = open_session
+        self._settings = settings
+        self._proof_from = proof_from
+        self._wanted = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def trigger(self) -> None:
+        """Ask for a round soon (starts the thread on first use, also after a fork)."""
+        self._idle.clear()
+        self._wanted.set()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="arna-proof-publisher", daemon=True
+                )
+                self._thread.start()
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until no round is wanted or running; True if that happened in time."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            try:
+                with self._open_session() as session:
+                    publish(session, self._settings, self._proof_from(session))
+            except Exception:  # the thread must survive a bad round; the next one retries
+                log.exception("publishing the custody checkpoint failed")
+            if not self._wanted.is_set():
+                self._idle.set()
+
+
+def install_publisher(app: Any) -> Publisher | None:
+    """Publish after every commit that appended custody events, when something is configured."""
+    from sqlalchemy import event
+
+    from registry.db import EXTENSION_KEY
+
+    settings = proof_settings(app.config)
+    if not settings.enabled:
+        return None
+    state = app.extensions[EXTENSION_KEY]
+    publisher = Publisher(
+        lambda: Session(state.engine, expire_on_commit=False),
+        settings,
+        lambda session: lambda old, new: consistency_proof(session, old, new),
+    )
+
+    @event.listens_for(state.sessionmaker, "after_commit")
+    def _after_commit(session: Session) -> None:
+        if session.info.pop(APPENDED, False):
+            publisher.trigger()
+
+    @event.listens_for(state.sessionmaker, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(APPENDED, None)
+
+    app.extensions["arna_proof_publisher"] = publisher
+    return publisher
+
+
+# ----------------------------------------------------------------------------- packages
+
+
+def _witnessed_size(session: Session, registry_number: str) -> int | None:
+    """The largest cosigned checkpoint that holds every event of the letter, if any."""
+    entries = letter_entries(session, registry_number)
+    if not entries:
+        raise NotFound(f"the custody log has no event of {registry_number}")
+    return session.scalar(
+        select(Cosignature.size)
+        .where(Cosignature.size > entries[-1][0])
+        .order_by(Cosignature.size.desc())
+        .limit(1)
+    )
+
+
+def _tsa_certificates(tokens: Sequence[bytes]) -> list[bytes]:
+    from asn1crypto import cms
+
+    found = []
+    for token in tokens:
+        for choice in cms.ContentInfo.load(token)["content"]["certificates"] or []:
+            found.append(choice.chosen.dump())
+    return found
+
+
+def evidence_package(session: Session, letter: Letter) -> bytes:
+    """The letter's ASiC-E evidence package (registry.evidence), against its latest witnessed
+    checkpoint when one holds all its events, else the latest checkpoint."""
+    if letter.xml is None:
+        raise NotFound(f"{letter.registry_number} has no signed XML yet")
+    number = letter.registry_number
+    bundle = export_bundle(session, number, size=_witnessed_size(session, number))
+    signers = signer_certificates(letter.xml)
+    anchors = trust_store(session).anchors
+    issuers = {cert.issuer for cert in signers}
+    tokens = [base64.b64decode(str(stamp["token"])) for stamp in bundle.get("timestamps", [])]
+    certificates = [
+        *(cert.public_bytes(Encoding.DER) for cert in signers),
+        *(cert.public_bytes(Encoding.DER) for cert in anchors if cert.subject in issuers),
+        *_tsa_certificates(tokens),
+    ]
+    crls = list(
+        session.scalars(
+            select(Evidence.data).where(Evidence.kind == CRL, Evidence.registry_number == number)
+        )
+    )
+    return write_package(number, letter.xml, bundle, PackageEvidence(certificates, crls))

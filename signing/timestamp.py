@@ -1,0 +1,171 @@
+"""RFC 3161 time-stamps: ask a TSA for a token over some bytes, and verify one.
+
+The ASN.1 (TimeStampReq, TimeStampResp, TSTInfo) is asn1crypto's and the
+checks of the token's CMS signature, TSA certificate path (to the configured TSA
+anchors, extendedKeyUsage timeStamping) and message imprint are pyHanko's, so
+none of it is hand-written here. A token is verified when it is received and
+every time it is read back as evidence.
+
+A letter's signature is stamped as XAdES's SignatureTimeStamp (ETSI EN 319
+132-1 §5.3): the imprint covers the ``ds:SignatureValue`` element, canonicalised
+with inclusive C14N 1.0 (the default when the time-stamp names no other).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from asn1crypto import cms, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from lxml import etree
+from pyhanko.sign.timestamps.common_utils import (
+    TimestampRequestError,
+    get_nonce,
+    handle_tsp_response,
+)
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+from pyhanko_certvalidator import ValidationContext
+
+from signing.xmlparse import parse_xml
+
+DS = "http://www.w3.org/2000/09/xmldsig#"
+QUERY_TYPE = "application/timestamp-query"
+REPLY_TYPE = "application/timestamp-reply"
+MAX_REPLY_BYTES = 256 * 1024
+
+
+class TimestampError(ValueError):
+    """A TSA did not answer with a token, or a token does not verify; the message says why."""
+
+
+@dataclass(frozen=True)
+class Timestamp:
+    """A verified token: its DER bytes, the time the TSA vouches for, and who the TSA is."""
+
+    token: bytes
+    gen_time: dt.datetime
+    tsa: str
+
+
+def signature_values(xml: bytes) -> list[bytes]:
+    """Each ``ds:SignatureValue`` of a signed letter, canonicalised: what a stamp covers."""
+    root = parse_xml(xml)
+    return [etree.tostring(value, method="c14n") for value in root.iter(f"{{{DS}}}SignatureValue")]
+
+
+def _request(digest: bytes) -> tuple[int, tsp.TimeStampReq]:
+    nonce = get_nonce()
+    return nonce, tsp.TimeStampReq(
+        {
+            "version": 1,
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "hashed_message": digest,
+            },
+            "nonce": nonce,
+            "cert_req": True,
+        }
+    )
+
+
+def request_timestamp(url: str, data: bytes, *, timeout: float = 10.0) -> bytes:
+    """POST an RFC 3161 query for SHA-256(``data``) to ``url``; return the token's DER.
+
+    The reply's status and nonce are checked here; the token itself is checked
+    by :func:`verify_timestamp`, which the caller runs before keeping it.
+    """
+    nonce, query = _request(hashlib.sha256(data).digest())
+    http_request = urllib.request.Request(  # noqa: S310 - the operator configures the TSA URL
+        url,
+        data=query.dump(),
+        headers={"Content-Type": QUERY_TYPE, "Accept": REPLY_TYPE},
+        method="POST",
+    )
+    if not url.startswith(("http://", "https://")):
+        raise TimestampError(f"TSA URL {url!r} is not http(s)")
+    try:
+        with urllib.request.urlopen(http_request, timeout=timeout) as reply:  # noqa: S310
+            body = reply.read(MAX_REPLY_BYTES + 1)
+    except (OSError, urllib.error.URLError) as exc:
+        raise TimestampError(f"TSA {url}: {exc}") from None
+    if len(body) > MAX_REPLY_BYTES:
+        raise TimestampError(f"TSA {url}: reply larger than {MAX_REPLY_BYTES} bytes")
+    try:
+        token = handle_tsp_response(tsp.TimeStampResp.load(body), nonce)
+        return token.dump()
+    except (TimestampRequestError, ValueError, TypeError, KeyError) as exc:
+        raise TimestampError(f"TSA {url}: {exc}") from None
+
+
+def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
+
+
+def token_info(token: bytes) -> tsp.TSTInfo:
+    """The TSTInfo a token carries (unverified); TimestampError when it is not a token."""
+    try:
+        content = cms.ContentInfo.load(token)
+        if content["content_type"].native != "signed_data":
+            raise TimestampError("time-stamp token: not CMS SignedData")
+        info = content["content"]["encap_content_info"]["content"].parsed
+        if not isinstance(info, tsp.TSTInfo):
+            raise TimestampError("time-stamp token: does not encapsulate a TSTInfo")
+        info.native  # noqa: B018 - decode it all now, so a malformed token fails here
+    except (ValueError, TypeError, KeyError) as exc:
+        raise TimestampError(f"time-stamp token: not DER ({exc})") from None
+    return info
+
+
+def verify_timestamp(
+    token: bytes,
+    data: bytes,
+    anchors: Sequence[x509.Certificate],
+    crls: Sequence[x509.CertificateRevocationList] = (),
+) -> Timestamp:
+    """Check a token over ``data``: imprint, CMS signature, TSA path to ``anchors`` at genTime.
+
+    The TSA certificate must carry extendedKeyUsage timeStamping. Its validity
+    and revocation are judged at the token's own time; with no CRL for it the
+    check is soft (a TSA certificate often has no revocation data offline).
+    """
+    info = token_info(token)
+    gen_time = info["gen_time"].native
+    if not anchors:
+        raise TimestampError("time-stamp token: no TSA trust anchor is configured")
+    context = ValidationContext(
+        trust_roots=[_asn1(anchor) for anchor in anchors],
+        crls=[crl.public_bytes(Encoding.DER) for crl in crls],
+        moment=gen_time,
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
+
+    def imprint(algorithm: str) -> bytes:
+        try:
+            return hashlib.new(algorithm, data).digest()
+        except ValueError:
+            raise TimestampError(f"time-stamp token: unknown digest {algorithm}") from None
+
+    signed_data = cms.ContentInfo.load(token)["content"]
+    try:
+        status = asyncio.run(validate_tst_signed_data(signed_data, context, imprint))
+    except SignatureValidationError as exc:
+        raise TimestampError(f"time-stamp token: {exc}") from None
+    if not status.get("intact"):
+        raise TimestampError("time-stamp token: its message imprint is not of these bytes")
+    if not status.get("valid"):
+        raise TimestampError("time-stamp token: the TSA's signature does not verify")
+    problem = status.get("trust_problem_indic")
+    if problem is not None:
+        raise TimestampError(f"time-stamp token: the TSA is not trusted ({problem.name})")
+    tsa = status["signing_cert"].subject.human_friendly
+    return Timestamp(token=token, gen_time=gen_time, tsa=tsa)

@@ -1,0 +1,268 @@
+"""Real outside services for the proof tests: an RFC 3161 TSA and C2SP witnesses on 127.0.0.1.
+
+The TSA is OpenSSL's own implementation (``openssl ts -reply``) behind a tiny
+HTTP endpoint: each POSTed ``application/timestamp-query`` is written to a file,
+answered by ``openssl ts -reply`` with a TSA certificate issued here
+(extendedKeyUsage timeStamping, critical), and the reply returned as
+``application/timestamp-reply``. Witnesses run as separate processes of
+``python -m registry.custody witness serve``, each with its own key and state
+file. Nothing here is a mock: they are the programs a deployment would run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_TSA_CONFIG = """\
+[ tsa ]
+default_tsa = arna_test_tsa
+
+[ arna_test_tsa ]
+dir = {dir}
+serial = $dir/serial
+crypto_device = builtin
+signer_cert = $dir/tsa.pem
+signer_key = $dir/tsa.key
+certs = $dir/root.pem
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ordering = yes
+tsa_name = yes
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+"""
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Arna test TSA"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _cert(
+    subject: x509.Name,
+    issuer: x509.Name,
+    key: ec.EllipticCurvePrivateKey,
+    signer: ec.EllipticCurvePrivateKey,
+    *,
+    ca: bool,
+) -> x509.Certificate:
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+    )
+    if ca:
+        builder = builder.add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
+        )
+    else:
+        builder = builder.add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), True
+        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)
+    return builder.sign(signer, hashes.SHA256())
+
+
+@dataclass(frozen=True)
+class LocalTSA:
+    """A running TSA: its URL, its trust anchor, and the directory of its PEM files."""
+
+    url: str
+    root: x509.Certificate
+    directory: Path
+
+    @property
+    def root_pem(self) -> Path:
+        return self.directory / "root.pem"
+
+    def openssl_verify(self, token: bytes, data: bytes) -> subprocess.CompletedProcess[str]:
+        """``openssl ts -verify`` of a token over ``data`` against this TSA's root."""
+        token_file = self.directory / f"token-{time.monotonic_ns()}.der"
+        data_file = token_file.with_suffix(".data")
+        token_file.write_bytes(token)
+        data_file.write_bytes(data)
+        return subprocess.run(
+            [
+                "openssl", "ts", "-verify", "-token_in", "-in", str(token_file),
+                "-data", str(data_file), "-CAfile", str(self.root_pem),
+                "-untrusted", str(self.directory / "tsa.pem"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )  # fmt: skip
+
+
+def _write_pki(directory: Path) -> x509.Certificate:
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    tsa_key = ec.generate_private_key(ec.SECP256R1())
+    root = _cert(
+        _name("Arna test TSA root"), _name("Arna test TSA root"), root_key, root_key, ca=True
+    )
+    tsa = _cert(_name("Arna test TSA"), root.subject, tsa_key, root_key, ca=False)
+    pem = serialization.Encoding.PEM
+    (directory / "root.pem").write_bytes(root.public_bytes(pem))
+    (directory / "tsa.pem").write_bytes(tsa.public_bytes(pem))
+    (directory / "tsa.key").write_bytes(
+        tsa_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (directory / "serial").write_text("01\n")
+    (directory / "tsa.cnf").write_text(_TSA_CONFIG.format(dir=directory))
+    return root
+
+
+@contextmanager
+def local_tsa(directory: Path) -> Iterator[LocalTSA]:
+    """Serve ``openssl ts -reply`` on a free 127.0.0.1 port until the block ends."""
+    root = _write_pki(directory)
+    lock = threading.Lock()  # openssl ts -reply increments one serial file
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            query = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with lock, tempfile.TemporaryDirectory(dir=directory) as work:
+                query_file, reply_file = Path(work, "q.tsq"), Path(work, "r.tsr")
+                query_file.write_bytes(query)
+                done = subprocess.run(
+                    [
+                        "openssl", "ts", "-reply", "-config", str(directory / "tsa.cnf"),
+                        "-queryfile", str(query_file), "-out", str(reply_file),
+                    ],
+                    capture_output=True,
+                    check=False,
+                )  # fmt: skip
+                reply = reply_file.read_bytes() if done.returncode == 0 else b""
+            self.send_response(200 if reply else 400)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LocalTSA(f"http://127.0.0.1:{server.server_port}/", root, directory)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class WitnessProcess:
+    """A witness running as its own process: URL, verifier key, and how to stop it."""
+
+    url: str
+    key: str
+    process: subprocess.Popen[bytes]
+    command: list[str]
+
+    @property
+    def config(self) -> str:
+        """Its ARNA_WITNESSES entry."""
+        return f"{self.url} {self.key}"
+
+
+def _custody_cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "registry.custody", *args]
+
+
+@contextmanager
+def witness_processes(
+    directory: Path, log_key: str, count: int = 2
+) -> Iterator[list[WitnessProcess]]:
+    """Start ``count`` witnesses of the log with ``log_key``; stop them when the block ends."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    witnesses: list[WitnessProcess] = []
+    try:
+        for n in range(1, count + 1):
+            key_file = directory / f"witness{n}.key"
+            key = subprocess.run(
+                _custody_cli(
+                    "witness", "keygen", "--name", f"witness.test/w{n}", "--key", str(key_file)
+                ),
+                capture_output=True, text=True, check=True, env=env, cwd=ROOT,
+            ).stdout.strip()  # fmt: skip
+            port = free_port()
+            command = _custody_cli(
+                "witness", "serve", "--key", str(key_file), "--port", str(port),
+                "--state", str(directory / f"witness{n}.json"), "--log-key", log_key,
+            )  # fmt: skip
+            witness = WitnessProcess(f"http://127.0.0.1:{port}", key, _start(command), command)
+            witnesses.append(witness)
+            _wait_listening(port, witness.process)
+        yield witnesses
+    finally:
+        for witness in witnesses:
+            witness.process.terminate()
+            witness.process.wait(timeout=10)
+
+
+def _start(command: list[str]) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE)
+
+
+def restart(witness: WitnessProcess) -> None:
+    """Start a stopped witness again, on its port, key and state file."""
+    witness.process = _start(witness.command)
+    _wait_listening(int(witness.url.rsplit(":", 1)[1]), witness.process)
+
+
+def _wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"witness exited: {process.stderr.read().decode() if process.stderr else ''}"
+            )
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"witness on port {port} did not start")
