@@ -27,6 +27,7 @@ LETTER_ACTIONS = (
     "letter:closed",
     "letter:notice-filed",  # the notice of ¶44
     "letter:deadline-met",  # a deadline of the plan marked met by the party that owed it
+    "letter:publication-recorded",  # MFA recorded OHCHR's publication: its ¶14-8 step starts
     "copy:issued",
     "log:exported",
 )

@@ -94,6 +94,12 @@ class IncomingForm(FlaskForm):
     language = StringField(_l("Language of the item"), validators=[Optional(), Length(max=20)])
 
 
+class PublicationForm(FlaskForm):
+    """¶14-8 part 2: the day OHCHR published a communication or MFA's reply."""
+
+    published_on = DateField(_l("Published by OHCHR on"), validators=[DataRequired()])
+
+
 class SigningKeyForm(FlaskForm):
     passphrase = PasswordField(
         _l("Signing passphrase"), validators=[DataRequired(), Length(min=12, max=256)]

@@ -34,7 +34,7 @@ from registry.services.letters import LetterFilter, State, Transition
 from registry.web import choices, present
 from registry.web.chrome import describe
 from registry.web.database import get_session
-from registry.web.forms import ComposeForm, EmptyForm, IncomingForm, UploadForm
+from registry.web.forms import ComposeForm, EmptyForm, IncomingForm, PublicationForm, UploadForm
 from registry.web.guard import current_principal, requires
 
 bp = Blueprint("ui", __name__)
@@ -168,6 +168,9 @@ def letter(registry_number: str) -> Any:
         history=present.history(session, principal, found),
         body=present.letter_body(found),
         dispatch=check_dispatch_record(session, found) if found.dispatch_record else None,
+        publication_form=(
+            PublicationForm() if letters.awaits_publication(principal, found) else None
+        ),
         content=found.xml.decode("utf-8", "replace") if found.xml else None,
     )
 
@@ -433,6 +436,30 @@ def file_notice(registry_number: str) -> Any:
 @requires(Action.LETTER_CLOSE)
 def close(registry_number: str) -> Any:
     return _act(registry_number, _("Closed."), letters.close_letter)
+
+
+@bp.post("/letters/<registry_number>/ohchr-publication")
+@requires(Action.PUBLICATION_RECORD)
+def record_ohchr_publication(registry_number: str) -> Any:
+    """¶14-8 part 2: MFA records the day OHCHR published the communication or reply."""
+    form = PublicationForm()
+    if not form.validate_on_submit():
+        flash(_("Give the day OHCHR published it."), "error")
+    else:
+        try:
+            letters.record_ohchr_publication(
+                get_session(),
+                current_principal(),
+                registry_number,
+                published_on=form.published_on.data,
+            )
+        except ServiceError as exc:
+            if exc.status not in _FIXABLE:
+                raise
+            flash(_refusal_text(exc), "error")
+        else:
+            flash(_("OHCHR's publication recorded: MFA's publication step is due."), "success")
+    return redirect(url_for("ui.letter", registry_number=registry_number))
 
 
 @bp.app_template_filter("urgency")

@@ -18,6 +18,7 @@ class Tag(StrEnum):
     LETTER_CLOSED = "letter:closed"
     LETTER_NOTICE_FILED = "letter:notice-filed"  # ¶44
     LETTER_DEADLINE_MET = "letter:deadline-met"
+    LETTER_PUBLICATION_RECORDED = "letter:publication-recorded"  # OHCHR's, ¶14-8 part 2
     COPY_ISSUED = "copy:issued"  # ¶32-1
     LOG_EXPORTED = "log:exported"
 
