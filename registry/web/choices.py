@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from registry.models import Agency
 from routing import parties
-from routing.envelope import LEGAL_BASIS_KINDS
+from routing.envelope import INVITATION_SOURCES, LEGAL_BASIS_KINDS
 from routing.kinds import INCOMING_KINDS, KINDS
 
 KIND_CODES: tuple[str, ...] = tuple(KINDS)
@@ -36,6 +37,20 @@ def recipients(session: Session) -> list[SelectChoice]:
     agencies = list(session.scalars(select(Agency.code).order_by(Agency.code)))
     codes = sorted(parties.FOREIGN) + sorted(parties.DOMESTIC - set(agencies)) + agencies
     return [SelectChoice(code) for code in codes]
+
+
+#: ¶14-10: whose proposal an invitation to a special procedure answers (routing's codes).
+INVITATION_SOURCE_LABELS = {
+    "competent-bodies": _l("the competent bodies' proposal, agreed with MFA (¶14-10 1)"),
+    "mfa-initiative": _l("MFA's initiative, agreed with the competent bodies (¶14-10 2)"),
+    "ombudsman": _l("the Ombudsman's proposal (¶14-10 3)"),
+}
+
+
+def invitation_sources() -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [
+        SelectChoice(code, INVITATION_SOURCE_LABELS[code]) for code in INVITATION_SOURCES
+    ]
 
 
 def legal_bases() -> list[SelectChoice]:

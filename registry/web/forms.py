@@ -74,6 +74,9 @@ class ComposeForm(FlaskForm):
     communication_language = StringField(
         _l("Language of the communication (¶14-8)"), validators=[Optional(), Length(max=20)]
     )
+    invitation_source = SelectField(
+        _l("Whose proposal the invitation answers (¶14-10)"), choices=[]
+    )
     passphrase = PasswordField(_l("Your signing passphrase"), validators=[Optional()])
 
 

@@ -196,6 +196,7 @@ def _compose_form() -> ComposeForm:
     form.kind.choices = choices.kinds()
     form.recipient.choices = choices.recipients(get_session())
     form.legal_basis_kind.choices = choices.legal_bases()
+    form.invitation_source.choices = choices.invitation_sources()
     if request.method == "GET":
         form.date.data = today_kz()
     return form
@@ -215,7 +216,7 @@ def _envelope(form: ComposeForm, sender: str) -> dict[str, Any]:
         value = getattr(form, name).data
         if value:
             envelope[name] = value.isoformat()
-    for name in ("language", "communication_language"):
+    for name in ("language", "communication_language", "invitation_source"):
         value = (getattr(form, name).data or "").strip()
         if value:
             envelope[name] = value

@@ -23,8 +23,8 @@ from registry.services import letters
 from registry.services.deadlines import today_kz
 from registry.services.errors import Conflict, Forbidden, Invalid
 
-from .conftest import csrf_token
-from .web_fixtures import api_token  # noqa: F401
+from .conftest import SIGNING_PASSPHRASE, csrf_token
+from .web_fixtures import api_token, browser  # noqa: F401
 from .workflow_steps import AUDITOR, CLERK, OFFICER, Who, actions, envelope, refusals
 
 RECEIVED = date(2026, 3, 2)
@@ -189,3 +189,27 @@ def test_letter_page_form_needs_csrf(
     assert step is not None
     assert step.due == MFA_DUE
     assert "ohchr-publication" not in client.get(page).get_data(as_text=True)
+
+
+def test_an_invitations_source_is_chosen_on_the_form_and_shown(browser) -> None:  # noqa: F811
+    """¶14-10: MFA's invitation to visit records whose proposal it answers."""
+    clerk = browser(CLERK)
+    form = {
+        "kind": "foreign-letter",
+        "recipient": "SPECIAL_PROCEDURE",
+        "date": today_kz().isoformat(),
+        "subject": "Invitation to visit Kazakhstan",
+        "body": "The Government invites the Special Rapporteur to visit.",
+        "language": "en",
+        "legal_basis_kind": "",
+        "invitation_source": "",
+    }
+    missing = clerk.post("/compose", data={**form, "step": "preview"}).get_data(as_text=True)
+    assert "invitation_source" in missing
+    form["invitation_source"] = "mfa-initiative"
+    signed = clerk.post(
+        "/compose", data={**form, "step": "sign", "passphrase": SIGNING_PASSPHRASE}
+    )
+    assert signed.status_code == 302, signed.get_data(as_text=True)
+    page = clerk.get(signed.headers["Location"]).get_data(as_text=True)
+    assert "MFA's initiative, agreed with the competent bodies (¶14-10 2)" in page
