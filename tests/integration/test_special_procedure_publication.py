@@ -207,9 +207,7 @@ def test_an_invitations_source_is_chosen_on_the_form_and_shown(browser) -> None:
     missing = clerk.post("/compose", data={**form, "step": "preview"}).get_data(as_text=True)
     assert "invitation_source" in missing
     form["invitation_source"] = "mfa-initiative"
-    signed = clerk.post(
-        "/compose", data={**form, "step": "sign", "passphrase": SIGNING_PASSPHRASE}
-    )
+    signed = clerk.post("/compose", data={**form, "step": "sign", "passphrase": SIGNING_PASSPHRASE})
     assert signed.status_code == 302, signed.get_data(as_text=True)
     page = clerk.get(signed.headers["Location"]).get_data(as_text=True)
     assert "MFA's initiative, agreed with the competent bodies (¶14-10 2)" in page
