@@ -74,8 +74,9 @@ class ComposeForm(FlaskForm):
     communication_language = StringField(
         _l("Language of the communication (¶14-8)"), validators=[Optional(), Length(max=20)]
     )
+    # Optional selects: routing checks the value (an unknown one is named in its refusal).
     invitation_source = SelectField(
-        _l("Whose proposal the invitation answers (¶14-10)"), choices=[]
+        _l("Whose proposal the invitation answers (¶14-10)"), choices=[], validate_choice=False
     )
     passphrase = PasswordField(_l("Your signing passphrase"), validators=[Optional()])
 
@@ -86,9 +87,13 @@ class UploadForm(FlaskForm):
 
 class IncomingForm(FlaskForm):
     """An item received from outside Arna: a court's request (¶36), a special procedure's
-    communication (¶14-5). The receiving body is the officer's own agency."""
+    communication (¶14-5), a foreign body's note or letter (¶44). The receiving body is the
+    officer's own agency; a foreign body's mail also names who sent it."""
 
     kind = SelectField(_l("Kind of item"), choices=[])
+    foreign_sender = SelectField(
+        _l("Foreign sender (a note or letter, ¶44)"), choices=[], validate_choice=False
+    )
     recipient = SelectField(_l("Main addressee to forward it to"), choices=[])
     received_on = DateField(_l("Received on"), validators=[DataRequired()])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])

@@ -36,6 +36,7 @@ from registry.web.chrome import describe
 from registry.web.database import get_session
 from registry.web.forms import ComposeForm, EmptyForm, IncomingForm, PublicationForm, UploadForm
 from registry.web.guard import current_principal, requires
+from routing.kinds import KINDS
 
 bp = Blueprint("ui", __name__)
 
@@ -312,14 +313,16 @@ def register_incoming() -> Any:
     principal = current_principal()
     form = IncomingForm()
     form.kind.choices = choices.incoming_kinds()
+    form.foreign_sender.choices = choices.correspondents()
     form.recipient.choices = choices.recipients(get_session())
     errors: list[str] = []
     if request.method == "GET":
         form.received_on.data = today_kz()
     elif form.validate_on_submit():
+        foreign_mail = KINDS[form.kind.data].incoming
         envelope: dict[str, Any] = {
             "kind": form.kind.data,
-            "sender": principal.agency_code or "",
+            "sender": form.foreign_sender.data if foreign_mail else principal.agency_code or "",
             "recipient": form.recipient.data,
             "date": form.received_on.data.isoformat(),
         }

@@ -20,6 +20,7 @@ from registry.services.errors import Forbidden, Invalid, NotFound
 from registry.services.letters.actions import custody_actor, record_refusal, run_transition
 from registry.services.lifecycle import HUBS, Direction, State, Transition, next_party
 from registry.services.pki import unlock_signing_key
+from routing.kinds import KINDS
 
 
 def submit_route(letter: Letter, principal: Principal) -> State:
@@ -65,9 +66,15 @@ def receive_letter(session: Session, principal: Principal, registry_number: str)
 
 
 def forward_letter(session: Session, principal: Principal, registry_number: str) -> Letter:
-    """Pass the letter on: MOJ → MFA (¶40), or an incoming item to its addressees (¶36, ¶14-5)."""
+    """Pass the letter on: MOJ → MFA (¶40), an incoming item to its addressees (¶36, ¶14-5),
+    a foreign body's note from MFA to the body it is addressed to (¶44)."""
 
     def apply(letter: Letter) -> State:
+        if KINDS[letter.kind].incoming:
+            # A foreign body's mail (¶44): MFA passes it to its addressee, who now holds it.
+            route = letter.plan["route"]
+            letter.holder, letter.hop = route[-1], len(route) - 1
+            return State.RECEIVED
         if letter.direction == Direction.INCOMING:
             # ¶36 «қарау үшін»: the addressees of the holder's receipt-counted step, not copies.
             owed = [
