@@ -58,6 +58,8 @@ class Action(StrEnum):
     LETTER_RETURN = "letter.return"
     LETTER_CLOSE = "letter.close"
     DEADLINE_COMPLETE = "deadline.complete"
+    CASE_OPEN = "case.open"  # a court's request opens a case file (Chapter 5)
+    CASE_JOIN = "case.join"  # a reply joins it
     PUBLICATION_RECORD = "publication.record"  # OHCHR's publication date (¶14-8 part 2)
     CUSTODY_READ = "custody.read"
     CUSTODY_VERIFY = "custody.verify"  # re-check the whole log (costly: not for every reader)
@@ -84,6 +86,8 @@ _AGENCY_WORK = frozenset(
         A.LETTER_FORWARD,
         A.LETTER_CLOSE,
         A.DEADLINE_COMPLETE,
+        A.CASE_OPEN,
+        A.CASE_JOIN,
         A.COPY_ISSUE,
         A.OWN_ACCOUNT,
     }

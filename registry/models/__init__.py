@@ -1,6 +1,7 @@
 """Every model module, imported here so that Alembic and the app see all tables."""
 
 from registry.models.accounts import Agency, ApiToken, LoginThrottle, User
+from registry.models.cases import CaseFile
 from registry.models.copies import CertifiedCopy, CopyLookupThrottle
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
 from registry.models.keys import RegistryKey, TrustAnchor
@@ -9,6 +10,7 @@ from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySe
 __all__ = [
     "Agency",
     "ApiToken",
+    "CaseFile",
     "CertifiedCopy",
     "CopyLookupThrottle",
     "CustodyCheckpoint",

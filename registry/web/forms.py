@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from registry.permissions import Role
+from routing.parties import COURTS
 
 
 class LoginForm(FlaskForm):
@@ -106,6 +107,20 @@ class PublicationForm(FlaskForm):
     """¶14-8 part 2: the day OHCHR published a communication or MFA's reply."""
 
     published_on = DateField(_l("Published by OHCHR on"), validators=[DataRequired()])
+
+
+class OpenCaseForm(FlaskForm):
+    """A court's request opens its case file (Chapter 5)."""
+
+    court = SelectField(_l("Court"), choices=[SelectChoice(c) for c in sorted(COURTS)])
+    court_deadline = DateField(_l("The court's own deadline for the reply"), [Optional()])
+    judicial_practice = BooleanField(_l("A request about judicial practice (¶38)"))
+
+
+class JoinCaseForm(FlaskForm):
+    registry_number = StringField(
+        _l("Registry number of the reply"), validators=[DataRequired(), Length(max=64)]
+    )
 
 
 class SigningKeyForm(FlaskForm):

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from registry.permissions import Action
-from registry.services import letters
+from registry.services import case_files, letters
 from registry.services.countersign import check_dispatch_record
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
@@ -34,7 +34,14 @@ from registry.services.letters import LetterFilter, State, Transition
 from registry.web import choices, present
 from registry.web.chrome import describe
 from registry.web.database import get_session
-from registry.web.forms import ComposeForm, EmptyForm, IncomingForm, PublicationForm, UploadForm
+from registry.web.forms import (
+    ComposeForm,
+    EmptyForm,
+    IncomingForm,
+    OpenCaseForm,
+    PublicationForm,
+    UploadForm,
+)
 from registry.web.guard import current_principal, requires
 from routing.kinds import KINDS
 
@@ -161,6 +168,7 @@ def letter(registry_number: str) -> Any:
         for t in letters.available_transitions(principal, found)
         if t in ACTION_FORMS
     ]
+    case_file = case_files.case_of(session, found)
     return render_template(
         "letters/letter.html",
         letter=found,
@@ -169,6 +177,10 @@ def letter(registry_number: str) -> Any:
         history=present.history(session, principal, found),
         body=present.letter_body(found),
         dispatch=check_dispatch_record(session, found) if found.dispatch_record else None,
+        case_file=case_file,
+        open_case_form=(
+            OpenCaseForm() if case_file is None and case_files.may_open(principal, found) else None
+        ),
         publication_form=(
             PublicationForm() if letters.awaits_publication(principal, found) else None
         ),

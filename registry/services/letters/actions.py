@@ -162,3 +162,38 @@ def run_registration(
         session.rollback()
         raise
     return letter
+
+
+def run_recorded(
+    session: Session,
+    principal: Principal,
+    tag: Tag,
+    registry_number: str,
+    change: Callable[[Letter], None],
+) -> None:
+    """An action on a letter that is not a transition (its state stays): lock the letter,
+    apply ``change``, record ``tag`` and commit — or roll back and record ``tag.refused``."""
+    letter = load_for_update(session, registry_number)
+    if letter is None or not can_see_letter(principal, letter):
+        session.rollback()
+        raise NotFound(f"no letter {registry_number}")
+    number, sha, state = letter.registry_number, letter.sha256, letter.state
+    try:
+        change(letter)
+        append_event(
+            session,
+            actor=custody_actor(principal),
+            action=tag,
+            registry_number=number,
+            letter_sha256=sha,
+            state_before=state,
+            state_after=state,
+        )
+        session.commit()
+    except ServiceError:
+        session.rollback()
+        record_refusal(session, principal, tag, number, sha, state)
+        raise
+    except BaseException:
+        session.rollback()
+        raise

@@ -15,13 +15,12 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from registry.models import Deadline, Letter
-from registry.permissions import Action, Principal, allowed, can_see_letter, check
+from registry.permissions import Action, Principal, allowed, check
 from registry.services import deadlines
-from registry.services.custody import append_event
 from registry.services.custody.tags import Tag
 from registry.services.deadlines import Basis
-from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from registry.services.letters.actions import custody_actor, load_for_update, record_refusal
+from registry.services.errors import Conflict, Forbidden, Invalid
+from registry.services.letters.actions import run_recorded
 from routing import parties
 from routing.kinds import SPECIAL_PROCEDURE_FORWARD, SPECIAL_PROCEDURE_REPLY
 from routing.special_procedure import PUBLICATION_WORKDAYS, publication_duty
@@ -87,28 +86,12 @@ def record_ohchr_publication(
     """Record the day OHCHR published the letter's communication or reply: MFA's
     10-wd publication step starts (custody: ``letter:publication-recorded``)."""
     check(principal, Action.PUBLICATION_RECORD)
-    letter = load_for_update(session, registry_number)
-    if letter is None or not can_see_letter(principal, letter):
-        session.rollback()
-        raise NotFound(f"no letter {registry_number}")
-    number, sha, state = letter.registry_number, letter.sha256, letter.state
-    try:
-        step = _add_step(letter, principal, published_on)
-        append_event(
-            session,
-            actor=custody_actor(principal),
-            action=RECORDED,
-            registry_number=number,
-            letter_sha256=sha,
-            state_before=state,
-            state_after=state,
-        )
-        session.commit()
-    except ServiceError:
-        session.rollback()
-        record_refusal(session, principal, RECORDED, number, sha, state)
-        raise
-    except BaseException:
-        session.rollback()
-        raise
-    return step
+    added: list[Deadline] = []
+    run_recorded(
+        session,
+        principal,
+        RECORDED,
+        registry_number,
+        lambda letter: added.append(_add_step(letter, principal, published_on)),
+    )
+    return added[0]
