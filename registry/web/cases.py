@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from registry.permissions import Action
-from registry.services import case_files
+from registry.services import case_files, letters
 from registry.services.case_files import CaseView
 from registry.services.errors import Invalid, ServiceError
 from registry.web.chrome import describe
@@ -22,7 +22,8 @@ bp = Blueprint("cases", __name__)
 api_bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
 
 COURTS = sorted(parties.COURTS)
-_FIXABLE = (400, 404, 409, 422)
+# Refusals shown on the page they came from (the rest go to the error page).
+_FIXABLE = (400, 409, 422)
 
 
 def case_dict(view: CaseView) -> dict[str, Any]:
@@ -66,6 +67,7 @@ def case(case_id: int) -> Any:
 @bp.post("/letters/<registry_number>/case")
 @requires(Action.CASE_OPEN)
 def open_case(registry_number: str) -> Any:
+    letters.get_letter(get_session(), current_principal(), registry_number)  # else not found
     form = OpenCaseForm()
     if not form.validate_on_submit():
         errors = [f"{getattr(form, n).label.text}: {m[0]}" for n, m in form.errors.items()]
@@ -92,6 +94,7 @@ def open_case(registry_number: str) -> Any:
 @bp.post("/cases/<int:case_id>/letters")
 @requires(Action.CASE_JOIN)
 def join_case(case_id: int) -> Any:
+    case_files.view_case(get_session(), current_principal(), case_id)  # else not found
     form = JoinCaseForm()
     if form.validate_on_submit():
         try:
@@ -99,7 +102,7 @@ def join_case(case_id: int) -> Any:
                 get_session(), current_principal(), case_id, form.registry_number.data.strip()
             )
         except ServiceError as exc:
-            if exc.status not in _FIXABLE:
+            if exc.status not in (*_FIXABLE, 404):  # the case is seen: the reply is missing
                 raise
             flash("; ".join(describe(exc)), "error")
         else:
