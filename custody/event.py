@@ -27,6 +27,9 @@ LETTER_ACTIONS = (
     "letter:closed",
     "letter:notice-filed",  # the notice of ¶44
     "letter:deadline-met",  # a deadline of the plan marked met by the party that owed it
+    "letter:case-opened",  # a court's request opens a case file (Chapter 5)
+    "letter:case-joined",  # a letter joins a case file (the ¶37 reply)
+    "letter:publication-recorded",  # MFA recorded OHCHR's publication: its ¶14-8 step starts
     "copy:issued",
     "log:exported",
 )

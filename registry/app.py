@@ -176,7 +176,12 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(copies.api_bp)  # /api/v1 like api.bp: bearer tokens only
     app.register_blueprint(public_pages.bp)
 
+    from registry.web import cases
     from registry.web import custody as custody_pages
+
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(cases.api_bp)
+    csrf.exempt(cases.api_bp)  # /api/v1 like api.bp: bearer tokens only
 
     app.register_blueprint(custody_pages.bp)
     app.register_blueprint(custody_pages.api_bp)

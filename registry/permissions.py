@@ -58,6 +58,9 @@ class Action(StrEnum):
     LETTER_RETURN = "letter.return"
     LETTER_CLOSE = "letter.close"
     DEADLINE_COMPLETE = "deadline.complete"
+    CASE_OPEN = "case.open"  # a court's request opens a case file (Chapter 5)
+    CASE_JOIN = "case.join"  # a reply joins it
+    PUBLICATION_RECORD = "publication.record"  # OHCHR's publication date (¶14-8 part 2)
     CUSTODY_READ = "custody.read"
     CUSTODY_VERIFY = "custody.verify"  # re-check the whole log (costly: not for every reader)
     COPY_ISSUE = "copy.issue"
@@ -83,6 +86,8 @@ _AGENCY_WORK = frozenset(
         A.LETTER_FORWARD,
         A.LETTER_CLOSE,
         A.DEADLINE_COMPLETE,
+        A.CASE_OPEN,
+        A.CASE_JOIN,
         A.COPY_ISSUE,
         A.OWN_ACCOUNT,
     }
@@ -95,7 +100,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     # The hubs are also agencies with letters of their own (MFA's ¶14-8 replies,
     # MOJ's applications), hence the agency work on top of the hub work.
     Role.MOJ_OFFICER: _AGENCY_WORK | _HUB_WORK,
-    Role.MFA_CLERK: _AGENCY_WORK | _HUB_WORK | {A.LETTER_DISPATCH},
+    Role.MFA_CLERK: _AGENCY_WORK | _HUB_WORK | {A.LETTER_DISPATCH, A.PUBLICATION_RECORD},
     Role.AUDITOR: frozenset(
         {
             A.LETTER_READ,

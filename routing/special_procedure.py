@@ -14,7 +14,7 @@ routing.duties says what is late. The chain exists from 25.01.2022 (Chapter 2-1)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from routing import parties as p
@@ -24,6 +24,10 @@ from routing.history import in_force
 
 MFA_SITE = "MFA_WEBSITE"
 """Not a party: where ¶14-8 part 2's publication goes (the ``to`` of the publication duties)."""
+
+#: What ¶14-8 part 2 has MFA publish, and within how many working days of OHCHR.
+PUBLISHED = ("communication", "reply")
+PUBLICATION_WORKDAYS = 10
 
 
 class CommunicationError(ValueError):
@@ -120,19 +124,27 @@ def communication_duties(
                 done=done,
             )
         )
-    for what, ohchr, mfa in (
-        ("communication", events.communication_published_ohchr, events.communication_published_mfa),
-        ("reply", events.reply_published_ohchr, events.reply_published_mfa),
-    ):
-        duties.append(
-            Duty(
-                key=f"publish:{what}",
-                by=p.MFA,
-                to=(MFA_SITE,),
-                rule="¶14-8",
-                what=f"publish the {what} on MFA's site within 10 wd of OHCHR's publication",
-                due=_after(ohchr, 10),
-                done=mfa,
-            )
-        )
-    return tuple(duties)
+    duties += [
+        publication_duty("communication", events.communication_published_ohchr),
+        publication_duty("reply", events.reply_published_ohchr),
+    ]
+    published = {
+        "publish:communication": events.communication_published_mfa,
+        "publish:reply": events.reply_published_mfa,
+    }
+    return tuple(replace(d, done=published[d.key]) if d.key in published else d for d in duties)
+
+
+def publication_duty(what: str, ohchr_published: date | None) -> Duty:
+    """¶14-8 part 2: MFA publishes the ``what`` ("communication" or "reply") on its site
+    within 10 wd after OHCHR publishes it (undated until OHCHR has)."""
+    if what not in PUBLISHED:
+        raise CommunicationError(f"what: {what!r} is not one of {', '.join(PUBLISHED)}")
+    return Duty(
+        key=f"publish:{what}",
+        by=p.MFA,
+        to=(MFA_SITE,),
+        rule="¶14-8",
+        what=f"publish the {what} on MFA's site within 10 wd of OHCHR's publication",
+        due=_after(ohchr_published, PUBLICATION_WORKDAYS),
+    )

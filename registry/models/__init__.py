@@ -1,6 +1,7 @@
 """Every model module, imported here so that Alembic and the app see all tables."""
 
 from registry.models.accounts import Agency, ApiToken, User
+from registry.models.cases import CaseFile
 from registry.models.copies import CertifiedCopy
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
 from registry.models.custody_verification import CustodyMark, CustodyVerification
@@ -12,6 +13,7 @@ from registry.models.throttles import Throttle
 __all__ = [
     "Agency",
     "ApiToken",
+    "CaseFile",
     "CertifiedCopy",
     "Cosignature",
     "CustodyCheckpoint",

@@ -102,8 +102,10 @@ class Deadline(Base):
     rule: Mapped[str] = mapped_column(String(16))
     by_party: Mapped[str] = mapped_column(String(64), index=True)
     to_parties: Mapped[list[Any]]
-    basis: Mapped[str] = mapped_column(String(16))  # receipt | send | before_send | fixed
+    basis: Mapped[str] = mapped_column(String(16))  # receipt | send | before_send | fixed | …
     workdays: Mapped[int | None]
+    # The day the clock counts from, when an outside event starts it (OHCHR's publication).
+    counted_from: Mapped[date | None]
     due: Mapped[date | None] = mapped_column(index=True)
     done_at: Mapped[datetime | None]
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -34,6 +34,7 @@ class Basis(StrEnum):
     SEND = "send"  # the day the letter was sent
     BEFORE_SEND = "before_send"  # working days before the planned sending
     FIXED = "fixed"  # a date the plan states
+    PUBLICATION = "publication"  # OHCHR's publication, recorded by MFA (¶14-8 part 2)
 
 
 def _basis(step: dict[str, Any]) -> tuple[Basis, int | None]:

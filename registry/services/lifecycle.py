@@ -20,6 +20,9 @@ the index of the party holding — or about to receive — the original)::
     sent ──file_notice (¶44 notice to MFA, tracked as outstanding)──▶ sent ──close──▶ closed
     (incoming: a court's request ¶36, a special procedure's communication ¶14-5)
     register_incoming ──▶ received ──forward──▶ forwarded ──close──▶ closed
+    (incoming: a foreign body's note or letter, ¶44, registered by MFA)
+    register_incoming ──▶ received ──forward (to its addressee, who holds it)──▶ received
+      ──close (by the addressee)──▶ closed
 
 A letter whose final recipient is an Arna party (¶14-7 information to MFA) ends
 ``received`` at that party, who closes it.
@@ -36,6 +39,7 @@ from registry.models import Letter
 from registry.permissions import Action
 from registry.services.custody.tags import Tag
 from routing import parties
+from routing.kinds import KINDS
 
 
 class Direction(StrEnum):
@@ -188,11 +192,12 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
             Action.LETTER_FORWARD,
             Tag.LETTER_FORWARDED,
             [S.RECEIVED],
-            [S.SUBMITTED, S.FORWARDED],
+            [S.SUBMITTED, S.FORWARDED, S.RECEIVED],
             "holder",
-            ("¶36", "¶40", "¶14-5"),
+            ("¶36", "¶40", "¶44", "¶14-5"),
             "MOJ hands an EAEU Court letter to MFA (¶40); an incoming item is passed on (¶36, "
-            "¶14-5)",
+            "¶14-5); MFA passes a foreign body's note to the body it is addressed to, which "
+            "then holds it received (¶44)",
         ),
         _spec(
             T.DISPATCH,
@@ -291,7 +296,8 @@ def guard(name: Transition, letter: Letter) -> str | None:
         return "; ".join(problems) or None
     if name is Transition.FORWARD:
         if not outgoing:
-            return None
+            foreign_mail = KINDS[letter.kind].incoming
+            return "the item is with its addressee" if foreign_mail and nxt is None else None
         if nxt is None:
             return "the letter is with its final recipient; nothing to forward"
         if nxt not in HUBS:
@@ -313,7 +319,7 @@ def guard(name: Transition, letter: Letter) -> str | None:
     if name is Transition.CLOSE:
         if letter.notice_required and letter.notice_filed_at is None:
             return "¶44: inform MFA of the urgent direct send (file the notice) before closing"
-        if letter.state == State.RECEIVED and (not outgoing or not at_final_hop(letter)):
+        if letter.state == State.RECEIVED and not at_final_hop(letter):
             return "the letter is still on its route" if outgoing else "forward the item first"
     return None
 

@@ -329,6 +329,17 @@ def close(registry_number: str) -> Any:
     return _detail(letters.close_letter(get_session(), current_principal(), registry_number))
 
 
+@bp.post("/letters/<registry_number>/ohchr-publication")
+@requires(Action.PUBLICATION_RECORD)
+def record_ohchr_publication(registry_number: str) -> Any:
+    """¶14-8 part 2: OHCHR published the communication or reply; MFA's step starts."""
+    session, principal = get_session(), current_principal()
+    letters.record_ohchr_publication(
+        session, principal, registry_number, published_on=_date(_body(), "published_on")
+    )
+    return _detail(letters.get_letter(session, principal, registry_number)), 201
+
+
 @bp.post("/deadlines/<int:deadline_id>/complete")
 @requires(Action.DEADLINE_COMPLETE)
 def complete_deadline(deadline_id: int) -> Any:

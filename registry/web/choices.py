@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from registry.models import Agency
 from routing import parties
-from routing.envelope import LEGAL_BASIS_KINDS
-from routing.kinds import INCOMING_KINDS, KINDS
+from routing.envelope import INVITATION_SOURCES, LEGAL_BASIS_KINDS
+from routing.kinds import CORRESPONDENTS, INCOMING_KINDS, KINDS
 
 KIND_CODES: tuple[str, ...] = tuple(KINDS)
-#: Kinds on the forms. Mail from a foreign body (``spec.incoming``, issue 12) has no form yet:
-#: it is neither composed nor registered here until the registry supports it.
-FORM_KINDS: tuple[str, ...] = tuple(k for k, spec in KINDS.items() if not spec.incoming)
 
 
 def _kind_label(code: str) -> str:
@@ -24,11 +22,16 @@ def _kind_label(code: str) -> str:
 
 def kinds() -> list[SelectChoice]:
     """Kinds an officer composes (the incoming ones are registered, not composed)."""
-    return [SelectChoice(k, _kind_label(k)) for k in FORM_KINDS if k not in INCOMING_KINDS]
+    return [SelectChoice(k, _kind_label(k)) for k in KINDS if k not in INCOMING_KINDS]
 
 
 def incoming_kinds() -> list[SelectChoice]:
-    return [SelectChoice(k, _kind_label(k)) for k in INCOMING_KINDS if k in FORM_KINDS]
+    return [SelectChoice(k, _kind_label(k)) for k in INCOMING_KINDS]
+
+
+def correspondents() -> list[SelectChoice]:
+    """Foreign bodies whose notes and letters MFA registers (incoming correspondence, ¶44)."""
+    return [SelectChoice("", "—")] + [SelectChoice(code) for code in CORRESPONDENTS]
 
 
 def recipients(session: Session) -> list[SelectChoice]:
@@ -36,6 +39,20 @@ def recipients(session: Session) -> list[SelectChoice]:
     agencies = list(session.scalars(select(Agency.code).order_by(Agency.code)))
     codes = sorted(parties.FOREIGN) + sorted(parties.DOMESTIC - set(agencies)) + agencies
     return [SelectChoice(code) for code in codes]
+
+
+#: ¶14-10: whose proposal an invitation to a special procedure answers (routing's codes).
+INVITATION_SOURCE_LABELS = {
+    "competent-bodies": _l("the competent bodies' proposal, agreed with MFA (¶14-10 1)"),
+    "mfa-initiative": _l("MFA's initiative, agreed with the competent bodies (¶14-10 2)"),
+    "ombudsman": _l("the Ombudsman's proposal (¶14-10 3)"),
+}
+
+
+def invitation_sources() -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [
+        SelectChoice(code, INVITATION_SOURCE_LABELS[code]) for code in INVITATION_SOURCES
+    ]
 
 
 def legal_bases() -> list[SelectChoice]:

@@ -13,6 +13,7 @@ from flask_babel import get_locale, lazy_gettext
 
 from registry.permissions import Action, Role, allowed
 from registry.services.errors import ServiceError
+from registry.web.choices import INVITATION_SOURCE_LABELS
 
 LANGUAGES: tuple[tuple[str, str], ...] = (("kk", "Қазақша"), ("ru", "Русский"), ("en", "English"))
 LANGUAGE_CODES = tuple(code for code, _label in LANGUAGES)
@@ -161,6 +162,7 @@ def init_app(app: Flask) -> None:
             "current_language": str(get_locale() or "kk"),
             "role_label": lambda role: ROLE_LABELS.get(role, role),
             "state_label": lambda state: STATE_LABELS.get(state, state),
+            "invitation_source_label": lambda code: INVITATION_SOURCE_LABELS.get(code, code),
             "action_label": lambda name: ACTION_LABELS.get(str(name), name),
             "error_title": error_title,
         }

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from registry.permissions import Role
+from routing.parties import COURTS
 
 
 class LoginForm(FlaskForm):
@@ -80,6 +81,10 @@ class ComposeForm(FlaskForm):
     communication_language = StringField(
         _l("Language of the communication (¶14-8)"), validators=[Optional(), Length(max=20)]
     )
+    # Optional selects: routing checks the value (an unknown one is named in its refusal).
+    invitation_source = SelectField(
+        _l("Whose proposal the invitation answers (¶14-10)"), choices=[], validate_choice=False
+    )
     passphrase = PasswordField(_l("Your signing passphrase"), validators=[Optional()])
 
 
@@ -89,15 +94,39 @@ class UploadForm(FlaskForm):
 
 class IncomingForm(FlaskForm):
     """An item received from outside Arna: a court's request (¶36), a special procedure's
-    communication (¶14-5). The receiving body is the officer's own agency."""
+    communication (¶14-5), a foreign body's note or letter (¶44). The receiving body is the
+    officer's own agency; a foreign body's mail also names who sent it."""
 
     kind = SelectField(_l("Kind of item"), choices=[])
+    foreign_sender = SelectField(
+        _l("Foreign sender (a note or letter, ¶44)"), choices=[], validate_choice=False
+    )
     recipient = SelectField(_l("Main addressee to forward it to"), choices=[])
     received_on = DateField(_l("Received on"), validators=[DataRequired()])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
     body = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=100_000)])
     reply_deadline = DateField(_l("Reply deadline stated in it"), validators=[Optional()])
     language = StringField(_l("Language of the item"), validators=[Optional(), Length(max=20)])
+
+
+class PublicationForm(FlaskForm):
+    """¶14-8 part 2: the day OHCHR published a communication or MFA's reply."""
+
+    published_on = DateField(_l("Published by OHCHR on"), validators=[DataRequired()])
+
+
+class OpenCaseForm(FlaskForm):
+    """A court's request opens its case file (Chapter 5)."""
+
+    court = SelectField(_l("Court"), choices=[SelectChoice(c) for c in sorted(COURTS)])
+    court_deadline = DateField(_l("The court's own deadline for the reply"), [Optional()])
+    judicial_practice = BooleanField(_l("A request about judicial practice (¶38)"))
+
+
+class JoinCaseForm(FlaskForm):
+    registry_number = StringField(
+        _l("Registry number of the reply"), validators=[DataRequired(), Length(max=64)]
+    )
 
 
 class SigningKeyForm(ReauthForm):

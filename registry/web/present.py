@@ -32,6 +32,7 @@ def deadline_dict(deadline: Deadline) -> dict[str, Any]:
         "basis": deadline.basis,
         "workdays": deadline.workdays,
         "due": deadline.due.isoformat() if deadline.due else None,
+        "counted_from": deadline.counted_from.isoformat() if deadline.counted_from else None,
         "done_at": _time(deadline.done_at),
     }
 

@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from registry.evidence.package import MIMETYPE as ASIC_MIMETYPE
 from registry.permissions import Action
-from registry.services import letters, proofs
+from registry.services import case_files, letters, proofs
 from registry.services.countersign import check_dispatch_record
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
@@ -36,8 +36,16 @@ from registry.services.unit_of_work import unit_of_work
 from registry.web import choices, present
 from registry.web.chrome import describe
 from registry.web.database import get_session, refused
-from registry.web.forms import ComposeForm, EmptyForm, IncomingForm, UploadForm
+from registry.web.forms import (
+    ComposeForm,
+    EmptyForm,
+    IncomingForm,
+    OpenCaseForm,
+    PublicationForm,
+    UploadForm,
+)
 from registry.web.guard import current_principal, requires
+from routing.kinds import KINDS
 
 bp = Blueprint("ui", __name__)
 
@@ -162,6 +170,7 @@ def letter(registry_number: str) -> Any:
         for t in letters.available_transitions(principal, found)
         if t in ACTION_FORMS
     ]
+    case_file = case_files.case_of(session, found)
     return render_template(
         "letters/letter.html",
         letter=found,
@@ -170,6 +179,13 @@ def letter(registry_number: str) -> Any:
         history=present.history(session, principal, found),
         body=present.letter_body(found),
         dispatch=check_dispatch_record(session, found) if found.dispatch_record else None,
+        case_file=case_file,
+        open_case_form=(
+            OpenCaseForm() if case_file is None and case_files.may_open(principal, found) else None
+        ),
+        publication_form=(
+            PublicationForm() if letters.awaits_publication(principal, found) else None
+        ),
         content=found.xml.decode("utf-8", "replace") if found.xml else None,
     )
 
@@ -213,6 +229,7 @@ def _compose_form() -> ComposeForm:
     form.kind.choices = choices.kinds()
     form.recipient.choices = choices.recipients(get_session())
     form.legal_basis_kind.choices = choices.legal_bases()
+    form.invitation_source.choices = choices.invitation_sources()
     if request.method == "GET":
         form.date.data = today_kz()
     return form
@@ -232,7 +249,7 @@ def _envelope(form: ComposeForm, sender: str) -> dict[str, Any]:
         value = getattr(form, name).data
         if value:
             envelope[name] = value.isoformat()
-    for name in ("language", "communication_language"):
+    for name in ("language", "communication_language", "invitation_source"):
         value = (getattr(form, name).data or "").strip()
         if value:
             envelope[name] = value
@@ -331,14 +348,16 @@ def register_incoming() -> Any:
     principal = current_principal()
     form = IncomingForm()
     form.kind.choices = choices.incoming_kinds()
+    form.foreign_sender.choices = choices.correspondents()
     form.recipient.choices = choices.recipients(get_session())
     errors: list[str] = []
     if request.method == "GET":
         form.received_on.data = today_kz()
     elif form.validate_on_submit():
+        foreign_mail = KINDS[form.kind.data].incoming
         envelope: dict[str, Any] = {
             "kind": form.kind.data,
-            "sender": principal.agency_code or "",
+            "sender": form.foreign_sender.data if foreign_mail else principal.agency_code or "",
             "recipient": form.recipient.data,
             "date": form.received_on.data.isoformat(),
         }
@@ -458,6 +477,30 @@ def file_notice(registry_number: str) -> Any:
 @requires(Action.LETTER_CLOSE)
 def close(registry_number: str) -> Any:
     return _act(registry_number, _("Closed."), letters.close_letter)
+
+
+@bp.post("/letters/<registry_number>/ohchr-publication")
+@requires(Action.PUBLICATION_RECORD)
+def record_ohchr_publication(registry_number: str) -> Any:
+    """¶14-8 part 2: MFA records the day OHCHR published the communication or reply."""
+    form = PublicationForm()
+    if not form.validate_on_submit():
+        flash(_("Give the day OHCHR published it."), "error")
+    else:
+        try:
+            letters.record_ohchr_publication(
+                get_session(),
+                current_principal(),
+                registry_number,
+                published_on=form.published_on.data,
+            )
+        except ServiceError as exc:
+            if exc.status not in _FIXABLE:
+                raise
+            flash(_refusal_text(exc), "error")
+        else:
+            flash(_("OHCHR's publication recorded: MFA's publication step is due."), "success")
+    return redirect(url_for("ui.letter", registry_number=registry_number))
 
 
 @bp.app_template_filter("urgency")

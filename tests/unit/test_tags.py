@@ -35,6 +35,9 @@ def test_the_documented_action_tags_are_the_tags() -> None:
         "letter:closed",
         "letter:notice-filed",
         "letter:deadline-met",
+        "letter:case-opened",
+        "letter:case-joined",
+        "letter:publication-recorded",
         "copy:issued",
         "log:exported",
     }

@@ -18,6 +18,9 @@ class Tag(StrEnum):
     LETTER_CLOSED = "letter:closed"
     LETTER_NOTICE_FILED = "letter:notice-filed"  # ¶44
     LETTER_DEADLINE_MET = "letter:deadline-met"
+    LETTER_CASE_OPENED = "letter:case-opened"  # a court's request opens a case file (Ch. 5)
+    LETTER_CASE_JOINED = "letter:case-joined"  # a reply joins the request's case file
+    LETTER_PUBLICATION_RECORDED = "letter:publication-recorded"  # OHCHR's, ¶14-8 part 2
     COPY_ISSUED = "copy:issued"  # ¶32-1
     LOG_EXPORTED = "log:exported"
 

@@ -13,11 +13,17 @@ attempt is rolled back.
 - ``registration``: compose, sign, upload, register an incoming item;
 - ``transitions``: submit, receive, forward, dispatch, return, file notice, close,
   deadlines met;
+- ``publication``: OHCHR's publication recorded, MFA's ¶14-8 publication step;
 - ``queries``: route preview, one letter, the list, its history, inboxes;
 - ``actions`` / ``records``: what every action runs through, and a letter's row.
 """
 
 from registry.services.letters.numbers import reserve_number
+from registry.services.letters.publication import (
+    awaits_publication,
+    publication_step,
+    record_ohchr_publication,
+)
 from registry.services.letters.queries import (
     HistoryEntry,
     InboxItem,
@@ -59,6 +65,7 @@ __all__ = [
     "State",
     "Transition",
     "available_transitions",
+    "awaits_publication",
     "close_letter",
     "complete_deadline",
     "compose_letter",
@@ -70,7 +77,9 @@ __all__ = [
     "letter_history",
     "list_letters",
     "preview_route",
+    "publication_step",
     "receive_letter",
+    "record_ohchr_publication",
     "register_incoming",
     "reserve_number",
     "return_letter",

@@ -158,3 +158,36 @@ def run_registration(
         state_after=letter.state,
     )
     return letter
+
+
+def run_recorded(
+    session: Session,
+    principal: Principal,
+    tag: Tag,
+    registry_number: str,
+    change: Callable[[Letter], None],
+) -> None:
+    """An action on a letter that is not a transition (its state stays): lock the letter,
+    apply ``change``, record ``tag`` — or refuse, the error carrying ``tag.refused``.
+
+    Flushes, never commits (the caller's unit of work ends it), like run_transition.
+    """
+    letter = load_for_update(session, registry_number)
+    if letter is None or not can_see_letter(principal, letter):
+        raise NotFound(f"no letter {registry_number}")
+    number, sha, state = letter.registry_number, letter.sha256, letter.state
+    try:
+        change(letter)
+    except ServiceError as exc:
+        if exc.record_refusal:
+            exc.refusing(refusal(principal, tag, number, sha, state))
+        raise
+    append_event(
+        session,
+        actor=custody_actor(principal),
+        action=tag,
+        registry_number=number,
+        letter_sha256=sha,
+        state_before=state,
+        state_after=state,
+    )

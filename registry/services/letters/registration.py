@@ -36,7 +36,7 @@ from registry.services.proofs import record_receipt
 from registry.services.throttle import Attempt
 from registry.services.unit_of_work import end_reads
 from routing.envelope import Envelope
-from routing.kinds import INCOMING_KINDS
+from routing.kinds import INCOMING_KINDS, KINDS
 from routing.planner import Plan
 from signing.letter import Attachment, LetterError, Reference, build_letter, read_letter
 from signing.sign import SigningError
@@ -215,10 +215,13 @@ def register_incoming(
     body: str = "",
     document: Attachment | None = None,
 ) -> Letter:
-    """Register a court's request (¶36) or a special procedure's communication (¶14-5).
+    """Register a court's request (¶36), a special procedure's communication (¶14-5), or a
+    note or letter of a foreign body (incoming official correspondence, ¶44).
 
     The envelope's ``date`` is the day of receipt; the item is kept as an Arna
     record (unsigned: it came from outside) with the received document attached.
+    A foreign body's mail is registered by the body its route first reaches (MFA,
+    or the addressee itself where it may receive directly), which then holds it.
     """
 
     def build() -> Letter:
@@ -228,15 +231,21 @@ def register_incoming(
             errors.append(
                 f"kind: {parsed.kind} is not an incoming item ({', '.join(sorted(INCOMING_KINDS))})"
             )
-        if parsed.sender != principal.agency_code:
+            receiver = parsed.sender
+        else:
+            receiver = _receiver(parsed, route_plan)
+        if receiver != principal.agency_code:
             errors.append(
                 f"sender: the receiving body must be your agency ({principal.agency_code})"
+                if receiver == parsed.sender
+                else f"sender: mail of {parsed.sender} to {parsed.recipient} is registered by "
+                f"{receiver}, which receives it (¶44), not by {principal.agency_code}"
             )
         if not route_plan.allowed:
             errors.append(refusal_text(route_plan))
         if errors:
             raise Invalid("the item cannot be registered", details=errors, code="refused")
-        number = next_number(session, principal, parsed.sender)
+        number = next_number(session, principal, receiver)
         try:
             xml = build_letter(
                 envelope,
@@ -247,7 +256,7 @@ def register_incoming(
             )
         except LetterError as exc:
             raise Invalid("the item is not valid", details=exc.errors) from None
-        return new_letter(
+        letter = new_letter(
             principal,
             number=number,
             direction=Direction.INCOMING,
@@ -258,5 +267,18 @@ def register_incoming(
             xml=xml,
             state=State.RECEIVED,
         )
+        if receiver != parsed.sender:  # a foreign body's mail: the receiving body holds it
+            letter.agency_code = letter.holder = receiver
+            letter.hop = route_plan.route.index(receiver)
+        return letter
 
     return run_registration(session, principal, Transition.REGISTER_INCOMING, build)
+
+
+def _receiver(parsed: Envelope, route_plan: Plan) -> str:
+    """Who registers an incoming item: its sender, a Kazakh body, for a court's request or
+    a special procedure's communication; for a foreign body's mail the first Kazakh body
+    on its route (MFA, or the addressee that may receive directly)."""
+    if not KINDS[parsed.kind].incoming or len(route_plan.route) < 2:
+        return parsed.sender
+    return route_plan.route[1]

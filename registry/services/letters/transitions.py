@@ -21,6 +21,7 @@ from registry.services.letters.actions import custody_actor, refusal, run_transi
 from registry.services.lifecycle import HUBS, Direction, State, Transition, next_party
 from registry.services.pki import unlock_charged, with_passphrase
 from registry.services.throttle import Attempt
+from routing.kinds import KINDS
 
 
 def submit_route(letter: Letter, principal: Principal) -> State:
@@ -66,9 +67,15 @@ def receive_letter(session: Session, principal: Principal, registry_number: str)
 
 
 def forward_letter(session: Session, principal: Principal, registry_number: str) -> Letter:
-    """Pass the letter on: MOJ → MFA (¶40), or an incoming item to its addressees (¶36, ¶14-5)."""
+    """Pass the letter on: MOJ → MFA (¶40), an incoming item to its addressees (¶36, ¶14-5),
+    a foreign body's note from MFA to the body it is addressed to (¶44)."""
 
     def apply(letter: Letter) -> State:
+        if KINDS[letter.kind].incoming:
+            # A foreign body's mail (¶44): MFA passes it to its addressee, who now holds it.
+            route = letter.plan["route"]
+            letter.holder, letter.hop = route[-1], len(route) - 1
+            return State.RECEIVED
         if letter.direction == Direction.INCOMING:
             # ¶36 «қарау үшін»: the addressees of the holder's receipt-counted step, not copies.
             owed = [
