@@ -28,6 +28,9 @@ LETTER_ACTIONS = (
     "letter:notice-filed",  # the notice of ¶44
     "letter:deadline-met",  # a deadline of the plan marked met by the party that owed it
     "copy:issued",
+    "file:opened",  # an agreement reached (¶30) or a decision file (¶10)
+    "file:event-recorded",
+    "file:deemed-agreed",  # ¶32: no written answer in 2 wd counts as consent
     "log:exported",
 )
 ACTIONS = frozenset(LETTER_ACTIONS + tuple(f"{tag}-refused" for tag in LETTER_ACTIONS))

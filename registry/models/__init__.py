@@ -5,6 +5,7 @@ from registry.models.copies import CertifiedCopy, CopyLookupThrottle
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
+from registry.models.rule_files import RuleFile, RuleFileEvent
 
 __all__ = [
     "Agency",
@@ -21,6 +22,8 @@ __all__ = [
     "RegistryKey",
     "RegistryNumber",
     "RegistrySequence",
+    "RuleFile",
+    "RuleFileEvent",
     "TrustAnchor",
     "User",
 ]

@@ -36,6 +36,9 @@ def test_the_documented_action_tags_are_the_tags() -> None:
         "letter:notice-filed",
         "letter:deadline-met",
         "copy:issued",
+        "file:opened",
+        "file:event-recorded",
+        "file:deemed-agreed",
         "log:exported",
     }
 
