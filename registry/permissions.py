@@ -61,6 +61,7 @@ class Action(StrEnum):
     FILE_READ = "rulefile.read"  # agreements reached (Ch.4), decision files (Ch.2)
     FILE_OPEN = "rulefile.open"
     FILE_RECORD = "rulefile.record"
+    REPORT_OPEN = "report.open"  # a report owed to MFA (¶46, ¶48-49): MFA or the body itself
     CUSTODY_READ = "custody.read"
     CUSTODY_VERIFY = "custody.verify"  # re-check the whole log (costly: not for every reader)
     COPY_ISSUE = "copy.issue"
@@ -90,6 +91,7 @@ _AGENCY_WORK = frozenset(
         A.OWN_ACCOUNT,
         A.FILE_READ,
         A.FILE_RECORD,
+        A.REPORT_OPEN,
     }
 )
 _HUB_WORK = frozenset({A.LETTER_RECEIVE, A.LETTER_RETURN})

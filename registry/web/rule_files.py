@@ -56,6 +56,9 @@ def file_dict(view: FileView, today: date) -> dict[str, Any]:
             }
             for d in view.duties
         ],
+        "exemption": None
+        if view.exemption is None
+        else {"rule": view.exemption.rule, "reason": view.exemption.reason},
     }
 
 
@@ -67,7 +70,7 @@ def recordable(principal: Principal, view: FileView) -> list[str]:
     keys = [d.key for d in view.duties if d.done is None]
     if kind is Kind.AGREEMENT:
         keys += [f"draft:{b}" for b in facts["interested"]]
-    else:
+    elif kind is Kind.DECISION:
         keys += [f"agreed:{b}:MOJ" for b in facts["competent"]]
         if facts["needs_budget"]:
             keys += [f"agreed:{b}:BUDGET_AUTHORITY" for b in facts["competent"]]
@@ -120,6 +123,42 @@ def api_open() -> Any:
         session, principal, str(data.get("kind")), str(data.get("title") or ""), facts
     )
     return file_dict(rule_files.get_file(session, principal, file.number), today_kz()), 201
+
+
+@api_bp.post("/reports")
+@requires(Action.REPORT_OPEN)
+def api_open_report() -> Any:
+    """A report a central state body owes MFA (¶46, ¶48-49): ``{"facts": {...}}``."""
+    facts = _json_body().get("facts")
+    if not isinstance(facts, dict):
+        raise Invalid("facts: an object is required", details=["facts"])
+    session, principal = get_session(), current_principal()
+    title = f"{facts.get('type')} report of {facts.get('body')}"
+    file = rule_files.open_file(session, principal, Kind.REPORT.value, title, facts)
+    return file_dict(rule_files.get_file(session, principal, file.number), today_kz()), 201
+
+
+@api_bp.get("/reports/overview")
+@requires(Action.FILE_READ)
+def api_reports_overview() -> Any:
+    """Per agency: reports due, late and received today; and ¶50's exemptions."""
+    standing, exemptions = rule_files.reports_overview(
+        get_session(), current_principal(), today_kz()
+    )
+    return {
+        "agencies": {
+            body: {
+                "due": s.due,
+                "late": s.late,
+                "received": s.received,
+                "received_late": s.received_late,
+            }
+            for body, s in standing.items()
+        },
+        "exemptions": [
+            {"key": e.key, "body": e.by, "rule": e.rule, "reason": e.reason} for e in exemptions
+        ],
+    }
 
 
 @api_bp.get("/files/<number>")
@@ -226,6 +265,18 @@ def file_page(number: str) -> Any:
     form = RecordForm()
     form.key.choices = [SelectChoice(key) for key in recordable(principal, view)]
     return render_template("files/file.html", view=view, today=today_kz(), form=form)
+
+
+@bp.get("/reports")
+@requires(Action.FILE_READ)
+def reports() -> Any:
+    standing, exemptions = rule_files.reports_overview(
+        get_session(), current_principal(), today_kz()
+    )
+    found = rule_files.list_files(get_session(), current_principal(), Kind.REPORT.value)
+    return render_template(
+        "files/reports.html", standing=standing, exemptions=exemptions, files=found
+    )
 
 
 @bp.post("/files/<number>/events")

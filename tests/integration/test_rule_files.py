@@ -212,3 +212,90 @@ def test_eec_decision_under_the_interaction_procedure_has_no_deadlines(
         },
     )
     assert rule_files.get_file(service_session, mfa, file.number).duties == ()
+
+
+def test_reports_to_mfa_and_the_overview(
+    service_session: Session, principal: Callable[[str], Principal]
+) -> None:
+    mfa, health, econ = (
+        principal("clerk.mfa"),
+        principal("officer.minhealth"),
+        principal("officer.minecon"),
+    )
+    # ¶46(2) «20 желтоқсаннан кешіктірмей»: Sunday 20 December 2026 → Friday 18 December.
+    annual = rule_files.open_file(
+        service_session,
+        health,
+        "report",
+        "Annual report 2026",
+        {"type": "annual", "body": HEALTH, "year": 2026},
+    )
+    assert _due(rule_files.get_file(service_session, mfa, annual.number)) == {
+        "annual:2026": D("2026-12-18")
+    }
+    # ¶46(3), MFA's request: 7 wd from Friday 20 March: 26, 27, 30, 31 March, 1-3 April.
+    event = rule_files.open_file(
+        service_session,
+        mfa,
+        "report",
+        "Event report",
+        {"type": "event", "body": ECON, "event_ended": "2026-03-20", "requested": "2026-03-23"},
+    )
+    assert _due(rule_files.get_file(service_session, econ, event.number)) == {
+        "event-report:2026-03-20": D("2026-04-03")
+    }
+    # ¶49: 5 wd after Wednesday 6 May: 8, 12, 13, 14, 15 May.
+    meeting = rule_files.open_file(
+        service_session,
+        health,
+        "report",
+        "Meeting with a visiting delegation",
+        {"type": "meeting", "body": HEALTH, "meeting_day": "2026-05-06"},
+    )
+    assert _due(rule_files.get_file(service_session, mfa, meeting.number)) == {
+        "meeting-report:2026-05-06": D("2026-05-15")
+    }
+    # ¶50: investment is exempt from ¶46 — kept with its reason, never dropped.
+    exempt = rule_files.open_file(
+        service_session,
+        mfa,
+        "report",
+        "Investment forum",
+        {
+            "type": "event",
+            "body": ECON,
+            "event_ended": "2026-03-20",
+            "requested": "2026-03-23",
+            "subject": "investment",
+        },
+    )
+    view = rule_files.get_file(service_session, mfa, exempt.number)
+    assert view.duties == ()
+    assert view.exemption is not None
+    assert view.exemption.rule == "¶50 part 2"
+    with pytest.raises(NotFound):  # another agency's report is out of its scope
+        rule_files.record_event(
+            service_session, health, event.number, "event-report:2026-03-20", D("2026-04-02")
+        )
+    with pytest.raises(Forbidden, match="only AGENCY:MINECON records"):
+        rule_files.record_event(
+            service_session, mfa, event.number, "event-report:2026-03-20", D("2026-04-02")
+        )
+    rule_files.record_event(
+        service_session, econ, event.number, "event-report:2026-03-20", D("2026-04-06")
+    )
+    with pytest.raises(Forbidden, match="opened by MFA or by the body"):
+        rule_files.open_file(
+            service_session, econ, "report", "x", {"type": "annual", "body": HEALTH, "year": 2026}
+        )
+    with pytest.raises(Invalid, match="not a central state body"):
+        rule_files.open_file(
+            service_session, mfa, "report", "x", {"type": "annual", "body": "NCE", "year": 2026}
+        )
+    standing, exemptions = rule_files.reports_overview(service_session, mfa, D("2026-05-18"))
+    assert standing[HEALTH].late == 1  # the meeting report
+    assert standing[HEALTH].due == 1  # the annual report
+    assert standing[ECON].received_late == 1
+    assert [e.reason for e in exemptions] == ["¶46 does not apply to the subject investment"]
+    own, _ = rule_files.reports_overview(service_session, econ, D("2026-05-18"))
+    assert set(own) == {ECON}

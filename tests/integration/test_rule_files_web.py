@@ -106,3 +106,38 @@ def test_pages_open_a_decision_file_and_record_a_step(app: Flask) -> None:
     assert response.status_code == 302
     page = client.get(page_url).get_data(as_text=True)
     assert "2026-04-15" in page  # ¶11: 15 wd from 20 March
+
+
+def test_reports_api_and_page(
+    app: Flask,
+    api_token: Callable[[str], dict[str, str]],  # noqa: F811
+    login: Callable[[str], FlaskClient],
+) -> None:
+    client = app.test_client()
+    health = api_token("officer.minhealth")
+    opened = client.post(
+        "/api/v1/reports",
+        headers=health,
+        json={"facts": {"type": "annual", "body": HEALTH, "year": 2026}},
+    )
+    assert opened.status_code == 201, opened.get_json()
+    assert opened.get_json()["duties"][0]["due"] == "2026-12-18"
+    exempt = client.post(
+        "/api/v1/reports",
+        headers=api_token("clerk.mfa"),
+        json={
+            "facts": {
+                "type": "consultation",
+                "body": HEALTH,
+                "departure": "2026-03-26",
+                "special": True,
+            }
+        },
+    )
+    assert exempt.get_json()["exemption"]["rule"] == "¶50 part 3"
+    overview = client.get("/api/v1/reports/overview", headers=health).get_json()
+    assert overview["agencies"][HEALTH]["due"] == 1
+    assert overview["exemptions"][0]["reason"] == "¶48 does not apply to special state bodies"
+    page = login("clerk.mfa").get("/reports").get_data(as_text=True)
+    assert f'data-agency="{HEALTH}"' in page
+    assert "¶50 part 3" in page

@@ -12,6 +12,7 @@ from registry.services.rule_files.files import (
     open_file,
     record_event,
     record_silences,
+    reports_overview,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "open_file",
     "record_event",
     "record_silences",
+    "reports_overview",
 ]

@@ -11,6 +11,7 @@ the documents it receives, e.g. PA's signed approval sheet).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -19,6 +20,7 @@ from registry.services.errors import Invalid
 from routing import agreements as ag
 from routing import decisions as dc
 from routing import parties as p
+from routing import reporting as rp
 from routing.duties import Duty
 
 
@@ -27,9 +29,17 @@ class Kind(StrEnum):
 
     AGREEMENT = "agreement"  # an agreement reached (Chapter 4, ¶30-35)
     DECISION = "decision"  # a decision of an international organisation (Chapter 2, ¶10-14)
+    REPORT = "report"  # a report a central state body owes MFA (Chapter 6, ¶46, ¶48-49)
 
 
-PREFIX: Mapping[Kind, str] = {Kind.AGREEMENT: "AGR", Kind.DECISION: "DEC"}
+PREFIX: Mapping[Kind, str] = {Kind.AGREEMENT: "AGR", Kind.DECISION: "DEC", Kind.REPORT: "REP"}
+#: Chapter 6 reports: what each type needs besides ``body``.
+REPORT_TYPES: Mapping[str, tuple[str, ...]] = {
+    "annual": ("year",),  # ¶46(2)
+    "event": ("event_ended", "requested", "subject"),  # ¶46(3)
+    "consultation": ("departure", "special"),  # ¶48
+    "meeting": ("meeting_day", "special"),  # ¶49, MFA absent
+}
 #: Recorded only by the job that applies ¶32's consent by silence, never by a person.
 SILENCE = "silence"
 
@@ -86,8 +96,54 @@ def decision(facts: Mapping[str, Any]) -> dc.Decision:
         raise Invalid(str(exc)) from None
 
 
+def report(facts: Mapping[str, Any]) -> Duty | rp.Exemption:
+    """The engine's duty (or its ¶50 exemption) from a report file's facts, checked."""
+    kind, body = facts.get("type"), facts.get("body")
+    if kind not in REPORT_TYPES:
+        raise Invalid(f"type: not one of {', '.join(REPORT_TYPES)}: {kind!r}")
+    if not isinstance(body, str):
+        raise Invalid("body: the reporting central state body's code is required")
+    special = _flag(facts, "special")
+    try:
+        if kind == "annual":
+            year = facts.get("year")
+            if not isinstance(year, int) or not 2000 <= year <= 2060:
+                raise Invalid(f"year: not a year 2000-2060: {year!r}")
+            return rp.annual_report(body, year)
+        if kind == "event":
+            try:
+                subject = rp.Subject(facts.get("subject", rp.Subject.GENERAL.value))
+            except ValueError:
+                allowed = ", ".join(s.value for s in rp.Subject)
+                raise Invalid(f"subject: not one of {allowed}") from None
+            ended = _day(facts.get("event_ended"), "event_ended")
+            requested = _day(facts.get("requested"), "requested")
+            if requested < ended:
+                raise Invalid("requested: MFA's request precedes the event's end")
+            return rp.event_report(body, ended, requested, subject)
+        if kind == "consultation":
+            return rp.consultation(body, _day(facts.get("departure"), "departure"), special)
+        met = rp.meeting_report(body, _day(facts.get("meeting_day"), "meeting_day"), False, special)
+        assert met is not None
+        return met
+    except rp.ReportingError as exc:
+        raise Invalid(str(exc)) from None
+
+
+def exemption(kind: Kind, facts: Mapping[str, Any]) -> rp.Exemption | None:
+    """A report file's ¶50 exemption (the duty it does not carry, and why), if any."""
+    if kind is not Kind.REPORT:
+        return None
+    found = report(facts)
+    return found if isinstance(found, rp.Exemption) else None
+
+
 def normalised_facts(kind: Kind, facts: Mapping[str, Any]) -> dict[str, Any]:
     """The facts as stored: checked by the engine, dates as ISO strings."""
+    if kind is Kind.REPORT:
+        report(facts)
+        wanted = ("type", "body", *REPORT_TYPES[str(facts["type"])])
+        return {name: facts[name] for name in wanted if name in facts}
     if kind is Kind.AGREEMENT:
         a = agreement(facts)
         return {
@@ -108,6 +164,8 @@ def normalised_facts(kind: Kind, facts: Mapping[str, Any]) -> dict[str, Any]:
 
 def parties(kind: Kind, facts: Mapping[str, Any]) -> list[str]:
     """Every registry party of the chain: who sees the file."""
+    if kind is Kind.REPORT:
+        return [p.MFA, str(facts["body"])]
     if kind is Kind.AGREEMENT:
         return [p.MFA, *agreement(facts).interested]
     d = decision(facts)
@@ -150,6 +208,14 @@ def decision_events(events: Mapping[str, date]) -> dc.DecisionEvents:
 
 def duties(kind: Kind, facts: Mapping[str, Any], events: Mapping[str, date]) -> tuple[Duty, ...]:
     """The chain's duties; Invalid if the events cannot be (the engine names why)."""
+    if kind is Kind.REPORT:
+        found = report(facts)
+        if isinstance(found, rp.Exemption):
+            return ()
+        unknown = sorted(set(events) - {found.key})
+        if unknown:
+            raise Invalid(f"{unknown[0]}: this report has no such step")
+        return (replace(found, done=events.get(found.key)),)
     try:
         if kind is Kind.AGREEMENT:
             return ag.agreement_duties(agreement(facts), agreement_events(events))
@@ -161,7 +227,9 @@ def duties(kind: Kind, facts: Mapping[str, Any], events: Mapping[str, date]) -> 
 def recorder(kind: Kind, facts: Mapping[str, Any], key: str) -> str:
     """The party whose people may record ``key``; Invalid for a key the chain does not have."""
     registry_parties = set(parties(kind, facts))
-    if kind is Kind.AGREEMENT:
+    if kind is Kind.REPORT:
+        keys = {d.key: d.by for d in duties(kind, facts, {})}
+    elif kind is Kind.AGREEMENT:
         keys = {"submit-to-pa": p.MFA, "approval-sheet": p.MFA}
         for body in agreement(facts).interested:
             keys |= {

@@ -33,8 +33,10 @@ from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, Ser
 from registry.services.letters.actions import custody_actor, record_refusal
 from registry.services.rule_files import chains
 from registry.services.rule_files.chains import SILENCE, Kind
+from routing import parties as p
 from routing.agreements import silent_consents
 from routing.duties import Duty
+from routing.reporting import AgencyStanding, Exemption, mfa_overview
 
 #: Who the silence job acts as in the custody log.
 SILENCE_JOB = CustodyActor(user="job:consent-by-silence", role="job", agency=None)
@@ -47,6 +49,8 @@ class FileView:
     file: RuleFile
     events: dict[str, date]
     duties: tuple[Duty, ...]
+    #: A report the Rules do not ask for (¶50), with the reason; None otherwise.
+    exemption: Exemption | None = None
 
 
 def events_of(file: RuleFile) -> dict[str, date]:
@@ -54,26 +58,35 @@ def events_of(file: RuleFile) -> dict[str, date]:
 
 
 def _view(file: RuleFile) -> FileView:
-    events = events_of(file)
-    return FileView(file, events, chains.duties(Kind(file.kind), file.facts, events))
+    events, kind = events_of(file), Kind(file.kind)
+    return FileView(
+        file,
+        events,
+        chains.duties(kind, file.facts, events),
+        chains.exemption(kind, file.facts),
+    )
 
 
 def open_file(
     session: Session, principal: Principal, kind: str, title: str, facts: Mapping[str, Any]
 ) -> RuleFile:
-    """Register an agreement reached (¶30) or open a decision file (¶10)."""
-    check(principal, Action.FILE_OPEN)
+    """Register an agreement reached (¶30), open a decision file (¶10) — MFA — or a report
+    a central state body owes MFA (¶46, ¶48-49) — MFA or the body itself."""
     try:
         file_kind = Kind(kind)
     except ValueError:
-        raise Invalid(f"kind: not agreement or decision: {kind!r}") from None
+        raise Invalid(f"kind: not agreement, decision or report: {kind!r}") from None
+    if file_kind is Kind.REPORT:
+        check(principal, Action.REPORT_OPEN)
+        if principal.agency_code not in (p.MFA, facts.get("body")):
+            raise Forbidden("a report file is opened by MFA or by the body that owes it")
+    else:
+        check(principal, Action.FILE_OPEN)
     title = (title or "").strip()
     if not title or len(title) > 500:
         raise Invalid("title: required, at most 500 characters")
     stored = chains.normalised_facts(file_kind, facts)
-    opened_on = date.fromisoformat(
-        stored["event_ended"] if file_kind is Kind.AGREEMENT else stored["received"]
-    )
+    opened_on = _opened_on(file_kind, stored)
     file = RuleFile(
         number=f"pending-{uuid.uuid4().hex}",
         kind=file_kind.value,
@@ -101,6 +114,18 @@ def open_file(
         session.rollback()
         raise
     return file
+
+
+def _opened_on(kind: Kind, facts: Mapping[str, Any]) -> date:
+    """The day the chain starts: the event's end, MFA's receipt, or the report's trigger."""
+    if kind is Kind.AGREEMENT:
+        return date.fromisoformat(facts["event_ended"])
+    if kind is Kind.DECISION:
+        return date.fromisoformat(facts["received"])
+    for name in ("event_ended", "departure", "meeting_day"):
+        if name in facts:
+            return date.fromisoformat(facts[name])
+    return date(int(facts["year"]), 1, 1)
 
 
 def _load(session: Session, number: str, *, lock: bool = False) -> RuleFile | None:
@@ -195,3 +220,17 @@ def list_files(session: Session, principal: Principal, kind: str | None = None) 
     if kind:
         query = query.where(RuleFile.kind == kind)
     return list(session.scalars(query.order_by(RuleFile.id.desc()).limit(200)))
+
+
+def reports_overview(
+    session: Session, principal: Principal, today: date
+) -> tuple[dict[str, AgencyStanding], list[Exemption]]:
+    """What MFA sees per agency: reports due, late and received on ``today``, and the
+    reports ¶50 exempts, each with its reason (an agency sees its own)."""
+    check(principal, Action.FILE_READ)
+    files = session.scalars(
+        select(RuleFile).where(file_scope(principal), RuleFile.kind == Kind.REPORT.value)
+    ).all()
+    views = [_view(f) for f in files]
+    standing = mfa_overview([d for v in views for d in v.duties], today)
+    return standing, [v.exemption for v in views if v.exemption is not None]
