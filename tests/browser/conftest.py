@@ -1,0 +1,38 @@
+"""Browser tests: Playwright driving Debian's Chromium headless against the live service.
+
+The service is the end-to-end one (tests/e2e/conftest.py: ``bootstrap --demo`` then
+gunicorn on 127.0.0.1). No browser is downloaded: Playwright's own builds are not
+installed; ``/usr/bin/chromium`` (scripts/system-deps.sh) is launched instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e.conftest import database_url, server  # noqa: F401 -- shared fixtures
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps.sh")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object, server: str) -> Iterator[object]:  # noqa: F811
+    """A fresh browser context (no cookies) in English, its base URL the live service."""
+    context = browser.new_context(base_url=server, locale="en-US")  # type: ignore[attr-defined]
+    context.add_cookies([{"name": "lang", "value": "en", "url": server}])
+    page = context.new_page()
+    yield page
+    context.close()
