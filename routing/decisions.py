@@ -54,6 +54,11 @@ def _check_competent(competent: tuple[str, ...]) -> None:
             raise DecisionError(f"competent: {body!r} is not a central state body other than MFA")
 
 
+def _check_organisation(organisation: str) -> None:
+    if organisation not in (p.INTL_ORG, p.WTO, p.EEC):
+        raise DecisionError(f"organisation: {organisation!r} is not INTL_ORG, WTO or EEC")
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     """A draft decision of an international organisation, to be agreed (¶8, ¶8-2)."""
@@ -65,8 +70,7 @@ class Draft:
     touches_business: bool = False
 
     def __post_init__(self) -> None:
-        if self.organisation not in (p.INTL_ORG, p.WTO, p.EEC):
-            raise DecisionError(f"organisation: {self.organisation!r} is not INTL_ORG, WTO or EEC")
+        _check_organisation(self.organisation)
         _check_competent(self.interested)
         if self.touches_business and self.organisation != p.EEC:
             raise DecisionError("touches_business: ¶8-2 concerns EEC drafts only")
@@ -107,8 +111,7 @@ class Decision:
     interaction_procedure: bool = False
 
     def __post_init__(self) -> None:
-        if self.organisation not in (p.INTL_ORG, p.WTO, p.EEC):
-            raise DecisionError(f"organisation: {self.organisation!r} is not INTL_ORG, WTO or EEC")
+        _check_organisation(self.organisation)
         _check_competent(self.competent)
         if self.interaction_procedure and self.organisation != p.EEC:
             raise DecisionError("interaction_procedure: ¶14-1 concerns EEC decisions only")

@@ -30,6 +30,11 @@ def _due(view: rule_files.FileView) -> dict[str, date | None]:
     return {d.key: d.due for d in view.duties}
 
 
+def _people(principal: Callable[[str], Principal]) -> tuple[Principal, Principal, Principal]:
+    """MFA's clerk and the officers of MINHEALTH and MINECON."""
+    return principal("clerk.mfa"), principal("officer.minhealth"), principal("officer.minecon")
+
+
 def _actions(session: Session, number: str) -> list[str]:
     """The custody log's actions for the file, decoded from the stored leaves."""
     return [decode_leaf(leaf).action for _index, leaf in letter_entries(session, number)]
@@ -38,11 +43,7 @@ def _actions(session: Session, number: str) -> list[str]:
 def test_agreement_chain_with_consent_by_silence(
     service_session: Session, principal: Callable[[str], Principal]
 ) -> None:
-    mfa, health, econ = (
-        principal("clerk.mfa"),
-        principal("officer.minhealth"),
-        principal("officer.minecon"),
-    )
+    mfa, health, econ = _people(principal)
     file = rule_files.open_file(
         service_session,
         mfa,
@@ -143,8 +144,7 @@ def test_agreement_refusals(
 def test_decision_chain_end_to_end(
     service_session: Session, principal: Callable[[str], Principal]
 ) -> None:
-    mfa, moj = principal("clerk.mfa"), principal("officer.moj")
-    health, econ = principal("officer.minhealth"), principal("officer.minecon")
+    (mfa, health, econ), moj = _people(principal), principal("officer.moj")
     number = rule_files.open_file(
         service_session,
         mfa,
@@ -217,11 +217,7 @@ def test_eec_decision_under_the_interaction_procedure_has_no_deadlines(
 def test_reports_to_mfa_and_the_overview(
     service_session: Session, principal: Callable[[str], Principal]
 ) -> None:
-    mfa, health, econ = (
-        principal("clerk.mfa"),
-        principal("officer.minhealth"),
-        principal("officer.minecon"),
-    )
+    mfa, health, econ = _people(principal)
     # ¶46(2) «20 желтоқсаннан кешіктірмей»: Sunday 20 December 2026 → Friday 18 December.
     annual = rule_files.open_file(
         service_session,
