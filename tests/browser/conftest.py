@@ -16,23 +16,22 @@ from e2e.conftest import database_url, server  # noqa: F401 -- shared fixtures
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture
+def page(server: str) -> Iterator[object]:  # noqa: F811
+    """A fresh Chromium page in English, its base URL the live service.
+
+    Function-scoped on purpose: Playwright's sync API runs an asyncio loop while it
+    is open, and a loop left running would break later tests in the same worker
+    that call ``asyncio.run`` (pyHanko's signing of paper copies).
+    """
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps.sh")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: object, server: str) -> Iterator[object]:  # noqa: F811
-    """A fresh browser context (no cookies) in English, its base URL the live service."""
-    context = browser.new_context(base_url=server, locale="en-US")  # type: ignore[attr-defined]
-    context.add_cookies([{"name": "lang", "value": "en", "url": server}])
-    page = context.new_page()
-    yield page
-    context.close()
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        context = browser.new_context(base_url=server, locale="en-US")
+        context.add_cookies([{"name": "lang", "value": "en", "url": server}])
+        yield context.new_page()
+        context.close()
+        browser.close()
