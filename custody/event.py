@@ -31,6 +31,9 @@ LETTER_ACTIONS = (
     "letter:case-joined",  # a letter joins a case file (the ¶37 reply)
     "letter:publication-recorded",  # MFA recorded OHCHR's publication: its ¶14-8 step starts
     "copy:issued",
+    "file:opened",  # an agreement reached (¶30) or a decision file (¶10)
+    "file:event-recorded",
+    "file:deemed-agreed",  # ¶32: no written answer in 2 wd counts as consent
     "log:exported",
 )
 ACTIONS = frozenset(LETTER_ACTIONS + tuple(f"{tag}-refused" for tag in LETTER_ACTIONS))

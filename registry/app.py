@@ -187,6 +187,12 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(custody_pages.api_bp)
     csrf.exempt(custody_pages.api_bp)  # /api/v1 like api.bp: bearer tokens only
 
+    from registry.web import rule_files
+
+    app.register_blueprint(rule_files.bp)
+    app.register_blueprint(rule_files.api_bp)
+    csrf.exempt(rule_files.api_bp)  # /api/v1 like api.bp: bearer tokens only
+
     @app.get("/healthz")
     @public
     def healthz() -> Any:

@@ -1,4 +1,4 @@
-"""Flask commands (contracts/service-cli.md): bootstrap, letters, users."""
+"""Flask commands (contracts/service-cli.md): bootstrap, letters, users; files (rule files)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from registry.web.database import get_engine
 
 letters_cli = AppGroup("letters", help="Registered letters.")
 users_cli = AppGroup("users", help="User accounts.")
+files_cli = AppGroup("files", help="Agreements reached (Ch.4) and decision files (Ch.2).")
 
 
 @click.command("bootstrap")
@@ -26,6 +27,7 @@ def bootstrap_command(demo: bool) -> None:
         DEMO_PASSWORD,
         DEMO_SIGNING_PASSPHRASE,
         DEMO_USERS,
+        ensure_demo_files,
         ensure_demo_keys,
         ensure_demo_letters,
         ensure_demo_users,
@@ -42,6 +44,7 @@ def bootstrap_command(demo: bool) -> None:
             created += [f"user {name}" for name in ensure_demo_users(session)]
             created += [f"signing key of {name}" for name in ensure_demo_keys(session, kek=kek)]
             created += [f"letter {number}" for number in ensure_demo_letters(session)]
+            created += [f"file {number}" for number in ensure_demo_files(session)]
     click.echo("database at the migration head")
     for what in created:
         click.echo(f"created {what}")
@@ -187,11 +190,33 @@ def copy_command(registry_number: str, output: str, username: str | None) -> Non
     click.echo(f"{issued.registry_number}\t{issued.sha256}\t{issued.verification_url}")
 
 
+@files_cli.command("silence")
+@click.option("--today", default=None, help="The day to apply it on (YYYY-MM-DD; default today).")
+def silence_command(today: str | None) -> None:
+    """¶32: record consent by silence where a draft's 2 working days ran out unanswered.
+
+    Prints one line per consent recorded (file, body, day); run it daily.
+    """
+    from datetime import date
+
+    from registry.services.deadlines import today_kz
+    from registry.services.rule_files import record_silences
+
+    try:
+        day = date.fromisoformat(today) if today else today_kz()
+    except ValueError:
+        _fail(ValueError(f"--today: not a date YYYY-MM-DD: {today!r}"))
+    with session_scope(get_engine()) as session, unit_of_work(session):
+        for number, body, deemed in record_silences(session, day):
+            click.echo(f"{number}\t{body}\tdeemed agreed {deemed.isoformat()}")
+
+
 def register(app: Flask) -> None:
     """Attach the commands to ``app``."""
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(letters_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(files_cli)
     from registry.custody_cli import custody_cli
 
     app.cli.add_command(custody_cli)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, or_, true
 
-from registry.models import Letter
+from registry.models import Letter, RuleFile
 from registry.services.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
@@ -61,6 +61,10 @@ class Action(StrEnum):
     CASE_OPEN = "case.open"  # a court's request opens a case file (Chapter 5)
     CASE_JOIN = "case.join"  # a reply joins it
     PUBLICATION_RECORD = "publication.record"  # OHCHR's publication date (¶14-8 part 2)
+    FILE_READ = "rulefile.read"  # agreements reached (Ch.4), decision files (Ch.2)
+    FILE_OPEN = "rulefile.open"
+    FILE_RECORD = "rulefile.record"
+    REPORT_OPEN = "report.open"  # a report owed to MFA (¶46, ¶48-49): MFA or the body itself
     CUSTODY_READ = "custody.read"
     CUSTODY_VERIFY = "custody.verify"  # re-check the whole log (costly: not for every reader)
     COPY_ISSUE = "copy.issue"
@@ -90,6 +94,9 @@ _AGENCY_WORK = frozenset(
         A.CASE_JOIN,
         A.COPY_ISSUE,
         A.OWN_ACCOUNT,
+        A.FILE_READ,
+        A.FILE_RECORD,
+        A.REPORT_OPEN,
     }
 )
 _HUB_WORK = frozenset({A.LETTER_RECEIVE, A.LETTER_RETURN})
@@ -100,12 +107,16 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     # The hubs are also agencies with letters of their own (MFA's ¶14-8 replies,
     # MOJ's applications), hence the agency work on top of the hub work.
     Role.MOJ_OFFICER: _AGENCY_WORK | _HUB_WORK,
-    Role.MFA_CLERK: _AGENCY_WORK | _HUB_WORK | {A.LETTER_DISPATCH, A.PUBLICATION_RECORD},
+    # MFA registers agreements reached and receives decisions (¶10, ¶32): it opens the files.
+    Role.MFA_CLERK: _AGENCY_WORK
+    | _HUB_WORK
+    | {A.LETTER_DISPATCH, A.PUBLICATION_RECORD, A.FILE_OPEN},
     Role.AUDITOR: frozenset(
         {
             A.LETTER_READ,
             A.LETTER_DOWNLOAD,
             A.INBOX_VIEW,
+            A.FILE_READ,
             A.CUSTODY_READ,
             A.CUSTODY_VERIFY,
             A.OWN_ACCOUNT,
@@ -230,3 +241,32 @@ def ensure_can_see(principal: Principal, letter: Letter | None, registry_number:
     if letter is None or not can_see_letter(principal, letter):
         raise NotFound(f"no letter {registry_number}")
     return letter
+
+
+def file_scope(principal: Principal) -> ColumnElement[bool]:
+    """A WHERE clause selecting the rule files (Ch.2, Ch.4) ``principal`` may see.
+
+    As for letters: the auditor sees every file, an agency's people the files
+    whose chain names their agency, the administrator none.
+    """
+    if principal.role is Role.AUDITOR:
+        return true()
+    if principal.role is Role.ADMIN or principal.agency_code is None:
+        return RuleFile.id.is_(None)
+    return RuleFile.parties.contains(_party_marker(principal.agency_code), autoescape=True)
+
+
+def ensure_can_see_file(principal: Principal, file: RuleFile | None, number: str) -> RuleFile:
+    """The file, or NotFound when it is missing or out of scope (indistinguishable)."""
+    visible = file is not None and (
+        principal.role is Role.AUDITOR
+        or (
+            principal.role is not Role.ADMIN
+            and principal.agency_code is not None
+            and _party_marker(principal.agency_code) in file.parties
+        )
+    )
+    if not visible:
+        raise NotFound(f"no file {number}")
+    assert file is not None
+    return file

@@ -1,4 +1,4 @@
-"""Kazakhstan's working days: is_workday, add_workdays, count_workdays.
+"""Kazakhstan's working days: is_workday, add_workdays, count_workdays, and dated deadlines.
 
 A working day is a Monday-Friday that is not a public holiday, not a carried-over
 holiday and not a transferred day off, or a weekend day the executive made a
@@ -9,12 +9,21 @@ The whole span is computed once, on first use, into two arrays (a working-day
 flag per day and a running count), so every operation is O(1): the planner
 computes several deadlines per letter and must plan thousands of letters per
 second.
+
+Deadlines of the Rules that are not counted in working days — a fixed date
+(«20 желтоқсаннан кешіктірмей»), calendar days, or months — may fall on a day
+off, and the Rules never say which way they then move. ``on_workday`` applies
+the reading chosen (``DayOffShift``; RULES.md proposes the previous working day,
+``DEFAULT_SHIFT``), and the callers take it as a parameter so that a deployment
+can choose the other one.
 """
 
 from __future__ import annotations
 
+import calendar as gregorian
 from array import array
 from datetime import date, timedelta
+from enum import StrEnum
 from functools import cache
 from typing import Final
 
@@ -183,3 +192,45 @@ def count_calendar_days(start: date, end: date) -> int:
     ``count_calendar_days(letter_date, needed_by) <= 5``.
     """
     return end.toordinal() - start.toordinal()
+
+
+class DayOffShift(StrEnum):
+    """Which way a fixed-date, calendar-day or month deadline on a day off moves."""
+
+    PREVIOUS = "previous"  # the last working day before it (RULES.md's proposed default)
+    NEXT = "next"  # the first working day after it
+
+
+DEFAULT_SHIFT: Final = DayOffShift.PREVIOUS
+
+
+def on_workday(day: date, shift: DayOffShift = DEFAULT_SHIFT) -> date:
+    """``day`` if it is a working day, else the working day ``shift`` says it moves to."""
+    if is_workday(day):
+        return day
+    return add_workdays(day, -1 if shift is DayOffShift.PREVIOUS else 1)
+
+
+def add_months(day: date, n: int) -> date:
+    """The same day-number ``n`` months later (``n`` < 0: earlier).
+
+    Where that month is shorter (30 April − 2 months → "30 February"), the
+    result is the month's last day: of the two readings RULES.md names (end of
+    February or 1 March) it takes the earlier, which never shortens the time an
+    "at least N months before" duty leaves and never lengthens a "within N
+    months" one beyond the month it names.
+    """
+    months = day.year * 12 + day.month - 1 + n
+    year, month = divmod(months, 12)
+    last = gregorian.monthrange(year, month + 1)[1] if 1 <= year <= 9999 else 31
+    result = date(year, month + 1, min(day.day, last))
+    _index(result)
+    return result
+
+
+def next_annual_date(day: date, month: int, day_of_month: int) -> date:
+    """The first ``month``/``day_of_month`` on or after ``day`` (a yearly fixed deadline)."""
+    this_year = date(day.year, month, day_of_month)
+    result = this_year if this_year >= day else date(day.year + 1, month, day_of_month)
+    _index(result)
+    return result

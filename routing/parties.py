@@ -80,3 +80,34 @@ def is_central_state_body(code: str) -> bool:
 def is_state_body(code: str) -> bool:
     """Central state bodies, PA, GO and the Supreme Court: who may receive a court's request."""
     return is_central_state_body(code) or code in CHAPTER_6_EXEMPT | OTHER_STATE_BODIES
+
+
+# Codes RULES.md proposes for Chapters 1-4 and ¶45-50 ("Proposed codes"). They are
+# parties of those chains only: the letter planner (¶42-44) never routes them.
+PRESIDENT: Final = "PRESIDENT"
+PM: Final = "PM"
+DPM: Final = "DPM"
+PA_HEAD: Final = "PA_HEAD"
+#: The President's aide on international matters (¶29, ¶31, ¶32-1).
+PA_AIDE_INTL: Final = "PA_AIDE_INTL"
+#: The Republican Budget Commission (¶8).
+BUDGET_COMMISSION: Final = "BUDGET_COMMISSION"
+#: The budget-planning authority (¶11), unnamed in the Rules.
+BUDGET_AUTHORITY: Final = "BUDGET_AUTHORITY"
+MINFIN: Final = "AGENCY:MINFIN"
+SUPREME_AUDIT_CHAMBER: Final = "SUPREME_AUDIT_CHAMBER"
+#: ``ORG:<ID>``: a state organisation that is not a state body.
+ORG_CODE: Final = re.compile(r"ORG:[A-Z0-9_]+")
+LEADERSHIP: Final = frozenset(
+    {PRESIDENT, PM, DPM, PA_HEAD, PA_AIDE_INTL, BUDGET_COMMISSION, BUDGET_AUTHORITY}
+)
+
+
+def is_organisation(code: str) -> bool:
+    """True for a well-formed ``ORG:<ID>`` code (an organisation, not a state body)."""
+    return ORG_CODE.fullmatch(code) is not None
+
+
+def is_body_or_organisation(code: str) -> bool:
+    """State bodies and ``ORG:<ID>`` organisations («мемлекеттік органдар мен ұйымдар», ¶31-33)."""
+    return is_state_body(code) or is_organisation(code)

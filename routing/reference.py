@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Final
 
 from routing.calendar_data import KURBAN_AIT, TRANSFER_YEARS, TRANSFERS
+from routing.chain_rules import CHAINS, DAY_OFF_READING
 from routing.history import HISTORY
 from routing.kinds import KINDS
 from routing.rules import (
@@ -205,6 +206,28 @@ def _history() -> list[str]:
     return [*lines, ""]
 
 
+def _chains() -> list[str]:
+    lines = [
+        "## Chains of Chapters 2, 4 and 6",
+        "",
+        "Dated by the chain engines from what happened (services: rule files). " + DAY_OFF_READING,
+        "",
+    ]
+    for title, rules in CHAINS:
+        lines += [
+            f"### {title}",
+            "",
+            "| ¶ | who | duty | deadline | the Kazakh text | reading |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r.ref} | {r.who} | {r.duty} | {r.deadline} | «{r.phrase}» | {r.reading or '—'} |"
+            for r in rules
+        ]
+        lines.append("")
+    return lines
+
+
 def _readings() -> list[str]:
     return ["## Readings a lawyer should confirm", "", *(f"- {r}" for r in READINGS), ""]
 
@@ -243,6 +266,7 @@ def render() -> str:
         if spec.required:
             lines += ["Required fields: " + ", ".join(f"`{f}`" for f in spec.required) + ".", ""]
         lines += [*HEADER, *(_row(rule) for rule in RULES if rule.kind == name), ""]
+    lines += _chains()
     lines += _history()
     lines += _readings()
     lines += _calendar()

@@ -8,6 +8,7 @@ from registry.models.custody_verification import CustodyMark, CustodyVerificatio
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
 from registry.models.proof import Cosignature, Evidence, WitnessState
+from registry.models.rule_files import RuleFile, RuleFileEvent
 from registry.models.throttles import Throttle
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "RegistryKey",
     "RegistryNumber",
     "RegistrySequence",
+    "RuleFile",
+    "RuleFileEvent",
     "Throttle",
     "TrustAnchor",
     "User",

@@ -13,12 +13,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.models import Agency, Letter, RegistryKey, User
+from registry.models import Agency, Letter, RegistryKey, RuleFile, User
 from registry.permissions import Principal, Role
-from registry.services import letters, pki
+from registry.services import letters, pki, rule_files
 from registry.services.accounts import create_user
 from registry.services.custody import LOG_KEY_NAME, ensure_log_key
 from registry.services.deadlines import today_kz
+from routing.calendar import add_workdays
 
 
 @dataclass(frozen=True)
@@ -404,3 +405,62 @@ def ensure_demo_letters(session: Session, passphrase: str = DEMO_SIGNING_PASSPHR
     )
     made.append(communication.registry_number)
     return made
+
+
+def ensure_demo_files(session: Session) -> list[str]:
+    """One agreement reached and one decision file part-way through their chains (once: only
+    while the registry holds no file). Needs an app context (custody log key)."""
+    if session.scalar(select(func.count(RuleFile.id))):
+        return []
+    health, econ = _principal(session, "officer.minhealth"), _principal(session, "officer.minecon")
+    clerk = _principal(session, "clerk.mfa")
+    today = today_kz()
+    # An agreement: proposals in, the draft out for agreement, MINECON agreed in writing and
+    # MINHEALTH's silence counted as consent (¶32); the 7 wd to PA run out in two working days.
+    ended = add_workdays(today, -5)
+    agreement = rule_files.open_file(
+        session,
+        clerk,
+        "agreement",
+        "Joint statement on the results of the state visit (demo)",
+        {
+            "source": "joint-statement",
+            "event_ended": ended.isoformat(),
+            "interested": [health.agency_code, econ.agency_code],
+        },
+    )
+    number = agreement.number
+    rule_files.record_event(
+        session, health, number, f"proposals:{health.agency_code}", add_workdays(ended, 1)
+    )
+    rule_files.record_event(
+        session, econ, number, f"proposals:{econ.agency_code}", add_workdays(ended, 2)
+    )
+    for who in (health, econ):
+        rule_files.record_event(
+            session, clerk, number, f"draft:{who.agency_code}", add_workdays(ended, 2)
+        )
+    rule_files.record_event(
+        session, econ, number, f"consent:{econ.agency_code}", add_workdays(ended, 3)
+    )
+    rule_files.record_silences(session, today)
+    # A decision of an international organisation, forwarded to the competent bodies (¶10);
+    # their proposals, agreed with MOJ, are due in 15 wd (¶11).
+    received = add_workdays(today, -8)
+    decision = rule_files.open_file(
+        session,
+        clerk,
+        "decision",
+        "Resolution of the World Health Assembly (demo)",
+        {
+            "organisation": "INTL_ORG",
+            "received": received.isoformat(),
+            "competent": [health.agency_code, econ.agency_code],
+            "requires_president": True,
+        },
+    )
+    for who in (health, econ):
+        rule_files.record_event(
+            session, clerk, decision.number, f"forward:{who.agency_code}", add_workdays(received, 2)
+        )
+    return [number, decision.number]

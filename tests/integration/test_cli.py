@@ -167,3 +167,16 @@ def test_users_create_list_and_set_password(bootstrapped: dict[str, Any]) -> Non
     assert len(refused.stderr.strip().splitlines()) == 1
     assert "agency" in refused.stderr
     assert "password" in refused.stderr
+
+
+@pytest.mark.slow
+def test_files_silence_records_consent_once(bootstrapped: dict[str, Any]) -> None:
+    """¶32: the demo's silence was recorded by bootstrap; a later run finds nothing new."""
+    assert "created file AGR-" in bootstrapped["first"].stdout
+    assert "created file DEC-" in bootstrapped["first"].stdout
+    result = flask(bootstrapped["env"], "files", "silence")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    bad = flask(bootstrapped["env"], "files", "silence", "--today", "31.03.2026")
+    assert bad.returncode == 2
+    assert "--today: not a date" in bad.stderr

@@ -7,9 +7,16 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from registry.permissions import Principal
-from registry.services import letters
+from registry.services import letters, rule_files
+from registry.services.deadlines import today_kz
 from registry.services.lifecycle import State
-from registry.services.setup import ensure_demo_keys, ensure_demo_letters, ensure_registry
+from registry.services.setup import (
+    ensure_demo_files,
+    ensure_demo_keys,
+    ensure_demo_letters,
+    ensure_registry,
+)
+from routing.duties import DutyState
 
 from .conftest import KEK
 
@@ -51,3 +58,19 @@ def test_the_demo_gives_every_working_role_something_to_do(
     # The Supreme Court sees its late ¶36 forwarding first, flagged overdue.
     first = letters.inbox(service_session, principal("officer.court"))[0]
     assert (first.rule, first.overdue) == ("¶36", True)
+
+
+def test_the_demo_files_stand_part_way_through_their_chains(
+    service_session: Session, principal: Who
+) -> None:
+    made = ensure_demo_files(service_session)
+    assert [n.split("-")[0] for n in made] == ["AGR", "DEC"]
+    assert ensure_demo_files(service_session) == []  # once only
+    today = today_kz()
+    agreement = rule_files.get_file(service_session, principal("clerk.mfa"), made[0])
+    assert "silence:AGENCY:MINHEALTH" in agreement.events  # consent by silence (¶32)
+    states = {d.key: d.state(today) for d in agreement.duties}
+    assert states["submit-to-pa"] is DutyState.DUE
+    decision = rule_files.get_file(service_session, principal("officer.minhealth"), made[1])
+    states = {d.key: d.state(today) for d in decision.duties}
+    assert states["proposals:AGENCY:MINHEALTH"] is DutyState.DUE

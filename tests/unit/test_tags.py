@@ -39,6 +39,9 @@ def test_the_documented_action_tags_are_the_tags() -> None:
         "letter:case-joined",
         "letter:publication-recorded",
         "copy:issued",
+        "file:opened",
+        "file:event-recorded",
+        "file:deemed-agreed",
         "log:exported",
     }
 

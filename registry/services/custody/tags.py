@@ -22,6 +22,9 @@ class Tag(StrEnum):
     LETTER_CASE_JOINED = "letter:case-joined"  # a reply joins the request's case file
     LETTER_PUBLICATION_RECORDED = "letter:publication-recorded"  # OHCHR's, ¶14-8 part 2
     COPY_ISSUED = "copy:issued"  # ¶32-1
+    FILE_OPENED = "file:opened"  # an agreement reached (¶30) or a decision file (¶10) opened
+    FILE_EVENT_RECORDED = "file:event-recorded"  # a step of its chain done, by its party
+    FILE_DEEMED_AGREED = "file:deemed-agreed"  # ¶32: silence after 2 wd counts as consent
     LOG_EXPORTED = "log:exported"
 
     @property

@@ -8,14 +8,19 @@ import holidays
 import pytest
 
 from routing.calendar import (
+    DEFAULT_SHIFT,
     SPAN_END,
     SPAN_START,
     CalendarError,
+    DayOffShift,
     add_calendar_days,
+    add_months,
     add_workdays,
     count_calendar_days,
     count_workdays,
     is_workday,
+    next_annual_date,
+    on_workday,
     package_transfers,
 )
 from routing.calendar_data import KURBAN_AIT, TRANSFER_YEARS, TRANSFERS
@@ -141,3 +146,62 @@ def test_announced_kurban_ait_agrees_with_holidays_package(year: int) -> None:
 def test_calendar_day_arithmetic(start: str, n: int, expected: str) -> None:
     assert add_calendar_days(D(start), n) == D(expected)
     assert count_calendar_days(D(start), D(expected)) == n
+
+
+# --- dated deadlines (fixed dates, months) and the day-off reading -----------------
+
+
+@pytest.mark.parametrize(
+    ("day", "shift", "expected", "why"),
+    [
+        ("2026-12-16", DayOffShift.PREVIOUS, "2026-12-15", "Independence Day → Tuesday 15 Dec"),
+        ("2026-12-16", DayOffShift.NEXT, "2026-12-17", "Independence Day → Thursday 17 Dec"),
+        ("2026-03-22", DayOffShift.PREVIOUS, "2026-03-20", "Nauryz Sunday → Friday 20 Mar"),
+        ("2026-03-22", DayOffShift.NEXT, "2026-03-26", "Nauryz → Thursday 26 Mar (24-25 carried)"),
+        ("2027-06-05", DayOffShift.PREVIOUS, "2027-06-04", "Saturday → Friday"),
+        ("2026-12-18", DayOffShift.NEXT, "2026-12-18", "a working day stays"),
+    ],
+)
+def test_on_workday_moves_a_day_off_the_chosen_way(
+    day: str, shift: DayOffShift, expected: str, why: str
+) -> None:
+    assert on_workday(D(day), shift) == D(expected), why
+
+
+def test_on_workday_default_is_the_previous_working_day() -> None:
+    assert DEFAULT_SHIFT is DayOffShift.PREVIOUS
+    assert on_workday(D("2026-12-16")) == D("2026-12-15")
+
+
+@pytest.mark.parametrize(
+    ("day", "n", "expected"),
+    [
+        ("2026-04-30", -2, "2026-02-28"),  # "30 February": the earlier reading, end of February
+        ("2028-04-30", -2, "2028-02-29"),  # leap year
+        ("2026-01-31", 1, "2026-02-28"),
+        ("2026-11-15", 2, "2027-01-15"),  # across the year
+        ("2026-03-10", -3, "2025-12-10"),
+        ("2026-03-10", 0, "2026-03-10"),
+    ],
+)
+def test_add_months_keeps_the_day_number_or_takes_the_months_last_day(
+    day: str, n: int, expected: str
+) -> None:
+    assert add_months(D(day), n) == D(expected)
+
+
+def test_add_months_outside_the_span_is_named() -> None:
+    with pytest.raises(CalendarError, match="outside"):
+        add_months(SPAN_END, 1)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2026-12-01", "2026-12-20"),
+        ("2026-12-20", "2026-12-20"),
+        ("2026-12-21", "2027-12-20"),
+    ],
+)
+def test_next_annual_date(day: str, expected: str) -> None:
+    assert next_annual_date(D(day), 12, 20) == D(expected)

@@ -1,0 +1,27 @@
+"""Rule files: the chains of Chapter 4 (agreements reached) and Chapter 2 (decision files).
+
+Public names are re-exported here; ``chains`` reads the stored rows into the
+engine's objects, ``files`` runs the actions.
+"""
+
+from registry.services.rule_files.chains import Kind
+from registry.services.rule_files.files import (
+    FileView,
+    get_file,
+    list_files,
+    open_file,
+    record_event,
+    record_silences,
+    reports_overview,
+)
+
+__all__ = [
+    "FileView",
+    "Kind",
+    "get_file",
+    "list_files",
+    "open_file",
+    "record_event",
+    "record_silences",
+    "reports_overview",
+]

@@ -1,0 +1,299 @@
+"""Rule files on the web and in the API: agreements reached (Ch.4) and decision files (Ch.2).
+
+Thin views over ``registry.services.rule_files``: the JSON API under
+``/api/v1/files`` and the pages under ``/files``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from registry.permissions import Action, Principal, allowed
+from registry.services import rule_files
+from registry.services.deadlines import today_kz
+from registry.services.errors import Invalid, ServiceError
+from registry.services.rule_files import FileView, Kind
+from registry.services.rule_files.chains import recorder
+from registry.web.chrome import describe
+from registry.web.database import get_session
+from registry.web.guard import current_principal, requires
+from routing.agreements import Source
+
+bp = Blueprint("files", __name__)
+api_bp = Blueprint("files_api", __name__, url_prefix="/api/v1")
+_FIXABLE = (400, 409, 422)
+
+
+def file_dict(view: FileView, today: date) -> dict[str, Any]:
+    """A file as the API shows it: facts, events and every duty with its state on ``today``."""
+    file = view.file
+    return {
+        "number": file.number,
+        "kind": file.kind,
+        "title": file.title,
+        "opened_on": file.opened_on.isoformat(),
+        "facts": file.facts,
+        "events": {key: day.isoformat() for key, day in view.events.items()},
+        "duties": [
+            {
+                "key": d.key,
+                "by": d.by,
+                "to": list(d.to),
+                "rule": d.rule,
+                "what": d.what,
+                "due": d.due.isoformat() if d.due else None,
+                "done": d.done.isoformat() if d.done else None,
+                "state": d.state(today).value,
+            }
+            for d in view.duties
+        ],
+        "exemption": None
+        if view.exemption is None
+        else {"rule": view.exemption.rule, "reason": view.exemption.reason},
+    }
+
+
+def recordable(principal: Principal, view: FileView) -> list[str]:
+    """The steps of the file ``principal`` may record now (open duties and MFA's own steps)."""
+    if not allowed(principal.role, Action.FILE_RECORD):
+        return []
+    kind, facts = Kind(view.file.kind), view.file.facts
+    keys = [d.key for d in view.duties if d.done is None]
+    if kind is Kind.AGREEMENT:
+        keys += [f"draft:{b}" for b in facts["interested"]]
+    elif kind is Kind.DECISION:
+        keys += [f"agreed:{b}:MOJ" for b in facts["competent"]]
+        if facts["needs_budget"]:
+            keys += [f"agreed:{b}:BUDGET_AUTHORITY" for b in facts["competent"]]
+    return [
+        k
+        for k in dict.fromkeys(keys)
+        if k not in view.events and recorder(kind, facts, k) == principal.agency_code
+    ]
+
+
+def _json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True) if request.get_data(cache=True) else {}
+    if not isinstance(data, dict):
+        raise Invalid("the request body must be a JSON object", code="bad_json")
+    return data
+
+
+def _day(value: Any, field: str) -> date:
+    try:
+        return date.fromisoformat(value if isinstance(value, str) else "")
+    except ValueError:
+        raise Invalid(f"{field}: an ISO date YYYY-MM-DD is required", details=[field]) from None
+
+
+# ----------------------------------------------------------------------------- API
+
+
+@api_bp.get("/files")
+@requires(Action.FILE_READ)
+def api_list() -> Any:
+    """The files the caller may see; ``kind=agreement|decision`` narrows them."""
+    found = rule_files.list_files(get_session(), current_principal(), request.args.get("kind"))
+    return {
+        "items": [
+            {"number": f.number, "kind": f.kind, "title": f.title, "opened_on": str(f.opened_on)}
+            for f in found
+        ]
+    }
+
+
+@api_bp.post("/files")
+@requires(Action.FILE_OPEN)
+def api_open() -> Any:
+    data = _json_body()
+    facts = data.get("facts")
+    if not isinstance(facts, dict):
+        raise Invalid("facts: an object is required", details=["facts"])
+    session, principal = get_session(), current_principal()
+    file = rule_files.open_file(
+        session, principal, str(data.get("kind")), str(data.get("title") or ""), facts
+    )
+    return file_dict(rule_files.get_file(session, principal, file.number), today_kz()), 201
+
+
+@api_bp.post("/reports")
+@requires(Action.REPORT_OPEN)
+def api_open_report() -> Any:
+    """A report a central state body owes MFA (¶46, ¶48-49): ``{"facts": {...}}``."""
+    facts = _json_body().get("facts")
+    if not isinstance(facts, dict):
+        raise Invalid("facts: an object is required", details=["facts"])
+    session, principal = get_session(), current_principal()
+    title = f"{facts.get('type')} report of {facts.get('body')}"
+    file = rule_files.open_file(session, principal, Kind.REPORT.value, title, facts)
+    return file_dict(rule_files.get_file(session, principal, file.number), today_kz()), 201
+
+
+@api_bp.get("/reports/overview")
+@requires(Action.FILE_READ)
+def api_reports_overview() -> Any:
+    """Per agency: reports due, late and received today; and ¶50's exemptions."""
+    standing, exemptions = rule_files.reports_overview(
+        get_session(), current_principal(), today_kz()
+    )
+    return {
+        "agencies": {
+            body: {
+                "due": s.due,
+                "late": s.late,
+                "received": s.received,
+                "received_late": s.received_late,
+            }
+            for body, s in standing.items()
+        },
+        "exemptions": [
+            {"key": e.key, "body": e.by, "rule": e.rule, "reason": e.reason} for e in exemptions
+        ],
+    }
+
+
+@api_bp.get("/files/<number>")
+@requires(Action.FILE_READ)
+def api_file(number: str) -> Any:
+    return file_dict(rule_files.get_file(get_session(), current_principal(), number), today_kz())
+
+
+@api_bp.post("/files/<number>/events")
+@requires(Action.FILE_RECORD)
+def api_record(number: str) -> Any:
+    data = _json_body()
+    key = data.get("key")
+    if not isinstance(key, str) or not key:
+        raise Invalid("key: the step to record is required", details=["key"])
+    view = rule_files.record_event(
+        get_session(), current_principal(), number, key, _day(data.get("day"), "day")
+    )
+    return file_dict(view, today_kz())
+
+
+# ----------------------------------------------------------------------------- pages
+
+
+class OpenFileForm(FlaskForm):
+    """An agreement reached (¶30) or a decision of an international organisation (¶10)."""
+
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice(Kind.AGREEMENT.value, _l("Agreement reached (Chapter 4)")),
+            SelectChoice(
+                Kind.DECISION.value, _l("Decision of an international organisation (Chapter 2)")
+            ),
+        ],
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
+    day = DateField(
+        _l("Event ended (agreement) or decision received by MFA"), validators=[DataRequired()]
+    )
+    parties = StringField(
+        _l("Interested or competent bodies (codes, comma-separated)"),
+        validators=[DataRequired(), Length(max=1000)],
+    )
+    source = SelectField(
+        _l("Source of the agreement (¶30)"), choices=[SelectChoice(s.value) for s in Source]
+    )
+    organisation = SelectField(
+        _l("Organisation"), choices=[SelectChoice(o) for o in ("INTL_ORG", "WTO", "EEC")]
+    )
+    needs_budget = BooleanField(_l("Implementation needs budget money (¶11)"))
+    requires_president = BooleanField(_l("The President must consider it (¶13)"))
+    interaction_procedure = BooleanField(
+        _l("EEC decision under the Government's interaction procedure (¶14-1)")
+    )
+
+    def facts(self) -> dict[str, Any]:
+        bodies = [c.strip() for c in (self.parties.data or "").split(",") if c.strip()]
+        day = self.day.data.isoformat() if self.day.data else ""
+        if self.kind.data == Kind.AGREEMENT.value:
+            return {"source": self.source.data, "event_ended": day, "interested": bodies}
+        return {
+            "organisation": self.organisation.data,
+            "received": day,
+            "competent": bodies,
+            "needs_budget": self.needs_budget.data,
+            "requires_president": self.requires_president.data,
+            "interaction_procedure": self.interaction_procedure.data,
+        }
+
+
+class RecordForm(FlaskForm):
+    key = SelectField(_l("Step"), choices=[], validate_choice=False)
+    day = DateField(_l("Day it happened"), validators=[DataRequired()])
+
+
+@bp.route("/files", methods=["GET", "POST"])
+@requires(Action.FILE_READ)
+def file_list() -> Any:
+    principal = current_principal()
+    form = OpenFileForm() if allowed(principal.role, Action.FILE_OPEN) else None
+    errors: list[str] = []
+    if form is not None and form.validate_on_submit():
+        try:
+            file = rule_files.open_file(
+                get_session(), principal, form.kind.data, form.title.data, form.facts()
+            )
+        except ServiceError as exc:
+            if exc.status not in _FIXABLE:
+                raise
+            errors = describe(exc)
+        else:
+            flash(_("Opened %(n)s.", n=file.number), "success")
+            return redirect(url_for("files.file_page", number=file.number))
+    found = rule_files.list_files(get_session(), principal)
+    return render_template("files/list.html", files=found, form=form, errors=errors)
+
+
+@bp.get("/files/<number>")
+@requires(Action.FILE_READ)
+def file_page(number: str) -> Any:
+    principal = current_principal()
+    view = rule_files.get_file(get_session(), principal, number)
+    form = RecordForm()
+    form.key.choices = [SelectChoice(key) for key in recordable(principal, view)]
+    return render_template("files/file.html", view=view, today=today_kz(), form=form)
+
+
+@bp.get("/reports")
+@requires(Action.FILE_READ)
+def reports() -> Any:
+    standing, exemptions = rule_files.reports_overview(
+        get_session(), current_principal(), today_kz()
+    )
+    found = rule_files.list_files(get_session(), current_principal(), Kind.REPORT.value)
+    return render_template(
+        "files/reports.html", standing=standing, exemptions=exemptions, files=found
+    )
+
+
+@bp.post("/files/<number>/events")
+@requires(Action.FILE_RECORD)
+def record(number: str) -> Any:
+    form = RecordForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a step and the day it happened."), "error")
+    else:
+        try:
+            rule_files.record_event(
+                get_session(), current_principal(), number, form.key.data, form.day.data
+            )
+        except ServiceError as exc:
+            if exc.status not in _FIXABLE:
+                raise
+            flash("; ".join(describe(exc)), "error")
+        else:
+            flash(_("Recorded."), "success")
+    return redirect(url_for("files.file_page", number=number))

@@ -1,0 +1,219 @@
+"""The rules of the chains of Chapters 2, 4 and 6, as docs/rules.md lists them.
+
+One row per duty the engines (routing/decisions.py, routing/agreements.py,
+routing/reporting.py) date, with the Kazakh phrase its deadline comes from and
+the reading chosen where the text leaves a choice. ``routing.reference`` renders
+them; the engine tests assert each date counted by hand from the phrase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True, slots=True)
+class ChainRule:
+    ref: str
+    who: str
+    duty: str
+    deadline: str
+    phrase: str
+    reading: str = ""
+
+
+CHAPTER_2: Final = (
+    ChainRule(
+        "¶8",
+        "interested bodies, MFA; BUDGET_COMMISSION if money",
+        "agree a draft decision",
+        "none",
+        "мүдделі мемлекеттік органдарымен келісілуге тиіс",
+        "MFA agrees only on foreign-policy expediency («сыртқы саяси орындылығының мәніне»)",
+    ),
+    ChainRule(
+        "¶8 part 2, ¶8-2",
+        "MTI, MOJ; NCE if private business is touched",
+        "agree an EEC draft decision",
+        "none",
+        "міндетті түрде келісіледі",
+    ),
+    ChainRule(
+        "¶10",
+        "MFA → competent CSBs",
+        "send the decision for proposals",
+        "5 wd from MFA's receipt",
+        "СІМ алған күнінен бастап бес жұмыс күні ішінде",
+    ),
+    ChainRule(
+        "¶11",
+        "each competent CSB → MFA",
+        "proposals agreed with MOJ (and BUDGET_AUTHORITY if money)",
+        "15 wd",
+        "он бес жұмыс күні ішінде",
+        "no start in the text: counted from the body's receipt of MFA's ¶10 letter",
+    ),
+    ChainRule(
+        "¶12",
+        "MFA → GO",
+        "MFA's own proposals",
+        "10 wd",
+        "келіп түскен күнінен бастап он жұмыс күні ішінде",
+        "with several bodies, counted from the last proposals to arrive",
+    ),
+    ChainRule(
+        "¶13",
+        "GO → PM (and PA)",
+        "proposals with draft instructions",
+        "10 wd",
+        "он жұмыс күні ішінде",
+        "no start in the text: counted from GO's receipt; (1) to the PM always, "
+        "(2) to PA in addition where the President must consider it",
+    ),
+    ChainRule(
+        "¶14",
+        "PA; then PA_HEAD → PRESIDENT",
+        "consider GO's proposals",
+        "10 wd from PA's receipt",
+        "алынған күнінен бастап он жұмыс күні ішінде",
+        "the 10 wd cover PA's consideration; PA_HEAD's submission has no deadline",
+    ),
+    ChainRule(
+        "¶14-1",
+        "—",
+        "EEC decisions governed by the interaction procedure leave ¶10-14",
+        "—",
+        "өзара іс-қимыл жасау тәртібінде айқындалатын Комиссияның шешімдеріне қолданылмайды",
+        "only the decisions that procedure governs (a flag of the decision file), "
+        "not every EEC decision",
+    ),
+)
+
+CHAPTER_4: Final = (
+    ChainRule(
+        "¶30",
+        "MFA",
+        "register the agreement reached with its source (1)-(4)",
+        "none",
+        "нормативтік құқықтық сипатта емес",
+    ),
+    ChainRule(
+        "¶31",
+        "interested bodies and organisations → MFA",
+        "concrete proposals for the draft",
+        "2 wd after the event's (or visit's) last day",
+        "іс-шара аяқталғаннан кейін немесе шетелге сапар аяқталғаннан күнінен бастап "
+        "екі жұмыс күні ішінде",
+    ),
+    ChainRule(
+        "¶32 part 2",
+        "each recipient → MFA",
+        "agree the draft",
+        "2 wd from receipt; silence = consent",
+        "келіп түскен күнінен бастап екі жұмыс күні ішінде … ескертулерсіз келісілді деп саналады",
+        "the consent is recorded (file:deemed-agreed) by `flask files silence` on the first "
+        "day after the 2nd working day, dated that 2nd working day; a later written answer "
+        "does not undo it",
+    ),
+    ChainRule(
+        "¶32 part 3",
+        "MFA → PA",
+        "the draft instructions, paper and electronic",
+        "7 wd after the event",
+        "жеті жұмыс күні ішінде … мерзімді ұзартуға жол берілмейді",
+        "never extended",
+    ),
+    ChainRule(
+        "¶32-1",
+        "PA's unit",
+        "the electronic approval sheet",
+        "3 wd",
+        "үш жұмыс күні ішінде",
+        "no start in the text: counted from PA's receipt; MFA records it "
+        "(PA is not a registry user)",
+    ),
+    ChainRule(
+        "¶33 part 1",
+        "bodies → MFA",
+        "progress reports",
+        "GO's control-assignment dates (inputs)",
+        "бақылауды бекітуінде белгіленген мерзімдерде",
+    ),
+    ChainRule(
+        "¶33 part 2",
+        "MFA → GO",
+        "quarterly investment-agreements report",
+        "the 5th of the month after the quarter",
+        "есепті тоқсаннан кейінгі айдың 5-күніне дейін",
+        "«дейін» read as the 5th inclusive (configurable: before the 5th); "
+        "on a day off, the previous working day",
+    ),
+    ChainRule(
+        "¶35",
+        "GO → PA",
+        "half-yearly summary",
+        "15 June and 15 December",
+        "15 маусымнан және 15 желтоқсаннан кешіктірмей",
+        "on a day off, the previous working day (configurable)",
+    ),
+)
+
+CHAPTER_6: Final = (
+    ChainRule(
+        "¶46(2)",
+        "each CSB → MFA",
+        "the year's activity and next year's plan",
+        "20 December",
+        "жылына бір рет 20 желтоқсаннан кешіктірмей",
+        "on a day off, the previous working day (configurable)",
+    ),
+    ChainRule(
+        "¶46(3)",
+        "the CSB that held the event → MFA",
+        "event report, on MFA's request",
+        "7 wd from the event's end",
+        "іс-шара аяқталған күннен бастап жеті жұмыс күнінен кешіктірмей",
+        "a request that arrives after that day gets 7 wd from the request",
+    ),
+    ChainRule(
+        "¶48",
+        "head of the CSB delegation → MFA",
+        "written consultation",
+        "before departure",
+        "кеткенге дейін … жазбаша нысанда",
+        "by the last working day before the departure day",
+    ),
+    ChainRule(
+        "¶49 part 2",
+        "the host body → MFA",
+        "participants and agreements of a meeting MFA missed",
+        "5 wd after the meeting",
+        "кездесуден және (немесе) келіссөздерден кейін бес жұмыс күні ішінде",
+        "every such meeting, not only multi-meeting visits; sent by the host",
+    ),
+    ChainRule(
+        "¶50",
+        "—",
+        "exemptions",
+        "—",
+        "қолданылмайды",
+        "PA and GO: no Chapter 6 duty; ¶46 by subject (criminal proceedings, intelligence, "
+        "operational-search, law-enforcement training and operations, protected persons and "
+        "facilities, investment, trade within international organisations); ¶48-49 not for special "
+        "state bodies; an exempt duty is returned with its reason, never dropped",
+    ),
+)
+
+CHAINS: Final = (
+    ("Chapter 2: decisions of international organisations (routing/decisions.py)", CHAPTER_2),
+    ("Chapter 4: agreements reached (routing/agreements.py)", CHAPTER_4),
+    ("Chapter 6: reports to MFA (routing/reporting.py)", CHAPTER_6),
+)
+
+#: How a fixed-date, calendar-day or month deadline on a day off moves (routing.calendar).
+DAY_OFF_READING: Final = (
+    "A fixed-date or month deadline that falls on a day off moves to the previous working day "
+    "(`DayOffShift.PREVIOUS`, RULES.md's proposal; the Rules are silent); `DayOffShift.NEXT` is "
+    "the other reading, a parameter of every such deadline. E−N months where the day is absent "
+    "(30 April − 2 months) is the month's last day (the earlier of the two readings)."
+)

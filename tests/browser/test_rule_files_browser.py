@@ -1,0 +1,95 @@
+"""A person walks an agreement reached and a decision file through the pages (Chromium).
+
+The dates are fixed in the past (2026 calendar, counted by hand), so the
+deadlines shown do not depend on the day the test runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from registry.services.setup import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _login(page: Any, username: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main form:has(input[name=password]) button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _open(page: Any, **fields: str) -> str:
+    """Fill the /files form and submit it; the new file's number."""
+    page.goto("/files")
+    page.select_option("select[name=kind]", fields.pop("kind"))
+    for name in ("source", "organisation"):
+        if name in fields:
+            page.select_option(f"select[name={name}]", fields.pop(name))
+    for name, value in fields.items():
+        page.fill(f"input[name={name}]", value)
+    page.click("form[action='/files'] button[type=submit]")
+    page.wait_for_url("**/files/*")
+    return page.url.rsplit("/", 1)[1]
+
+
+def _due(page: Any, key: str) -> str:
+    return page.locator(f"tr[data-key='{key}'] td").nth(4).inner_text()
+
+
+def _record(page: Any, key: str, day: str) -> None:
+    page.select_option("select[name=key]", key)
+    page.fill("input[name=day]", day)
+    page.click("form[action$='/events'] button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_an_agreement_and_a_decision_file_through_the_pages(page: Any) -> None:
+    _login(page, "clerk.mfa")
+    agreement = _open(
+        page,
+        kind="agreement",
+        source="joint-statement",
+        title="Joint statement (browser test)",
+        day="2026-03-20",
+        parties="AGENCY:MINHEALTH",
+    )
+    assert agreement.startswith("AGR-2026-")
+    # ¶31: 2 wd from Friday 20 March (23-25 March Nauryz) → 27 March; ¶32: 7 wd → 3 April.
+    assert _due(page, "proposals:AGENCY:MINHEALTH") == "2026-03-27"
+    assert _due(page, "submit-to-pa") == "2026-04-03"
+    _record(page, "draft:AGENCY:MINHEALTH", "2026-03-26")
+    # The draft reached MINHEALTH on Thursday 26 March: its consent is due 30 March.
+    assert _due(page, "consent:AGENCY:MINHEALTH") == "2026-03-30"
+
+    decision = _open(
+        page,
+        kind="decision",
+        organisation="INTL_ORG",
+        title="WHO resolution (browser test)",
+        day="2026-03-18",
+        parties="AGENCY:MINHEALTH",
+    )
+    assert decision.startswith("DEC-2026-")
+    # ¶10: 5 wd from Wednesday 18 March → 30 March.
+    assert _due(page, "forward:AGENCY:MINHEALTH") == "2026-03-30"
+    _record(page, "forward:AGENCY:MINHEALTH", "2026-03-20")
+    # ¶11: 15 wd from Friday 20 March → 15 April.
+    assert _due(page, "proposals:AGENCY:MINHEALTH") == "2026-04-15"
+
+    # The ministry's officer sees both files and records its proposals on the agreement.
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "lang", "value": "en", "url": page.url}])
+    _login(page, "officer.minhealth")
+    page.goto("/files")
+    assert page.locator(f"a:has-text('{agreement}')").count() == 1
+    assert page.locator(f"a:has-text('{decision}')").count() == 1
+    page.goto(f"/files/{agreement}")
+    _record(page, "proposals:AGENCY:MINHEALTH", "2026-03-26")
+    cells = page.locator("tr[data-key='proposals:AGENCY:MINHEALTH'] td")
+    assert cells.nth(5).inner_text() == "2026-03-26"
+    assert cells.nth(6).inner_text() == "done"
