@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,17 +92,19 @@ def iter_bundle_json(
     checkpoint_note: str,
     entries: Iterable[tuple[int, bytes]],
     proofs: Sequence[tuple[int, Sequence[bytes]]] = (),
+    additions: Mapping[str, Any] | None = None,
 ) -> Iterator[str]:
     """The bundle's JSON text, piece by piece, holding one entry at a time.
 
-    The text is exactly ``json.dump(build_bundle(...), ensure_ascii=False,
+    The text is exactly ``json.dump(build_bundle(...) | additions, ensure_ascii=False,
     indent=1)`` followed by a newline: the bundle without entries is written
     around the entries, each dumped on its own and indented to its depth (JSON
-    strings hold no raw newlines, so indenting line by line is safe).
+    strings hold no raw newlines, so indenting line by line is safe). ``additions``
+    are the contract's optional top-level fields (cosignatures, time-stamps).
     """
     frame = build_bundle(
         verifier_key=verifier_key, checkpoint_note=checkpoint_note, entries=(), proofs=proofs
-    )
+    ) | dict(additions or {})
     before, after = json.dumps(frame, ensure_ascii=False, indent=1).split(_ENTRIES, 1)
     yield before + _ENTRIES[:-1]
     separator = "\n"

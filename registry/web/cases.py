@@ -132,7 +132,7 @@ def api_open_case(registry_number: str) -> Any:
     data = _json()
     court, deadline = data.get("court"), data.get("court_deadline")
     problems = []
-    if court not in parties.COURTS:
+    if not isinstance(court, str) or court not in parties.COURTS:
         problems.append(f"court: one of {', '.join(COURTS)}")
     try:
         court_deadline = date.fromisoformat(deadline) if deadline is not None else None

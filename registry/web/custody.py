@@ -180,7 +180,9 @@ def api_consistency() -> Any:
 @requires(Action.CUSTODY_VERIFY)
 def api_start_verification() -> Any:
     body = request.get_json(silent=True)
-    kind = body.get("kind", "full") if isinstance(body, dict) else "full"
+    if request.get_data() and not isinstance(body, dict):
+        raise Invalid('the body: a JSON object, e.g. {"kind": "incremental"}', details=["body"])
+    kind = body.get("kind", "full") if body is not None else "full"
     if not isinstance(kind, str):
         raise Invalid("kind: one of full, incremental", details=["kind"])
     job = _start_verification(kind)

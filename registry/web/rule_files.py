@@ -102,7 +102,10 @@ def _day(value: Any, field: str) -> date:
 @requires(Action.FILE_READ)
 def api_list() -> Any:
     """The files the caller may see; ``kind=agreement|decision`` narrows them."""
-    found = rule_files.list_files(get_session(), current_principal(), request.args.get("kind"))
+    kind = request.args.get("kind")
+    if kind is not None and kind not in {k.value for k in (Kind.AGREEMENT, Kind.DECISION)}:
+        raise Invalid("kind: agreement or decision", details=["kind"])
+    found = rule_files.list_files(get_session(), current_principal(), kind)
     return {
         "items": [
             {"number": f.number, "kind": f.kind, "title": f.title, "opened_on": str(f.opened_on)}

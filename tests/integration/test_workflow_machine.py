@@ -36,8 +36,9 @@ from registry.models import Letter
 from registry.models.custody import CustodyEntry
 from registry.permissions import Principal
 from registry.services import letters
-from registry.services.errors import ServiceError
+from registry.services.errors import NotFound, ServiceError
 from registry.services.lifecycle import TRANSITIONS, Transition
+from registry.services.unit_of_work import act
 
 from .factories import a_court_request, a_draft
 from .test_workflow_walk import ATTEMPTS
@@ -132,8 +133,15 @@ class LetterLifecycle(RuleBasedStateMachine):
     def _try(self, number: str, who: str, name: str) -> None:
         before, size = _snapshot(self.session, number), self._log_size()
         try:
-            ATTEMPTS[name](self.session, self.people[who], number)
+            act(ATTEMPTS[name], self.session, self.people[who], number)
             refused = False
+        except NotFound:
+            # A letter outside the caller's scope is "not found" and nothing is written
+            # into it (issue 11, L6): the probe is logged against the caller instead.
+            assert self._log_size() == size, f"{who} {name} {number}: a probe was recorded"
+            assert _snapshot(self.session, number) == before
+            self.outcomes["not-found"] = self.outcomes.get("not-found", 0) + 1
+            return
         except ServiceError:
             refused = True
         after = _snapshot(self.session, number)

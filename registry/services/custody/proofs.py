@@ -185,9 +185,13 @@ def export_text(
         text = json.dumps(bundle, ensure_ascii=False, indent=1) + "\n"
         return BundleText(len(bundle["entries"]), iter([text]))  # type: ignore[arg-type]
     size, note, key = read(_export_head)
+    additions = read(lambda session: _additions(session, size, None))
     entries = _chunked_entries(read, size, chunk)
     return BundleText(
-        size, iter_bundle_json(verifier_key=key, checkpoint_note=note, entries=entries)
+        size,
+        iter_bundle_json(
+            verifier_key=key, checkpoint_note=note, entries=entries, additions=additions
+        ),
     )
 
 
