@@ -16,6 +16,7 @@ from registry.web.chrome import describe
 from registry.web.database import get_session
 from registry.web.forms import JoinCaseForm, OpenCaseForm
 from registry.web.guard import current_principal, requires
+from registry.web.present import duty_dict
 from routing import parties
 
 bp = Blueprint("cases", __name__)
@@ -37,19 +38,7 @@ def case_dict(view: CaseView) -> dict[str, Any]:
         "request": view.request.registry_number,
         "replies": [r.registry_number for r in view.replies],
         "today": view.today.isoformat(),
-        "duties": [
-            {
-                "key": d.key,
-                "by": d.by,
-                "to": list(d.to),
-                "rule": d.rule,
-                "what": d.what,
-                "due": d.due.isoformat() if d.due else None,
-                "done": d.done.isoformat() if d.done else None,
-                "state": d.state(view.today).value,
-            }
-            for d in view.duties
-        ],
+        "duties": [duty_dict(d, view.today) for d in view.duties],
         "late": [d.key for d in view.late],
     }
 

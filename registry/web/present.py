@@ -13,6 +13,7 @@ from registry.models import Deadline, Letter
 from registry.permissions import Principal
 from registry.services import deadlines, letters
 from registry.services.letters import InboxItem, Transition
+from routing.duties import Duty
 from signing.letter import LetterError, read_letter
 from signing.xmlparse import XMLInputError, parse_xml
 
@@ -34,6 +35,20 @@ def deadline_dict(deadline: Deadline) -> dict[str, Any]:
         "due": deadline.due.isoformat() if deadline.due else None,
         "counted_from": deadline.counted_from.isoformat() if deadline.counted_from else None,
         "done_at": _time(deadline.done_at),
+    }
+
+
+def duty_dict(duty: Duty, today: date) -> dict[str, Any]:
+    """One duty of a chain (a case file, a rule file) as the API shows it on ``today``."""
+    return {
+        "key": duty.key,
+        "by": duty.by,
+        "to": list(duty.to),
+        "rule": duty.rule,
+        "what": duty.what,
+        "due": duty.due.isoformat() if duty.due else None,
+        "done": duty.done.isoformat() if duty.done else None,
+        "state": duty.state(today).value,
     }
 
 

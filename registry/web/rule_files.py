@@ -26,6 +26,7 @@ from registry.services.rule_files.chains import recorder
 from registry.web.chrome import describe
 from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
+from registry.web.present import duty_dict
 from routing.agreements import Source
 
 bp = Blueprint("files", __name__)
@@ -43,19 +44,7 @@ def file_dict(view: FileView, today: date) -> dict[str, Any]:
         "opened_on": file.opened_on.isoformat(),
         "facts": file.facts,
         "events": {key: day.isoformat() for key, day in view.events.items()},
-        "duties": [
-            {
-                "key": d.key,
-                "by": d.by,
-                "to": list(d.to),
-                "rule": d.rule,
-                "what": d.what,
-                "due": d.due.isoformat() if d.due else None,
-                "done": d.done.isoformat() if d.done else None,
-                "state": d.state(today).value,
-            }
-            for d in view.duties
-        ],
+        "duties": [duty_dict(d, today) for d in view.duties],
         "exemption": None
         if view.exemption is None
         else {"rule": view.exemption.rule, "reason": view.exemption.reason},
