@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -113,11 +115,12 @@ def round_trips(tmp: Path) -> None:
         )
 
 
-def _run(kind: str, seconds: float, clients: int, tmp: Path, proof: bool) -> None:
+def _run(kind: str, seconds: float, clients: int, tmp: Path, proof: bool, pg_url: str) -> None:
     """One submit.py run on a fresh database; with ``proof``, a TSA and 2 witnesses configured."""
-    url, schema = submit._database(kind, tmp)
+    url, schema = submit._database(kind, tmp, pg_url)
     try:
-        token, letters, env = submit._prepare(url, tmp, int(seconds * 400) + 200)
+        prefix = f"MINHEALTH-PROOF-{secrets.token_hex(3).upper()}-"
+        token, letters, env = submit._prepare(url, tmp, int(seconds * 400) + 200, prefix)
         engine = create_db_engine(url)
         with Session(engine) as session:
             log_key = verifier_key(session)
@@ -139,14 +142,14 @@ def _run(kind: str, seconds: float, clients: int, tmp: Path, proof: bool) -> Non
             port = submit._free_port()
             server = submit._serve(env, port)
             try:
-                run = submit._drive(port, token, letters, seconds, clients)
+                run = submit._drive_elsewhere(port, token, letters, seconds, clients)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-        stored, _ = submit._stored(url)
+        stored, _ = submit._stored(url, prefix)
         proved = _proved(url) if proof else ""
     finally:
-        submit._drop(schema)
+        submit._drop(pg_url, schema)
     lat = sorted(run.latencies)
     ok = len(lat)
     p50 = statistics.median(lat) * 1000 if lat else float("nan")
@@ -169,12 +172,12 @@ def _proved(url: str) -> str:
     return f"signature stamps {stamps}, latest cosigned size {latest}"
 
 
-def submissions(kind: str, seconds: float, clients: int, tmp: Path) -> None:
+def submissions(kind: str, seconds: float, clients: int, tmp: Path, pg_url: str) -> None:
     """bench/submit.py's load without, then with, a TSA and 2 witnesses."""
     print(f"== submissions over HTTP, {kind}, gunicorn 2 workers, {clients} clients")
     for proof in (False, True):
         (tmp / str(proof)).mkdir()
-        _run(kind, seconds, clients, tmp / str(proof), proof)
+        _run(kind, seconds, clients, tmp / str(proof), proof, pg_url)
 
 
 def main() -> None:
@@ -182,6 +185,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("ARNA_BENCH_PG_URL", submit.PG_DEFAULT),
+        help="the PostgreSQL database a fresh schema is made in",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="arna-bench-proof-") as name:
         tmp = Path(name)
@@ -189,7 +197,7 @@ def main() -> None:
         for kind in ("postgresql", "sqlite"):
             if args.only in (None, kind):
                 (tmp / kind).mkdir()
-                submissions(kind, args.seconds, args.clients, tmp / kind)
+                submissions(kind, args.seconds, args.clients, tmp / kind, args.pg_url)
 
 
 if __name__ == "__main__":
