@@ -193,8 +193,11 @@ def _history() -> list[str]:
         "addition it stood in a wording not held here (not modelled); before its addition "
         "it did not exist. A letter is planned under the Rules in force on its `date`; "
         "where no rule applied, the plan is allowed, cites no ¶, owes nothing and its "
-        "`note` says why (docs/route-plan-additions.md). Paragraphs not listed are applied "
-        "on every date.",
+        "`note` says why (docs/route-plan-additions.md). A chain of Chapters 2, 4 and 6 keeps "
+        "the Rules in force on the day it started (MFA's receipt of the decision, the "
+        "event's end, the report's trigger): a duty whose ¶ then stood in another wording, "
+        "or did not yet exist, keeps no date (open, never late) and its `note` says why "
+        "(routing.history.as_of). Paragraphs not listed are applied on every date.",
         "",
         "| ¶ | history | modelled from |",
         "|---|---|---|",
