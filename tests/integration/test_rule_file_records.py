@@ -12,12 +12,14 @@ The 2026 calendar: 23-25 March are Nauryz days off (21-22 March fall on the week
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,8 +37,9 @@ from signing.ca import OfficerIdentity
 from signing.records import APPROVAL_SHEET, Approval, RecordKind, build_record
 from signing.sign import sign_record
 
-from .conftest import KEK, SIGNING_PASSPHRASE
+from .conftest import KEK, SIGNING_PASSPHRASE, csrf_token
 from .test_copies_fixtures import pdf_text, qr_payloads
+from .web_fixtures import api_token  # noqa: F401 -- fixture
 
 D = date.fromisoformat
 HEALTH = "AGENCY:MINHEALTH"
@@ -263,3 +266,79 @@ def test_the_approval_sheet_is_certified_on_paper_and_verified_in_public(
     assert row.rule_file_event_id is not None
     actions = [decode_leaf(leaf).action for _i, leaf in letter_entries(service_session, number)]
     assert actions[-1] == "copy:issued"
+
+
+def test_api_files_a_signed_record_and_issues_its_copy(
+    app: Flask,
+    db_session: Session,
+    api_token: Callable[[str], dict[str, str]],  # noqa: F811
+    tmp_path,
+) -> None:
+    client = app.test_client()
+    mfa, health = api_token("clerk.mfa"), api_token("officer.minhealth")
+    opened = client.post(
+        "/api/v1/files",
+        headers=mfa,
+        json={
+            "kind": "agreement",
+            "title": "Joint statement of the state visit",
+            "facts": {
+                "source": "joint-statement",
+                "event_ended": "2026-03-20",
+                "interested": [HEALTH],
+            },
+        },
+    )
+    number = opened.get_json()["number"]
+    with app.app_context():
+        signed = _health_signs(db_session, _proposals(number))
+    step = {"key": f"proposals:{HEALTH}", "day": "2026-03-26"}
+    wrong = client.post(
+        f"/api/v1/files/{number}/events", headers=health, json={**step, "record": 7}
+    )
+    assert wrong.status_code == 422
+    recorded = client.post(
+        f"/api/v1/files/{number}/events",
+        headers=health,
+        json={**step, "record": signed.decode()},
+    )
+    assert recorded.status_code == 200, recorded.get_json()
+    (record,) = recorded.get_json()["records"].values()
+    assert record["signed_by"][0]["agency"] == HEALTH
+    issued = client.post(
+        f"/api/v1/files/{number}/records/proposals:{HEALTH}/copies", headers=health
+    )
+    assert issued.status_code == 201
+    assert issued.mimetype == "application/pdf"
+    assert STAMP_KK in " ".join(pdf_text(issued.data, tmp_path).split())
+    assert issued.headers["X-Arna-Verification-Url"].startswith(BASE_URL + "/verify/")
+
+
+def test_the_file_page_uploads_a_record_and_offers_its_copy(
+    app: Flask, db_session: Session, login: Callable[[str], FlaskClient]
+) -> None:
+    client = login("officer.minhealth")
+    mfa = Principal.of(db_session.scalar(select(User).where(User.username == "clerk.mfa")))
+    with app.app_context():
+        number = _agreement(db_session, mfa)
+        signed = _health_signs(db_session, _proposals(number))
+    page_url = f"/files/{number}"
+    response = client.post(
+        f"{page_url}/events",
+        data={
+            "csrf_token": csrf_token(client, page_url),
+            "key": f"proposals:{HEALTH}",
+            "day": "2026-03-26",
+            "record": (io.BytesIO(signed), "proposals.xml"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Recorded" in page or "Тіркелді" in page
+    action = f"{page_url}/records/proposals:{HEALTH}/copies"
+    assert f'action="{action}"' in page
+    issued = client.post(action, data={"csrf_token": csrf_token(client, page_url)})
+    assert issued.status_code == 200
+    assert issued.mimetype == "application/pdf"
+    assert client.post(action, data={}).status_code == 400  # no CSRF token
