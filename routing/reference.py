@@ -75,6 +75,15 @@ READINGS: Final = (
     "not forbid it.",
     "¶14-8 publication: the 10 wd run from OHCHR's publication of each communication and "
     "each reply (the chain API in routing/special_procedure.py), not from MFA's reply.",
+    "Chains of Chapters 2, 4 and 6 keep the wording in force on the day the chain started "
+    "(MFA's receipt of the decision, the event's end, the report's trigger) for every later "
+    "step, as a letter keeps the Rules of its date; the text does not say whether a chain "
+    "under way moves to an amended wording.",
+    "¶10, ¶30: no «Ескерту» note, so their wording is taken as the original of 12.08.2010.",
+    "¶32-1: Decree No. 429 of 03.01.2024 takes effect after its first publication (date "
+    "not in the text, 03.01.2024 stands for it); Decree No. 779, signed 12.02.2025, takes "
+    "effect from 06.01.2025 («06.01.2025 бастап қолданысқа енгізіледі»), so the modelled "
+    "wording applies from 06.01.2025.",
 )
 
 
