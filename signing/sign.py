@@ -28,6 +28,7 @@ from signing.records import validate_record
 from signing.xmlparse import parse_xml, remove_keeping_tail
 
 C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
+_LETTER = f"Arna letter ({NS})"
 _EC_METHODS = {
     "secp256r1": (SignatureMethod.ECDSA_SHA256, DigestAlgorithm.SHA256),
     "secp384r1": (SignatureMethod.ECDSA_SHA384, DigestAlgorithm.SHA384),
@@ -42,7 +43,9 @@ class SigningError(ValueError):
 class _ArnaSigner(XAdESSigner):
     """XAdESSigner with explicit Transforms on every reference and a given SigningTime."""
 
-    def __init__(self, signing_time: dt.datetime, description: str, **kwargs: object) -> None:
+    def __init__(
+        self, signing_time: dt.datetime, description: str = _LETTER, **kwargs: object
+    ) -> None:
         data_object_format = XAdESDataObjectFormat(Description=description, MimeType="text/xml")
         super().__init__(data_object_format=data_object_format, **kwargs)  # type: ignore[arg-type]
         self._signing_time = signing_time
@@ -97,7 +100,7 @@ def sign_letter(
     """
     root = _checked(xml, key, cert)
     validate_letter(root)
-    return _sign(root, key, [cert, *chain], signing_time, f"Arna letter ({NS})")
+    return _sign(root, key, [cert, *chain], signing_time, _LETTER)
 
 
 def sign_record(
