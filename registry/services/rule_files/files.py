@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -43,12 +43,13 @@ from registry.services.letters.records import report_reasons, sha256_hex, signer
 from registry.services.pki import trust_store
 from registry.services.rule_files import chains
 from registry.services.rule_files.chains import SILENCE, Kind
+from registry.services.unit_of_work import end_reads
 from routing import parties as p
 from routing.agreements import silent_consents
 from routing.duties import Duty
 from routing.reporting import AgencyStanding, Exemption, mfa_overview
-from signing.records import RecordError, read_record
-from signing.verify import verify_letter
+from signing.records import Record, RecordError, read_record
+from signing.verify import VerificationResult, verify_letter
 from signing.xmlparse import XMLInputError, parse_xml
 
 #: Who the silence job acts as in the custody log.
@@ -151,6 +152,7 @@ def record_event(
 ) -> FileView:
     """Record that step ``key`` of the file's chain happened on ``day``, by its party,
     with the step's signed record (``document``) when there is one."""
+    checked = _read_and_verify(session, document) if document is not None else None
     file = _load(session, number, lock=True)
     if file is None:
         raise NotFound(f"no file {number}")
@@ -168,9 +170,9 @@ def record_event(
             raise Conflict(f"{key!r} is already recorded (on {events[key].isoformat()})")
         duties = chains.duties(kind, file.facts, {**events, key: day})  # checks the chain
         signed = None
-        if document is not None:
+        if checked is not None:
             duty = next((d for d in duties if d.key == key), None)
-            signed = _signed_record(session, file, key, day, duty, document)
+            signed = _signed_record(file, key, day, duty, checked)
         _append(session, file, key, day, custody_actor(principal), Tag.FILE_EVENT_RECORDED, signed)
     except ServiceError as exc:
         exc.refusing(refusal(principal, Tag.FILE_EVENT_RECORDED, number, None, None))
@@ -181,17 +183,49 @@ def record_event(
     return _view(file)
 
 
-def _signed_record(
-    session: Session, file: RuleFile, key: str, day: date, duty: Duty | None, document: bytes
-) -> RuleFileEvent:
-    """The step's signed record, checked (Invalid with every reason): the event's signed
-    columns, to be completed by ``_append``."""
+@dataclass(frozen=True)
+class _Checked:
+    """A record read through the parser's limits and its kind's schema and, if it passed,
+    its signatures verified; ``refused`` says why it was not read."""
+
+    document: bytes
+    record: Record | None = None
+    result: VerificationResult | None = None
+    verified_at: datetime | None = None
+    refused: Invalid | None = None
+
+
+def _read_and_verify(session: Session, document: bytes) -> _Checked:
+    """Read the record (cost limits and schema, before any cryptography), then verify it.
+
+    Done before the file is locked, so that verification, the costliest step, holds no
+    lock (SQLite's write lock included: ``end_reads``); a refusal is raised later, in
+    ``_signed_record``, where it is recorded against the file.
+    """
     try:
-        record = read_record(parse_xml(document))  # cost limits and schema, before crypto
+        record = read_record(parse_xml(document))
     except XMLInputError as exc:
-        raise Invalid("the record is not acceptable XML", details=[str(exc)]) from None
+        return _Checked(
+            document, refused=Invalid("the record is not acceptable XML", details=[str(exc)])
+        )
     except RecordError as exc:
-        raise Invalid("the record was refused", details=exc.errors) from None
+        return _Checked(document, refused=Invalid("the record was refused", details=exc.errors))
+    store = trust_store(session)
+    end_reads(session)
+    verified_at = utcnow()
+    return _Checked(document, record, verify_letter(document, store, at=verified_at), verified_at)
+
+
+def _signed_record(
+    file: RuleFile, key: str, day: date, duty: Duty | None, checked: _Checked
+) -> RuleFileEvent:
+    """The step's signed record, checked against the file and the step, then its signatures
+    (Invalid with every reason): the event's signed columns, completed by ``_append``."""
+    if checked.refused is not None:
+        raise checked.refused
+    record, result = checked.record, checked.result
+    assert record is not None
+    assert result is not None
     expected = {
         "kind": file.kind,
         "file_number": file.number,
@@ -207,8 +241,6 @@ def _signed_record(
     ]
     if errors:
         raise Invalid("the record is not this step's", details=errors)
-    verified_at = utcnow()
-    result = verify_letter(document, trust_store(session), at=verified_at)
     if not result.passed or result.signed_root is None:
         raise Invalid(
             "the record's signature does not verify", details=report_reasons(result.report)
@@ -222,10 +254,10 @@ def _signed_record(
             details=[f"no signature of an officer of {record.by}, who takes the step"],
         )
     return RuleFileEvent(
-        xml=document,
-        sha256=sha256_hex(document),
+        xml=checked.document,
+        sha256=sha256_hex(checked.document),
         verification=result.report,
-        verified_at=verified_at,
+        verified_at=checked.verified_at,
         signed_by=signers,
     )
 
