@@ -34,6 +34,7 @@ chain shows who agreed in writing and who by silence.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -277,3 +278,47 @@ def _modelled(ref: str, day: date) -> None:
     """A calendar deadline exists only where the modelled wording of ``ref`` applied."""
     if not in_force(ref, day):
         raise AgreementError(explain(ref, day))
+
+
+def next_calendar_duties(today: date, shift: DayOffShift = DEFAULT_SHIFT) -> tuple[Duty, ...]:
+    """The next fixed-date reports of Chapter 4 not tied to one agreement, due on or after
+    ``today``: MFA's quarterly investment report to GO (¶33 part 2) and GO's half-yearly
+    summary to PA (¶35). The registry does not track them as done: a reminder of the dates.
+    A deadline before its paragraph's modelled wording (13.04.2023) is not one."""
+    investment: list[tuple[int, int, date]] = []
+    summaries: list[date] = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        for quarter in (1, 2, 3, 4):
+            with suppress(AgreementError):
+                investment.append(
+                    (year, quarter, investment_report_due(year, quarter, shift=shift))
+                )
+        with suppress(AgreementError):
+            summaries += go_summary_due(year, shift)
+    investment = [row for row in investment if row[2] >= today]
+    summaries = [day for day in summaries if day >= today]
+    duties = []
+    if investment:
+        year, quarter, due = investment[0]
+        duties.append(
+            Duty(
+                key=f"investment-report:{year}-Q{quarter}",
+                by=p.MFA,
+                to=(p.GO,),
+                rule="¶33 part 2",
+                what=f"report on investment agreements for Q{quarter} {year}",
+                due=due,
+            )
+        )
+    if summaries:
+        duties.append(
+            Duty(
+                key=f"go-summary:{summaries[0].isoformat()}",
+                by=p.GO,
+                to=(p.PA,),
+                rule="¶35",
+                what="the half-yearly summary on the President's instructions",
+                due=summaries[0],
+            )
+        )
+    return tuple(duties)

@@ -29,7 +29,7 @@ from registry.web.copies import IssueCopyForm
 from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
 from registry.web.present import duty_dict
-from routing.agreements import Source
+from routing.agreements import Source, next_calendar_duties
 
 bp = Blueprint("files", __name__)
 api_bp = Blueprint("files_api", __name__, url_prefix="/api/v1")
@@ -140,10 +140,10 @@ def api_open_report() -> Any:
 @api_bp.get("/reports/overview")
 @requires(Action.FILE_READ)
 def api_reports_overview() -> Any:
-    """Per agency: reports due, late and received today; and ¶50's exemptions."""
-    standing, exemptions = rule_files.reports_overview(
-        get_session(), current_principal(), today_kz()
-    )
+    """Per agency: reports due, late and received today; ¶50's exemptions; and the next
+    fixed dates of Chapter 4 (¶33 part 2, ¶35)."""
+    today = today_kz()
+    standing, exemptions = rule_files.reports_overview(get_session(), current_principal(), today)
     return {
         "agencies": {
             body: {
@@ -157,6 +157,7 @@ def api_reports_overview() -> Any:
         "exemptions": [
             {"key": e.key, "body": e.by, "rule": e.rule, "reason": e.reason} for e in exemptions
         ],
+        "calendar": [duty_dict(d, today) for d in next_calendar_duties(today)],
     }
 
 
@@ -289,7 +290,11 @@ def reports() -> Any:
     )
     found = rule_files.list_files(get_session(), current_principal(), Kind.REPORT.value)
     return render_template(
-        "files/reports.html", standing=standing, exemptions=exemptions, files=found
+        "files/reports.html",
+        standing=standing,
+        exemptions=exemptions,
+        files=found,
+        calendar=next_calendar_duties(today_kz()),
     )
 
 

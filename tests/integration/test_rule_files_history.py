@@ -12,11 +12,14 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from registry.permissions import Principal
 from registry.services import rule_files
+from registry.services.deadlines import today_kz
 from registry.services.unit_of_work import act
+from routing.agreements import next_calendar_duties
 from routing.duties import DutyState
 
 from .web_fixtures import api_token  # noqa: F401 -- fixture
@@ -125,3 +128,19 @@ def test_progress_reports_by_gos_control_dates_and_a_consultation(
     )
     view = rule_files.get_file(service_session, mfa, consultation.number)
     assert [(d.rule, d.due) for d in view.duties] == [("¶48", D("2026-03-20"))]
+
+
+def test_the_reports_overview_shows_the_next_fixed_dates_of_chapter_4(
+    app: Flask,
+    api_token: Callable[[str], dict[str, str]],  # noqa: F811
+    login: Callable[[str], FlaskClient],
+) -> None:
+    today = today_kz()
+    expected = [(d.rule, d.due.isoformat()) for d in next_calendar_duties(today) if d.due]
+    overview = app.test_client().get("/api/v1/reports/overview", headers=api_token("clerk.mfa"))
+    calendar = overview.get_json()["calendar"]
+    assert [(d["rule"], d["due"]) for d in calendar] == expected
+    assert [d["rule"] for d in calendar] == ["¶33 part 2", "¶35"]
+    page = login("clerk.mfa").get("/reports").get_data(as_text=True)
+    for _rule, due in expected:
+        assert due in page

@@ -29,6 +29,7 @@ from routing.agreements import (
     agreement_duties,
     go_summary_due,
     investment_report_due,
+    next_calendar_duties,
     silent_consents,
 )
 from routing.decisions import Decision, DecisionEvents, decision_duties
@@ -193,3 +194,27 @@ def test_chapter_6_duties_before_and_after_14_january_2016() -> None:
     # ¶46(2): 20 December 2015 came before Chapter 6; Tuesday 20 December 2016 after it.
     assert annual_report(HEALTH, 2015).due is None  # type: ignore[union-attr]
     assert annual_report(HEALTH, 2016).due == D("2016-12-20")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("today", "investment", "summary"),
+    [
+        # Sunday 5 April 2026 → Friday 3 April; 15 June 2026 is a Monday.
+        ("2026-04-03", ("investment-report:2026-Q1", "2026-04-03"), "2026-06-15"),
+        # The day after: Q2's report, Sunday 5 July → Friday 3 July (Monday 6 July is Capital
+        # Day).
+        ("2026-04-04", ("investment-report:2026-Q2", "2026-07-03"), "2026-06-15"),
+        # 16 December 2026 (Independence Day): Q4 by Tuesday 5 January 2027; Tuesday 15 June 2027.
+        ("2026-12-16", ("investment-report:2026-Q4", "2027-01-05"), "2027-06-15"),
+        # Before 13.04.2023 neither existed in the modelled wording: Q1 2023 (5 April) is no
+        # deadline, Q2's is Wednesday 5 July 2023; GO's first is Thursday 15 June 2023.
+        ("2023-01-10", ("investment-report:2023-Q2", "2023-07-05"), "2023-06-15"),
+    ],
+)
+def test_the_next_fixed_dates_of_chapter_4(
+    today: str, investment: tuple[str, str], summary: str
+) -> None:
+    report, go = next_calendar_duties(D(today))
+    assert (report.key, report.due) == (investment[0], D(investment[1]))
+    assert (report.rule, report.by, report.to) == ("¶33 part 2", p.MFA, (p.GO,))
+    assert (go.rule, go.due, go.to) == ("¶35", D(summary), (p.PA,))
