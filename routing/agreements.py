@@ -20,6 +20,11 @@
 month after the quarter) and ¶35 are calendar deadlines, not tied to one agreement:
 ``investment_report_due`` and ``go_summary_due`` give them.
 
+Each duty follows the Rules in force on the day the event ended (routing.history):
+¶31-32 took their modelled wording on 03.07.2019, ¶32-1 on 06.01.2025, ¶33-35
+on 13.04.2023; a duty under an earlier wording keeps no date and says why, and
+no silence counts as consent before ¶32's wording that says so.
+
 Consent by silence is modelled explicitly: ``silent_consents`` names the recipients
 whose 2 wd ran out without a written answer, and the service records each one as
 an event of its own («deemed agreed», with the day the window closed), so the
@@ -29,6 +34,7 @@ chain shows who agreed in writing and who by silence.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -37,6 +43,7 @@ from typing import Final
 from routing import parties as p
 from routing.calendar import DEFAULT_SHIFT, DayOffShift, add_workdays, on_workday
 from routing.duties import Duty
+from routing.history import as_of, explain, in_force
 
 #: The stamp on the paper copy of PA's electronic approval sheet (¶32-1).
 APPROVAL_SHEET_STAMP: Final = "Электрондық құжаттың көшірмесі дұрыс"
@@ -152,6 +159,8 @@ def silent_consents(agreement: Agreement, events: AgreementEvents, today: date) 
     деп саналады» at the end of the term).
     """
     _check(agreement, events)
+    if not in_force("¶32", agreement.event_ended):
+        return {}
     out = {}
     for body, received in events.draft_received.items():
         if body in events.answered or body in events.deemed_agreed:
@@ -236,7 +245,7 @@ def agreement_duties(
         )
         for body, day in sorted(events.control_dates.items())
     ]
-    return tuple(duties)
+    return tuple(as_of(duty, ended) for duty in duties)
 
 
 def investment_report_due(
@@ -255,9 +264,61 @@ def investment_report_due(
     month = quarter * 3 + 1
     day = 5 if reading is InvestmentDeadline.INCLUSIVE else 4
     due = date(year + 1, 1, day) if month == 13 else date(year, month, day)
+    _modelled("¶33", due)
     return on_workday(due, shift)
 
 
 def go_summary_due(year: int, shift: DayOffShift = DEFAULT_SHIFT) -> tuple[date, date]:
     """GO's half-yearly summary to PA (¶35): «15 маусымнан және 15 желтоқсаннан кешіктірмей»."""
+    _modelled("¶35", date(year, 6, 15))
     return on_workday(date(year, 6, 15), shift), on_workday(date(year, 12, 15), shift)
+
+
+def _modelled(ref: str, day: date) -> None:
+    """A calendar deadline exists only where the modelled wording of ``ref`` applied."""
+    if not in_force(ref, day):
+        raise AgreementError(explain(ref, day))
+
+
+def next_calendar_duties(today: date, shift: DayOffShift = DEFAULT_SHIFT) -> tuple[Duty, ...]:
+    """The next fixed-date reports of Chapter 4 not tied to one agreement, due on or after
+    ``today``: MFA's quarterly investment report to GO (¶33 part 2) and GO's half-yearly
+    summary to PA (¶35). The registry does not track them as done: a reminder of the dates.
+    A deadline before its paragraph's modelled wording (13.04.2023) is not one."""
+    investment: list[tuple[int, int, date]] = []
+    summaries: list[date] = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        for quarter in (1, 2, 3, 4):
+            with suppress(AgreementError):
+                investment.append(
+                    (year, quarter, investment_report_due(year, quarter, shift=shift))
+                )
+        with suppress(AgreementError):
+            summaries += go_summary_due(year, shift)
+    investment = [row for row in investment if row[2] >= today]
+    summaries = [day for day in summaries if day >= today]
+    duties = []
+    if investment:
+        year, quarter, due = investment[0]
+        duties.append(
+            Duty(
+                key=f"investment-report:{year}-Q{quarter}",
+                by=p.MFA,
+                to=(p.GO,),
+                rule="¶33 part 2",
+                what=f"report on investment agreements for Q{quarter} {year}",
+                due=due,
+            )
+        )
+    if summaries:
+        duties.append(
+            Duty(
+                key=f"go-summary:{summaries[0].isoformat()}",
+                by=p.GO,
+                to=(p.PA,),
+                rule="¶35",
+                what="the half-yearly summary on the President's instructions",
+                due=summaries[0],
+            )
+        )
+    return tuple(duties)

@@ -130,7 +130,17 @@ CHAPTER_4: Final = (
         "3 wd",
         "үш жұмыс күні ішінде",
         "no start in the text: counted from PA's receipt; MFA records it "
-        "(PA is not a registry user)",
+        "(PA is not a registry user), with the sheet's signed record (xml_schemas/"
+        "agreement-record.xsd: each approver and day) signed by an officer of PA",
+    ),
+    ChainRule(
+        "¶32-1 part 3",
+        "MFA (or PA)",
+        "the paper copy of the electronic approval sheet, attached to the paper draft",
+        "none",
+        "«Электрондық құжаттың көшірмесі дұрыс» деген мөртабанмен куәландырылған",
+        "issued from the sheet's signed record by the registry's certified-copy machinery "
+        "(the stamp, the registry's seal, a QR code to /verify), as for letters",
     ),
     ChainRule(
         "¶33 part 1",
@@ -138,6 +148,15 @@ CHAPTER_4: Final = (
         "progress reports",
         "GO's control-assignment dates (inputs)",
         "бақылауды бекітуінде белгіленген мерзімдерде",
+    ),
+    ChainRule(
+        "¶34",
+        "MFA → GO",
+        "consolidated report on the instructions' progress",
+        "GO's control-assignment dates (inputs)",
+        "бақылауды бекітуінде белгіленген мерзімдерде",
+        "not a duty of one agreement's file (it consolidates every body's ¶33 reports): "
+        "not tracked by the registry",
     ),
     ChainRule(
         "¶33 part 2",

@@ -20,6 +20,10 @@ Government's interaction procedure governs («…іске асырылу тәр�
 read literally, only those decisions, so the file records whether the procedure
 governs it.
 
+Each duty follows the Rules in force on the day MFA received the decision
+(routing.history): ¶12 took its modelled wording, and ¶13-14 their amendments, on
+13.04.2023; a duty under an earlier wording keeps no date and says why.
+
 Drafts (¶8, ¶8-2) have no deadlines: ``draft_approvers`` says whose agreement a
 draft needs.
 """
@@ -34,6 +38,7 @@ from typing import Final
 from routing import parties as p
 from routing.calendar import add_workdays
 from routing.duties import Duty
+from routing.history import as_of
 
 FORWARD_WD: Final = 5  # ¶10
 PROPOSALS_WD: Final = 15  # ¶11
@@ -264,4 +269,4 @@ def decision_duties(decision: Decision, events: DecisionEvents | None = None) ->
                 done=events.to_president,
             )
         )
-    return tuple(duties)
+    return tuple(as_of(duty, decision.received) for duty in duties)

@@ -35,6 +35,8 @@ class Duty:
     what: str
     due: date | None = None
     done: date | None = None
+    #: Why the duty has no date though the Rules give one today (routing.history.as_of).
+    note: str = ""
 
     def state(self, today: date) -> DutyState:
         """Done (on time or late), late, due, or open on ``today``."""

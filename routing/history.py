@@ -17,10 +17,12 @@ not give: docs/rules.md lists this among the readings a lawyer should confirm.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 from typing import Final
+
+from routing.duties import Duty
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,8 @@ class Status(Enum):
 
 
 ORIGINAL: Final = Amendment(date(2010, 8, 12), "original text", "Decree No. 1037")
+#: Decree No. 50 of 03.07.2019 gave Chapter 4's consent by silence, the 7 wd and ¶32-1.
+NO_50: Final = "Decree No. 50"
 CH5_ADDED: Final = Amendment(date(2015, 5, 18), "added with Chapter 5", "Decree No. 23")
 CH6_ADDED: Final = Amendment(date(2016, 1, 14), "added with Chapter 6", "Decree No. 175")
 CH21_ADDED: Final = Amendment(date(2022, 1, 25), "added with Chapter 2-1", "Decree No. 786")
@@ -79,12 +83,33 @@ def _history(ref: str, *amendments: Amendment) -> ParagraphHistory:
 HISTORY: Final[dict[str, ParagraphHistory]] = {
     h.ref: h
     for h in (
+        _history("¶10", ORIGINAL),
+        _history("¶11", ORIGINAL, Amendment(date(2013, 4, 17), "new wording", "Decree No. 550")),
+        _history("¶12", ORIGINAL, Amendment(date(2023, 4, 13), "new wording", NO_195)),
+        _history("¶13", ORIGINAL, Amendment(date(2023, 4, 13), "amended", NO_195)),
+        _history("¶14", ORIGINAL, Amendment(date(2023, 4, 13), "amended", NO_195)),
         _history("¶14-2", EEC_ADDED, Amendment(date(2020, 10, 5), "amended", NO_426)),
         _history("¶14-3", EEC_ADDED, Amendment(date(2020, 10, 5), "new wording", NO_426)),
         _history("¶14-4", EEC_ADDED),
         *(
             _history(f"¶14-{n}", CH21_ADDED)
             for n in range(5, 12)  # ¶14-5 … ¶14-11
+        ),
+        _history("¶30", ORIGINAL),
+        _history("¶31", ORIGINAL, Amendment(date(2019, 7, 3), "new wording", NO_50)),
+        _history("¶32", ORIGINAL, Amendment(date(2019, 7, 3), "new wording", NO_50)),
+        _history(
+            "¶32-1",
+            Amendment(date(2019, 7, 3), "added", NO_50),
+            Amendment(
+                date(2024, 1, 3), "new wording", "Decree No. 429, after its first publication"
+            ),
+            # Signed 12.02.2025, «06.01.2025 бастап қолданысқа енгізіледі»: in force earlier.
+            Amendment(date(2025, 1, 6), "amended", "Decree No. 779 of 12.02.2025"),
+        ),
+        *(
+            _history(f"¶{n}", ORIGINAL, Amendment(date(2023, 4, 13), "new wording", NO_195))
+            for n in (33, 34, 35)
         ),
         _history("¶36", CH5_ADDED, Amendment(date(2020, 10, 5), "amended", NO_426)),
         _history("¶37", CH5_ADDED, Amendment(date(2021, 2, 27), "new wording", NO_526)),
@@ -100,6 +125,7 @@ HISTORY: Final[dict[str, ParagraphHistory]] = {
         _history("¶42", CH6_ADDED),
         _history("¶43", CH6_ADDED),
         _history("¶44", CH6_ADDED, Amendment(date(2017, 11, 13), "new wording", "Decree No. 582")),
+        *(_history(f"¶{n}", CH6_ADDED) for n in (46, 47, 48, 49)),
         _history(
             "¶50",
             CH6_ADDED,
@@ -141,3 +167,22 @@ def explain(ref: str, day: date) -> str:
         f"{ref} then stood in a wording not held in the Kazakh text, which gives only the "
         f"wording in force from {last.day:%d.%m.%Y} ({last.decree}): not modelled"
     )
+
+
+def paragraph(rule: str) -> str:
+    """The paragraph a duty's rule cites: "¶13(1)" and "¶50 part 2" are ¶13 and ¶50."""
+    return rule.split("(")[0].split(" ")[0]
+
+
+def as_of(duty: Duty, started: date) -> Duty:
+    """The duty of a chain that started on ``started``, under the Rules in force that day.
+
+    A chain keeps the wording in force when it started (an agreement its event's
+    end, a decision MFA's receipt, a report its trigger), as a letter keeps the
+    Rules of its date: where the modelled wording of the duty's ¶ did not yet apply,
+    the duty keeps no date (it is open, never late) and its note says why.
+    """
+    ref = paragraph(duty.rule)
+    if ref not in HISTORY or in_force(ref, started):
+        return duty
+    return replace(duty, due=None, note=explain(ref, started))

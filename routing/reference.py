@@ -75,6 +75,15 @@ READINGS: Final = (
     "not forbid it.",
     "¶14-8 publication: the 10 wd run from OHCHR's publication of each communication and "
     "each reply (the chain API in routing/special_procedure.py), not from MFA's reply.",
+    "Chains of Chapters 2, 4 and 6 keep the wording in force on the day the chain started "
+    "(MFA's receipt of the decision, the event's end, the report's trigger) for every later "
+    "step, as a letter keeps the Rules of its date; the text does not say whether a chain "
+    "under way moves to an amended wording.",
+    "¶10, ¶30: no «Ескерту» note, so their wording is taken as the original of 12.08.2010.",
+    "¶32-1: Decree No. 429 of 03.01.2024 takes effect after its first publication (date "
+    "not in the text, 03.01.2024 stands for it); Decree No. 779, signed 12.02.2025, takes "
+    "effect from 06.01.2025 («06.01.2025 бастап қолданысқа енгізіледі»), so the modelled "
+    "wording applies from 06.01.2025.",
 )
 
 
@@ -193,8 +202,11 @@ def _history() -> list[str]:
         "addition it stood in a wording not held here (not modelled); before its addition "
         "it did not exist. A letter is planned under the Rules in force on its `date`; "
         "where no rule applied, the plan is allowed, cites no ¶, owes nothing and its "
-        "`note` says why (docs/route-plan-additions.md). Paragraphs not listed are applied "
-        "on every date.",
+        "`note` says why (docs/route-plan-additions.md). A chain of Chapters 2, 4 and 6 keeps "
+        "the Rules in force on the day it started (MFA's receipt of the decision, the "
+        "event's end, the report's trigger): a duty whose ¶ then stood in another wording, "
+        "or did not yet exist, keeps no date (open, never late) and its `note` says why "
+        "(routing.history.as_of). Paragraphs not listed are applied on every date.",
         "",
         "| ¶ | history | modelled from |",
         "|---|---|---|",

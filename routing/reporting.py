@@ -18,6 +18,10 @@
 - ¶50: Chapter 6 does not bind PA and GO; ¶46 does not apply to the subjects it
   lists (by subject, not by body); ¶48-49 do not apply to special state bodies.
   An exempt duty is returned as an ``Exemption`` with its reason, never dropped.
+
+Chapter 6 entered the Rules on 14.01.2016 (Decree No. 175): a duty whose trigger
+(the event's end, the departure, the meeting, 20 December) came earlier keeps no
+date and says why (routing.history).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Final
 from routing import parties as p
 from routing.calendar import DEFAULT_SHIFT, DayOffShift, add_workdays, on_workday
 from routing.duties import Duty, DutyState
+from routing.history import as_of
 
 EVENT_REPORT_WD: Final = 7  # ¶46(3)
 MEETING_REPORT_WD: Final = 5  # ¶49
@@ -83,13 +88,16 @@ def annual_report(body: str, year: int, shift: DayOffShift = DEFAULT_SHIFT) -> D
     Subjects exempt under ¶50 part 2 are left out of its content, not the report itself.
     """
     key = f"annual:{year}"
-    return _exemption(key, body, "¶46", Subject.GENERAL, False) or Duty(
-        key=key,
-        by=body,
-        to=(p.MFA,),
-        rule="¶46(2)",
-        what="report the year's international activity and next year's planned events",
-        due=on_workday(date(year, 12, 20), shift),
+    return _exemption(key, body, "¶46", Subject.GENERAL, False) or as_of(
+        Duty(
+            key=key,
+            by=body,
+            to=(p.MFA,),
+            rule="¶46(2)",
+            what="report the year's international activity and next year's planned events",
+            due=on_workday(date(year, 12, 20), shift),
+        ),
+        date(year, 12, 20),
     )
 
 
@@ -108,7 +116,7 @@ def event_report(
     due = add_workdays(event_ended, EVENT_REPORT_WD)
     if requested > due:
         due = add_workdays(requested, EVENT_REPORT_WD)
-    return Duty(
+    duty = Duty(
         key=key,
         by=body,
         to=(p.MFA,),
@@ -117,6 +125,7 @@ def event_report(
         due=due,
         done=done,
     )
+    return as_of(duty, event_ended)
 
 
 def consultation(
@@ -124,14 +133,17 @@ def consultation(
 ) -> Duty | Exemption:
     """¶48: the written consultation with MFA before the delegation leaves."""
     key = f"consultation:{departure.isoformat()}"
-    return _exemption(key, body, "¶48", Subject.GENERAL, special) or Duty(
-        key=key,
-        by=body,
-        to=(p.MFA,),
-        rule="¶48",
-        what="consult MFA in writing before departure",
-        due=add_workdays(departure, -1),
-        done=done,
+    return _exemption(key, body, "¶48", Subject.GENERAL, special) or as_of(
+        Duty(
+            key=key,
+            by=body,
+            to=(p.MFA,),
+            rule="¶48",
+            what="consult MFA in writing before departure",
+            due=add_workdays(departure, -1),
+            done=done,
+        ),
+        departure,
     )
 
 
@@ -146,14 +158,17 @@ def meeting_report(
     if mfa_present:
         return None
     key = f"meeting-report:{meeting_day.isoformat()}"
-    return _exemption(key, host, "¶49", Subject.GENERAL, special) or Duty(
-        key=key,
-        by=host,
-        to=(p.MFA,),
-        rule="¶49",
-        what="send MFA the participants and agreements of a meeting it did not attend",
-        due=add_workdays(meeting_day, MEETING_REPORT_WD),
-        done=done,
+    return _exemption(key, host, "¶49", Subject.GENERAL, special) or as_of(
+        Duty(
+            key=key,
+            by=host,
+            to=(p.MFA,),
+            rule="¶49",
+            what="send MFA the participants and agreements of a meeting it did not attend",
+            due=add_workdays(meeting_day, MEETING_REPORT_WD),
+            done=done,
+        ),
+        meeting_day,
     )
 
 

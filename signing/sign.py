@@ -1,4 +1,4 @@
-"""Signing a letter: an enveloped XAdES baseline-B signature made with signxml.
+"""Signing a letter (or a rule-file record): an enveloped XAdES baseline-B signature.
 
 signxml's XAdES signer leaves the Transforms out of the SignedProperties and
 KeyInfo references.  A verifier then canonicalises those with the default
@@ -24,10 +24,11 @@ from signxml.xades import XAdESDataObjectFormat, XAdESSigner
 
 from signing.keys import SigningKey, check_key_strength
 from signing.letter import NS, validate_letter
+from signing.records import validate_record
 from signing.xmlparse import parse_xml, remove_keeping_tail
 
 C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
-_DATA_OBJECT_FORMAT = XAdESDataObjectFormat(Description=f"Arna letter ({NS})", MimeType="text/xml")
+_LETTER = f"Arna letter ({NS})"
 _EC_METHODS = {
     "secp256r1": (SignatureMethod.ECDSA_SHA256, DigestAlgorithm.SHA256),
     "secp384r1": (SignatureMethod.ECDSA_SHA384, DigestAlgorithm.SHA384),
@@ -42,8 +43,11 @@ class SigningError(ValueError):
 class _ArnaSigner(XAdESSigner):
     """XAdESSigner with explicit Transforms on every reference and a given SigningTime."""
 
-    def __init__(self, signing_time: dt.datetime, **kwargs: object) -> None:
-        super().__init__(data_object_format=_DATA_OBJECT_FORMAT, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, signing_time: dt.datetime, description: str = _LETTER, **kwargs: object
+    ) -> None:
+        data_object_format = XAdESDataObjectFormat(Description=description, MimeType="text/xml")
+        super().__init__(data_object_format=data_object_format, **kwargs)  # type: ignore[arg-type]
         self._signing_time = signing_time
 
     def _add_reference_to_signed_info(self, sig_root, node_to_reference, **attrs):  # type: ignore[no-untyped-def]
@@ -94,25 +98,57 @@ def sign_letter(
     after the drafting officer's).  KeyInfo carries the certificate and chain,
     never a bare KeyValue.
     """
+    root = _checked(xml, key, cert)
+    validate_letter(root)
+    return _sign(root, key, [cert, *chain], signing_time, _LETTER)
+
+
+def sign_record(
+    xml: bytes,
+    key: SigningKey,
+    cert: x509.Certificate,
+    chain: Sequence[x509.Certificate] = (),
+    *,
+    signing_time: dt.datetime | None = None,
+) -> bytes:
+    """Sign a rule-file record (``signing.records``) as a letter is signed, after its schema."""
+    root = _checked(xml, key, cert)
+    kind = validate_record(root)
+    return _sign(root, key, [cert, *chain], signing_time, f"Arna record ({kind.namespace})")
+
+
+def _checked(xml: bytes, key: SigningKey, cert: x509.Certificate) -> etree._Element:
     try:
         check_key_strength(key)
     except ValueError as exc:
         raise SigningError(str(exc)) from None
     if cert.public_key() != key.public_key():
         raise SigningError("the certificate is not the key's certificate")
+    return parse_xml(xml)
+
+
+def _sign(
+    root: etree._Element,
+    key: SigningKey,
+    certs: list[x509.Certificate],
+    signing_time: dt.datetime | None,
+    description: str,
+) -> bytes:
     when = signing_time or dt.datetime.now(dt.UTC)
     if when.tzinfo is None:
         raise SigningError("the signing time needs a time zone")
-    root = parse_xml(xml)
-    validate_letter(root)
     # Comments are outside every URI="" signature (XMLDSig §4.4.3.3) and processing
-    # instructions split the text a reader sees, so the verifier refuses letters
+    # instructions split the text a reader sees, so the verifier refuses documents
     # carrying either: drop them (keeping the text around them) rather than sign them.
     for node in root.xpath("//comment() | //processing-instruction()"):
         remove_keeping_tail(node)
     sign_alg, digest_alg = _methods(key)
     signer = _ArnaSigner(
-        when, signature_algorithm=sign_alg, digest_algorithm=digest_alg, c14n_algorithm=C14N
+        when,
+        description,
+        signature_algorithm=sign_alg,
+        digest_algorithm=digest_alg,
+        c14n_algorithm=C14N,
     )
-    signed = signer.sign(root, key=key, cert=[cert, *chain], always_add_key_value=False)
+    signed = signer.sign(root, key=key, cert=certs, always_add_key_value=False)
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")

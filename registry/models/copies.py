@@ -24,8 +24,14 @@ class CertifiedCopy(Base):
     __tablename__ = "certified_copies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id"), index=True)
-    registry_number: Mapped[str] = mapped_column(String(64))
+    #: The letter copied, or (``rule_file_event_id``) the signed record of a rule file's
+    #: step, e.g. PA's electronic approval sheet (¶32-1); exactly one of the two is set.
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"), index=True)
+    rule_file_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rule_file_events.id"), index=True
+    )
+    #: The letter's registry number, or "<file number>/<step>" for a record.
+    registry_number: Mapped[str] = mapped_column(String(300))
     # registry.paper.codes.lookup_key(code): SHA-256 of the normalised code.
     code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     # SHA-256 of the signed PDF as handed out; the upload check looks it up.

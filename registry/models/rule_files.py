@@ -52,4 +52,11 @@ class RuleFileEvent(Base):
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     custody_index: Mapped[int | None]
+    #: The step's signed record (signing.records) when one was filed, exactly as signed;
+    #: its SHA-256, the verification report kept with it and its signers (as a letter's).
+    xml: Mapped[bytes | None]
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    verification: Mapped[dict[str, Any] | None]
+    verified_at: Mapped[datetime | None]
+    signed_by: Mapped[list[Any] | None]
     file: Mapped[RuleFile] = relationship(back_populates="events")

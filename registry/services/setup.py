@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,8 @@ from registry.services.accounts import create_user
 from registry.services.custody import LOG_KEY_NAME, ensure_log_key
 from registry.services.deadlines import today_kz
 from routing.calendar import add_workdays
+from signing.records import RecordKind, build_record
+from signing.sign import sign_record
 
 
 @dataclass(frozen=True)
@@ -407,9 +410,20 @@ def ensure_demo_letters(session: Session, passphrase: str = DEMO_SIGNING_PASSPHR
     return made
 
 
-def ensure_demo_files(session: Session) -> list[str]:
-    """One agreement reached and one decision file part-way through their chains (once: only
-    while the registry holds no file). Needs an app context (custody log key)."""
+def _signed_record(
+    session: Session, username: str, passphrase: str, kind: RecordKind, **fields: Any
+) -> bytes:
+    """A demo record (signing.records) signed with the key Arna holds for ``username``."""
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None, username
+    unlocked = pki.unlock_signing_key(user, passphrase)
+    return sign_record(build_record(kind, **fields), unlocked.key, unlocked.certificate)
+
+
+def ensure_demo_files(session: Session, passphrase: str = DEMO_SIGNING_PASSPHRASE) -> list[str]:
+    """One agreement reached, one decision file and two reports to MFA part-way through their
+    chains (once: only while the registry holds no file). Needs an app context (custody log
+    key)."""
     if session.scalar(select(func.count(RuleFile.id))):
         return []
     health, econ = _principal(session, "officer.minhealth"), _principal(session, "officer.minecon")
@@ -430,9 +444,21 @@ def ensure_demo_files(session: Session) -> list[str]:
         },
     )
     number = agreement.number
-    rule_files.record_event(
-        session, health, number, f"proposals:{health.agency_code}", add_workdays(ended, 1)
+    # MINHEALTH's proposals are filed with their signed record (its certified copy can be made).
+    key, day = f"proposals:{health.agency_code}", add_workdays(ended, 1)
+    record = _signed_record(
+        session,
+        "officer.minhealth",
+        passphrase,
+        RecordKind.AGREEMENT,
+        file_number=number,
+        key=key,
+        rule="¶31",
+        day=day,
+        by=health.agency_code,
+        body="Денсаулық сақтау министрлігінің Президент тапсырмаларының жобасына ұсыныстары.",
     )
+    rule_files.record_event(session, health, number, key, day, record)
     rule_files.record_event(
         session, econ, number, f"proposals:{econ.agency_code}", add_workdays(ended, 2)
     )
@@ -463,4 +489,24 @@ def ensure_demo_files(session: Session) -> list[str]:
         rule_files.record_event(
             session, clerk, decision.number, f"forward:{who.agency_code}", add_workdays(received, 2)
         )
-    return [number, decision.number]
+    # Reports to MFA (Chapter 6): MINHEALTH's annual report due by 20 December (¶46(2)), and
+    # MINECON's report of a meeting MFA did not attend, received within its 5 wd (¶49).
+    annual = rule_files.open_file(
+        session,
+        health,
+        "report",
+        "Annual report on international activity (demo)",
+        {"type": "annual", "body": health.agency_code, "year": today.year},
+    )
+    met = add_workdays(today, -4)
+    meeting = rule_files.open_file(
+        session,
+        econ,
+        "report",
+        "Meeting with a foreign trade delegation in Astana (demo)",
+        {"type": "meeting", "body": econ.agency_code, "meeting_day": met.isoformat()},
+    )
+    rule_files.record_event(
+        session, econ, meeting.number, f"meeting-report:{met.isoformat()}", add_workdays(met, 3)
+    )
+    return [number, decision.number, annual.number, meeting.number]

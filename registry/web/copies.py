@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
 from registry.permissions import Action
@@ -33,7 +33,7 @@ def public_base_url() -> str:
 def pdf_response(issued: IssuedCopy, status: int = 200) -> Response:
     """The signed PDF as a download; its hash in a header so a program can record it."""
     response = Response(issued.pdf, status=status, mimetype="application/pdf")
-    filename = f"{issued.registry_number}-copy-{issued.id}.pdf"
+    filename = f"{issued.registry_number.replace('/', '-')}-copy-{issued.id}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Arna-Copy-SHA256"] = issued.sha256
     response.headers["Cache-Control"] = "no-store"
@@ -87,3 +87,33 @@ def api_issue(registry_number: str) -> Any:
 def api_list(registry_number: str) -> Any:
     rows = copies.list_copies(get_session(), current_principal(), registry_number)
     return {"copies": copies.copies_of(rows)}
+
+
+def _issue_record(number: str, key: str) -> IssuedCopy:
+    return copies.issue_record_copy(
+        get_session(),
+        current_principal(),
+        number,
+        key,
+        base_url=public_base_url(),
+        kek=current_app.config["ARNA_KEK"],
+    )
+
+
+@bp.post("/files/<number>/records/<path:key>/copies")
+@requires(Action.COPY_ISSUE)
+def issue_record(number: str, key: str) -> Any:
+    """The paper copy of a rule file's signed record (¶32-1: PA's approval sheet)."""
+    form = IssueCopyForm()
+    if not form.validate_on_submit():  # CSRFProtect refuses a bad token before this
+        return redirect(url_for("files.file_page", number=number))
+    return pdf_response(_issue_record(number, key))
+
+
+@api_bp.post("/files/<number>/records/<path:key>/copies")
+@requires(Action.COPY_ISSUE)
+def api_issue_record(number: str, key: str) -> Any:
+    issued = _issue_record(number, key)
+    response = pdf_response(issued, status=201)
+    response.headers["X-Arna-Verification-Url"] = issued.verification_url
+    return response

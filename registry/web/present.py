@@ -49,6 +49,7 @@ def duty_dict(duty: Duty, today: date) -> dict[str, Any]:
         "due": duty.due.isoformat() if duty.due else None,
         "done": duty.done.isoformat() if duty.done else None,
         "state": duty.state(today).value,
+        "note": duty.note,
     }
 
 

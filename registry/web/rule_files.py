@@ -13,6 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -24,10 +25,11 @@ from registry.services.errors import Invalid, ServiceError
 from registry.services.rule_files import FileView, Kind
 from registry.services.rule_files.chains import recorder
 from registry.web.chrome import describe
+from registry.web.copies import IssueCopyForm
 from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
 from registry.web.present import duty_dict
-from routing.agreements import Source
+from routing.agreements import Source, next_calendar_duties
 
 bp = Blueprint("files", __name__)
 api_bp = Blueprint("files_api", __name__, url_prefix="/api/v1")
@@ -45,6 +47,11 @@ def file_dict(view: FileView, today: date) -> dict[str, Any]:
         "facts": file.facts,
         "events": {key: day.isoformat() for key, day in view.events.items()},
         "duties": [duty_dict(d, today) for d in view.duties],
+        "records": {
+            e.key: {"sha256": e.sha256, "signed_by": e.signed_by or []}
+            for e in file.events
+            if e.xml is not None
+        },
         "exemption": None
         if view.exemption is None
         else {"rule": view.exemption.rule, "reason": view.exemption.reason},
@@ -133,10 +140,10 @@ def api_open_report() -> Any:
 @api_bp.get("/reports/overview")
 @requires(Action.FILE_READ)
 def api_reports_overview() -> Any:
-    """Per agency: reports due, late and received today; and ¶50's exemptions."""
-    standing, exemptions = rule_files.reports_overview(
-        get_session(), current_principal(), today_kz()
-    )
+    """Per agency: reports due, late and received today; ¶50's exemptions; and the next
+    fixed dates of Chapter 4 (¶33 part 2, ¶35)."""
+    today = today_kz()
+    standing, exemptions = rule_files.reports_overview(get_session(), current_principal(), today)
     return {
         "agencies": {
             body: {
@@ -150,6 +157,7 @@ def api_reports_overview() -> Any:
         "exemptions": [
             {"key": e.key, "body": e.by, "rule": e.rule, "reason": e.reason} for e in exemptions
         ],
+        "calendar": [duty_dict(d, today) for d in next_calendar_duties(today)],
     }
 
 
@@ -166,8 +174,16 @@ def api_record(number: str) -> Any:
     key = data.get("key")
     if not isinstance(key, str) or not key:
         raise Invalid("key: the step to record is required", details=["key"])
+    record = data.get("record")
+    if record is not None and not isinstance(record, str):
+        raise Invalid("record: the step's signed XML record, as text", details=["record"])
     view = rule_files.record_event(
-        get_session(), current_principal(), number, key, _day(data.get("day"), "day")
+        get_session(),
+        current_principal(),
+        number,
+        key,
+        _day(data.get("day"), "day"),
+        record.encode() if record is not None else None,
     )
     return file_dict(view, today_kz())
 
@@ -225,6 +241,7 @@ class OpenFileForm(FlaskForm):
 class RecordForm(FlaskForm):
     key = SelectField(_l("Step"), choices=[], validate_choice=False)
     day = DateField(_l("Day it happened"), validators=[DataRequired()])
+    record = FileField(_l("Its signed record (XML), if any"))
 
 
 @bp.route("/files", methods=["GET", "POST"])
@@ -256,7 +273,13 @@ def file_page(number: str) -> Any:
     view = rule_files.get_file(get_session(), principal, number)
     form = RecordForm()
     form.key.choices = [SelectChoice(key) for key in recordable(principal, view)]
-    return render_template("files/file.html", view=view, today=today_kz(), form=form)
+    return render_template(
+        "files/file.html",
+        view=view,
+        today=today_kz(),
+        form=form,
+        copy_form=IssueCopyForm() if allowed(principal.role, Action.COPY_ISSUE) else None,
+    )
 
 
 @bp.get("/reports")
@@ -267,7 +290,11 @@ def reports() -> Any:
     )
     found = rule_files.list_files(get_session(), current_principal(), Kind.REPORT.value)
     return render_template(
-        "files/reports.html", standing=standing, exemptions=exemptions, files=found
+        "files/reports.html",
+        standing=standing,
+        exemptions=exemptions,
+        files=found,
+        calendar=next_calendar_duties(today_kz()),
     )
 
 
@@ -279,8 +306,14 @@ def record(number: str) -> Any:
         flash(_("Choose a step and the day it happened."), "error")
     else:
         try:
+            upload = form.record.data
             rule_files.record_event(
-                get_session(), current_principal(), number, form.key.data, form.day.data
+                get_session(),
+                current_principal(),
+                number,
+                form.key.data,
+                form.day.data,
+                upload.read() if upload else None,
             )
         except ServiceError as exc:
             if exc.status not in _FIXABLE:

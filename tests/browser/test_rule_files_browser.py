@@ -1,16 +1,30 @@
 """A person walks an agreement reached and a decision file through the pages (Chromium).
 
 The dates are fixed in the past (2026 calendar, counted by hand), so the
-deadlines shown do not depend on the day the test runs.
+deadlines shown do not depend on the day the test runs. The ministry's officer
+files her proposals with their signed record (signed in the test with the key the
+registry holds for her, as her own tools would) and downloads its certified paper
+copy, stamped as ¶32-1 stamps PA's approval sheet.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
-from registry.services.setup import DEMO_PASSWORD
+from registry.models import User
+from registry.paper.pdf import STAMP_KK
+from registry.services import pki
+from registry.services.setup import DEMO_PASSWORD, DEMO_SIGNING_PASSPHRASE
+from signing.records import RecordKind, build_record
+from signing.sign import sign_record
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,14 +55,48 @@ def _due(page: Any, key: str) -> str:
     return page.locator(f"tr[data-key='{key}'] td").nth(4).inner_text()
 
 
-def _record(page: Any, key: str, day: str) -> None:
+def _record(page: Any, key: str, day: str, record: bytes | None = None) -> None:
     page.select_option("select[name=key]", key)
     page.fill("input[name=day]", day)
+    if record is not None:
+        upload = {"name": "record.xml", "mimeType": "application/xml", "buffer": record}
+        page.set_input_files("input[name=record]", files=[upload])
     page.click("form[action$='/events'] button[type=submit]")
     page.wait_for_load_state()
 
 
-def test_an_agreement_and_a_decision_file_through_the_pages(page: Any) -> None:
+def _signed_proposals(database_url: str, number: str) -> bytes:
+    """MINHEALTH's ¶31 proposals, signed with the key the registry holds for its officer."""
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            user = session.scalar(select(User).where(User.username == "officer.minhealth"))
+            assert user is not None
+            unlocked = pki.unlock_signing_key(user, DEMO_SIGNING_PASSPHRASE)
+    finally:
+        engine.dispose()
+    xml = build_record(
+        RecordKind.AGREEMENT,
+        file_number=number,
+        key="proposals:AGENCY:MINHEALTH",
+        rule="¶31",
+        day=date(2026, 3, 26),
+        by="AGENCY:MINHEALTH",
+        body="Proposals of the Ministry of Health on the draft instructions.",
+    )
+    return sign_record(xml, unlocked.key, unlocked.certificate)
+
+
+def _pdf_text(pdf: Path) -> str:
+    tool = shutil.which("pdftotext")
+    assert tool, "pdftotext is missing: run scripts/system-deps.sh"
+    done = subprocess.run([tool, "-layout", str(pdf), "-"], capture_output=True, check=True)
+    return " ".join(done.stdout.decode().split())
+
+
+def test_an_agreement_and_a_decision_file_through_the_pages(
+    page: Any, database_url: str, tmp_path: Path
+) -> None:
     _login(page, "clerk.mfa")
     agreement = _open(
         page,
@@ -89,7 +137,16 @@ def test_an_agreement_and_a_decision_file_through_the_pages(page: Any) -> None:
     assert page.locator(f"a:has-text('{agreement}')").count() == 1
     assert page.locator(f"a:has-text('{decision}')").count() == 1
     page.goto(f"/files/{agreement}")
-    _record(page, "proposals:AGENCY:MINHEALTH", "2026-03-26")
+    record = _signed_proposals(database_url, agreement)
+    _record(page, "proposals:AGENCY:MINHEALTH", "2026-03-26", record)
     cells = page.locator("tr[data-key='proposals:AGENCY:MINHEALTH'] td")
     assert cells.nth(5).inner_text() == "2026-03-26"
     assert cells.nth(6).inner_text() == "done"
+    filed = page.locator("li[data-key='proposals:AGENCY:MINHEALTH']")
+    assert "signed record" in filed.inner_text()
+    with page.expect_download() as download:
+        filed.locator("button[type=submit]").click()
+    pdf = tmp_path / "copy.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert STAMP_KK in _pdf_text(pdf)

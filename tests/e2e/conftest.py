@@ -110,11 +110,13 @@ def bootstrap(database_url: str, instance: Path) -> dict[str, str]:
 
 @contextmanager
 def gunicorn(env: dict[str, str], instance: Path) -> Iterator[str]:
-    """gunicorn with ``env`` on a free port until the block ends; the base URL."""
+    """gunicorn with ``env`` on a free port until the block ends; the base URL, which is
+    also the service's public address (the QR codes of the copies it issues point there)."""
     port = free_port()
-    process = start_gunicorn(env, port, instance / "gunicorn.log")
+    base = f"http://127.0.0.1:{port}"
+    process = start_gunicorn({"ARNA_PUBLIC_URL": base, **env}, port, instance / "gunicorn.log")
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=30)

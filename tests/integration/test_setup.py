@@ -64,7 +64,7 @@ def test_the_demo_files_stand_part_way_through_their_chains(
     service_session: Session, principal: Who
 ) -> None:
     made = ensure_demo_files(service_session)
-    assert [n.split("-")[0] for n in made] == ["AGR", "DEC"]
+    assert [n.split("-")[0] for n in made] == ["AGR", "DEC", "REP", "REP"]
     assert ensure_demo_files(service_session) == []  # once only
     today = today_kz()
     agreement = rule_files.get_file(service_session, principal("clerk.mfa"), made[0])
@@ -74,3 +74,11 @@ def test_the_demo_files_stand_part_way_through_their_chains(
     decision = rule_files.get_file(service_session, principal("officer.minhealth"), made[1])
     states = {d.key: d.state(today) for d in decision.duties}
     assert states["proposals:AGENCY:MINHEALTH"] is DutyState.DUE
+    # MINHEALTH's proposals carry their signed record, verified when filed.
+    (proposals,) = [e for e in agreement.file.events if e.key == "proposals:AGENCY:MINHEALTH"]
+    assert proposals.verification is not None
+    assert proposals.verification["indication"] == "TOTAL_PASSED"
+    # MFA sees, per agency, a report due (MINHEALTH's annual) and one received (MINECON's ¶49).
+    standing, _ = rule_files.reports_overview(service_session, principal("clerk.mfa"), today)
+    assert standing["AGENCY:MINHEALTH"].due == 1
+    assert standing["AGENCY:MINECON"].received == 1

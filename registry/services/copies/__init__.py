@@ -8,6 +8,10 @@ once and not kept: only the SHA-256 of the code and of the PDF are stored, so a
 copy is recognised again without the database holding anything that would let
 its reader reach ``/verify/<code>``.
 
+``issue_record_copy`` makes the same copy of a rule file's signed record: the
+paper copy of PA's electronic approval sheet of ¶32-1, the one place the Rules
+name the stamp «Электрондық құжаттың көшірмесі дұрыс».
+
 ``find_copy`` and ``check_upload`` serve the public verification page; both
 count failures per client address and refuse (429) once too many fall within a
 window, so that even the (already infeasible) guessing of codes is slowed down.
@@ -26,6 +30,7 @@ from registry.services.copies.issue import (
     copies_of,
     issue_copy,
     issue_copy_as,
+    issue_record_copy,
     issuer_name,
     list_copies,
     public_url,
@@ -64,6 +69,7 @@ __all__ = [
     "find_copy",
     "issue_copy",
     "issue_copy_as",
+    "issue_record_copy",
     "issuer_name",
     "list_copies",
     "load_copy_seal",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -20,21 +20,35 @@ from sqlalchemy.orm import Session
 
 from custody.event import Actor, decode_leaf
 from registry.db import utcnow
-from registry.models import CertifiedCopy, Letter, User
+from registry.models import CertifiedCopy, Letter, RuleFile, RuleFileEvent, User
 from registry.paper.codes import lookup_key, new_code, verification_url
 from registry.paper.content import Attachment, CopyContent, CustodyRow, SignatureLine
 from registry.paper.pades import sign_copy
 from registry.paper.pdf import render_copy
-from registry.permissions import Action, Principal, Role, can_issue_copy, can_see_letter, check
+from registry.permissions import (
+    Action,
+    Principal,
+    Role,
+    can_issue_copy,
+    can_see_letter,
+    check,
+    ensure_can_see_file,
+)
 from registry.services.copies.seal import load_copy_seal
 from registry.services.custody import append_event, letter_entries
 from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, NotFound, Refusal
 from registry.services.letters import State
+from registry.services.rule_files import chains
+from registry.services.rule_files.chains import Kind
+from registry.services.rule_files.files import events_of
 from signing.letter import read_letter
+from signing.records import read_record
 from signing.xmlparse import parse_xml
 
 ISSUED = Tag.COPY_ISSUED
+#: The state a copy of a rule file's record prints (a record has no lifecycle).
+RECORDED = "recorded"
 
 #: The console operator of ``flask letters copy``: whoever can run it controls the server.
 CONSOLE = Actor(user="console", role=Role.ADMIN.value, agency=None)
@@ -93,7 +107,7 @@ def _subject_part(subject: str, key: str) -> str:
     return ""
 
 
-def _signature_lines(letter: Letter) -> tuple[SignatureLine, ...]:
+def _signature_lines(letter: Letter | RuleFileEvent) -> tuple[SignatureLine, ...]:
     """Each signature with the result stored at registration (never re-validated here)."""
     report = letter.verification or {}
     identities = letter.signed_by or []
@@ -193,42 +207,148 @@ def issue_copy(
     if letter.state == State.DRAFT or letter.xml is None or letter.sha256 is None:
         _refuse(actor, letter, f"letter {registry_number} has no signed original to copy yet")
 
+    source = _Source(letter.registry_number, letter.sha256, letter.state, letter_id=letter.id)
+    return _issue(
+        session,
+        principal,
+        actor,
+        source,
+        lambda code, url, at: _content(
+            session, letter, certified_by=certified_by, certified_at=at, code=code, url=url
+        ),
+        base_url=base_url,
+        kek=kek,
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class _Source:
+    """What is copied: a letter, or a rule file's signed record, as the custody log names it."""
+
+    registry_number: str  # the letter's, or the file's (the custody log's key)
+    sha256: str
+    state: str
+    letter_id: int | None = None
+    rule_file_event_id: int | None = None
+
+
+def _issue(
+    session: Session,
+    principal: Principal | None,
+    actor: Actor,
+    source: _Source,
+    content_of: Callable[[str, str, dt.datetime], CopyContent],
+    *,
+    base_url: str,
+    kek: str,
+    now: dt.datetime | None,
+) -> IssuedCopy:
+    """Render and seal the copy, append ``copy:issued`` and keep the copy's row: the one
+    way a copy is made, of a letter or of a rule file's signed record."""
     seal = load_copy_seal(session, kek)
     certified_at = (now or utcnow()).replace(microsecond=0)
     code = new_code()
     url = verification_url(base_url, code)
-    content = _content(
-        session, letter, certified_by=certified_by, certified_at=certified_at, code=code, url=url
-    )
+    content = content_of(code, url, certified_at)
     pdf = sign_copy(render_copy(content), seal.key, seal.certificate, seal.chain)
     digest = hashlib.sha256(pdf).hexdigest()
-
     index = append_event(
         session,
         actor=actor,
         action=ISSUED,
-        registry_number=letter.registry_number,
-        letter_sha256=letter.sha256,
-        state_before=letter.state,
-        state_after=letter.state,
+        registry_number=source.registry_number,
+        letter_sha256=source.sha256,
+        state_before=source.state,
+        state_after=source.state,
     )
     row = CertifiedCopy(
-        letter_id=letter.id,
-        registry_number=letter.registry_number,
+        letter_id=source.letter_id,
+        rule_file_event_id=source.rule_file_event_id,
+        registry_number=content.registry_number,
         code_sha256=lookup_key(code),
         pdf_sha256=digest,
         pdf_size=len(pdf),
-        letter_sha256=letter.sha256,
-        letter_state=letter.state,
+        letter_sha256=source.sha256,
+        letter_state=source.state,
         signatures=[_signature_json(line) for line in content.signatures],
-        certified_by=certified_by,
+        certified_by=content.certified_by,
         issued_by_id=principal.id if principal is not None else None,
         issued_at=certified_at,
         custody_index=index,
     )
     session.add(row)
     session.flush()
-    return IssuedCopy(row.id, letter.registry_number, pdf, digest, code, url)
+    return IssuedCopy(row.id, content.registry_number, pdf, digest, code, url)
+
+
+def issue_record_copy(
+    session: Session,
+    principal: Principal,
+    number: str,
+    key: str,
+    *,
+    base_url: str,
+    kek: str,
+    now: dt.datetime | None = None,
+) -> IssuedCopy:
+    """Issue a certified paper copy of a rule file's signed record: above all the paper copy
+    of PA's electronic approval sheet that ¶32-1 attaches to the President's paper draft,
+    «"Электрондық құжаттың көшірмесі дұрыс" деген мөртабанмен куәландырылған».
+
+    The same copy as a letter's (stamp, seal, QR code, ``/verify``). Who may: MFA's
+    clerks and administrators, and the officers of the party that took the step.
+    """
+    check(principal, Action.COPY_ISSUE)
+    file = ensure_can_see_file(
+        principal, session.scalar(select(RuleFile).where(RuleFile.number == number)), number
+    )
+    event = next((e for e in file.events if e.key == key), None)
+    copied = f"{number}/{key}"
+    actor, certified_by = _certifier(session, principal)
+    if event is None or event.xml is None or event.sha256 is None:
+        refused = Refusal(actor, ISSUED, number, None, RECORDED)
+        raise Conflict(f"{copied} has no signed record to copy", code="copy_refused").refusing(
+            refused
+        )
+    record = read_record(parse_xml(event.xml))
+    if principal.role not in (Role.ADMIN, Role.MFA_CLERK) and principal.agency_code != record.by:
+        refused = Refusal(actor, ISSUED, number, event.sha256, RECORDED)
+        raise Conflict(
+            "only MFA, the party that took the step or an administrator may certify a copy",
+            code="copy_refused",
+        ).refusing(refused)
+    duty = next(
+        (d for d in chains.duties(Kind(file.kind), file.facts, events_of(file)) if d.key == key),
+        None,
+    )
+    approvals = [f"{a.approver}: {a.name}, {a.day:%d.%m.%Y}" for a in record.approvals]
+    body = "\n".join([record.body, *approvals])
+
+    def content_of(code: str, url: str, at: dt.datetime) -> CopyContent:
+        return CopyContent(
+            registry_number=copied,
+            kind=f"{file.kind} record ({record.rule})",
+            sender=record.by,
+            recipient=", ".join(duty.to) if duty is not None else "",
+            letter_date=record.day,
+            subject=file.title,
+            body=body,
+            letter_sha256=event.sha256 or "",
+            certified_by=certified_by,
+            certified_at=at,
+            verification_code=code,
+            verification_url=url,
+            signatures=_signature_lines(event),
+            route_rules=(record.rule,),
+            custody=_custody_rows(session, number),
+            state=RECORDED,
+        )
+
+    source = _Source(number, event.sha256, RECORDED, rule_file_event_id=event.id)
+    return _issue(
+        session, principal, actor, source, content_of, base_url=base_url, kek=kek, now=now
+    )
 
 
 def _signature_json(line: SignatureLine) -> dict[str, Any]:

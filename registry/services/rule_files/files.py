@@ -3,6 +3,13 @@
 Each action authorises, writes its row and one custody event in one transaction,
 then commits; a refused attempt on an existing file is rolled back and recorded
 as ``<tag>-refused`` (as for letters).
+
+A step may be filed with its signed record (``signing.records``: a schema per
+kind), e.g. PA's electronic approval sheet (¶32-1): the record is read through
+``signing.xmlparse`` and its kind's schema, checked against the file and the
+chain (its number, step, day, ¶ and party), and only then its signatures are
+verified, one of them by an officer of the party that took the step. The bytes
+are kept exactly as signed, with the verification report, as a letter's are.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from custody.event import Actor as CustodyActor
+from registry.db import utcnow
 from registry.models import RuleFile, RuleFileEvent
 from registry.permissions import (
     Action,
@@ -31,12 +39,18 @@ from registry.services.custody import append_event
 from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from registry.services.letters.actions import custody_actor, refusal
+from registry.services.letters.records import report_reasons, sha256_hex, signers_of
+from registry.services.pki import trust_store
 from registry.services.rule_files import chains
 from registry.services.rule_files.chains import SILENCE, Kind
+from registry.services.unit_of_work import end_reads
 from routing import parties as p
 from routing.agreements import silent_consents
 from routing.duties import Duty
 from routing.reporting import AgencyStanding, Exemption, mfa_overview
+from signing.records import Record, RecordError, read_record
+from signing.verify import VerificationResult, verify_letter
+from signing.xmlparse import XMLInputError, parse_xml
 
 #: Who the silence job acts as in the custody log.
 SILENCE_JOB = CustodyActor(user="job:consent-by-silence", role="job", agency=None)
@@ -129,9 +143,16 @@ def _load(session: Session, number: str, *, lock: bool = False) -> RuleFile | No
 
 
 def record_event(
-    session: Session, principal: Principal, number: str, key: str, day: date
+    session: Session,
+    principal: Principal,
+    number: str,
+    key: str,
+    day: date,
+    document: bytes | None = None,
 ) -> FileView:
-    """Record that step ``key`` of the file's chain happened on ``day``, by its party."""
+    """Record that step ``key`` of the file's chain happened on ``day``, by its party,
+    with the step's signed record (``document``) when there is one."""
+    checked = _read_and_verify(session, document) if document is not None else None
     file = _load(session, number, lock=True)
     if file is None:
         raise NotFound(f"no file {number}")
@@ -147,8 +168,12 @@ def record_event(
         events = events_of(file)
         if key in events:
             raise Conflict(f"{key!r} is already recorded (on {events[key].isoformat()})")
-        chains.duties(kind, file.facts, {**events, key: day})  # the engine checks the chain
-        _append(session, file, key, day, custody_actor(principal), Tag.FILE_EVENT_RECORDED)
+        duties = chains.duties(kind, file.facts, {**events, key: day})  # checks the chain
+        signed = None
+        if checked is not None:
+            duty = next((d for d in duties if d.key == key), None)
+            signed = _signed_record(file, key, day, duty, checked)
+        _append(session, file, key, day, custody_actor(principal), Tag.FILE_EVENT_RECORDED, signed)
     except ServiceError as exc:
         exc.refusing(refusal(principal, Tag.FILE_EVENT_RECORDED, number, None, None))
         raise
@@ -158,21 +183,110 @@ def record_event(
     return _view(file)
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A record read through the parser's limits and its kind's schema and, if it passed,
+    its signatures verified; ``refused`` says why it was not read."""
+
+    document: bytes
+    record: Record | None = None
+    result: VerificationResult | None = None
+    verified_at: datetime | None = None
+    refused: Invalid | None = None
+
+
+def _read_and_verify(session: Session, document: bytes) -> _Checked:
+    """Read the record (cost limits and schema, before any cryptography), then verify it.
+
+    Done before the file is locked, so that verification, the costliest step, holds no
+    lock (SQLite's write lock included: ``end_reads``); a refusal is raised later, in
+    ``_signed_record``, where it is recorded against the file.
+    """
+    try:
+        record = read_record(parse_xml(document))
+    except XMLInputError as exc:
+        return _Checked(
+            document, refused=Invalid("the record is not acceptable XML", details=[str(exc)])
+        )
+    except RecordError as exc:
+        return _Checked(document, refused=Invalid("the record was refused", details=exc.errors))
+    store = trust_store(session)
+    end_reads(session)
+    verified_at = utcnow()
+    return _Checked(document, record, verify_letter(document, store, at=verified_at), verified_at)
+
+
+def _signed_record(
+    file: RuleFile, key: str, day: date, duty: Duty | None, checked: _Checked
+) -> RuleFileEvent:
+    """The step's signed record, checked against the file and the step, then its signatures
+    (Invalid with every reason): the event's signed columns, completed by ``_append``."""
+    if checked.refused is not None:
+        raise checked.refused
+    record, result = checked.record, checked.result
+    assert record is not None
+    assert result is not None
+    expected = {
+        "kind": file.kind,
+        "file_number": file.number,
+        "key": key,
+        "day": day,
+        "rule": duty.rule if duty else None,
+        "by": duty.by if duty else None,
+    }
+    errors = [
+        f"{name}: the record says {getattr(record, name)!s}, the step is {value!s}"
+        for name, value in expected.items()
+        if getattr(record, name) != value
+    ]
+    if errors:
+        raise Invalid("the record is not this step's", details=errors)
+    if not result.passed or result.signed_root is None:
+        raise Invalid(
+            "the record's signature does not verify", details=report_reasons(result.report)
+        )
+    if read_record(result.signed_root) != record:
+        raise Invalid("the record was refused", details=["its signatures do not cover it"])
+    signers = signers_of(result.signers)
+    if not any(s["agency"] == record.by for s in signers):
+        raise Invalid(
+            "the record was refused",
+            details=[f"no signature of an officer of {record.by}, who takes the step"],
+        )
+    return RuleFileEvent(
+        xml=checked.document,
+        sha256=sha256_hex(checked.document),
+        verification=result.report,
+        verified_at=checked.verified_at,
+        signed_by=signers,
+    )
+
+
 def _append(
-    session: Session, file: RuleFile, key: str, day: date, actor: CustodyActor, tag: Tag
+    session: Session,
+    file: RuleFile,
+    key: str,
+    day: date,
+    actor: CustodyActor,
+    tag: Tag,
+    signed: RuleFileEvent | None = None,
 ) -> None:
+    row = signed or RuleFileEvent()
     index = append_event(
         session,
         actor=actor,
         action=tag,
         registry_number=file.number,
-        letter_sha256=None,
+        letter_sha256=row.sha256,
         state_before=None,
         state_after=f"{key}@{day.isoformat()}",
     )
-    session.add(
-        RuleFileEvent(file=file, key=key, day=day, recorded_by=actor.user, custody_index=index)
-    )
+    row.file = file
+    row.key = key
+    row.day = day
+    row.recorded_by = actor.user
+    row.custody_index = index
+    session.add(row)
     session.flush()
 
 
