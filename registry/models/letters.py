@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.db import Base, utcnow
+from registry.db import Base, dialect_index, utcnow
 
 
 class RegistrySequence(Base):
@@ -45,7 +45,33 @@ class Letter(Base):
     """
 
     __tablename__ = "letters"
-    __table_args__ = (Index("ix_letters_agency_state", "agency_code", "state"),)
+    __table_args__ = (
+        Index("ix_letters_agency_state", "agency_code", "state"),
+        # Inboxes: letters still open (closed ones are never counted), by who holds them.
+        Index(
+            "ix_letters_open_holder",
+            "holder",
+            "state",
+            postgresql_where=text("state <> 'closed'"),
+            sqlite_where=text("state <> 'closed'"),
+        ),
+        # List filters and sort keys, each ending in the id that breaks ties (keyset paging).
+        Index("ix_letters_letter_date_id", "letter_date", "id"),
+        Index("ix_letters_recipient_id", "recipient", "id"),
+        # Search (registry.services.letters.queries.text_match): trigrams on PostgreSQL;
+        # SQLite matches prefixes on plain indexes (registry numbers are unique-indexed).
+        *(
+            dialect_index(
+                f"ix_letters_{column}_trgm",
+                column,
+                dialect="postgresql",
+                postgresql_using="gin",
+                postgresql_ops={column: "public.gin_trgm_ops"},
+            )
+            for column in ("registry_number", "subject")
+        ),
+        dialect_index("ix_letters_subject", "subject", dialect="sqlite"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registry_number: Mapped[str] = mapped_column(ForeignKey("registry_numbers.number"), unique=True)
@@ -60,7 +86,8 @@ class Letter(Base):
     # Index in plan["route"] of the party that holds (or is about to receive) the original.
     hop: Mapped[int] = mapped_column(default=0)
     holder: Mapped[str] = mapped_column(String(64), index=True)
-    # Every party the plan involves ("|MFA|MOJ|…|"), so that hub scope is one LIKE.
+    # Every party the letter involves ("|MFA|MOJ|…|"), for the scope check of one loaded
+    # letter; queries select by the same parties in ``letter_parties`` (LetterParty).
     parties: Mapped[str] = mapped_column(String(1000))
     envelope: Mapped[dict[str, Any]]
     plan: Mapped[dict[str, Any]]
@@ -85,6 +112,27 @@ class Letter(Base):
     deadlines: Mapped[list[Deadline]] = relationship(
         back_populates="letter", order_by="Deadline.position", cascade="all, delete-orphan"
     )
+    party_links: Mapped[list[LetterParty]] = relationship(cascade="all, delete-orphan")
+
+
+class LetterParty(Base):
+    """One party a letter involves and how: the rows the scope of a person's queries uses.
+
+    ``relation`` is ``agency`` (the letter's own), ``route`` (a hop of its route),
+    ``copy`` (gets a copy for information), ``step`` (owes or is owed a deadline step)
+    or ``notice`` (to be informed after sending, ¶44). Written with the letter and
+    whenever a step is added (registry.services.letters.records.keep_parties), in the
+    same unit of work; ``Letter.parties`` holds the same set as one string.
+    """
+
+    __tablename__ = "letter_parties"
+    __table_args__ = (Index("ix_letter_parties_party_letter_id", "party", "letter_id"),)
+
+    letter_id: Mapped[int] = mapped_column(
+        ForeignKey("letters.id", ondelete="CASCADE"), primary_key=True
+    )
+    party: Mapped[str] = mapped_column(String(64), primary_key=True)
+    relation: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 class Deadline(Base):
@@ -94,7 +142,18 @@ class Deadline(Base):
     """
 
     __tablename__ = "deadlines"
-    __table_args__ = (UniqueConstraint("letter_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("letter_id", "position"),
+        # Inboxes: the open steps a party owes, with their due dates, read from the index.
+        Index(
+            "ix_deadlines_open",
+            "by_party",
+            "letter_id",
+            "due",
+            postgresql_where=text("done_at IS NULL"),
+            sqlite_where=text("done_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"))
