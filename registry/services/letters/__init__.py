@@ -20,7 +20,7 @@ attempt is rolled back.
 """
 
 from registry.services.letters.numbers import reserve_number
-from registry.services.letters.paging import Cursor, Sort, parse_cursor
+from registry.services.letters.paging import Sort
 from registry.services.letters.publication import (
     awaits_publication,
     publication_step,
@@ -61,7 +61,6 @@ from registry.services.lifecycle import Direction, State, Transition
 
 __all__ = [
     "DEADLINE_MET",
-    "Cursor",
     "Direction",
     "HistoryEntry",
     "InboxItem",
@@ -84,7 +83,6 @@ __all__ = [
     "list_letters",
     "next_cursor",
     "next_inbox_cursor",
-    "parse_cursor",
     "preview_route",
     "publication_step",
     "receive_letter",

@@ -6,13 +6,14 @@ costs what the first one does, and letters registered meanwhile neither repeat
 nor skip a line. Ties on the sort key are broken by the id, so equal dates
 (many letters of one day) page without duplicates or gaps.
 
-A cursor is plain text: ``<id>`` for the id orders, ``<YYYY-MM-DD>.<id>`` for the
-date orders and the inbox (where a line without a due date has a plain ``<id>``).
+What a client holds is only the id of the last letter of its page (the API's
+``next_cursor``); the services read that letter's sort key back (`Cursor`), within
+the person's scope (for the date orders a letter outside it, or none, starts
+nothing: the page is empty; for the id orders the id itself is the key).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -20,9 +21,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, or_, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 
-from registry.db import MAX_INTEGER
 from registry.models import Letter
-from registry.services.errors import Invalid
 
 
 class Sort(StrEnum):
@@ -36,31 +35,16 @@ class Sort(StrEnum):
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where the next page starts: after the line with this sort key and id."""
+    """Where the next page starts: after the line of letter ``id``, whose sort key is ``day``
+    (its letter date, or in the inbox its earliest open due date; None for the id orders
+    and undated inbox lines)."""
 
     id: int
     day: date | None = None
 
-    def token(self) -> str:
-        return str(self.id) if self.day is None else f"{self.day.isoformat()}.{self.id}"
 
-
-_TOKEN = re.compile(r"(?:(\d{4}-\d{2}-\d{2})\.)?(\d{1,10})")
-
-
-def parse_cursor(raw: str, field: str = "cursor") -> Cursor:
-    """A cursor from its text (Invalid naming ``field`` when it is not one)."""
-    match = _TOKEN.fullmatch(raw)
-    if match is None or int(match[2]) > MAX_INTEGER:
-        raise Invalid(f"{field}: the next_cursor of a previous page", details=[field])
-    try:
-        day = date.fromisoformat(match[1]) if match[1] else None
-    except ValueError:
-        raise Invalid(f"{field}: the next_cursor of a previous page", details=[field]) from None
-    return Cursor(id=int(match[2]), day=day)
-
-
-def _by_date(sort: Sort) -> bool:
+def by_date(sort: Sort) -> bool:
+    """Whether ``sort`` orders by the letter's date (its cursor carries that date)."""
     return sort in (Sort.DATE_DESC, Sort.DATE_ASC)
 
 
@@ -77,18 +61,11 @@ def order_by(sort: Sort) -> list[UnaryExpression[object]]:
 
 def after(sort: Sort, cursor: Cursor) -> ColumnElement[bool]:
     """The lines that come after ``cursor`` in ``sort`` (one row comparison, index-ready)."""
-    if _by_date(sort):
-        if cursor.day is None:
-            raise Invalid("cursor: this order's cursor carries a date", details=["cursor"])
+    if by_date(sort):
         key = tuple_(Letter.letter_date, Letter.id)
         here = tuple_(cursor.day, cursor.id)
         return key < here if sort is Sort.DATE_DESC else key > here
     return Letter.id < cursor.id if sort is Sort.NEWEST else Letter.id > cursor.id
-
-
-def cursor_of(sort: Sort, letter: Letter) -> Cursor:
-    """The cursor of a page ending on ``letter``."""
-    return Cursor(id=letter.id, day=letter.letter_date if _by_date(sort) else None)
 
 
 def after_due(due: ColumnElement[date], cursor: Cursor) -> ColumnElement[bool]:

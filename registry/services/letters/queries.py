@@ -24,7 +24,7 @@ from registry.services import deadlines
 from registry.services.custody import letter_entries
 from registry.services.errors import ServiceError
 from registry.services.letters.actions import authorise
-from registry.services.letters.paging import Cursor, Sort, after, after_due, cursor_of, order_by
+from registry.services.letters.paging import Cursor, Sort, after, after_due, by_date, order_by
 from registry.services.letters.records import plan_envelope, refusal_text
 from registry.services.lifecycle import TRANSITIONS, Direction, State, Transition
 from routing.calendar import add_workdays
@@ -67,7 +67,7 @@ class LetterFilter:
     overdue: bool = False  # an open step past its due date (on ``today``)
     today: date | None = None
     sort: Sort = Sort.NEWEST
-    cursor: Cursor | None = None  # after this line (paging.Cursor); preferred to offset
+    cursor: int | None = None  # the last letter of the page before (paging); not offset
     limit: int = 100
     offset: int = 0
 
@@ -195,17 +195,24 @@ def list_letters(session: Session, principal: Principal, flt: LetterFilter) -> l
     if flt.text:
         query = query.where(text_match(session, flt.text))
     if flt.cursor is not None:
-        query = query.where(after(flt.sort, flt.cursor))
+        day = None
+        if by_date(flt.sort):
+            day = session.scalar(
+                select(Letter.letter_date).where(Letter.id == flt.cursor, letter_scope(principal))
+            )
+            if day is None:
+                return []
+        query = query.where(after(flt.sort, Cursor(flt.cursor, day)))
     limit = max(1, min(flt.limit, 1000))
     query = query.order_by(*order_by(flt.sort)).limit(limit).offset(max(0, flt.offset))
     return list(session.scalars(query))
 
 
-def next_cursor(flt: LetterFilter, rows: list[Letter]) -> str | None:
-    """The cursor of the page after ``rows`` (None when this page is the last)."""
+def next_cursor(flt: LetterFilter, rows: list[Letter]) -> int | None:
+    """The cursor of the page after ``rows``: its last letter (None when this page is the last)."""
     if len(rows) < max(1, min(flt.limit, 1000)):
         return None
-    return cursor_of(flt.sort, rows[-1]).token()
+    return rows[-1].id
 
 
 def letter_history(
@@ -260,7 +267,7 @@ def inbox(
     recipient: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
-    cursor: Cursor | None = None,
+    cursor: int | None = None,
 ) -> list[InboxItem]:
     """What waits for this person, most urgent first: open deadlines and letters to act on.
 
@@ -328,7 +335,10 @@ def inbox(
     elif urgency == "due_soon":
         narrowed.append(owed_due.c.due.between(today, add_workdays(today, due_soon_workdays)))
     if cursor is not None:
-        narrowed.append(after_due(owed_due.c.due, cursor))
+        day = session.scalar(
+            select(func.min(Deadline.due)).where(Deadline.letter_id == cursor, *open_steps)
+        )
+        narrowed.append(after_due(owed_due.c.due, Cursor(cursor, day)))
     letters = session.scalars(
         select(Letter)
         .outerjoin(owed_due, owed_due.c.letter_id == Letter.id)
@@ -362,8 +372,8 @@ def inbox(
     return items
 
 
-def next_inbox_cursor(items: list[InboxItem], limit: int) -> str | None:
-    """The cursor of the inbox page after ``items`` (None when this page is the last)."""
+def next_inbox_cursor(items: list[InboxItem], limit: int) -> int | None:
+    """The cursor of the inbox page after ``items``: its last letter (None on the last page)."""
     if len(items) < max(1, limit):
         return None
-    return Cursor(id=items[-1].letter.id, day=items[-1].due).token()
+    return items[-1].letter.id
