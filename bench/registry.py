@@ -274,35 +274,36 @@ def _figures(latencies: list[float]) -> Figures:
     return Figures(statistics.median(ordered) * 1000, p99 * 1000)
 
 
+def _client(port: int, path: str, token: str, count: int, latencies: list[float]) -> None:
+    """One connection asking ``path`` ``count`` times (after 3 answers that warm the worker)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    for n in range(count + 3):
+        start = time.perf_counter()
+        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        response.read()
+        took = time.perf_counter() - start
+        if response.status != 200:
+            raise SystemExit(f"{path}: HTTP {response.status}")
+        if n >= 3:
+            latencies.append(took)  # list.append is atomic under the GIL
+    conn.close()
+
+
 def _drive(
     port: int, cases: list[tuple[str, str, str]], requests: int, clients: int
 ) -> dict[str, Figures]:
     """The clients: for each page, ``clients`` connections asking ``requests`` times in all."""
-    import http.client
-
     figures = {}
     for name, token, path in cases:
         latencies: list[float] = []
-        lock = threading.Lock()
-        headers = {"Authorization": f"Bearer {token}"}
-
-        def client(count: int, path: str = path, headers: dict[str, str] = headers) -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            for n in range(count + 3):
-                start = time.perf_counter()
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                took = time.perf_counter() - start
-                if response.status != 200:
-                    raise SystemExit(f"{path}: HTTP {response.status}")
-                if n >= 3:  # the first answers warm the worker's caches
-                    with lock:
-                        latencies.append(took)
-            conn.close()
-
         threads = [
-            threading.Thread(target=client, args=(requests // clients,)) for _ in range(clients)
+            threading.Thread(
+                target=_client, args=(port, path, token, requests // clients, latencies)
+            )
+            for _ in range(clients)
         ]
         for thread in threads:
             thread.start()
@@ -400,9 +401,8 @@ def main() -> None:
         f"{args.requests} requests per page; ms"
     )
     head = "".join(f"{f'{size:,} p50/p99':>20}" for size in sizes)
-    print(
-        f"{'page':32}{head}{'p99 growth':>12}{'SQL alone p50/p99 at ' + str(last // 1000) + 'k':>32}"
-    )
+    sql_head = f"SQL alone p50/p99 at {last:,}"
+    print(f"{'page':32}{head}{'p99 growth':>12}{sql_head:>34}")
     for name in names:
         cells = "".join(
             f"{results[s][0][name].p50:10.1f} /{results[s][0][name].p99:7.1f}" for s in sizes
