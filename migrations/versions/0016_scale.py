@@ -104,6 +104,13 @@ def upgrade() -> None:
         postgresql_where=sa.text("state <> 'closed'"),
         sqlite_where=sa.text("state <> 'closed'"),
     )
+    op.create_index(
+        "ix_letters_open_id",
+        "letters",
+        ["id"],
+        postgresql_where=sa.text("state <> 'closed'"),
+        sqlite_where=sa.text("state <> 'closed'"),
+    )
     op.create_index("ix_letters_letter_date_id", "letters", ["letter_date", "id"])
     op.create_index("ix_letters_recipient_id", "letters", ["recipient", "id"])
     op.create_index(
@@ -136,6 +143,7 @@ def downgrade() -> None:
     op.drop_index("ix_deadlines_open", table_name="deadlines")
     op.drop_index("ix_letters_recipient_id", table_name="letters")
     op.drop_index("ix_letters_letter_date_id", table_name="letters")
+    op.drop_index("ix_letters_open_id", table_name="letters")
     op.drop_index("ix_letters_open_holder", table_name="letters")
     op.drop_index("ix_letter_parties_party_letter_id", table_name="letter_parties")
     op.drop_table("letter_parties")

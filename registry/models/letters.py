@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, dialect_index, utcnow
@@ -36,6 +36,12 @@ class RegistryNumber(Base):
     reserved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+#: The predicate of the partial indexes on open letters. Queries use this very expression
+#: (the state as a literal, not a bound parameter) so that PostgreSQL can prove a partial
+#: index applies in a prepared, generic plan too.
+_OPEN = "state <> 'closed'"
+
+
 class Letter(Base):
     """A registered letter (or incoming item) and where it stands in its route.
 
@@ -47,14 +53,16 @@ class Letter(Base):
     __tablename__ = "letters"
     __table_args__ = (
         Index("ix_letters_agency_state", "agency_code", "state"),
-        # Inboxes: letters still open (closed ones are never counted), by who holds them.
+        # Inboxes: letters still open (closed ones are never counted), by who holds them,
+        # and by id alone (is this letter with open steps still open? — from the index).
         Index(
             "ix_letters_open_holder",
             "holder",
             "state",
-            postgresql_where=text("state <> 'closed'"),
-            sqlite_where=text("state <> 'closed'"),
+            postgresql_where=text(_OPEN),
+            sqlite_where=text(_OPEN),
         ),
+        Index("ix_letters_open_id", "id", postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
         # List filters and sort keys, each ending in the id that breaks ties (keyset paging).
         Index("ix_letters_letter_date_id", "letter_date", "id"),
         Index("ix_letters_recipient_id", "recipient", "id"),
@@ -113,6 +121,9 @@ class Letter(Base):
         back_populates="letter", order_by="Deadline.position", cascade="all, delete-orphan"
     )
     party_links: Mapped[list[LetterParty]] = relationship(cascade="all, delete-orphan")
+
+
+OPEN_LETTER = Letter.state != literal_column("'closed'")
 
 
 class LetterParty(Base):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, defer, load_only, selectinload
 from custody.event import decode_leaf
 from registry.config import current_setting
 from registry.models import Deadline, Letter
+from registry.models.letters import OPEN_LETTER
 from registry.permissions import Principal, Role, ensure_can_see, letter_scope
 from registry.services import deadlines
 from registry.services.custody import letter_entries
@@ -163,7 +164,7 @@ def _prefix(column: Any, text: str) -> ColumnElement[bool]:
 
 def _overdue(today: date) -> ColumnElement[bool]:
     return and_(
-        Letter.state != State.CLOSED,
+        OPEN_LETTER,
         exists().where(
             Deadline.letter_id == Letter.id, Deadline.done_at.is_(None), Deadline.due < today
         ),
@@ -339,18 +340,24 @@ def inbox(
             select(func.min(Deadline.due)).where(Deadline.letter_id == cursor, *open_steps)
         )
         narrowed.append(after_due(owed_due.c.due, Cursor(cursor, day)))
-    letters = session.scalars(
-        select(Letter)
-        .outerjoin(owed_due, owed_due.c.letter_id == Letter.id)
-        .where(
-            Letter.id.in_(waiting), letter_scope(principal), Letter.state != State.CLOSED, *narrowed
+    # Sorted and cut on ids alone; only the lines shown are then read whole.
+    page = list(
+        session.scalars(
+            select(Letter.id)
+            .outerjoin(owed_due, owed_due.c.letter_id == Letter.id)
+            .where(Letter.id.in_(waiting), letter_scope(principal), OPEN_LETTER, *narrowed)
+            .order_by(owed_due.c.due.is_(None), owed_due.c.due, Letter.id.desc())
+            .limit(max(1, limit))
         )
-        .order_by(owed_due.c.due.is_(None), owed_due.c.due, Letter.id.desc())
-        .limit(max(1, limit))
+    )
+    rows = session.scalars(
+        select(Letter)
+        .where(Letter.id.in_(page))
         .options(*(defer(column) for column in BLOBS), selectinload(Letter.deadlines))
     )
+    by_id = {letter.id: letter for letter in rows}
     items = []
-    for letter in letters:
+    for letter in (by_id[letter_id] for letter_id in page):
         open_steps = [
             d for d in letter.deadlines if d.done_at is None and (everyone or d.by_party == party)
         ]
