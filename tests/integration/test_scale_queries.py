@@ -362,3 +362,29 @@ def test_the_api_pages_by_cursor_and_keeps_offset(
     then = client.get(f"/api/v1/inbox?limit=1&cursor={cursor}", headers=headers).get_json()
     assert then["items"]
     assert then["items"][0] != first["items"][0]
+
+
+def test_the_pages_filter_and_page_with_empty_fields_ignored(
+    client: FlaskClient, s: Session, principal: Who, login: Callable[[str], FlaskClient]
+) -> None:
+    officer = principal(OFFICER)
+    march = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG", date="2026-03-02")
+    april = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG", date="2026-04-01")
+    login(OFFICER)
+    page = client.get(
+        "/letters?state=&kind=&q=&agency=AGENCY:MINHEALTH&recipient=INTL_ORG"
+        "&date_from=2026-03-01&date_to=2026-03-31&sort=date_asc"
+    )
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert march.registry_number in html
+    assert april.registry_number not in html
+    assert 'name="date_from" type="date" value="2026-03-01"' in html
+    later = client.get(f"/letters?cursor={april.id}").get_data(as_text=True)
+    assert march.registry_number in later and april.registry_number not in later
+    assert 'rel="first"' in later
+    inbox = client.get("/inbox?urgency=&agency=&date_from=2026-04-01")
+    assert inbox.status_code == 200
+    text = inbox.get_data(as_text=True)
+    assert april.registry_number in text and march.registry_number not in text
+    assert client.get("/letters?date_from=2026-02-30").status_code == 422
