@@ -381,10 +381,12 @@ def test_the_pages_filter_and_page_with_empty_fields_ignored(
     assert april.registry_number not in html
     assert 'name="date_from" type="date" value="2026-03-01"' in html
     later = client.get(f"/letters?cursor={april.id}").get_data(as_text=True)
-    assert march.registry_number in later and april.registry_number not in later
+    assert march.registry_number in later
+    assert april.registry_number not in later
     assert 'rel="first"' in later
     inbox = client.get("/inbox?urgency=&agency=&date_from=2026-04-01")
     assert inbox.status_code == 200
     text = inbox.get_data(as_text=True)
-    assert april.registry_number in text and march.registry_number not in text
+    assert april.registry_number in text
+    assert march.registry_number not in text
     assert client.get("/letters?date_from=2026-02-30").status_code == 422
