@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 import registry.models  # noqa: F401 -- registers every table on Base.metadata
 from registry.config import database_url
-from registry.db import Base, create_db_engine
+from registry.db import Base, create_db_engine, include_for
 
 target_metadata = Base.metadata
 
@@ -23,6 +23,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_for(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -14,13 +14,23 @@ foreign keys are switched on for every connection.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Engine, LargeBinary, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Engine,
+    Index,
+    LargeBinary,
+    MetaData,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -74,6 +84,27 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON(),
         list[Any]: JSON(),
     }
+
+
+def dialect_index(name: str, *columns: str, dialect: str, **kwargs: Any) -> Index:
+    """An index that exists on one database only (a PostgreSQL trigram index, say).
+
+    ``ddl_if`` keeps it out of the other database's DDL; ``info["dialect"]`` lets the
+    schema comparison (`include_for`) leave it out there too, which ``ddl_if`` does not.
+    """
+    index = Index(name, *columns, info={"dialect": dialect}, **kwargs)
+    return index.ddl_if(dialect=dialect)
+
+
+def include_for(dialect: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for ``dialect``: skips the other databases' indexes."""
+
+    def include(obj: Any, _name: str | None, type_: str, reflected: bool, _other: Any) -> bool:
+        if type_ != "index" or reflected:
+            return True
+        return obj.info.get("dialect", dialect) == dialect
+
+    return include
 
 
 def utcnow() -> datetime:

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, select, true
 
-from registry.models import Letter, RuleFile
+from registry.models import Letter, LetterParty, RuleFile
 from registry.services.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
@@ -192,7 +192,7 @@ def _party_marker(party: str) -> str:
 
 
 def parties_field(parties: list[str]) -> str:
-    """The value of ``Letter.parties``: every party a letter involves, delimited for LIKE."""
+    """The value of ``Letter.parties`` and ``RuleFile.parties``: every party, delimited."""
     return "|" + "|".join(sorted(set(parties))) + "|"
 
 
@@ -202,15 +202,17 @@ def letter_scope(principal: Principal) -> ColumnElement[bool]:
     An agency's people see their agency's letters and every letter whose plan
     involves their agency: the hubs it passes (MFA, MOJ), the addressees of a
     forwarded request who owe information (¶36), the bodies that get copies
-    (¶38, ¶14-5). Everyone else: not found.
+    (¶38, ¶14-5). Everyone else: not found. The parties are rows of
+    ``letter_parties`` (the letter's own agency among them), read from its
+    (party, letter_id) index.
     """
     if principal.role is Role.AUDITOR:
         return true()
     if principal.role is Role.ADMIN or principal.agency_code is None:
         return Letter.id.is_(None)  # nothing
-    own = Letter.agency_code == principal.agency_code
-    involved = Letter.parties.contains(_party_marker(principal.agency_code), autoescape=True)
-    return or_(own, involved)
+    return Letter.id.in_(
+        select(LetterParty.letter_id).where(LetterParty.party == principal.agency_code)
+    )
 
 
 def can_see_letter(principal: Principal, letter: Letter) -> bool:

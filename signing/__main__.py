@@ -30,9 +30,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from signing.keys import load_private_key
 from signing.pki_marks import recognise
-from signing.sign import sign_letter
 from signing.trust import TrustStore, load_certificates
 from signing.verify import verify_letter
 
@@ -80,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _sign(args: argparse.Namespace) -> int:
+    # Imported here, not above: verifying needs neither (signing.sign, and the key loader's
+    # argon2), and the verifier's start-up is most of its time on one letter.
+    from signing.keys import load_private_key
+    from signing.sign import sign_letter
+
     passphrase = None
     if args.passphrase_env:
         value = os.environ.get(args.passphrase_env)

@@ -24,8 +24,6 @@ import os
 import re
 from typing import Literal
 
-from argon2.exceptions import HashingError
-from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -147,6 +145,9 @@ def _aad(header: dict[str, object]) -> bytes:
 
 
 def _derive(passphrase: bytes, header: dict[str, object]) -> bytes:
+    # Imported here: verifying (python -m signing verify, the trust store) never derives a key.
+    from argon2.low_level import Type, hash_secret_raw
+
     return hash_secret_raw(
         passphrase,
         base64.b64decode(str(header["salt"])),
@@ -187,6 +188,8 @@ def _unwrap(document: dict[str, object], passphrase: bytes | None) -> bytes:
     if memory > 4 * ARGON2_MEMORY_KIB or passes > 16:
         # A crafted file must not make its reader spend gigabytes or minutes.
         raise KeyLoadError("the wrapped key asks for an unreasonable derivation cost")
+    from argon2.exceptions import HashingError
+
     try:
         return AESGCM(_derive(passphrase, header)).decrypt(nonce, sealed, _aad(header))
     except (InvalidTag, ValueError, HashingError):

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -151,6 +149,10 @@ def _http(url: str, body: bytes | None, timeout: float) -> bytes:
     """GET (or POST an OCSP request to) an http URL; RevocationError on any failure."""
     if not url.lower().startswith("http://"):
         raise RevocationError(f"{url}: only http URLs are followed")
+    # Imported here: only an online check fetches (urllib.request costs ~10 ms to import).
+    import urllib.error
+    import urllib.request
+
     headers = {"Content-Type": "application/ocsp-request"} if body is not None else {}
     request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 (http only)
     try:

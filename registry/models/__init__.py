@@ -6,7 +6,13 @@ from registry.models.copies import CertifiedCopy
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
 from registry.models.custody_verification import CustodyMark, CustodyVerification
 from registry.models.keys import RegistryKey, TrustAnchor
-from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
+from registry.models.letters import (
+    Deadline,
+    Letter,
+    LetterParty,
+    RegistryNumber,
+    RegistrySequence,
+)
 from registry.models.proof import Cosignature, Evidence, WitnessState
 from registry.models.rule_files import RuleFile, RuleFileEvent
 from registry.models.throttles import Throttle
@@ -26,6 +32,7 @@ __all__ = [
     "Deadline",
     "Evidence",
     "Letter",
+    "LetterParty",
     "RegistryKey",
     "RegistryNumber",
     "RegistrySequence",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.db import Base, utcnow
+from registry.db import Base, dialect_index, utcnow
 
 
 class RegistrySequence(Base):
@@ -36,6 +36,12 @@ class RegistryNumber(Base):
     reserved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+#: The predicate of the partial indexes on open letters. Queries use this very expression
+#: (the state as a literal, not a bound parameter) so that PostgreSQL can prove a partial
+#: index applies in a prepared, generic plan too.
+_OPEN = "state <> 'closed'"
+
+
 class Letter(Base):
     """A registered letter (or incoming item) and where it stands in its route.
 
@@ -45,7 +51,35 @@ class Letter(Base):
     """
 
     __tablename__ = "letters"
-    __table_args__ = (Index("ix_letters_agency_state", "agency_code", "state"),)
+    __table_args__ = (
+        Index("ix_letters_agency_state", "agency_code", "state"),
+        # Inboxes: letters still open (closed ones are never counted), by who holds them,
+        # and by id alone (is this letter with open steps still open? — from the index).
+        Index(
+            "ix_letters_open_holder",
+            "holder",
+            "state",
+            postgresql_where=text(_OPEN),
+            sqlite_where=text(_OPEN),
+        ),
+        Index("ix_letters_open_id", "id", postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
+        # List filters and sort keys, each ending in the id that breaks ties (keyset paging).
+        Index("ix_letters_letter_date_id", "letter_date", "id"),
+        Index("ix_letters_recipient_id", "recipient", "id"),
+        # Search (registry.services.letters.queries.text_match): trigrams on PostgreSQL;
+        # SQLite matches prefixes on plain indexes (registry numbers are unique-indexed).
+        *(
+            dialect_index(
+                f"ix_letters_{column}_trgm",
+                column,
+                dialect="postgresql",
+                postgresql_using="gin",
+                postgresql_ops={column: "public.gin_trgm_ops"},
+            )
+            for column in ("registry_number", "subject")
+        ),
+        dialect_index("ix_letters_subject", "subject", dialect="sqlite"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registry_number: Mapped[str] = mapped_column(ForeignKey("registry_numbers.number"), unique=True)
@@ -60,7 +94,8 @@ class Letter(Base):
     # Index in plan["route"] of the party that holds (or is about to receive) the original.
     hop: Mapped[int] = mapped_column(default=0)
     holder: Mapped[str] = mapped_column(String(64), index=True)
-    # Every party the plan involves ("|MFA|MOJ|…|"), so that hub scope is one LIKE.
+    # Every party the letter involves ("|MFA|MOJ|…|"), for the scope check of one loaded
+    # letter; queries select by the same parties in ``letter_parties`` (LetterParty).
     parties: Mapped[str] = mapped_column(String(1000))
     envelope: Mapped[dict[str, Any]]
     plan: Mapped[dict[str, Any]]
@@ -85,6 +120,30 @@ class Letter(Base):
     deadlines: Mapped[list[Deadline]] = relationship(
         back_populates="letter", order_by="Deadline.position", cascade="all, delete-orphan"
     )
+    party_links: Mapped[list[LetterParty]] = relationship(cascade="all, delete-orphan")
+
+
+OPEN_LETTER = Letter.state != literal_column("'closed'")
+
+
+class LetterParty(Base):
+    """One party a letter involves and how: the rows the scope of a person's queries uses.
+
+    ``relation`` is ``agency`` (the letter's own), ``route`` (a hop of its route),
+    ``copy`` (gets a copy for information), ``step`` (owes or is owed a deadline step)
+    or ``notice`` (to be informed after sending, ¶44). Written with the letter and
+    whenever a step is added (registry.services.letters.records.keep_parties), in the
+    same unit of work; ``Letter.parties`` holds the same set as one string.
+    """
+
+    __tablename__ = "letter_parties"
+    __table_args__ = (Index("ix_letter_parties_party_letter_id", "party", "letter_id"),)
+
+    letter_id: Mapped[int] = mapped_column(
+        ForeignKey("letters.id", ondelete="CASCADE"), primary_key=True
+    )
+    party: Mapped[str] = mapped_column(String(64), primary_key=True)
+    relation: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 class Deadline(Base):
@@ -94,7 +153,18 @@ class Deadline(Base):
     """
 
     __tablename__ = "deadlines"
-    __table_args__ = (UniqueConstraint("letter_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("letter_id", "position"),
+        # Inboxes: the open steps a party owes, with their due dates, read from the index.
+        Index(
+            "ix_deadlines_open",
+            "by_party",
+            "letter_id",
+            "due",
+            postgresql_where=text("done_at IS NULL"),
+            sqlite_where=text("done_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"))

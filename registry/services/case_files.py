@@ -26,6 +26,7 @@ from registry.services.custody.tags import Tag
 from registry.services.deadlines import Basis, today_kz
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound
 from registry.services.letters.actions import run_recorded
+from registry.services.letters.records import keep_parties
 from routing import parties
 from routing.court_case import COURT_DEADLINE, CaseError, CaseEvents, CourtCase, case_duties
 from routing.duties import Duty, late
@@ -209,6 +210,7 @@ def join_case(session: Session, principal: Principal, case_id: int, registry_num
                     due=court_deadline,
                 )
             )
+            keep_parties(reply)
 
     run_recorded(session, principal, Tag.LETTER_CASE_JOINED, registry_number, change)
     letter = session.scalar(select(Letter).where(Letter.registry_number == registry_number))

@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 import registry.models  # noqa: F401 -- every table on Base.metadata
-from registry.db import Base
+from registry.db import Base, include_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,5 +41,6 @@ def heads() -> tuple[str, ...]:
 def drift(engine: Engine) -> list[Any]:
     """What autogenerate would change to make the database match the models (empty = none)."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": include_for(connection.dialect.name)}
+        context = MigrationContext.configure(connection, opts=opts)
         return compare_metadata(context, Base.metadata)

@@ -8,7 +8,6 @@ caller's scope are ``not_found``, exactly like missing ones.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -19,8 +18,7 @@ from flask import Blueprint, Response, current_app, request
 from registry.permissions import Action
 from registry.services import letters, proofs
 from registry.services.errors import Invalid
-from registry.services.letters import Direction, LetterFilter, State
-from registry.web import present
+from registry.web import filters, present
 from registry.web.database import get_session
 from registry.web.guard import current_principal, public, requires
 from registry.web.ui import package_response
@@ -29,6 +27,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
 MAX_LIST = 500
+INBOX_PAGE = 200
 
 
 def _body() -> dict[str, Any]:
@@ -72,15 +71,6 @@ def _envelope(data: dict[str, Any]) -> dict[str, Any]:
     return envelope
 
 
-def _int_arg(name: str, default: int, upper: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdecimal() or int(raw) > upper:
-        raise Invalid(f"{name}: an integer from 0 to {upper}", details=[name])
-    return int(raw)
-
-
 def _detail(letter: Any, *, with_history: bool = True) -> dict[str, Any]:
     principal = current_principal()
     return present.letter_detail(
@@ -116,55 +106,35 @@ def me() -> Any:
     }
 
 
-def _choice_arg(name: str, choices: Iterable[str]) -> str | None:
-    """A query parameter of the document's ``enum``: absent, or one of ``choices`` (an empty
-    value is not one of them)."""
-    raw = request.args.get(name)
-    if raw is not None and raw not in choices:
-        raise Invalid(f"{name}: one of {', '.join(choices)}", details=[name])
-    return raw
-
-
-def _state_arg() -> State | None:
-    state = _choice_arg("state", list(State))
-    return State(state) if state else None
-
-
 @bp.get("/inbox")
 @requires(Action.INBOX_VIEW)
 def inbox() -> Any:
-    """The inbox, optionally narrowed: ``urgency=overdue|due_soon``, ``kind``, ``state``."""
-    urgency = _choice_arg("urgency", ("overdue", "due_soon"))
+    """The inbox, optionally narrowed (``urgency=overdue|due_soon``, ``kind``, ``state``,
+    ``agency``, ``recipient``, ``date_from``, ``date_to``), paged by ``cursor``."""
+    limit = filters.integer(request.args, "limit", INBOX_PAGE, MAX_LIST) or 1
     items = letters.inbox(
         get_session(),
         current_principal(),
         due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
-        kind=request.args.get("kind") or None,
-        state=_state_arg(),
-        urgency=urgency,  # type: ignore[arg-type]
+        limit=limit,
+        **filters.inbox_filter(request.args),
     )
-    return {"items": [present.inbox_item_dict(item) for item in items]}
+    return {
+        "items": [present.inbox_item_dict(item) for item in items],
+        "next_cursor": letters.next_inbox_cursor(items, limit),
+    }
 
 
 @bp.get("/letters")
 @requires(Action.LETTER_READ)
 def letter_list() -> Any:
-    state = _state_arg()
-    direction = _choice_arg("direction", list(Direction))
-    flt = LetterFilter(
-        state=state,
-        kind=request.args.get("kind") or None,
-        direction=Direction(direction) if direction else None,
-        holder=request.args.get("holder") or None,
-        text=request.args.get("q") or None,
-        limit=_int_arg("limit", 100, MAX_LIST),
-        offset=_int_arg("offset", 0, 10**9),
-    )
+    flt = filters.letter_filter(request.args, limit=100, upper=MAX_LIST)
     rows = letters.list_letters(get_session(), current_principal(), flt)
     return {
         "items": [present.letter_summary(row) for row in rows],
         "limit": flt.limit,
         "offset": flt.offset,
+        "next_cursor": letters.next_cursor(flt, rows),
     }
 
 

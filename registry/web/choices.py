@@ -34,9 +34,14 @@ def correspondents() -> list[SelectChoice]:
     return [SelectChoice("", "—")] + [SelectChoice(code) for code in CORRESPONDENTS]
 
 
+def agency_codes(session: Session) -> list[str]:
+    """The registry's agencies (their codes, sorted)."""
+    return list(session.scalars(select(Agency.code).order_by(Agency.code)))
+
+
 def recipients(session: Session) -> list[SelectChoice]:
     """Every party a letter may be addressed to: foreign sides, domestic bodies, agencies."""
-    agencies = list(session.scalars(select(Agency.code).order_by(Agency.code)))
+    agencies = agency_codes(session)
     codes = sorted(parties.FOREIGN) + sorted(parties.DOMESTIC - set(agencies)) + agencies
     return [SelectChoice(code) for code in codes]
 

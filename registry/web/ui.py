@@ -31,9 +31,9 @@ from registry.services import case_files, letters, proofs
 from registry.services.countersign import check_dispatch_record
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
-from registry.services.letters import LetterFilter, State, Transition
+from registry.services.letters import Sort, State, Transition
 from registry.services.unit_of_work import unit_of_work
-from registry.web import choices, present
+from registry.web import choices, filters, present
 from registry.web.chrome import describe
 from registry.web.database import get_session, refused
 from registry.web.forms import (
@@ -52,6 +52,12 @@ bp = Blueprint("ui", __name__)
 # Refusals shown on the page they came from (the rest — 401, 403, 404 — go to the error page).
 _FIXABLE = (400, 409, 422)
 PAGE_SIZE = 50
+SORT_LABELS = {
+    Sort.NEWEST: _l("Newest first"),
+    Sort.OLDEST: _l("Oldest first"),
+    Sort.DATE_DESC: _l("Latest letter date first"),
+    Sort.DATE_ASC: _l("Earliest letter date first"),
+}
 
 
 @dataclass(frozen=True)
@@ -119,44 +125,52 @@ def _parse_date(raw: str | None, field: str) -> date:
 # ----------------------------------------------------------------------------- reading
 
 
+def _filter_form(endpoint: str, given: dict[str, str], cursor: int | None) -> dict[str, Any]:
+    """What letters/_filters.html and letters/_pager.html need besides the lines."""
+    session = get_session()
+    unpaged = {name: value for name, value in given.items() if name != "cursor"}
+    return {
+        "filters": given,
+        "filter_action": url_for(endpoint),
+        "agencies": choices.agency_codes(session),
+        "recipients": [c.value for c in choices.recipients(session)],
+        "next_page": url_for(endpoint, **unpaged, cursor=cursor) if cursor else None,
+        "first_page": url_for(endpoint, **unpaged) if "cursor" in given else None,
+    }
+
+
 @bp.get("/inbox")
 @requires(Action.INBOX_VIEW)
 def inbox() -> Any:
+    given = filters.filled(request.args)
     items = letters.inbox(
         get_session(),
         current_principal(),
         due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
+        limit=PAGE_SIZE,
+        **filters.inbox_filter(given),
     )
-    return render_template("letters/inbox.html", items=items)
+    return render_template(
+        "letters/inbox.html",
+        items=items,
+        sorts=None,
+        **_filter_form("ui.inbox", given, letters.next_inbox_cursor(items, PAGE_SIZE)),
+    )
 
 
 @bp.get("/letters")
 @requires(Action.LETTER_READ)
 def letter_list() -> Any:
-    state = request.args.get("state") or None
-    page = request.args.get("page", "1")
-    page_number = int(page) if page.isdecimal() and 0 < int(page) < 10**6 else 1
-    flt = LetterFilter(
-        state=State(state) if state in set(State) else None,
-        kind=request.args.get("kind") or None,
-        text=request.args.get("q") or None,
-        limit=PAGE_SIZE,
-        offset=(page_number - 1) * PAGE_SIZE,
-    )
+    given = filters.filled(request.args)
+    flt = filters.letter_filter(given, limit=PAGE_SIZE, upper=PAGE_SIZE)
     rows = letters.list_letters(get_session(), current_principal(), flt)
-    more = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "letters/list.html",
         rows=rows,
-        filters=flt,
         states=[s.value for s in State],
         kinds=choices.KIND_CODES,
-        previous_page=url_for("ui.letter_list", **more, page=page_number - 1)
-        if page_number > 1
-        else None,
-        next_page=url_for("ui.letter_list", **more, page=page_number + 1)
-        if len(rows) == PAGE_SIZE
-        else None,
+        sorts=SORT_LABELS,
+        **_filter_form("ui.letter_list", given, letters.next_cursor(flt, rows)),
     )
 
 

@@ -4,7 +4,9 @@ NCA's GOST 34.10-2015 is GOST R 34.10-2012 on the tc26 512-bit curve A, under
 NCA's own OIDs, with little-endian layouts throughout: the public key is X||Y,
 the signature r||s (each half little-endian: the byte-reverse of RFC 4491's
 s||r big-endian), and the digest e = Streebog-512(data) is read little-endian.
-The same layout holds in XML signatures, certificates and CRLs.
+The same layout holds in XML signatures, certificates and CRLs. The ASN.1 of keys
+(``signing.gost.spki``, asn1crypto) is imported on first use: a verifier of RSA
+and ECDSA letters never pays for it.
 
 Two implementations, chosen once per process:
 
@@ -23,10 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
-from asn1crypto import core
-from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from signing.gost import curve as _curve
@@ -69,26 +69,6 @@ class GostPublicKey:
             raise GostError(f"GOST public key is not a point of the curve {self.curve.name}")
 
 
-class _AlgorithmIdentifier(core.Sequence):
-    _fields: ClassVar[list[tuple]] = [
-        ("algorithm", core.ObjectIdentifier),
-        ("parameters", core.Any, {"optional": True}),
-    ]
-
-
-class _SubjectPublicKeyInfo(core.Sequence):
-    _fields: ClassVar[list[tuple]] = [
-        ("algorithm", _AlgorithmIdentifier),
-        ("public_key", core.OctetBitString),
-    ]
-
-
-class _GostKeyParameters(core.SequenceOf):
-    """GostR3410-2012-PublicKeyParameters: the curve's OID, then optional digest OIDs."""
-
-    _child_spec = core.ObjectIdentifier
-
-
 def streebog512(data: bytes, *, pure: bool = False) -> bytes:
     """The 64-byte GOST R 34.11-2012 (= GOST 34.11-2015) 512-bit digest, in standard byte order.
 
@@ -104,16 +84,16 @@ def streebog512(data: bytes, *, pure: bool = False) -> bytes:
 
 def public_key_from_spki(spki_der: bytes) -> GostPublicKey:
     """The NCA GOST 34.10-2015 512-bit key in a DER SubjectPublicKeyInfo."""
+    from signing.gost import spki
+
     try:
-        spki = _SubjectPublicKeyInfo.load(spki_der, strict=True)
-        oid = spki["algorithm"]["algorithm"].dotted
+        info = spki.SubjectPublicKeyInfo.load(spki_der, strict=True)
+        oid = info["algorithm"]["algorithm"].dotted
     except (ValueError, TypeError) as exc:
         raise GostError(f"not a DER SubjectPublicKeyInfo: {exc}") from exc
     _check_key_algorithm(oid)
     try:
-        parameters = _GostKeyParameters.load(spki["algorithm"]["parameters"].dump(), strict=True)
-        paramset = parameters[0].dotted
-        point = core.OctetString.load(spki["public_key"].native, strict=True).native
+        paramset, point = spki.paramset_and_point(info)
     except (ValueError, TypeError, IndexError) as exc:
         raise GostError(f"malformed GOST key parameters or public key: {exc}") from exc
     curve = _CURVES.get(paramset)
@@ -128,9 +108,10 @@ def public_key_from_spki(spki_der: bytes) -> GostPublicKey:
 
 def public_key_from_certificate(cert: x509.Certificate) -> GostPublicKey:
     """The GOST key of a certificate that ``cryptography`` parses but cannot use."""
+    from signing.gost import spki
+
     _check_key_algorithm(cert.public_key_algorithm_oid.dotted_string)
-    tbs = asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))["tbs_certificate"]
-    return public_key_from_spki(tbs["subject_public_key_info"].dump())
+    return public_key_from_spki(spki.of_certificate(cert.public_bytes(Encoding.DER)))
 
 
 def is_gost_certificate(cert: x509.Certificate) -> bool:
@@ -202,16 +183,10 @@ def _check_signature_algorithm(oid: str, what: str) -> None:
 @lru_cache(maxsize=256)
 def _tc26_spki(key: GostPublicKey) -> bytes:
     """The key as RFC 4491 / RFC 9215 SubjectPublicKeyInfo (tc26 OIDs), which OpenSSL reads."""
+    from signing.gost import spki
+
     point = key.x.to_bytes(_SIZE, "little") + key.y.to_bytes(_SIZE, "little")
-    parameters = _GostKeyParameters([_TC26_PARAMSET_A_OID])
-    return _SubjectPublicKeyInfo(
-        {
-            "algorithm": _AlgorithmIdentifier(
-                {"algorithm": _TC26_KEY_OID, "parameters": core.Any.load(parameters.dump())}
-            ),
-            "public_key": core.OctetString(point).dump(),
-        }
-    ).dump()
+    return spki.encode(_TC26_KEY_OID, _TC26_PARAMSET_A_OID, point)
 
 
 def _native() -> NativeGost | None:

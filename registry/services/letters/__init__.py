@@ -15,10 +15,12 @@ attempt is rolled back.
   deadlines met;
 - ``publication``: OHCHR's publication recorded, MFA's ¶14-8 publication step;
 - ``queries``: route preview, one letter, the list, its history, inboxes;
+- ``paging``: the list's and the inbox's orders and keyset cursors;
 - ``actions`` / ``records``: what every action runs through, and a letter's row.
 """
 
 from registry.services.letters.numbers import reserve_number
+from registry.services.letters.paging import Sort
 from registry.services.letters.publication import (
     awaits_publication,
     publication_step,
@@ -34,6 +36,8 @@ from registry.services.letters.queries import (
     inbox,
     letter_history,
     list_letters,
+    next_cursor,
+    next_inbox_cursor,
     preview_route,
 )
 from registry.services.letters.registration import (
@@ -62,6 +66,7 @@ __all__ = [
     "InboxItem",
     "LetterFilter",
     "RoutePreview",
+    "Sort",
     "State",
     "Transition",
     "available_transitions",
@@ -76,6 +81,8 @@ __all__ = [
     "inbox",
     "letter_history",
     "list_letters",
+    "next_cursor",
+    "next_inbox_cursor",
     "preview_route",
     "publication_step",
     "receive_letter",

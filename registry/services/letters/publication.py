@@ -21,6 +21,7 @@ from registry.services.custody.tags import Tag
 from registry.services.deadlines import Basis
 from registry.services.errors import Conflict, Forbidden, Invalid
 from registry.services.letters.actions import run_recorded
+from registry.services.letters.records import keep_parties
 from routing import parties
 from routing.kinds import SPECIAL_PROCEDURE_FORWARD, SPECIAL_PROCEDURE_REPLY
 from routing.special_procedure import PUBLICATION_WORKDAYS, publication_duty
@@ -77,6 +78,7 @@ def _add_step(letter: Letter, principal: Principal, published_on: date) -> Deadl
         counted_from=published_on,
     )
     letter.deadlines.append(step)
+    keep_parties(letter)
     return step
 
 

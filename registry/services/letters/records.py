@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from registry.models import Letter
+from registry.models import Letter, LetterParty
 from registry.permissions import Principal, parties_field
 from registry.services import deadlines
 from registry.services.errors import Invalid
@@ -38,12 +38,37 @@ def refusal_text(route_plan: Plan) -> str:
     return f"{route_plan.refusal.rule}: {route_plan.refusal.reason}"
 
 
-def involved_parties(route_plan: dict[str, Any]) -> list[str]:
-    parties = [*route_plan["route"], *route_plan["copies"]]
+def party_relations(letter: Letter) -> set[tuple[str, str]]:
+    """Every (party, relation) of the letter: its agency, its plan, its deadline steps.
+
+    The steps count as well as the plan because some are added later (OHCHR's
+    publication, ¶14-8; a case file's court deadline), and whoever owes or is owed
+    a step must find the letter. Relations are described on ``LetterParty``.
+    """
+    route_plan = letter.plan
+    pairs = {(letter.agency_code, "agency")}
+    pairs.update((party, "route") for party in route_plan["route"])
+    pairs.update((party, "copy") for party in route_plan["copies"])
+    pairs.update((a["party"], "notice") for a in route_plan["after_send"])
     for step in route_plan["steps"]:
-        parties.extend([step["by"], *step["to"]])
-    parties.extend(a["party"] for a in route_plan["after_send"])
-    return parties
+        pairs.update((party, "step") for party in [step["by"], *step["to"]])
+    for deadline in letter.deadlines:
+        pairs.update((party, "step") for party in [deadline.by_party, *deadline.to_parties])
+    return pairs
+
+
+def keep_parties(letter: Letter) -> None:
+    """Bring ``letter_parties`` and ``Letter.parties`` in step with the letter (flush writes them).
+
+    Called where a letter is built and wherever a step is added, within the same unit
+    of work, so the scope of every query sees the letter as soon as it exists.
+    """
+    wanted = party_relations(letter)
+    have = {(link.party, link.relation) for link in letter.party_links}
+    letter.party_links.extend(
+        LetterParty(party=party, relation=relation) for party, relation in sorted(wanted - have)
+    )
+    letter.parties = parties_field([party for party, _relation in wanted])
 
 
 def new_letter(
@@ -71,7 +96,6 @@ def new_letter(
         state=state.value,
         hop=0,
         holder=parsed.sender,
-        parties=parties_field(involved_parties(plan_dict)),
         envelope=dict(envelope),
         plan=plan_dict,
         xml=xml,
@@ -81,8 +105,10 @@ def new_letter(
         # An empty list, not an unloaded collection: a plan without steps would
         # otherwise cost a lazy load (a second transaction) when the answer lists them.
         deadlines=[],
+        party_links=[],
     )
     deadlines.instantiate(letter, plan_dict)
+    keep_parties(letter)
     return letter
 
 
