@@ -1,6 +1,6 @@
 """Every model module, imported here so that Alembic and the app see all tables."""
 
-from registry.models.accounts import Agency, ApiToken, User
+from registry.models.accounts import ActingFirstHead, Agency, ApiToken, User
 from registry.models.cases import CaseFile
 from registry.models.copies import CertifiedCopy
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
@@ -12,6 +12,7 @@ from registry.models.rule_files import RuleFile, RuleFileEvent
 from registry.models.throttles import Throttle
 
 __all__ = [
+    "ActingFirstHead",
     "Agency",
     "ApiToken",
     "CaseFile",

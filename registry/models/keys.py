@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,3 +43,9 @@ class TrustAnchor(Base):
     # The anchor's latest imported CRL (PEM), checked against its signature on import.
     crl_pem: Mapped[str | None] = mapped_column(Text)
     crl_this_update: Mapped[datetime | None]
+    # Which PKI the anchor is (signing.pki_marks: nca-production, nca-test, other) and,
+    # for "other", what it may vouch for: the party codes of the agencies whose officers
+    # it certifies, and whether it may certify their first heads (issue 11, M4).
+    pki: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
+    scope: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
+    vouches_first_head: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -94,22 +94,29 @@ def current_crl(session: Session) -> x509.CertificateRevocationList | None:
 
 
 def trust_store(session: Session) -> TrustStore:
-    """Anchors (the registry CA and every live imported anchor), each with its CRL."""
+    """Anchors (the registry CA and every live imported anchor), each with its CRL and
+    the PKI mark the administrator gave it (an NCA *test* anchor is refused unless
+    ``ARNA_ACCEPT_TEST_PKI``)."""
     # One round trip: the CA's certificate and CRL, then every live imported anchor's.
     rows = session.execute(
-        select(literal(0).label("pos"), RegistryKey.public, RegistryKey.crl)
+        select(
+            literal(0).label("pos"),
+            RegistryKey.public,
+            RegistryKey.crl,
+            literal(pki_marks.REGISTRY).label("pki"),
+        )
         .where(RegistryKey.name == CA_KEY_NAME)
         .union_all(
-            select(TrustAnchor.id, TrustAnchor.certificate_pem, TrustAnchor.crl_pem).where(
-                TrustAnchor.removed_at.is_(None)
-            )
+            select(
+                TrustAnchor.id, TrustAnchor.certificate_pem, TrustAnchor.crl_pem, TrustAnchor.pki
+            ).where(TrustAnchor.removed_at.is_(None))
         )
         .order_by("pos")
     ).all()
     if not rows or rows[0].pos != 0:
         raise Conflict("the registry has no CA yet: run 'flask bootstrap'", code="no_ca")
     accept_test_pki = bool(current_setting("ARNA_ACCEPT_TEST_PKI"))
-    parts = [part for row in rows for part in (row.public, row.crl or "")]
+    parts = [part for row in rows for part in (row.public, row.crl or "", row.pki)]
     parts.append(str(accept_test_pki))
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     store = _STORES.get(digest)
@@ -118,7 +125,7 @@ def trust_store(session: Session) -> TrustStore:
         for row in rows:
             own = row.pos == 0  # the registry CA, whose CRL row is its live revocation state
             for cert in load_certificates(row.public.encode("ascii")):
-                store.add_anchor(cert, pki=pki_marks.REGISTRY if own else pki_marks.recognise(cert))
+                store.add_anchor(cert, pki=row.pki)  # what the administrator marked it
             if row.crl:
                 store.add_crl(row.crl.encode("ascii"), live=own)
         _STORES.clear()  # only the current one is worth keeping
@@ -131,7 +138,8 @@ def enroll_signing_key(
 ) -> User:
     """Give a user a new signing key (encrypted with ``passphrase``) and a certificate.
 
-    The certificate names the user and their agency; a first head's carries the
+    The certificate names the user and their agency (with the IIN and the agency's BIN
+    where recorded); a first head's carries the
     NCA first-head role (extendedKeyUsage) that ¶14-7 and ¶14-8 letters need. A
     previous certificate is revoked. Flushes; the caller's unit of work commits.
     """
@@ -145,7 +153,11 @@ def enroll_signing_key(
     ca = load_registry_ca(session, kek=kek)
     key = generate_signing_key()
     identity = OfficerIdentity(
-        name=user.full_name, agency=user.agency_code, first_head=user.role == Role.FIRST_HEAD
+        name=user.full_name,
+        agency=user.agency_code,
+        first_head=user.role == Role.FIRST_HEAD,
+        iin=user.iin,
+        bin=user.agency.bin if user.agency is not None else None,
     )
     cert = ca.issue_officer_cert(identity, key.public_key())
     if user.certificate_serial is not None and user.certificate_revoked_at is None:

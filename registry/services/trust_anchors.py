@@ -19,6 +19,8 @@ from registry.db import utcnow
 from registry.models import TrustAnchor
 from registry.permissions import Action, Principal, check
 from registry.services.errors import Conflict, Invalid, NotFound
+from registry.services.identity import ANCHOR_MARKS
+from signing import pki_marks
 from signing.trust import TrustError, TrustStore, crl_issued_by, load_certificates, load_crl
 
 
@@ -27,11 +29,20 @@ def list_anchors(session: Session) -> list[TrustAnchor]:
     return list(session.scalars(select(TrustAnchor).order_by(TrustAnchor.id.desc())))
 
 
-def import_anchor(session: Session, principal: Principal, name: str, data: bytes) -> TrustAnchor:
-    """Trust one CA certificate (PEM or DER); Invalid unless it is exactly one CA certificate."""
+def import_anchor(
+    session: Session, principal: Principal, name: str, data: bytes, *, pki: str | None = None
+) -> TrustAnchor:
+    """Trust one CA certificate (PEM or DER); Invalid unless it is exactly one CA certificate.
+
+    ``pki`` marks which PKI it is (``identity.ANCHOR_MARKS``); by default what
+    ``signing.pki_marks.recognise`` reads from it (an NCA RK CA by its fingerprint or
+    name, else ``other``).  An ``other`` anchor starts with no scope: it vouches for
+    nobody until the administrator scopes it (``identity.set_anchor_scope``)."""
     check(principal, Action.TRUST_MANAGE)
     if not name.strip():
         raise Invalid("name: say whose root this is", details=["name"])
+    if pki is not None and pki not in ANCHOR_MARKS:
+        raise Invalid(f"pki: one of {', '.join(ANCHOR_MARKS)}", details=["pki"])
     try:
         certs = load_certificates(data)
         if len(certs) != 1:
@@ -41,12 +52,16 @@ def import_anchor(session: Session, principal: Principal, name: str, data: bytes
     except TrustError as exc:
         raise Invalid(f"certificate: {exc}", details=["certificate"]) from None
     digest = cert.fingerprint(hashes.SHA256()).hex()
+    if pki is None:
+        recognised = pki_marks.recognise(cert)
+        pki = recognised if recognised in ANCHOR_MARKS else pki_marks.OTHER
     existing = session.scalar(select(TrustAnchor).where(TrustAnchor.fingerprint_sha256 == digest))
     if existing is not None and existing.removed_at is None:
         raise Conflict(f"that root is already trusted as {existing.name!r}", code="anchor_exists")
     if existing is not None:
         existing.removed_at = None
         existing.name = name.strip()
+        existing.pki = pki
         anchor = existing
     else:
         anchor = TrustAnchor(
@@ -54,6 +69,8 @@ def import_anchor(session: Session, principal: Principal, name: str, data: bytes
             certificate_pem=cert.public_bytes(Encoding.PEM).decode("ascii"),
             fingerprint_sha256=digest,
             added_by_id=principal.id,
+            pki=pki,
+            scope=[],
         )
         session.add(anchor)
     session.flush()

@@ -1,0 +1,436 @@
+"""Who a signature counts as: BINs, IINs, acting first heads and scoped trust anchors.
+
+Uploads signed with real keys under CAs made here and imported as anchors: one marked
+as an NCA RK CA (its certificates name people by BIN and IIN, the NCA profile), one
+"other" CA (an agency's own tools), whose scope decides whom it may vouch for
+(issue 11, M4).  The public NCA samples (tests/data/nca) check the same reading on
+real NCA certificates at a time inside their validity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custody.event import decode_leaf
+from registry.models import CustodyEntry, TrustAnchor
+from registry.permissions import Principal
+from registry.services import identity, letters, pki, trust_anchors
+from registry.services.errors import Forbidden, Invalid, NotFound
+from registry.services.unit_of_work import act
+from signing.ca import CertificateAuthority, OfficerIdentity
+from signing.letter import build_letter
+from signing.profile import AUTHENTICATION_POLICY
+from signing.sign import sign_letter
+from signing.verify import verify_letter
+
+from .factories import envelope
+from .workflow_steps import OFFICER, Who
+
+NCA = Path(__file__).resolve().parents[1] / "data" / "nca"
+HEALTH_BIN = "070840007503"
+OFFICER_IIN = "940229400158"
+HEAD_IIN = "123456789011"
+ORG = 'ГУ "МИНИСТЕРСТВО ЗДРАВООХРАНЕНИЯ"'
+
+
+@pytest.fixture
+def s(service_session: Session) -> Session:
+    return service_session
+
+
+@pytest.fixture
+def nca_ca() -> CertificateAuthority:
+    return CertificateAuthority.create("NCA-like CA")
+
+
+Upload = Callable[..., str]
+
+
+@pytest.fixture
+def upload(s: Session) -> Upload:
+    """Sign a fresh letter of ``who``'s agency with ``key``/``cert`` (and ``also``
+    co-signers) and upload it as ``who``; the registry number."""
+
+    def do(
+        who: Principal,
+        ca: CertificateAuthority,
+        signers: list[tuple[ec.EllipticCurvePrivateKey, x509.Certificate]],
+        **fields: object,
+    ) -> str:
+        number = act(letters.reserve_number, s, who)
+        xml = build_letter(
+            envelope(who, **({"kind": "foreign-letter", "recipient": "INTL_ORG"} | fields)),
+            registry_number=number,
+            subject="Signed with an NCA key",
+            body="Text.",
+        )
+        for key, cert in signers:
+            xml = sign_letter(xml, key, cert, (ca.certificate,))
+        act(letters.upload_letter, s, who, xml)
+        return number
+
+    return do
+
+
+def _key_and_cert(
+    ca: CertificateAuthority, *, iin: str | None, bin: str | None, first_head: bool = False
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    who = OfficerIdentity(name="ТЕСТОВ ТЕСТ", agency=ORG, iin=iin, bin=bin, first_head=first_head)
+    return key, ca.issue_officer_cert(who, key.public_key())
+
+
+def _pem(ca: CertificateAuthority) -> bytes:
+    return ca.certificate.public_bytes(serialization.Encoding.PEM)
+
+
+@pytest.fixture
+def nca_registry(s: Session, principal: Who, nca_ca: CertificateAuthority) -> Principal:
+    """The NCA-like CA trusted as NCA RK production; MINHEALTH's BIN and the officer's and
+    first head's IINs recorded; the officer's Principal."""
+    admin = principal("admin")
+    trust_anchors.import_anchor(s, admin, "NCA-like", _pem(nca_ca), pki="nca-production")
+    identity.set_agency_bin(s, admin, "AGENCY:MINHEALTH", HEALTH_BIN)
+    identity.set_user_iin(s, admin, principal(OFFICER).id, OFFICER_IIN)
+    identity.set_user_iin(s, admin, principal("head.minhealth").id, HEAD_IIN)
+    return principal(OFFICER)
+
+
+def _refusal(call: Callable[[], object]) -> str:
+    with pytest.raises(Invalid) as refused:
+        call()
+    return " | ".join(refused.value.details or [refused.value.message])
+
+
+# --- BIN and IIN on the accounts ------------------------------------------------------------
+
+
+def test_bin_and_iin_are_twelve_digits_set_by_the_admin_and_logged(
+    s: Session, principal: Who
+) -> None:
+    admin, officer = principal("admin"), principal(OFFICER)
+    with pytest.raises(Invalid, match="12 digits"):
+        identity.set_agency_bin(s, admin, "AGENCY:MINHEALTH", "07084000750")
+    with pytest.raises(Invalid, match="12 digits"):
+        identity.set_user_iin(s, admin, officer.id, "94022940015X")
+    with pytest.raises(Forbidden):
+        identity.set_agency_bin(s, officer, "AGENCY:MINHEALTH", HEALTH_BIN)
+    with pytest.raises(Forbidden):
+        identity.set_user_iin(s, officer, officer.id, OFFICER_IIN)
+    with pytest.raises(NotFound):
+        identity.set_agency_bin(s, admin, "AGENCY:NOWHERE", HEALTH_BIN)
+    assert identity.set_agency_bin(s, admin, "AGENCY:MINHEALTH", f" {HEALTH_BIN} ").bin == (
+        HEALTH_BIN
+    )
+    assert identity.set_user_iin(s, admin, officer.id, OFFICER_IIN).iin == OFFICER_IIN
+    with pytest.raises(Exception, match="already AGENCY:MINHEALTH's"):
+        identity.set_agency_bin(s, admin, "AGENCY:MINECON", HEALTH_BIN)
+    actions = [decode_leaf(e.leaf).action for e in s.scalars(select(CustodyEntry))]
+    assert actions[-2:] == ["identity:bin-recorded", "identity:iin-recorded"]
+
+
+# --- the NCA profile: officers by BIN, people by IIN ----------------------------------------
+
+
+def test_a_signature_of_the_senders_bin_by_the_uploader_is_accepted(
+    s: Session, nca_registry: Principal, nca_ca: CertificateAuthority, upload: Upload
+) -> None:
+    number = upload(nca_registry, nca_ca, [_key_and_cert(nca_ca, iin=OFFICER_IIN, bin=HEALTH_BIN)])
+    [signer] = letters.get_letter(s, nca_registry, number).signed_by
+    assert signer["agency"] == "AGENCY:MINHEALTH"
+    assert (signer["iin"], signer["bin"], signer["pki"]) == (
+        OFFICER_IIN,
+        HEALTH_BIN,
+        "nca-production",
+    )
+
+
+def test_a_foreign_bin_is_refused(
+    nca_registry: Principal, nca_ca: CertificateAuthority, upload: Upload
+) -> None:
+    signer = _key_and_cert(nca_ca, iin=OFFICER_IIN, bin="123456789021")
+    reason = _refusal(lambda: upload(nca_registry, nca_ca, [signer]))
+    assert "BIN 123456789021" in reason
+    assert "the BIN of no agency in this registry" in reason
+
+
+def test_another_agencys_bin_is_refused(
+    s: Session,
+    principal: Who,
+    nca_registry: Principal,
+    nca_ca: CertificateAuthority,
+    upload: Upload,
+) -> None:
+    identity.set_agency_bin(s, principal("admin"), "AGENCY:MINECON", "123456789021")
+    signer = _key_and_cert(nca_ca, iin=OFFICER_IIN, bin="123456789021")
+    reason = _refusal(lambda: upload(nca_registry, nca_ca, [signer]))
+    assert "not of the sender AGENCY:MINHEALTH" in reason
+
+
+def test_an_individuals_certificate_is_no_officers(
+    nca_registry: Principal, nca_ca: CertificateAuthority, upload: Upload
+) -> None:
+    signer = _key_and_cert(nca_ca, iin=OFFICER_IIN, bin=None)
+    assert "an individual's" in _refusal(lambda: upload(nca_registry, nca_ca, [signer]))
+
+
+def test_a_signature_contradicting_the_uploading_account_is_refused(
+    s: Session,
+    principal: Who,
+    nca_registry: Principal,
+    nca_ca: CertificateAuthority,
+    upload: Upload,
+) -> None:
+    somebody_else = _key_and_cert(nca_ca, iin="850101300123", bin=HEALTH_BIN)
+    reason = _refusal(lambda: upload(nca_registry, nca_ca, [somebody_else]))
+    assert "none of the signatures is yours" in reason
+    assert f"your account is IIN {OFFICER_IIN}" in reason
+    identity.set_user_iin(s, principal("admin"), nca_registry.id, "")
+    reason = _refusal(lambda: upload(nca_registry, nca_ca, [somebody_else]))
+    assert "your account has no IIN recorded" in reason
+
+
+def test_an_nca_first_head_and_an_acting_first_head(
+    s: Session,
+    principal: Who,
+    nca_registry: Principal,
+    nca_ca: CertificateAuthority,
+    upload: Upload,
+) -> None:
+    """¶14-7: a certificate's first-head role counts; an employee counts as first head only
+    on the days the admin recorded them as acting for the first head."""
+    info = {"kind": "special-procedure-info", "recipient": "MFA", "signed_by_first_head": True}
+    officer = _key_and_cert(nca_ca, iin=OFFICER_IIN, bin=HEALTH_BIN)
+    head = _key_and_cert(nca_ca, iin=HEAD_IIN, bin=HEALTH_BIN, first_head=True)
+    number = upload(nca_registry, nca_ca, [officer, head], **info)
+    signers = letters.get_letter(s, nca_registry, number).signed_by
+    assert [x["first_head"] for x in signers] == [False, True]
+
+    deputy = _key_and_cert(nca_ca, iin="850101300123", bin=HEALTH_BIN)
+    reason = _refusal(lambda: upload(nca_registry, nca_ca, [officer, deputy], **info))
+    assert "¶14-7: the letter must be signed by the first head" in reason
+    admin = principal("admin")
+    today = dt.date.today()
+    for wrong in ("AGENCY:MINECON", "AGENCY:MINHEALTH"):
+        days = (today - dt.timedelta(days=30), today - dt.timedelta(days=1))
+        if wrong == "AGENCY:MINECON":
+            days = (today - dt.timedelta(days=1), today + dt.timedelta(days=1))
+        identity.record_acting_first_head(
+            s,
+            admin,
+            agency_code=wrong,
+            iin="850101300123",
+            full_name="Deputy",
+            starts_on=days[0],
+            ends_on=days[1],
+        )
+        assert "¶14-7" in _refusal(lambda: upload(nca_registry, nca_ca, [officer, deputy], **info))
+    identity.record_acting_first_head(
+        s,
+        admin,
+        agency_code="AGENCY:MINHEALTH",
+        iin="850101300123",
+        full_name="Deputy",
+        starts_on=today - dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=6),
+    )
+    number = upload(nca_registry, nca_ca, [officer, deputy], **info)
+    assert letters.get_letter(s, nca_registry, number).signed_by[1]["first_head"] is True
+    actions = [decode_leaf(e.leaf).action for e in s.scalars(select(CustodyEntry))]
+    assert actions.count("identity:acting-first-head-recorded") == 3
+
+
+def test_recording_an_acting_first_head_is_checked(s: Session, principal: Who) -> None:
+    admin, today = principal("admin"), dt.date.today()
+    with pytest.raises(Invalid) as refused:
+        identity.record_acting_first_head(
+            s,
+            admin,
+            agency_code="AGENCY:MINHEALTH",
+            iin="1",
+            full_name=" ",
+            starts_on=today,
+            ends_on=today - dt.timedelta(days=1),
+        )
+    assert len(refused.value.details or []) == 3
+    with pytest.raises(Forbidden):
+        identity.record_acting_first_head(
+            s,
+            principal(OFFICER),
+            agency_code="AGENCY:MINHEALTH",
+            iin=OFFICER_IIN,
+            full_name="Me",
+            starts_on=today,
+            ends_on=today,
+        )
+
+
+def _nca_style(
+    ca: CertificateAuthority, policies: list[x509.ObjectIdentifier]
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "ТЕСТОВ ТЕСТ"),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{OFFICER_IIN}"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORG),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"BIN{HEALTH_BIN}"),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    usages = [ExtendedKeyUsageOID.CLIENT_AUTH, x509.ObjectIdentifier("1.2.398.3.3.4.1.2.5")]
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+        .add_extension(
+            x509.CertificatePolicies([x509.PolicyInformation(p, None) for p in policies]),
+            critical=False,
+        )
+        .sign(ca.key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def test_an_authentication_certificate_is_refused(
+    nca_registry: Principal, nca_ca: CertificateAuthority, upload: Upload
+) -> None:
+    signer = _nca_style(nca_ca, [AUTHENTICATION_POLICY])
+    reason = _refusal(lambda: upload(nca_registry, nca_ca, [signer]))
+    assert "authentication certificate" in reason
+
+
+def test_a_test_pki_key_is_refused_by_a_production_registry(
+    s: Session, principal: Who, app: Flask, upload: Upload
+) -> None:
+    admin = principal("admin")
+    test_ca = CertificateAuthority.create("NCA-like TEST CA")
+    trust_anchors.import_anchor(s, admin, "NCA TEST", _pem(test_ca), pki="nca-test")
+    identity.set_agency_bin(s, admin, "AGENCY:MINHEALTH", HEALTH_BIN)
+    officer = principal(OFFICER)
+    identity.set_user_iin(s, admin, officer.id, OFFICER_IIN)
+    signer = _key_and_cert(test_ca, iin=OFFICER_IIN, bin=HEALTH_BIN)
+    reason = _refusal(lambda: upload(officer, test_ca, [signer]))
+    assert "NCA RK test PKI, which this production trust store does not accept" in reason
+    app.config["ARNA_ACCEPT_TEST_PKI"] = 1  # a test registry (the demo) accepts it
+    try:
+        upload(officer, test_ca, [signer])
+    finally:
+        app.config["ARNA_ACCEPT_TEST_PKI"] = 0
+
+
+# --- scoped anchors (issue 11, M4) ----------------------------------------------------------
+
+
+def test_an_imported_ca_vouches_only_within_its_scope(
+    s: Session, principal: Who, upload: Upload
+) -> None:
+    """M4: any imported CA could issue "first head of AGENCY:MINHEALTH" and be believed."""
+    admin, officer = principal("admin"), principal(OFFICER)
+    own_ca = CertificateAuthority.create("Somebody's CA")
+    anchor = trust_anchors.import_anchor(s, admin, "Somebody's CA", _pem(own_ca))
+    assert (anchor.pki, anchor.scope, anchor.vouches_first_head) == ("other", [], False)
+    key = ec.generate_private_key(ec.SECP256R1())
+    claim = OfficerIdentity(name="Mallory", agency="AGENCY:MINHEALTH", first_head=True)
+    head = (key, own_ca.issue_officer_cert(claim, key.public_key()))
+    reason = _refusal(lambda: upload(officer, own_ca, [head]))
+    assert "may not vouch for officers of AGENCY:MINHEALTH" in reason
+
+    identity.set_anchor_scope(s, admin, anchor.id, pki="other", agencies=["AGENCY:MINECON"])
+    assert "may not vouch for officers of AGENCY:MINHEALTH" in _refusal(
+        lambda: upload(officer, own_ca, [head])
+    )
+    identity.set_anchor_scope(s, admin, anchor.id, pki="other", agencies=["AGENCY:MINHEALTH"])
+    assert "may not vouch for first heads" in _refusal(lambda: upload(officer, own_ca, [head]))
+    identity.set_anchor_scope(
+        s, admin, anchor.id, pki="other", agencies=["AGENCY:MINHEALTH"], first_heads=True
+    )
+    number = upload(officer, own_ca, [head])
+    assert letters.get_letter(s, officer, number).signed_by[0]["first_head"] is True
+    actions = [decode_leaf(e.leaf).action for e in s.scalars(select(CustodyEntry))]
+    assert actions.count("trust:anchor-scoped") == 3
+
+
+def test_an_anchors_scope_is_checked(s: Session, principal: Who) -> None:
+    admin = principal("admin")
+    anchor = trust_anchors.import_anchor(
+        s, admin, "CA", _pem(CertificateAuthority.create("CA")), pki="other"
+    )
+    with pytest.raises(Invalid) as refused:
+        identity.set_anchor_scope(s, admin, anchor.id, pki="registry", agencies=["AGENCY:NOWHERE"])
+    assert refused.value.details == [
+        "pki: one of nca-production, nca-test, other",
+        "scope: no agency AGENCY:NOWHERE",
+    ]
+    with pytest.raises(Invalid, match="cannot be set"):
+        identity.set_anchor_scope(
+            s, admin, anchor.id, pki="nca-test", agencies=["AGENCY:MINHEALTH"]
+        )
+    with pytest.raises(Forbidden):
+        identity.set_anchor_scope(s, principal(OFFICER), anchor.id, pki="other")
+
+
+def test_nca_anchors_are_recognised_on_import(s: Session, principal: Who) -> None:
+    admin = principal("admin")
+    anchor = trust_anchors.import_anchor(
+        s, admin, "NCA GOST TEST", (NCA / "ca" / "nca_gost2022_test.cer").read_bytes()
+    )
+    assert anchor.pki == "nca-test"
+    row = s.get(TrustAnchor, anchor.id)
+    assert row is not None
+    assert row.scope == []
+
+
+# --- the public NCA samples -----------------------------------------------------------------
+
+
+def test_a_real_nca_signature_counts_for_the_agency_of_its_bin(
+    s: Session, principal: Who, app: Flask
+) -> None:
+    """KalkanCrypt's GOST sample (a first head of АО "ТЕСТ", BIN 123456789021), checked inside
+    its validity against the NCA test CAs imported as anchors: it counts for whichever agency
+    carries that BIN, as its first head, and for nobody before the BIN is recorded."""
+    admin = principal("admin")
+    for name in ("root_test_gost_2022.cer", "nca_gost2022_test.cer"):
+        trust_anchors.import_anchor(s, admin, name, (NCA / "ca" / name).read_bytes())
+    sample = (NCA / "kalkan_gost2015_hello.xml").read_bytes()
+    at = dt.datetime(2023, 6, 1, tzinfo=dt.UTC)
+    app.config["ARNA_ACCEPT_TEST_PKI"] = 1
+    try:
+        result = verify_letter(sample, pki.trust_store(s), at)
+    finally:
+        app.config["ARNA_ACCEPT_TEST_PKI"] = 0
+    assert result.passed
+    [before] = identity.standings(s, result, at)
+    assert before.agency is None
+    assert "BIN 123456789021" in (before.problem or "")
+    identity.set_agency_bin(s, admin, "AGENCY:MINECON", "123456789021")
+    [after] = identity.standings(s, result, at)
+    assert (after.agency, after.first_head, after.pki, after.problem) == (
+        "AGENCY:MINECON",
+        True,
+        "nca-test",
+        None,
+    )
+    assert after.to_signed_by()["iin"] == "123456789011"
