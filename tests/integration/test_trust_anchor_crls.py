@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from registry.permissions import Principal
 from registry.services import letters, pki, trust_anchors
-from registry.services.identity import set_anchor_scope
 from registry.services.errors import Conflict, Invalid, NotFound
+from registry.services.identity import set_anchor_scope
 from registry.services.unit_of_work import act
 from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.letter import build_letter
