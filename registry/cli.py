@@ -28,11 +28,14 @@ def bootstrap_command(demo: bool) -> None:
         DEMO_SIGNING_PASSPHRASE,
         DEMO_USERS,
         ensure_demo_files,
+        ensure_demo_identities,
         ensure_demo_keys,
         ensure_demo_letters,
         ensure_demo_users,
+        ensure_nca_anchors,
         ensure_registry,
     )
+    from signing.pki_marks import NCA_PRODUCTION
 
     engine = get_engine()
     upgrade_to_head(engine)
@@ -40,8 +43,10 @@ def bootstrap_command(demo: bool) -> None:
     with session_scope(engine) as session, unit_of_work(session):
         report = ensure_registry(session, kek=kek, admin_password=DEMO_PASSWORD if demo else None)
         created = list(report.created)
+        created += [f"trust anchor {name}" for name in ensure_nca_anchors(session, NCA_PRODUCTION)]
         if demo:
             created += [f"user {name}" for name in ensure_demo_users(session)]
+            created += ensure_demo_identities(session)
             created += [f"signing key of {name}" for name in ensure_demo_keys(session, kek=kek)]
             created += [f"letter {number}" for number in ensure_demo_letters(session)]
             created += [f"file {number}" for number in ensure_demo_files(session)]

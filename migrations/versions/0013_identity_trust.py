@@ -1,4 +1,5 @@
-"""identity and scoped trust: agencies' BIN, users' IIN, acting first heads, anchor scopes
+"""identity and scoped trust: agencies' BIN, users' IIN, acting first heads, anchor scopes,
+and the registry's settings (a TEST registry says so)
 
 Existing trust anchors become ``pki = 'other'`` with an empty scope and no right to
 vouch for first heads: from this revision on they vouch for nobody — their signatures
@@ -66,9 +67,17 @@ def upgrade() -> None:
         op.f("ix_acting_first_heads_agency_code"), "acting_first_heads", ["agency_code"]
     )
     op.create_index(op.f("ix_acting_first_heads_iin"), "acting_first_heads", ["iin"])
+    op.create_table(
+        "registry_settings",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.String(length=200), nullable=False),
+        sa.Column("set_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_registry_settings")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("registry_settings")
     op.drop_index(op.f("ix_acting_first_heads_iin"), table_name="acting_first_heads")
     op.drop_index(op.f("ix_acting_first_heads_agency_code"), table_name="acting_first_heads")
     op.drop_table("acting_first_heads")

@@ -5,7 +5,7 @@ from registry.models.cases import CaseFile
 from registry.models.copies import CertifiedCopy
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
 from registry.models.custody_verification import CustodyMark, CustodyVerification
-from registry.models.keys import RegistryKey, TrustAnchor
+from registry.models.keys import RegistryKey, RegistrySetting, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
 from registry.models.proof import Cosignature, Evidence, WitnessState
 from registry.models.rule_files import RuleFile, RuleFileEvent
@@ -30,6 +30,7 @@ __all__ = [
     "RegistryKey",
     "RegistryNumber",
     "RegistrySequence",
+    "RegistrySetting",
     "RuleFile",
     "RuleFileEvent",
     "Throttle",

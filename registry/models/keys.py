@@ -49,3 +49,15 @@ class TrustAnchor(Base):
     pki: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
     scope: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
     vouches_first_head: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+class RegistrySetting(Base):
+    """A fact about the whole registry that outlives restarts, e.g. ``test_registry``: the
+    demo (``bootstrap --demo``) marks itself a TEST registry, which every page and paper
+    copy then says, and which accepts NCA RK test certificates."""
+
+    __tablename__ = "registry_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)

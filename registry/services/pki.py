@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from registry.config import current_setting
 from registry.db import utcnow
 from registry.keyring import Keyring
-from registry.models import Letter, RegistryKey, TrustAnchor, User
+from registry.models import Letter, RegistryKey, RegistrySetting, TrustAnchor, User
 from registry.permissions import Role
 from registry.services import throttle
 from registry.services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -93,6 +93,24 @@ def current_crl(session: Session) -> x509.CertificateRevocationList | None:
     return x509.load_pem_x509_crl(crl.encode("ascii")) if crl else None
 
 
+TEST_REGISTRY = "test_registry"
+
+
+def is_test_registry(session: Session) -> bool:
+    """Whether this is a TEST registry (the demo): it says so on every page and paper copy,
+    and accepts NCA RK test certificates."""
+    return session.get(RegistrySetting, TEST_REGISTRY) is not None
+
+
+def mark_test_registry(session: Session) -> bool:
+    """Make this a TEST registry; True if it was not one yet. Flushes, never commits."""
+    if is_test_registry(session):
+        return False
+    session.add(RegistrySetting(name=TEST_REGISTRY, value="1"))
+    session.flush()
+    return True
+
+
 def trust_store(session: Session) -> TrustStore:
     """Anchors (the registry CA and every live imported anchor), each with its CRL and
     the PKI mark the administrator gave it (an NCA *test* anchor is refused unless
@@ -115,7 +133,7 @@ def trust_store(session: Session) -> TrustStore:
     ).all()
     if not rows or rows[0].pos != 0:
         raise Conflict("the registry has no CA yet: run 'flask bootstrap'", code="no_ca")
-    accept_test_pki = bool(current_setting("ARNA_ACCEPT_TEST_PKI"))
+    accept_test_pki = bool(current_setting("ARNA_ACCEPT_TEST_PKI")) or is_test_registry(session)
     parts = [part for row in rows for part in (row.public, row.crl or "", row.pki)]
     parts.append(str(accept_test_pki))
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()

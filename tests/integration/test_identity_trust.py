@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -434,3 +435,23 @@ def test_a_real_nca_signature_counts_for_the_agency_of_its_bin(
         None,
     )
     assert after.to_signed_by()["iin"] == "123456789011"
+
+
+# --- a TEST registry says so ----------------------------------------------------------------
+
+
+def test_a_test_registry_says_so_on_every_page_and_accepts_test_keys(
+    s: Session, client: FlaskClient, principal: Who, upload: Upload
+) -> None:
+    assert "test-registry" not in client.get("/login").get_data(as_text=True)
+    admin = principal("admin")
+    test_ca = CertificateAuthority.create("NCA-like TEST CA")
+    trust_anchors.import_anchor(s, admin, "NCA TEST", _pem(test_ca), pki="nca-test")
+    identity.set_agency_bin(s, admin, "AGENCY:MINHEALTH", HEALTH_BIN)
+    officer = principal(OFFICER)
+    identity.set_user_iin(s, admin, officer.id, OFFICER_IIN)
+    assert act(pki.mark_test_registry, s)
+    assert not act(pki.mark_test_registry, s)
+    page = client.get("/login").get_data(as_text=True)
+    assert 'class="test-registry"' in page
+    upload(officer, test_ca, [_key_and_cert(test_ca, iin=OFFICER_IIN, bin=HEALTH_BIN)])

@@ -31,6 +31,7 @@ from registry.services.custody import append_event, letter_entries
 from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, NotFound, Refusal
 from registry.services.letters import State
+from registry.services.pki import is_test_registry
 from signing.letter import read_letter
 from signing.xmlparse import parse_xml
 
@@ -150,6 +151,7 @@ def _content(
         route_rules=tuple(plan.get("rules") or ()),
         custody=_custody_rows(session, letter.registry_number),
         state=letter.state,
+        test_registry=is_test_registry(session),
     )
 
 
