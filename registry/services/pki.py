@@ -152,14 +152,21 @@ def trust_store(session: Session) -> TrustStore:
 
 
 def enroll_signing_key(
-    session: Session, user_id: int, passphrase: str, *, kek: str | None = None
+    session: Session,
+    user_id: int,
+    passphrase: str,
+    *,
+    kek: str | None = None,
+    public_url: str | None = None,
 ) -> User:
     """Give a user a new signing key (encrypted with ``passphrase``) and a certificate.
 
     The certificate names the user and their agency (with the IIN and the agency's BIN
     where recorded); a first head's carries the
-    NCA first-head role (extendedKeyUsage) that ¶14-7 and ¶14-8 letters need. A
-    previous certificate is revoked. Flushes; the caller's unit of work commits.
+    NCA first-head role (extendedKeyUsage) that ¶14-7 and ¶14-8 letters need; it names
+    where the CA's certificate and CRL are published (``public_url``, by default
+    ``ARNA_PUBLIC_URL``). A previous certificate is revoked. Flushes; the caller's unit
+    of work commits.
     """
     user = session.get(User, user_id)
     if user is None:
@@ -177,7 +184,9 @@ def enroll_signing_key(
         iin=user.iin,
         bin=user.agency.bin if user.agency is not None else None,
     )
-    cert = ca.issue_officer_cert(identity, key.public_key())
+    if public_url is None and kek is None:  # inside the app, like the KEK: its setting
+        public_url = current_setting("ARNA_PUBLIC_URL") or None
+    cert = ca.issue_officer_cert(identity, key.public_key(), published_at=public_url)
     if user.certificate_serial is not None and user.certificate_revoked_at is None:
         _revoke(session, int(user.certificate_serial), kek)
     user.signing_key = encrypt_private_key(key, passphrase.encode("utf-8"))

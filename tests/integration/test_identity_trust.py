@@ -33,6 +33,7 @@ from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.letter import build_letter
 from signing.profile import AUTHENTICATION_POLICY
 from signing.sign import sign_letter
+from signing.trust import fingerprint as trust_fingerprint
 from signing.verify import verify_letter
 
 from .factories import envelope
@@ -455,3 +456,32 @@ def test_a_test_registry_says_so_on_every_page_and_accepts_test_keys(
     page = client.get("/login").get_data(as_text=True)
     assert 'class="test-registry"' in page
     upload(officer, test_ca, [_key_and_cert(test_ca, iin=OFFICER_IIN, bin=HEALTH_BIN)])
+
+
+# --- the registry CA in public --------------------------------------------------------------
+
+
+def test_the_registry_ca_and_its_crl_are_public_and_named_in_its_certificates(
+    s: Session, client: FlaskClient, principal: Who, app: Flask
+) -> None:
+    der = client.get("/pki/ca.cer")
+    assert der.status_code == 200
+    ca_cert = x509.load_der_x509_certificate(der.data)
+    assert ca_cert == pki.ca_certificate(s)
+    assert x509.load_pem_x509_certificate(client.get("/pki/ca.pem").data) == ca_cert
+    crl = x509.load_der_x509_crl(client.get("/pki/ca.crl").data)
+    assert crl.is_signature_valid(ca_cert.public_key())  # type: ignore[arg-type]
+    assert trust_fingerprint(ca_cert) in client.get("/verify/").get_data(as_text=True)
+
+    with app.app_context():
+        user = pki.enroll_signing_key(s, principal(OFFICER).id, "a long passphrase here")
+    assert user.certificate_pem is not None
+    cert = x509.load_pem_x509_certificate(user.certificate_pem.encode())
+    points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert [n.value for p in points for n in p.full_name or []] == ["https://arna.test/pki/ca.crl"]
+    access = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    assert [a.access_location.value for a in access] == ["https://arna.test/pki/ca.cer"]
+    # The revocation is published at once at the URL the certificate names.
+    pki.revoke_certificate(s, user.id)
+    crl = x509.load_der_x509_crl(client.get("/pki/ca.crl").data)
+    assert crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None
