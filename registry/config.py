@@ -109,6 +109,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ARNA_CUSTODY_JOBS": "thread",
         # RFC 3161 time-stamping: the TSA's URL ("" = none) and a PEM file of its root(s).
         "ARNA_TSA_URL": "",
+        # `crl refresh`: http URLs of CRLs no anchor names (an intermediate's own), space-separated.
+        "ARNA_CRL_URLS": "",
         "ARNA_TSA_ROOTS": "",
         # Witnesses of the custody log: "URL VERIFIER-KEY" entries separated by ';'.
         "ARNA_WITNESSES": "",

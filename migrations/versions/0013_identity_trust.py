@@ -1,5 +1,5 @@
 """identity and scoped trust: agencies' BIN, users' IIN, acting first heads, anchor scopes,
-and the registry's settings (a TEST registry says so)
+anchors' delta CRLs, and the registry's settings (a TEST registry says so)
 
 Existing trust anchors become ``pki = 'other'`` with an empty scope and no right to
 vouch for first heads: from this revision on they vouch for nobody — their signatures
@@ -40,6 +40,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("scope", sa.JSON(), server_default="[]", nullable=False))
         batch.add_column(
             sa.Column("vouches_first_head", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch.add_column(sa.Column("delta_crl_pem", sa.Text(), nullable=True))
+        batch.add_column(
+            sa.Column(
+                "delta_crl_this_update", registry.db.UTCDateTime(timezone=True), nullable=True
+            )
         )
     op.create_table(
         "acting_first_heads",
@@ -82,6 +88,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_acting_first_heads_agency_code"), table_name="acting_first_heads")
     op.drop_table("acting_first_heads")
     with op.batch_alter_table("trust_anchors") as batch:
+        batch.drop_column("delta_crl_this_update")
+        batch.drop_column("delta_crl_pem")
         batch.drop_column("vouches_first_head")
         batch.drop_column("scope")
         batch.drop_column("pki")

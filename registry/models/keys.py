@@ -43,6 +43,9 @@ class TrustAnchor(Base):
     # The anchor's latest imported CRL (PEM), checked against its signature on import.
     crl_pem: Mapped[str | None] = mapped_column(Text)
     crl_this_update: Mapped[datetime | None]
+    # Its latest delta CRL (RFC 5280 §5.2.4), where the CA publishes them (NCA RK does).
+    delta_crl_pem: Mapped[str | None] = mapped_column(Text)
+    delta_crl_this_update: Mapped[datetime | None]
     # Which PKI the anchor is (signing.pki_marks: nca-production, nca-test, other) and,
     # for "other", what it may vouch for: the party codes of the agencies whose officers
     # it certifies, and whether it may certify their first heads (issue 11, M4).

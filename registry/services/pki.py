@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import literal, select
+from sqlalchemy import Text, cast, literal, null, select
 from sqlalchemy.orm import Session
 
 from registry.config import current_setting
@@ -121,12 +121,17 @@ def trust_store(session: Session) -> TrustStore:
             literal(0).label("pos"),
             RegistryKey.public,
             RegistryKey.crl,
+            cast(null(), Text).label("delta"),
             literal(pki_marks.REGISTRY).label("pki"),
         )
         .where(RegistryKey.name == CA_KEY_NAME)
         .union_all(
             select(
-                TrustAnchor.id, TrustAnchor.certificate_pem, TrustAnchor.crl_pem, TrustAnchor.pki
+                TrustAnchor.id,
+                TrustAnchor.certificate_pem,
+                TrustAnchor.crl_pem,
+                TrustAnchor.delta_crl_pem,
+                TrustAnchor.pki,
             ).where(TrustAnchor.removed_at.is_(None))
         )
         .order_by("pos")
@@ -134,7 +139,7 @@ def trust_store(session: Session) -> TrustStore:
     if not rows or rows[0].pos != 0:
         raise Conflict("the registry has no CA yet: run 'flask bootstrap'", code="no_ca")
     accept_test_pki = bool(current_setting("ARNA_ACCEPT_TEST_PKI")) or is_test_registry(session)
-    parts = [part for row in rows for part in (row.public, row.crl or "", row.pki)]
+    parts = [part for row in rows for part in (row.public, row.crl or "", row.delta or "", row.pki)]
     parts.append(str(accept_test_pki))
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     store = _STORES.get(digest)
@@ -146,6 +151,8 @@ def trust_store(session: Session) -> TrustStore:
                 store.add_anchor(cert, pki=row.pki)  # what the administrator marked it
             if row.crl:
                 store.add_crl(row.crl.encode("ascii"), live=own)
+            if row.delta:
+                store.add_crl(row.delta.encode("ascii"))
         _STORES.clear()  # only the current one is worth keeping
         _STORES[digest] = store
     return store
