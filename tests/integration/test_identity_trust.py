@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custody.event import decode_leaf
-from registry.models import CustodyEntry, TrustAnchor
+from registry.models import Agency, CustodyEntry, TrustAnchor
 from registry.permissions import Principal
 from registry.services import identity, letters, pki, trust_anchors
 from registry.services.errors import Forbidden, Invalid, NotFound
@@ -37,6 +38,7 @@ from signing.trust import fingerprint as trust_fingerprint
 from signing.verify import verify_letter
 
 from .factories import envelope
+from .web_fixtures import browser  # noqa: F401
 from .workflow_steps import OFFICER, Who
 
 NCA = Path(__file__).resolve().parents[1] / "data" / "nca"
@@ -485,3 +487,51 @@ def test_the_registry_ca_and_its_crl_are_public_and_named_in_its_certificates(
     pki.revoke_certificate(s, user.id)
     crl = x509.load_der_x509_crl(client.get("/pki/ca.crl").data)
     assert crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None
+
+
+# --- the admin pages ------------------------------------------------------------------------
+
+
+def test_the_admin_records_bins_iins_scopes_and_acting_first_heads_on_the_pages(
+    s: Session,
+    browser: Callable[[str], Any],  # noqa: F811
+    principal: Who,
+) -> None:
+    admin = browser("admin")
+    done = admin.post("/admin/agencies/AGENCY:MINHEALTH/bin", data={"bin": HEALTH_BIN})
+    assert done.status_code == 302
+    assert f'value="{HEALTH_BIN}"' in admin.get("/admin/agencies").get_data(as_text=True)
+    admin.post("/admin/agencies/AGENCY:MINHEALTH/bin", data={"bin": "12345"})
+    assert s.get(Agency, "AGENCY:MINHEALTH").bin == HEALTH_BIN  # type: ignore[union-attr]
+
+    officer_id = principal(OFFICER).id
+    assert (
+        admin.post(f"/admin/users/{officer_id}/iin", data={"iin": OFFICER_IIN}).status_code == 302
+    )
+    assert f'value="{OFFICER_IIN}"' in admin.get("/admin/users").get_data(as_text=True)
+
+    anchor = trust_anchors.import_anchor(
+        s, principal("admin"), "Own CA", _pem(CertificateAuthority.create("Own CA"))
+    )
+    assert "nobody" in admin.get("/admin/trust-anchors").get_data(as_text=True)
+    scoped = admin.post(
+        f"/admin/trust-anchors/{anchor.id}/scope",
+        data={"pki": "other", "agencies": ["AGENCY:MINHEALTH"], "first_heads": "y"},
+    )
+    assert scoped.status_code == 302
+    s.refresh(anchor)
+    assert (anchor.scope, anchor.vouches_first_head) == (["AGENCY:MINHEALTH"], True)
+
+    today = dt.date.today()
+    recorded = admin.post(
+        "/admin/acting-first-heads",
+        data={
+            "agency_code": "AGENCY:MINHEALTH",
+            "iin": "850101300123",
+            "full_name": "Deputy Minister",
+            "starts_on": today.isoformat(),
+            "ends_on": (today + dt.timedelta(days=3)).isoformat(),
+        },
+    )
+    assert recorded.status_code == 302, recorded.get_data(as_text=True)
+    assert "Deputy Minister" in admin.get("/admin/acting-first-heads").get_data(as_text=True)
