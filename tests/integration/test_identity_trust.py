@@ -38,7 +38,7 @@ from signing.trust import fingerprint as trust_fingerprint
 from signing.verify import verify_letter
 
 from .factories import envelope
-from .web_fixtures import browser  # noqa: F401
+from .web_fixtures import api_token, browser  # noqa: F401
 from .workflow_steps import OFFICER, Who
 
 NCA = Path(__file__).resolve().parents[1] / "data" / "nca"
@@ -535,3 +535,28 @@ def test_the_admin_records_bins_iins_scopes_and_acting_first_heads_on_the_pages(
     )
     assert recorded.status_code == 302, recorded.get_data(as_text=True)
     assert "Deputy Minister" in admin.get("/admin/acting-first-heads").get_data(as_text=True)
+
+
+def test_the_api_sets_an_anchors_scope(
+    s: Session,
+    client: FlaskClient,
+    principal: Who,
+    api_token: Callable[[str], dict[str, str]],  # noqa: F811
+) -> None:
+    anchor = trust_anchors.import_anchor(
+        s, principal("admin"), "Own CA", _pem(CertificateAuthority.create("Own CA"))
+    )
+    admin = api_token("admin")
+    [listed] = [a for a in client.get("/api/v1/trust-anchors", headers=admin).json["items"]]
+    assert (listed["pki"], listed["scope"], listed["first_heads"]) == ("other", [], False)
+    url = f"/api/v1/trust-anchors/{anchor.id}/scope"
+    body = {"pki": "other", "agencies": ["AGENCY:MINHEALTH"], "first_heads": True}
+    done = client.put(url, json=body, headers=admin)
+    assert done.status_code == 200, done.json
+    assert (done.json["scope"], done.json["first_heads"]) == (["AGENCY:MINHEALTH"], True)
+    refused = client.put(url, json={"pki": "other", "agencies": "all"}, headers=admin)
+    assert refused.status_code == 422
+    assert (
+        client.put("/api/v1/trust-anchors/999999/scope", json=body, headers=admin).status_code
+        == 404
+    )
