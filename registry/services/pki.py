@@ -36,6 +36,7 @@ from signing.keys import (
     load_private_key,
     needs_rewrap,
 )
+from signing.revocation import OcspClient
 from signing.trust import TrustStore, load_certificates
 
 CA_KEY_NAME = "registry-ca"
@@ -45,7 +46,7 @@ MIN_PASSPHRASE_LENGTH = 12
 _PEM = serialization.Encoding.PEM
 # Trust stores by the digest of what they were built from: building one is cheap,
 # but each keeps a cache of validated paths that makes the next verification fast.
-_STORES: dict[str, TrustStore] = {}
+_STORES: dict[bool, tuple[str, TrustStore]] = {}  # with OCSP or not -> (digest, store)
 
 
 def _kek(kek: str | None) -> bytes:
@@ -111,10 +112,12 @@ def mark_test_registry(session: Session) -> bool:
     return True
 
 
-def trust_store(session: Session) -> TrustStore:
+def trust_store(session: Session, *, ocsp: bool = False) -> TrustStore:
     """Anchors (the registry CA and every live imported anchor), each with its CRL and
     the PKI mark the administrator gave it (an NCA *test* anchor is refused unless
-    ``ARNA_ACCEPT_TEST_PKI``)."""
+    ``ARNA_ACCEPT_TEST_PKI``).  With ``ocsp`` (a letter's receipt) the OCSP responder a
+    signer's certificate names is asked too (``signing.revocation.OcspClient``), unless
+    ``ARNA_OCSP_AT_RECEIPT`` is 0."""
     # One round trip: the CA's certificate and CRL, then every live imported anchor's.
     rows = session.execute(
         select(
@@ -139,12 +142,18 @@ def trust_store(session: Session) -> TrustStore:
     if not rows or rows[0].pos != 0:
         raise Conflict("the registry has no CA yet: run 'flask bootstrap'", code="no_ca")
     accept_test_pki = bool(current_setting("ARNA_ACCEPT_TEST_PKI")) or is_test_registry(session)
+    ocsp = ocsp and bool(current_setting("ARNA_OCSP_AT_RECEIPT"))
     parts = [part for row in rows for part in (row.public, row.crl or "", row.delta or "", row.pki)]
     parts.append(str(accept_test_pki))
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
-    store = _STORES.get(digest)
+    cached = _STORES.get(ocsp)
+    store = cached[1] if cached is not None and cached[0] == digest else None
     if store is None:
-        store = TrustStore(production=True, allow_test_pki=accept_test_pki)
+        store = TrustStore(
+            production=True,
+            allow_test_pki=accept_test_pki,
+            ocsp=OcspClient() if ocsp else None,
+        )
         for row in rows:
             own = row.pos == 0  # the registry CA, whose CRL row is its live revocation state
             for cert in load_certificates(row.public.encode("ascii")):
@@ -153,8 +162,7 @@ def trust_store(session: Session) -> TrustStore:
                 store.add_crl(row.crl.encode("ascii"), live=own)
             if row.delta:
                 store.add_crl(row.delta.encode("ascii"))
-        _STORES.clear()  # only the current one is worth keeping
-        _STORES[digest] = store
+        _STORES[ocsp] = (digest, store)  # only the current one is worth keeping
     return store
 
 

@@ -105,12 +105,13 @@ def sign_letter(
                 signed = sign_xml(letter.xml, unlocked.key, unlocked.certificate)
             except SigningError as exc:
                 raise Invalid(f"the letter cannot be signed: {exc}") from None
-            result = verify_letter(signed, trust_store(session), at=utcnow())
+            result = verify_letter(signed, trust_store(session, ocsp=True), at=utcnow())
             if not result.passed:
                 raise Invalid(
                     "the signature does not verify", details=report_reasons(result.report)
                 )
-            record_receipt(session, letter.registry_number, signed)  # evidence, stamp owed
+            # The CRLs and OCSP answers it was checked against; its time-stamp owed.
+            record_receipt(session, letter.registry_number, signed, result.evidence)
             letter.xml = signed
             letter.sha256 = sha256_hex(signed)
             letter.verification = result.report
@@ -127,7 +128,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     """Check an uploaded signed letter completely; Invalid with every reason, else the Letter."""
     errors: list[str] = []
     verified_at = utcnow()
-    store = trust_store(session)
+    store = trust_store(session, ocsp=True)  # OCSP at receipt, where a certificate names one
     # Nothing is written yet: end the reads' transaction so that verification, the
     # costliest step, does not hold SQLite's write lock (BEGIN IMMEDIATE, registry/db.py).
     end_reads(session)
@@ -184,7 +185,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     letter.verification = result.report
     letter.verified_at = verified_at
     letter.signed_by = signers
-    record_receipt(session, number, xml)  # the CRLs it met; its time-stamps are owed
+    record_receipt(session, number, xml, result.evidence)  # CRLs, OCSP; time-stamps owed
     return letter
 
 
