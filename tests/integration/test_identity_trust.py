@@ -18,6 +18,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import Flask
 from flask.testing import FlaskClient
@@ -25,10 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custody.event import decode_leaf
-from registry.models import Agency, CustodyEntry, TrustAnchor
+from registry.models import Agency, CustodyEntry, TrustAnchor, User
 from registry.permissions import Principal
 from registry.services import identity, letters, pki, trust_anchors
 from registry.services.errors import Forbidden, Invalid, NotFound
+from registry.services.setup import ensure_nca_anchors
 from registry.services.unit_of_work import act
 from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.letter import build_letter
@@ -560,3 +562,54 @@ def test_the_api_sets_an_anchors_scope(
         client.put("/api/v1/trust-anchors/999999/scope", json=body, headers=admin).status_code
         == 404
     )
+
+
+# --- the public NCA RK test keys ------------------------------------------------------------
+
+KEYS = NCA / "keys"
+IN_VALIDITY = dt.datetime(2019, 1, 1, tzinfo=dt.UTC)
+SIGNING_KEY = "RSA256_8426360556902ce4ac33977836f873e1dc190976.p12"
+AUTH_KEY = "AUTH_RSA256_6b361b864c679601b652fe387f61fcd9303c0327.p12"
+
+
+def _nca_key(name: str) -> tuple[Any, x509.Certificate]:
+    key, cert, _chain = pkcs12.load_key_and_certificates((KEYS / name).read_bytes(), b"Qwerty12")
+    assert key is not None
+    assert cert is not None
+    return key, cert
+
+
+def test_letters_signed_with_the_public_nca_keys_count_by_bin_and_role(
+    s: Session, principal: Who
+) -> None:
+    """The registry's bootstrap trusts the NCA RK production CAs; the public NCANode keys
+    (an individual's signing key and authentication key of the same person) sign a letter,
+    checked inside their validity: the authentication key never signs, and the signing key
+    counts for no agency — it names no BIN — even for the account of the same IIN."""
+    assert ensure_nca_anchors(s, "nca-production")
+    officer = principal(OFFICER)
+    identity.set_user_iin(s, principal("admin"), officer.id, "123456789011")
+    number = act(letters.reserve_number, s, officer)
+    xml = build_letter(
+        envelope(officer, kind="foreign-letter", recipient="INTL_ORG"),
+        registry_number=number,
+        subject="Signed with an NCA RK key",
+        body="Text.",
+    )
+    store = pki.trust_store(s)
+    auth = verify_letter(sign_letter(xml, *_nca_key(AUTH_KEY)), store, IN_VALIDITY)
+    [refused] = auth.report["signatures"]
+    assert "is an authentication certificate" in refused["reasons"][0]
+    assert refused["signer"]["certificate_type"] == "authentication"
+
+    signed = verify_letter(sign_letter(xml, *_nca_key(SIGNING_KEY)), store, IN_VALIDITY)
+    assert signed.passed
+    assert signed.report["signatures"][0]["signer"]["pki"] == "nca-production"
+    standings = identity.standings(s, signed, IN_VALIDITY)
+    [standing] = standings
+    assert standing.agency is None
+    assert "an individual's, not an officer's" in (standing.problem or "")
+    user = s.get(User, officer.id)
+    assert user is not None
+    problems = identity.upload_problems(standings, "AGENCY:MINHEALTH", user)
+    assert problems == [f"signature 1: {standing.problem}"]  # the IIN is the uploader's
