@@ -44,8 +44,8 @@ def crl_refresh_command(from_dir: Path | None) -> None:
             extra = str(current_app.config["ARNA_CRL_URLS"]).split()
             sources, failures = crl_sources(session, extra)
         outcomes = refresh_crls(session, sources, now=utcnow())
-    for failure in failures:
-        click.echo(f"unreachable\t{failure}")
+    for failure in failures:  # one line each, whatever a certificate's URL holds
+        click.echo(f"unreachable\t{' '.join(failure.split())}")
     for outcome in outcomes:
         click.echo(f"{outcome.status}\t{outcome.source}\t{outcome.detail}")
     if not sources and not failures:

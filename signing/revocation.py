@@ -17,6 +17,7 @@ GOST-signed OCSP responses are not verified here: for GOST chains the CRLs decid
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import os
 import urllib.error
 import urllib.request
@@ -159,7 +160,8 @@ def _http(url: str, body: bytes | None, timeout: float) -> bytes:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             data: bytes = response.read(MAX_RESPONSE_BYTES + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+        # HTTPException: e.g. InvalidURL, a certificate naming a URL with a line break in it
         reason = getattr(exc, "reason", exc)
         raise RevocationError(f"{url} is unreachable: {reason}") from None
     if len(data) > MAX_RESPONSE_BYTES:

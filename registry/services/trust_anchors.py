@@ -183,7 +183,7 @@ def crl_sources(
         try:
             fetched.append((url, fetch_crl(url, issuer, timeout=timeout).data))
         except RevocationError as exc:
-            failures.append(f"{url}: {exc}")
+            failures.append(str(exc))  # names the URL
     return fetched, failures
 
 

@@ -214,6 +214,9 @@ def test_refresh_fetches_what_the_anchors_name_and_reports_what_is_unreachable(
     assert _anchor(fresh_app, root_id).crl_this_update == root_crl.last_update_utc
     assert _anchor(fresh_app, intermediate_id).crl_this_update == own_crl.last_update_utc
 
+    # A CA naming a broken URL (NCA RK's 2015 GOST root has a line break inside one).
+    broken = _intermediate(root, f"{base}/x.crl\n   URL=http://127.0.0.1:9/y.crl")
+    _import(fresh_app, "Broken CA", broken.certificate)
     # Offline (the server gone from one URL): reported, the rest still refreshed, exit 1.
     (folder / "root.crl").unlink()
     fresh_app.config["ARNA_CRL_URLS"] = f"{base}/intermediate.crl http://127.0.0.1:9/none.crl"
@@ -222,3 +225,4 @@ def test_refresh_fetches_what_the_anchors_name_and_reports_what_is_unreachable(
     assert f"unreachable\t{base}/root.crl" in offline.output
     assert "unreachable\thttp://127.0.0.1:9/none.crl" in offline.output
     assert "unchanged\t" in offline.output
+    assert f"unreachable\t{base}/x.crl URL=http://127.0.0.1:9/y.crl" in offline.output
