@@ -29,6 +29,7 @@ system-deps:
 ## paper copies point to this address unless ARNA_PUBLIC_URL says otherwise)
 run: install
 	$(BIN)/flask --app wsgi bootstrap --demo
+	$(BIN)/flask --app wsgi crl refresh || echo "crl refresh: some CRLs could not be refreshed (offline?); serving with the CRLs held"
 	@echo "Arna is serving on http://127.0.0.1:$(PORT)/login"
 	ARNA_COOKIE_SECURE=$${ARNA_COOKIE_SECURE:-0} \
 	ARNA_PUBLIC_URL=$${ARNA_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \

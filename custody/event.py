@@ -35,6 +35,10 @@ LETTER_ACTIONS = (
     "file:event-recorded",
     "file:deemed-agreed",  # ¶32: no written answer in 2 wd counts as consent
     "log:exported",
+    "identity:bin-recorded",  # an agency's BIN, set by the administrator
+    "identity:iin-recorded",  # an account's IIN, set by the administrator
+    "identity:acting-first-head-recorded",  # who acts for a first head (¶14-7, ¶14-8)
+    "trust:anchor-scoped",  # which PKI an imported CA is and what it may vouch for
 )
 ACTIONS = frozenset(LETTER_ACTIONS + tuple(f"{tag}-refused" for tag in LETTER_ACTIONS))
 """Every tag docs/architecture.md lists, and its ``-refused`` twin for refused attempts."""

@@ -175,6 +175,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(copies.api_bp)
     csrf.exempt(copies.api_bp)  # /api/v1 like api.bp: bearer tokens only
     app.register_blueprint(public_pages.bp)
+    app.register_blueprint(public_pages.pki_bp)
 
     from registry.web import cases
     from registry.web import custody as custody_pages

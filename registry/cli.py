@@ -1,6 +1,9 @@
-"""Flask commands (contracts/service-cli.md): bootstrap, letters, users; files (rule files)."""
+"""Flask commands (contracts/service-cli.md): bootstrap, letters, users; files (rule files);
+crl refresh (the trust anchors' revocation lists)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -13,6 +16,42 @@ from registry.web.database import get_engine
 letters_cli = AppGroup("letters", help="Registered letters.")
 users_cli = AppGroup("users", help="User accounts.")
 files_cli = AppGroup("files", help="Agreements reached (Ch.4) and decision files (Ch.2).")
+crl_cli = AppGroup("crl", help="Certificate revocation lists of the trust anchors.")
+
+
+@crl_cli.command("refresh")
+@click.option(
+    "--from-dir",
+    "from_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Read CRL files (PEM or DER) from DIR instead of the network (offline).",
+)
+@with_appcontext
+def crl_refresh_command(from_dir: Path | None) -> None:
+    """Fetch the anchors' full and delta CRLs and keep each one that verifies, is current and
+    is newer than the one held; one line per CRL. Exit 1 when any was refused or unreachable."""
+    from flask import current_app
+
+    from registry.db import utcnow
+    from registry.services.trust_anchors import crl_sources, refresh_crls
+
+    engine = get_engine()
+    failures: list[str] = []
+    with session_scope(engine) as session, unit_of_work(session):
+        if from_dir is not None:
+            sources = [(str(p), p.read_bytes()) for p in sorted(from_dir.iterdir()) if p.is_file()]
+        else:
+            extra = str(current_app.config["ARNA_CRL_URLS"]).split()
+            sources, failures = crl_sources(session, extra)
+        outcomes = refresh_crls(session, sources, now=utcnow())
+    for failure in failures:  # one line each, whatever a certificate's URL holds
+        click.echo(f"unreachable\t{' '.join(failure.split())}")
+    for outcome in outcomes:
+        click.echo(f"{outcome.status}\t{outcome.source}\t{outcome.detail}")
+    if not sources and not failures:
+        click.echo("no CRL to refresh: no anchor names a CRL distribution point")
+    if failures or any(o.status == "refused" for o in outcomes):
+        raise SystemExit(1)
 
 
 @click.command("bootstrap")
@@ -28,11 +67,14 @@ def bootstrap_command(demo: bool) -> None:
         DEMO_SIGNING_PASSPHRASE,
         DEMO_USERS,
         ensure_demo_files,
+        ensure_demo_identities,
         ensure_demo_keys,
         ensure_demo_letters,
         ensure_demo_users,
+        ensure_nca_anchors,
         ensure_registry,
     )
+    from signing.pki_marks import NCA_PRODUCTION
 
     engine = get_engine()
     upgrade_to_head(engine)
@@ -40,8 +82,10 @@ def bootstrap_command(demo: bool) -> None:
     with session_scope(engine) as session, unit_of_work(session):
         report = ensure_registry(session, kek=kek, admin_password=DEMO_PASSWORD if demo else None)
         created = list(report.created)
+        created += [f"trust anchor {name}" for name in ensure_nca_anchors(session, NCA_PRODUCTION)]
         if demo:
             created += [f"user {name}" for name in ensure_demo_users(session)]
+            created += ensure_demo_identities(session)
             created += [f"signing key of {name}" for name in ensure_demo_keys(session, kek=kek)]
             created += [f"letter {number}" for number in ensure_demo_letters(session)]
             created += [f"file {number}" for number in ensure_demo_files(session)]
@@ -217,6 +261,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(letters_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(files_cli)
+    app.cli.add_command(crl_cli)
     from registry.custody_cli import custody_cli
 
     app.cli.add_command(custody_cli)

@@ -109,6 +109,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ARNA_CUSTODY_JOBS": "thread",
         # RFC 3161 time-stamping: the TSA's URL ("" = none) and a PEM file of its root(s).
         "ARNA_TSA_URL": "",
+        # `crl refresh`: http URLs of CRLs no anchor names (an intermediate's own), space-separated.
+        "ARNA_CRL_URLS": "",
+        # Ask the OCSP responder a signer's certificate names when a letter is received
+        # (0: CRLs only, e.g. an offline demo; without a current CRL an unanswered OCSP
+        # request refuses the letter as TRY_LATER).
+        "ARNA_OCSP_AT_RECEIPT": 1,
         "ARNA_TSA_ROOTS": "",
         # Witnesses of the custody log: "URL VERIFIER-KEY" entries separated by ';'.
         "ARNA_WITNESSES": "",

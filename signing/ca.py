@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from signing import profile
 from signing.keys import (
@@ -44,6 +44,10 @@ OFFICER_POLICY = x509.ObjectIdentifier(ARNA_OID_ARC + ".1.1")
 FIRST_HEAD_POLICY = x509.ObjectIdentifier(ARNA_OID_ARC + ".1.2")
 #: The O of the registry's own certificates (its root and its seals).
 REGISTRY_ORGANIZATION = "Arna registry"
+#: Where the registry publishes its CA certificate (DER) and current CRL (DER), under its
+#: public URL: the paths its certificates name (registry/web/public.py serves them).
+CERTIFICATE_PATH = "/pki/ca.cer"
+CRL_PATH = "/pki/ca.crl"
 
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.+?-----END \1-----\s*", re.DOTALL)
 
@@ -158,9 +162,15 @@ class CertificateAuthority:
         valid_days: int = 730,
         *,
         not_before: dt.datetime | None = None,
+        published_at: str | None = None,
     ) -> x509.Certificate:
         """An officer's signing certificate in the NCA RK profile: name in CN, agency code
-        in O, IIN/BIN where known, first head or employee as the NCA role in the EKU."""
+        in O, IIN/BIN where known, first head or employee as the NCA role in the EKU.
+
+        ``published_at``: the base URL where this CA publishes its certificate
+        (``/pki/ca.cer``) and CRL (``/pki/ca.crl``); the certificate then names them
+        (CRL distribution point, authority information access caIssuers), so an outside
+        verifier finds both without asking the registry's database."""
         start = not_before or _now() - dt.timedelta(minutes=5)
         role = profile.FIRST_HEAD if identity.first_head else profile.EMPLOYEE
         usages = [ExtendedKeyUsageOID.EMAIL_PROTECTION, profile.LEGAL_ENTITY, role]
@@ -171,6 +181,7 @@ class CertificateAuthority:
             start + dt.timedelta(days=valid_days),
             [x509.PolicyInformation(OFFICER_POLICY, None)],
             usages,
+            published_at,
         )
 
     def issue_seal_cert(
@@ -198,8 +209,10 @@ class CertificateAuthority:
         end: dt.datetime,
         policies: list[x509.PolicyInformation],
         usages: list[x509.ObjectIdentifier],
+        published_at: str | None = None,
     ) -> x509.Certificate:
-        """An end-entity signing certificate; policies and EKU only when there are any."""
+        """An end-entity signing certificate; policies, EKU and the CA's publication
+        points (CRL distribution point, caIssuers) only when there are any."""
         builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
@@ -228,6 +241,19 @@ class CertificateAuthority:
             builder = builder.add_extension(x509.CertificatePolicies(policies), critical=False)
         if usages:
             builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+        if published_at:
+            base = published_at.rstrip("/")
+            crl = x509.UniformResourceIdentifier(f"{base}{CRL_PATH}")
+            issuer = x509.UniformResourceIdentifier(f"{base}{CERTIFICATE_PATH}")
+            builder = builder.add_extension(
+                x509.CRLDistributionPoints([x509.DistributionPoint([crl], None, None, None)]),
+                critical=False,
+            ).add_extension(
+                x509.AuthorityInformationAccess(
+                    [x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS, issuer)]
+                ),
+                critical=False,
+            )
         return (
             builder.add_extension(
                 x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False

@@ -46,9 +46,14 @@ _KNOWN = {
 _NCA_NAMES = ("КУӘЛАНДЫРУШЫ ОРТАЛЫҚ", "ҰКО ", "НЕГІЗГІ КО ")
 
 
+def published(cert: x509.Certificate) -> str | None:
+    """The mark of a CA certificate whose fingerprint NCA RK publishes (rule 1), else None."""
+    return _KNOWN.get(cert.fingerprint(hashes.SHA256()).hex())
+
+
 def recognise(cert: x509.Certificate) -> str:
     """The PKI mark of an anchor given without one (see the module docstring)."""
-    known = _KNOWN.get(cert.fingerprint(hashes.SHA256()).hex())
+    known = published(cert)
     if known:
         return known
     subject = cert.subject

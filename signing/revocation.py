@@ -17,6 +17,7 @@ GOST-signed OCSP responses are not verified here: for GOST chains the CRLs decid
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import os
 from dataclasses import dataclass, field
 
@@ -94,16 +95,19 @@ def fetch_crls(cert: x509.Certificate, *, timeout: float = 10.0) -> list[Evidenc
     The CRLs are returned as received; ``TrustStore.add_crl`` checks their
     signatures and freshness when they are used.
     """
-    found = []
-    for url in crl_urls(cert):
-        data = _http(url, None, timeout)
-        if data.lstrip().startswith(b"-----"):
-            try:
-                data = x509.load_pem_x509_crl(data).public_bytes(serialization.Encoding.DER)
-            except ValueError:
-                raise RevocationError(f"{url} did not return a CRL") from None
-        found.append(Evidence("crl", cert.issuer.rfc4514_string(), data, url))
-    return found
+    return [fetch_crl(url, cert.issuer.rfc4514_string(), timeout=timeout) for url in crl_urls(cert)]
+
+
+def fetch_crl(url: str, issuer: str, *, timeout: float = 10.0) -> Evidence:
+    """Download one CRL (DER or PEM, kept as DER) from an http ``url``; RevocationError if
+    it cannot be fetched or is no CRL.  ``issuer`` names whose CRL it is expected to be."""
+    data = _http(url, None, timeout)
+    if data.lstrip().startswith(b"-----"):
+        try:
+            data = x509.load_pem_x509_crl(data).public_bytes(serialization.Encoding.DER)
+        except ValueError:
+            raise RevocationError(f"{url} did not return a CRL") from None
+    return Evidence("crl", issuer, data, url)
 
 
 @dataclass
@@ -158,7 +162,8 @@ def _http(url: str, body: bytes | None, timeout: float) -> bytes:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             data: bytes = response.read(MAX_RESPONSE_BYTES + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+        # HTTPException: e.g. InvalidURL, a certificate naming a URL with a line break in it
         reason = getattr(exc, "reason", exc)
         raise RevocationError(f"{url} is unreachable: {reason}") from None
     if len(data) > MAX_RESPONSE_BYTES:

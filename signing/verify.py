@@ -163,6 +163,9 @@ class VerificationResult:
     signed_root: etree._Element | None = None
     signers: list[OfficerIdentity] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    #: The trust anchor each signer's path ended at (parallel to ``signers``): what the
+    #: registry asks which agencies and roles it may vouch for.
+    anchors: list[x509.Certificate] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -336,6 +339,7 @@ def verify_letter(
     nested = [s for s in root.iter(_SIGNATURE) if s.getparent() is not root]
     reports: list[SignatureReport] = []
     signers: list[OfficerIdentity] = []
+    anchors: list[x509.Certificate] = []
     evidence: list[Evidence] = []
     signed_root: etree._Element | None = None
     comments = _HAS_HIDDEN_NODES(root)
@@ -349,8 +353,9 @@ def verify_letter(
         outcome = _verify_one(document, own, data, trust, at, now, comments)
         reports.append(outcome.report)
         evidence.extend(e for e in outcome.evidence if e not in evidence)
-        if outcome.identity is not None:
+        if outcome.identity is not None and outcome.anchor is not None:
             signers.append(outcome.identity)
+            anchors.append(outcome.anchor)
         signed_root = outcome.signed_root
     for signature in nested:
         reports.append(
@@ -366,7 +371,7 @@ def verify_letter(
     report = simple_report(reports, now)
     if report["indication"] != TOTAL_PASSED:
         return VerificationResult(report, evidence=evidence)
-    return VerificationResult(report, signed_root, signers, evidence)
+    return VerificationResult(report, signed_root, signers, evidence, anchors)
 
 
 def _truncated(root: etree._Element, index: int) -> tuple[etree._Element, etree._Element]:
@@ -384,6 +389,7 @@ class _Outcome:
     signed_root: etree._Element | None = None
     identity: OfficerIdentity | None = None
     evidence: list[Evidence] = field(default_factory=list)
+    anchor: x509.Certificate | None = None
 
 
 def _verify_one(
@@ -443,6 +449,7 @@ def _verify_one(
         signed_root,
         _identity(shape.leaf),
         evidence,
+        path[-1],
     )
 
 

@@ -1,11 +1,11 @@
 """Every model module, imported here so that Alembic and the app see all tables."""
 
-from registry.models.accounts import Agency, ApiToken, User
+from registry.models.accounts import ActingFirstHead, Agency, ApiToken, User
 from registry.models.cases import CaseFile
 from registry.models.copies import CertifiedCopy
 from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
 from registry.models.custody_verification import CustodyMark, CustodyVerification
-from registry.models.keys import RegistryKey, TrustAnchor
+from registry.models.keys import RegistryKey, RegistrySetting, TrustAnchor
 from registry.models.letters import (
     Deadline,
     Letter,
@@ -18,6 +18,7 @@ from registry.models.rule_files import RuleFile, RuleFileEvent
 from registry.models.throttles import Throttle
 
 __all__ = [
+    "ActingFirstHead",
     "Agency",
     "ApiToken",
     "CaseFile",
@@ -36,6 +37,7 @@ __all__ = [
     "RegistryKey",
     "RegistryNumber",
     "RegistrySequence",
+    "RegistrySetting",
     "RuleFile",
     "RuleFileEvent",
     "Throttle",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +21,10 @@ class Agency(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     name_ru: Mapped[str] = mapped_column(String(200))
     name_kk: Mapped[str] = mapped_column(String(200))
+    # The agency's business identification number (BIN, 12 digits): NCA RK certificates
+    # name the organisation by it (OU=BIN…), so a signature counts as the agency's only
+    # when its certificate carries this number (registry.services.identity).
+    bin: Mapped[str | None] = mapped_column(String(12), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -36,6 +40,9 @@ class User(Base):
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The holder's individual identification number (IIN, 12 digits), as their NCA RK
+    # certificates name them (SERIALNUMBER=IIN…); set by the administrator.
+    iin: Mapped[str | None] = mapped_column(String(12), unique=True)
     # The officer's signing key, PKCS#8-encrypted with the officer's own passphrase
     # (never with a server key: Arna cannot sign for an officer on its own).
     signing_key: Mapped[bytes | None]
@@ -64,3 +71,20 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class ActingFirstHead(Base):
+    """A person (by IIN) the administrator recorded as acting for an agency's first head
+    for a period (¶14-7 «не олардың міндеттерін атқаратын адамдар», ¶14-8 «не оның
+    міндетін атқаратын адам»): their signatures count as the first head's on those days."""
+
+    __tablename__ = "acting_first_heads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    iin: Mapped[str] = mapped_column(String(12), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -74,3 +74,5 @@ class CopyContent:
     route_rules: tuple[str, ...] = ()
     custody: tuple[CustodyRow, ...] = ()
     state: str = ""
+    #: Issued by a TEST registry (the demo): every page says it is no official copy.
+    test_registry: bool = False

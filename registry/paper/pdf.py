@@ -54,6 +54,10 @@ _STAMP_LABEL = 56.0  # mm, the label column inside the stamp
 _QR_SIZE = 40.0  # mm, quiet zone included; scans from print and from a 100 dpi render
 
 
+#: What every page of a copy issued by a TEST registry says (kk / ru / en).
+TEST_MARK = "СЫНАҚ ТІЗІЛІМІ — ресми емес / ТЕСТОВЫЙ РЕЕСТР — не официально / TEST REGISTRY"
+
+
 def format_time(moment: datetime, *, zone: bool = True) -> str:
     """A time as printed on the copy: Astana time, its offset spelled out unless a
     table heading already says it (``zone=False``)."""
@@ -97,10 +101,11 @@ class _CopyPdf(FPDF):
         self.set_y(-13)
         self.set_font(FONT, "", 7.5)
         self.set_text_color(90, 90, 90)
+        test = f"{TEST_MARK} · " if self.content.test_registry else ""
         self.cell(
             0,
             4,
-            f"Arna · {self.content.registry_number} · "
+            f"{test}Arna · {self.content.registry_number} · "
             f"Көшірме / Копия · Бет / Стр. {self.page_no()} / {{nb}}",
             align="C",
         )
@@ -115,6 +120,11 @@ def _heading(pdf: FPDF, text: str) -> None:
 
 
 def _title(pdf: FPDF, content: CopyContent) -> None:
+    if content.test_registry:
+        pdf.set_font(FONT, "B", 11)
+        pdf.set_text_color(170, 0, 0)
+        pdf.cell(0, 6, TEST_MARK, border=1, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
     pdf.set_font(FONT, "", 8)
     pdf.set_text_color(90, 90, 90)
     pdf.cell(

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import literal, select
+from sqlalchemy import Text, cast, literal, null, select
 from sqlalchemy.orm import Session
 
 from registry.config import current_setting
 from registry.db import utcnow
 from registry.keyring import Keyring
-from registry.models import Letter, RegistryKey, TrustAnchor, User
+from registry.models import Letter, RegistryKey, RegistrySetting, TrustAnchor, User
 from registry.permissions import Role
 from registry.services import throttle
 from registry.services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -36,6 +36,7 @@ from signing.keys import (
     load_private_key,
     needs_rewrap,
 )
+from signing.revocation import OcspClient
 from signing.trust import TrustStore, load_certificates
 
 CA_KEY_NAME = "registry-ca"
@@ -45,7 +46,7 @@ MIN_PASSPHRASE_LENGTH = 12
 _PEM = serialization.Encoding.PEM
 # Trust stores by the digest of what they were built from: building one is cheap,
 # but each keeps a cache of validated paths that makes the next verification fast.
-_STORES: dict[str, TrustStore] = {}
+_STORES: dict[bool, tuple[str, TrustStore]] = {}  # with OCSP or not -> (digest, store)
 
 
 def _kek(kek: str | None) -> bytes:
@@ -93,47 +94,94 @@ def current_crl(session: Session) -> x509.CertificateRevocationList | None:
     return x509.load_pem_x509_crl(crl.encode("ascii")) if crl else None
 
 
-def trust_store(session: Session) -> TrustStore:
-    """Anchors (the registry CA and every live imported anchor), each with its CRL."""
+TEST_REGISTRY = "test_registry"
+
+
+def is_test_registry(session: Session) -> bool:
+    """Whether this is a TEST registry (the demo): it says so on every page and paper copy,
+    and accepts NCA RK test certificates."""
+    return session.get(RegistrySetting, TEST_REGISTRY) is not None
+
+
+def mark_test_registry(session: Session) -> bool:
+    """Make this a TEST registry; True if it was not one yet. Flushes, never commits."""
+    if is_test_registry(session):
+        return False
+    session.add(RegistrySetting(name=TEST_REGISTRY, value="1"))
+    session.flush()
+    return True
+
+
+def trust_store(session: Session, *, ocsp: bool = False) -> TrustStore:
+    """Anchors (the registry CA and every live imported anchor), each with its CRL and
+    the PKI mark the administrator gave it (an NCA *test* anchor is refused unless
+    ``ARNA_ACCEPT_TEST_PKI``).  With ``ocsp`` (a letter's receipt) the OCSP responder a
+    signer's certificate names is asked too (``signing.revocation.OcspClient``), unless
+    ``ARNA_OCSP_AT_RECEIPT`` is 0."""
     # One round trip: the CA's certificate and CRL, then every live imported anchor's.
     rows = session.execute(
-        select(literal(0).label("pos"), RegistryKey.public, RegistryKey.crl)
+        select(
+            literal(0).label("pos"),
+            RegistryKey.public,
+            RegistryKey.crl,
+            cast(null(), Text).label("delta"),
+            literal(pki_marks.REGISTRY).label("pki"),
+        )
         .where(RegistryKey.name == CA_KEY_NAME)
         .union_all(
-            select(TrustAnchor.id, TrustAnchor.certificate_pem, TrustAnchor.crl_pem).where(
-                TrustAnchor.removed_at.is_(None)
-            )
+            select(
+                TrustAnchor.id,
+                TrustAnchor.certificate_pem,
+                TrustAnchor.crl_pem,
+                TrustAnchor.delta_crl_pem,
+                TrustAnchor.pki,
+            ).where(TrustAnchor.removed_at.is_(None))
         )
         .order_by("pos")
     ).all()
     if not rows or rows[0].pos != 0:
         raise Conflict("the registry has no CA yet: run 'flask bootstrap'", code="no_ca")
-    accept_test_pki = bool(current_setting("ARNA_ACCEPT_TEST_PKI"))
-    parts = [part for row in rows for part in (row.public, row.crl or "")]
+    accept_test_pki = bool(current_setting("ARNA_ACCEPT_TEST_PKI")) or is_test_registry(session)
+    ocsp = ocsp and bool(current_setting("ARNA_OCSP_AT_RECEIPT"))
+    parts = [part for row in rows for part in (row.public, row.crl or "", row.delta or "", row.pki)]
     parts.append(str(accept_test_pki))
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
-    store = _STORES.get(digest)
+    cached = _STORES.get(ocsp)
+    store = cached[1] if cached is not None and cached[0] == digest else None
     if store is None:
-        store = TrustStore(production=True, allow_test_pki=accept_test_pki)
+        store = TrustStore(
+            production=True,
+            allow_test_pki=accept_test_pki,
+            ocsp=OcspClient() if ocsp else None,
+        )
         for row in rows:
             own = row.pos == 0  # the registry CA, whose CRL row is its live revocation state
             for cert in load_certificates(row.public.encode("ascii")):
-                store.add_anchor(cert, pki=pki_marks.REGISTRY if own else pki_marks.recognise(cert))
+                store.add_anchor(cert, pki=row.pki)  # what the administrator marked it
             if row.crl:
                 store.add_crl(row.crl.encode("ascii"), live=own)
-        _STORES.clear()  # only the current one is worth keeping
-        _STORES[digest] = store
+            if row.delta:
+                store.add_crl(row.delta.encode("ascii"))
+        _STORES[ocsp] = (digest, store)  # only the current one is worth keeping
     return store
 
 
 def enroll_signing_key(
-    session: Session, user_id: int, passphrase: str, *, kek: str | None = None
+    session: Session,
+    user_id: int,
+    passphrase: str,
+    *,
+    kek: str | None = None,
+    public_url: str | None = None,
 ) -> User:
     """Give a user a new signing key (encrypted with ``passphrase``) and a certificate.
 
-    The certificate names the user and their agency; a first head's carries the
-    NCA first-head role (extendedKeyUsage) that ¶14-7 and ¶14-8 letters need. A
-    previous certificate is revoked. Flushes; the caller's unit of work commits.
+    The certificate names the user and their agency (with the IIN and the agency's BIN
+    where recorded); a first head's carries the
+    NCA first-head role (extendedKeyUsage) that ¶14-7 and ¶14-8 letters need; it names
+    where the CA's certificate and CRL are published (``public_url``, by default
+    ``ARNA_PUBLIC_URL``). A previous certificate is revoked. Flushes; the caller's unit
+    of work commits.
     """
     user = session.get(User, user_id)
     if user is None:
@@ -145,9 +193,15 @@ def enroll_signing_key(
     ca = load_registry_ca(session, kek=kek)
     key = generate_signing_key()
     identity = OfficerIdentity(
-        name=user.full_name, agency=user.agency_code, first_head=user.role == Role.FIRST_HEAD
+        name=user.full_name,
+        agency=user.agency_code,
+        first_head=user.role == Role.FIRST_HEAD,
+        iin=user.iin,
+        bin=user.agency.bin if user.agency is not None else None,
     )
-    cert = ca.issue_officer_cert(identity, key.public_key())
+    if public_url is None and kek is None:  # inside the app, like the KEK: its setting
+        public_url = current_setting("ARNA_PUBLIC_URL") or None
+    cert = ca.issue_officer_cert(identity, key.public_key(), published_at=public_url)
     if user.certificate_serial is not None and user.certificate_revoked_at is None:
         _revoke(session, int(user.certificate_serial), kek)
     user.signing_key = encrypt_private_key(key, passphrase.encode("utf-8"))

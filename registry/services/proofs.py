@@ -48,6 +48,7 @@ from registry.models.letters import Letter
 from registry.models.proof import (
     CHECKPOINT_TIMESTAMP,
     CRL,
+    OCSP,
     SIGNATURE_PENDING,
     SIGNATURE_TIMESTAMP,
     Cosignature,
@@ -59,6 +60,7 @@ from registry.services.custody.append import APPENDED
 from registry.services.errors import NotFound
 from registry.services.pki import trust_store
 from registry.services.unit_of_work import end_reads, unit_of_work
+from signing.revocation import Evidence as RevocationEvidence
 from signing.timestamp import (
     TimestampError,
     request_timestamp,
@@ -166,13 +168,33 @@ def _crls_for(session: Session, certificates: Sequence[x509.Certificate]) -> lis
     return [crl.public_bytes(Encoding.DER) for crl in crls if crl.issuer in issuers]
 
 
-def record_receipt(session: Session, registry_number: str, xml: bytes) -> None:
-    """In the receipt's own transaction: the CRLs the letter was checked against, and a
-    time-stamp owed for each of its signature values not stamped or owed yet.
+def record_receipt(
+    session: Session,
+    registry_number: str,
+    xml: bytes,
+    used: Sequence[RevocationEvidence] = (),
+) -> None:
+    """In the receipt's own transaction: the CRLs and OCSP answers the letter was checked
+    against (``used``: ``VerificationResult.evidence``, kept whatever else is configured),
+    and, with a TSA, the CRLs the trust store holds for its signers and a time-stamp owed
+    for each of its signature values not stamped or owed yet.
 
     The TSA is asked after commit (:func:`publish`), so a slow or absent TSA never
     holds a submission; a signature value's stamp follows its receipt by one round.
     """
+    held = {
+        (kind, digest)
+        for kind, digest in session.execute(
+            select(Evidence.kind, Evidence.digest).where(
+                Evidence.kind.in_((CRL, OCSP)), Evidence.registry_number == registry_number
+            )
+        )
+    }
+    for item in used:
+        kind = OCSP if item.kind == "ocsp" else CRL
+        if (kind, hashlib.sha256(item.data).hexdigest()) not in held:
+            held.add((kind, hashlib.sha256(item.data).hexdigest()))
+            _add_evidence(session, kind, item.data, registry_number=registry_number, ref=None)
     if not proof_settings().tsa_url:
         return
     known = set(
@@ -188,16 +210,20 @@ def record_receipt(session: Session, registry_number: str, xml: bytes) -> None:
             _add_evidence(
                 session, SIGNATURE_PENDING, b"", registry_number=registry_number, ref=index
             )
-    met = set(
+    for crl in _crls_for(session, signer_certificates(xml)):
+        if (CRL, hashlib.sha256(crl).hexdigest()) not in held:
+            _add_evidence(session, CRL, crl, registry_number=registry_number, ref=None)
+
+
+def revocation_evidence(session: Session, registry_number: str) -> list[Evidence]:
+    """The CRLs and OCSP answers kept with a letter at receipt, oldest first."""
+    return list(
         session.scalars(
-            select(Evidence.digest).where(
-                Evidence.kind == CRL, Evidence.registry_number == registry_number
-            )
+            select(Evidence)
+            .where(Evidence.kind.in_((CRL, OCSP)), Evidence.registry_number == registry_number)
+            .order_by(Evidence.id)
         )
     )
-    for crl in _crls_for(session, signer_certificates(xml)):
-        if hashlib.sha256(crl).hexdigest() not in met:
-            _add_evidence(session, CRL, crl, registry_number=registry_number, ref=None)
 
 
 def _stamp_signatures(session: Session, settings: ProofSettings, limit: int = 500) -> list[str]:
@@ -492,9 +518,7 @@ def evidence_package(session: Session, letter: Letter) -> bytes:
         *(cert.public_bytes(Encoding.DER) for cert in anchors if cert.subject in issuers),
         *_tsa_certificates(tokens),
     ]
-    crls = list(
-        session.scalars(
-            select(Evidence.data).where(Evidence.kind == CRL, Evidence.registry_number == number)
-        )
-    )
-    return write_package(number, letter.xml, bundle, PackageEvidence(certificates, crls))
+    kept = revocation_evidence(session, number)
+    crls = [e.data for e in kept if e.kind == CRL]
+    answers = [e.data for e in kept if e.kind == OCSP]
+    return write_package(number, letter.xml, bundle, PackageEvidence(certificates, crls, answers))

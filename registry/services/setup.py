@@ -9,20 +9,27 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.models import Agency, Letter, RegistryKey, RuleFile, User
+from registry.models import Agency, Letter, RegistryKey, RuleFile, TrustAnchor, User
 from registry.permissions import Principal, Role
-from registry.services import letters, pki, rule_files
+from registry.services import identity, letters, pki, rule_files, trust_anchors
 from registry.services.accounts import create_user
 from registry.services.custody import LOG_KEY_NAME, ensure_log_key
 from registry.services.deadlines import today_kz
 from routing.calendar import add_workdays
+from signing import pki_marks
 from signing.records import RecordKind, build_record
 from signing.sign import sign_record
+from signing.trust import load_certificates
+
+#: NCA RK CA certificates bootstrap imports (registry/trust_seed/SOURCES.md), by PKI mark.
+TRUST_SEED = Path(__file__).resolve().parents[1] / "trust_seed"
 
 
 @dataclass(frozen=True)
@@ -510,3 +517,69 @@ def ensure_demo_files(session: Session, passphrase: str = DEMO_SIGNING_PASSPHRAS
         session, econ, meeting.number, f"meeting-report:{met.isoformat()}", add_workdays(met, 3)
     )
     return [number, decision.number, annual.number, meeting.number]
+
+
+def ensure_nca_anchors(session: Session, mark: str) -> list[str]:
+    """Import the NCA RK CA certificates of ``mark`` (``nca-production``, ``nca-test``) kept in
+    ``registry/trust_seed/<mark>/`` that are not yet on record (an anchor the administrator
+    removed stays removed); each only if its fingerprint is one NCA RK publishes for that
+    PKI.  Returns the names imported."""
+    admin = session.scalar(select(User).where(User.username == ADMIN_USERNAME))
+    assert admin is not None, "ensure_registry first"
+    known = set(session.scalars(select(TrustAnchor.fingerprint_sha256)))
+    imported = []
+    for path in sorted((TRUST_SEED / mark).iterdir()):
+        for cert in load_certificates(path.read_bytes()):
+            if pki_marks.published(cert) != mark:
+                raise ValueError(f"{path.name}: not an NCA RK {mark} CA NCA RK publishes")
+            digest = cert.fingerprint(hashes.SHA256()).hex()
+            if digest in known:
+                continue
+            name = f"NCA RK {mark}: {path.stem}"
+            trust_anchors.import_anchor(
+                session, Principal.of(admin), name, path.read_bytes(), pki=mark
+            )
+            known.add(digest)
+            imported.append(name)
+    return imported
+
+
+#: Demo BINs and IINs.  MOJ and MINHEALTH carry the BINs of the public NCA RK test keys'
+#: organisations (ТЕСТОВОЕ МИНИСТЕРСТВО ЮСТИЦИИ; АО "ТЕСТ"), their first heads those keys'
+#: IINs, so that the test keys sign for them on the demo; the rest are made up.
+DEMO_BINS = {
+    "MOJ": "070840007503",
+    "AGENCY:MINHEALTH": "123456789021",
+    "MFA": "990140000521",
+    "AGENCY:MINECON": "990140000532",
+    "SUPREME_COURT": "990140000543",
+}
+DEMO_IINS = {
+    "head.minhealth": "123456789011",
+    "officer.moj": "940229400158",
+    "officer.minhealth": "900101300011",
+    "clerk.mfa": "900101300022",
+}
+
+
+def ensure_demo_identities(session: Session) -> list[str]:
+    """The demo's BINs and IINs where none is recorded, the NCA RK test chain trusted, and
+    the registry marked a TEST registry; what was created."""
+    admin = session.scalar(select(User).where(User.username == ADMIN_USERNAME))
+    assert admin is not None, "ensure_registry first"
+    who = Principal.of(admin)
+    created = []
+    for code, number in DEMO_BINS.items():
+        agency = session.get(Agency, code)
+        if agency is not None and agency.bin is None:
+            identity.set_agency_bin(session, who, code, number)
+            created.append(f"BIN of {code}")
+    for username, number in DEMO_IINS.items():
+        user = session.scalar(select(User).where(User.username == username))
+        if user is not None and user.iin is None:
+            identity.set_user_iin(session, who, user.id, number)
+            created.append(f"IIN of {username}")
+    created += [f"trust anchor {n}" for n in ensure_nca_anchors(session, pki_marks.NCA_TEST)]
+    if pki.mark_test_registry(session):
+        created.append("TEST registry mark")
+    return created

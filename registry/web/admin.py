@@ -13,16 +13,20 @@ from wtforms.fields.choices import SelectChoice
 
 from registry.models import Agency
 from registry.permissions import Action
-from registry.services import accounts, pki
+from registry.services import accounts, identity, pki
 from registry.services import agencies as agencies_service
 from registry.services import trust_anchors as trust_anchors_service
 from registry.services.errors import ServiceError
 from registry.web.chrome import flash_refusal
 from registry.web.database import get_session, refused
 from registry.web.forms import (
+    ActingFirstHeadForm,
     AgencyForm,
+    AnchorScopeForm,
+    BinForm,
     CrlForm,
     EmptyForm,
+    IinForm,
     PasswordResetForm,
     TrustAnchorForm,
     UserForm,
@@ -50,6 +54,7 @@ def _users_page(form: UserForm, status: int = 200) -> Any:
             form=form,
             toggle_form=EmptyForm(),
             reset_form=PasswordResetForm(formdata=None),
+            iin_form=IinForm(formdata=None),
         ),
         status,
     )
@@ -107,7 +112,15 @@ def reset_password(user_id: int) -> Any:
 
 def _agencies_page(form: AgencyForm, status: int = 200) -> Any:
     agencies_list = agencies_service.list_agencies(get_session())
-    return render_template("admin/agencies.html", agencies=agencies_list, form=form), status
+    return (
+        render_template(
+            "admin/agencies.html",
+            agencies=agencies_list,
+            form=form,
+            bin_form=BinForm(formdata=None),
+        ),
+        status,
+    )
 
 
 @bp.get("/agencies")
@@ -167,6 +180,7 @@ def _anchors_page(form: TrustAnchorForm, status: int = 200) -> Any:
             form=form,
             remove_form=EmptyForm(),
             crl_form=CrlForm(),
+            scope_form=_scope_form(formdata=None),
         ),
         status,
     )
@@ -226,3 +240,131 @@ def import_anchor_crl(anchor_id: int) -> Any:
         return _anchors_page(TrustAnchorForm(), exc.status)
     flash(_("The revocation list of %(name)s is in force.", name=anchor.name), "success")
     return redirect(url_for("admin.trust_anchors"))
+
+
+def _settled(do: Any, done: str, page: str) -> Any:
+    """Run one admin setting (``do``); flash ``done`` or the refusal; back to ``page``."""
+    try:
+        do()
+    except ServiceError as exc:
+        refused(exc)
+        if exc.status not in (404, 409, 422):
+            raise
+        flash_refusal(exc)
+    else:
+        flash(done, "success")
+    return redirect(url_for(page))
+
+
+@bp.post("/agencies/<code>/bin")
+@requires(Action.AGENCY_MANAGE)
+def set_agency_bin(code: str) -> Any:
+    """Record an agency's BIN: NCA RK certificates name their organisation by it."""
+    form = BinForm()
+    if not form.validate_on_submit():
+        flash(_("A BIN is exactly 12 digits."), "error")
+        return redirect(url_for("admin.agencies"))
+    return _settled(
+        lambda: identity.set_agency_bin(
+            get_session(), current_principal(), code, form.bin.data or ""
+        ),
+        _("BIN of %(code)s recorded.", code=code),
+        "admin.agencies",
+    )
+
+
+@bp.post("/users/<int:user_id>/iin")
+@requires(Action.USER_MANAGE)
+def set_user_iin(user_id: int) -> Any:
+    """Record an account's IIN: its holder's NCA RK certificates name them by it."""
+    form = IinForm()
+    if not form.validate_on_submit():
+        flash(_("An IIN is exactly 12 digits."), "error")
+        return redirect(url_for("admin.users"))
+    return _settled(
+        lambda: identity.set_user_iin(
+            get_session(), current_principal(), user_id, form.iin.data or ""
+        ),
+        _("IIN recorded."),
+        "admin.users",
+    )
+
+
+def _scope_form(**kwargs: Any) -> AnchorScopeForm:
+    form = AnchorScopeForm(**kwargs)
+    form.agencies.choices = [SelectChoice(a.code) for a in _agencies()]
+    return form
+
+
+@bp.post("/trust-anchors/<int:anchor_id>/scope")
+@requires(Action.TRUST_MANAGE)
+def set_anchor_scope(anchor_id: int) -> Any:
+    """Say which PKI an anchor is and whom it may vouch for (issue 11, M4)."""
+    form = _scope_form()
+    if not form.validate_on_submit():
+        flash(_("Choose the PKI and the agencies from the lists."), "error")
+        return redirect(url_for("admin.trust_anchors"))
+    return _settled(
+        lambda: identity.set_anchor_scope(
+            get_session(),
+            current_principal(),
+            anchor_id,
+            pki=form.pki.data or "",
+            agencies=form.agencies.data or [],
+            first_heads=bool(form.first_heads.data),
+        ),
+        _("What the anchor may vouch for is recorded."),
+        "admin.trust_anchors",
+    )
+
+
+def _acting_form(**kwargs: Any) -> ActingFirstHeadForm:
+    form = ActingFirstHeadForm(**kwargs)
+    form.agency_code.choices = [SelectChoice(a.code) for a in _agencies()]
+    return form
+
+
+def _acting_page(form: ActingFirstHeadForm, status: int = 200) -> Any:
+    return (
+        render_template(
+            "admin/acting_first_heads.html",
+            acting=identity.list_acting_first_heads(get_session()),
+            form=form,
+        ),
+        status,
+    )
+
+
+@bp.get("/acting-first-heads")
+@requires(Action.AGENCY_MANAGE)
+def acting_first_heads() -> Any:
+    return _acting_page(_acting_form())
+
+
+@bp.post("/acting-first-heads")
+@requires(Action.AGENCY_MANAGE)
+def record_acting_first_head() -> Any:
+    """¶14-7, ¶14-8: the person acting for a first head signs as the first head."""
+    form = _acting_form()
+    if not form.validate_on_submit():
+        return _acting_page(form, 422)
+    assert form.starts_on.data is not None
+    assert form.ends_on.data is not None
+    try:
+        identity.record_acting_first_head(
+            get_session(),
+            current_principal(),
+            agency_code=form.agency_code.data or "",
+            iin=form.iin.data or "",
+            full_name=form.full_name.data or "",
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+        )
+    except ServiceError as exc:
+        refused(exc)
+        if exc.status not in (404, 422):
+            raise
+        flash_refusal(exc)
+        return _acting_page(form, exc.status)
+    flash(_("Acting first head recorded."), "success")
+    return redirect(url_for("admin.acting_first_heads"))

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from registry.permissions import Action
-from registry.services import letters, proofs
+from registry.services import identity, letters, proofs, trust_anchors
 from registry.services.errors import Invalid
 from registry.web import filters, present
 from registry.web.database import get_session
@@ -320,3 +320,53 @@ def complete_deadline(deadline_id: int) -> Any:
 def openapi_document() -> dict[str, Any]:
     """The served OpenAPI document, parsed (tests compare it with the URL map)."""
     return json.loads(_openapi_text())
+
+
+def _anchor(anchor: Any) -> dict[str, Any]:
+    return {
+        "id": anchor.id,
+        "name": anchor.name,
+        "fingerprint_sha256": anchor.fingerprint_sha256,
+        "pki": anchor.pki,
+        "scope": list(anchor.scope),
+        "first_heads": anchor.vouches_first_head,
+        "removed": anchor.removed_at is not None,
+        "crl_this_update": _iso(anchor.crl_this_update),
+        "delta_crl_this_update": _iso(anchor.delta_crl_this_update),
+    }
+
+
+def _iso(when: Any) -> str | None:
+    return when.isoformat() if when is not None else None
+
+
+@bp.get("/trust-anchors")
+@requires(Action.TRUST_MANAGE)
+def anchors() -> Any:
+    """Every trust anchor ever imported, with its PKI and what it may vouch for."""
+    return {"items": [_anchor(a) for a in trust_anchors.list_anchors(get_session())]}
+
+
+@bp.put("/trust-anchors/<int:anchor_id>/scope")
+@requires(Action.TRUST_MANAGE)
+def anchor_scope(anchor_id: int) -> Any:
+    """Which PKI an anchor is and whom it may vouch for (issue 11, M4); custody-logged."""
+    data = _body()
+    agencies = data.get("agencies", [])
+    first_heads = data.get("first_heads", False)
+    errors = []
+    if not isinstance(agencies, list) or not all(isinstance(a, str) for a in agencies):
+        errors.append("agencies: a list of party codes")
+    if not isinstance(first_heads, bool):
+        errors.append("first_heads: true or false")
+    if errors:
+        raise Invalid("the anchor's scope cannot be set", details=errors)
+    anchor = identity.set_anchor_scope(
+        get_session(),
+        current_principal(),
+        anchor_id,
+        pki=_text(data, "pki"),
+        agencies=agencies,
+        first_heads=first_heads,
+    )
+    return _anchor(anchor)

@@ -10,10 +10,13 @@ from typing import Any
 
 from flask import Flask, flash, request
 from flask_babel import get_locale, lazy_gettext
+from sqlalchemy.exc import SQLAlchemyError
 
 from registry.permissions import Action, Role, allowed
 from registry.services.errors import ServiceError
+from registry.services.pki import is_test_registry
 from registry.web.choices import INVITATION_SOURCE_LABELS
+from registry.web.database import get_session
 
 LANGUAGES: tuple[tuple[str, str], ...] = (("kk", "Қазақша"), ("ru", "Русский"), ("en", "English"))
 LANGUAGE_CODES = tuple(code for code, _label in LANGUAGES)
@@ -151,6 +154,14 @@ def _may(action: str) -> bool:
     return allowed(Role(current_user.role), Action(action))
 
 
+def _test_registry() -> bool:
+    """Whether the banner says this is a TEST registry (read only where a page shows it)."""
+    try:
+        return is_test_registry(get_session())
+    except SQLAlchemyError:  # an error page about the database itself still renders
+        return False
+
+
 def init_app(app: Flask) -> None:
     """Expose the shared helpers to every template."""
 
@@ -165,4 +176,5 @@ def init_app(app: Flask) -> None:
             "invitation_source_label": lambda code: INVITATION_SOURCE_LABELS.get(code, code),
             "action_label": lambda name: ACTION_LABELS.get(str(name), name),
             "error_title": error_title,
+            "test_registry": _test_registry,
         }

@@ -8,7 +8,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
@@ -153,3 +161,34 @@ class AgencyForm(FlaskForm):
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
     name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=200)])
     name_kk = StringField(_l("Name in Kazakh"), validators=[DataRequired(), Length(max=200)])
+
+
+class BinForm(FlaskForm):
+    bin = StringField(_l("BIN"), validators=[Optional(), Length(max=12)])
+
+
+class IinForm(FlaskForm):
+    iin = StringField(_l("IIN"), validators=[Optional(), Length(max=12)])
+
+
+class AnchorScopeForm(FlaskForm):
+    """Which PKI an imported anchor is and what it may vouch for (identity.set_anchor_scope)."""
+
+    pki = SelectField(
+        _l("PKI"),
+        choices=[
+            SelectChoice("nca-production", _l("NCA RK (production)")),
+            SelectChoice("nca-test", _l("NCA RK (test)")),
+            SelectChoice("other", _l("Other: only the agencies chosen")),
+        ],
+    )
+    agencies = SelectMultipleField(_l("May vouch for officers of"), choices=[])
+    first_heads = BooleanField(_l("May vouch for their first heads"))
+
+
+class ActingFirstHeadForm(FlaskForm):
+    agency_code = SelectField(_l("Agency"), choices=[])
+    iin = StringField(_l("IIN"), validators=[DataRequired(), Length(max=12)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    starts_on = DateField(_l("From"), validators=[DataRequired()])
+    ends_on = DateField(_l("To (included)"), validators=[DataRequired()])

@@ -11,17 +11,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from cryptography.hazmat.primitives.serialization import Encoding
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 
 from registry.paper.codes import CodeError, normalize_code
-from registry.services import copies
+from registry.services import copies, pki
 from registry.web.database import get_session
 from registry.web.guard import public
+from signing.trust import fingerprint
 
 bp = Blueprint("public", __name__, url_prefix="/verify")
+#: The registry CA, public (signing.ca.CERTIFICATE_PATH, CRL_PATH): what its certificates
+#: name as their issuer and CRL distribution point, and what an auditor downloads.
+pki_bp = Blueprint("pki", __name__, url_prefix="/pki")
 
 
 class UploadForm(FlaskForm):
@@ -48,7 +62,47 @@ def index() -> Any:
         except CodeError:
             compact = typed[:64]
         return redirect(url_for("public.verify", code=compact))
-    return _page("public/index.html", form=UploadForm())
+    return _page("public/index.html", form=UploadForm(), ca=_ca_facts())
+
+
+def _ca_facts() -> dict[str, str]:
+    cert = pki.ca_certificate(get_session())
+    return {"subject": cert.subject.rfc4514_string(), "fingerprint": fingerprint(cert)}
+
+
+def _download(data: bytes, media_type: str, name: str, max_age: int) -> Response:
+    response = make_response(data)
+    response.headers["Content-Type"] = media_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+@pki_bp.get("/ca.cer")
+@public
+def ca_der() -> Any:
+    """The CA certificate in DER (what the certificates' caIssuers names, RFC 5280 §4.2.2.1)."""
+    cert = pki.ca_certificate(get_session())
+    return _download(cert.public_bytes(Encoding.DER), "application/pkix-cert", "arna-ca.cer", 86400)
+
+
+@pki_bp.get("/ca.pem")
+@public
+def ca_pem() -> Any:
+    cert = pki.ca_certificate(get_session())
+    return _download(
+        cert.public_bytes(Encoding.PEM), "application/x-pem-file", "arna-ca.pem", 86400
+    )
+
+
+@pki_bp.get("/ca.crl")
+@public
+def ca_crl() -> Any:
+    """The CA's current CRL in DER; re-issued with every revocation, so cached briefly."""
+    crl = pki.current_crl(get_session())
+    if crl is None:
+        abort(404)
+    return _download(crl.public_bytes(Encoding.DER), "application/pkix-crl", "arna-ca.crl", 300)
 
 
 @bp.get("/<code>")

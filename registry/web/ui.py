@@ -201,6 +201,7 @@ def letter(registry_number: str) -> Any:
             PublicationForm() if letters.awaits_publication(principal, found) else None
         ),
         content=found.xml.decode("utf-8", "replace") if found.xml else None,
+        revocation=proofs.revocation_evidence(session, found.registry_number),
     )
 
 

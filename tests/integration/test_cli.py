@@ -96,6 +96,30 @@ def test_bootstrap_demo_creates_the_registry_and_prints_the_logins(
 
 
 @pytest.mark.slow
+def test_bootstrap_trusts_the_nca_cas_and_the_demo_is_a_test_registry(
+    bootstrapped: dict[str, Any],
+) -> None:
+    """The published NCA RK production CAs always; with --demo the test chain, the demo's
+    BINs and IINs, and the TEST registry mark."""
+    out = bootstrapped["first"].stdout
+    assert "created trust anchor NCA RK nca-production: prod_2015_root_rsa" in out
+    assert "created TEST registry mark" in out
+    engine = create_db_engine(bootstrapped["url"])
+    try:
+        with engine.connect() as conn:
+            marks = dict(
+                conn.execute(text("SELECT pki, COUNT(*) FROM trust_anchors GROUP BY pki")).all()
+            )
+            flags = conn.execute(text("SELECT name FROM registry_settings")).scalars().all()
+            moj = conn.execute(text("SELECT bin FROM agencies WHERE code = 'MOJ'")).scalar()
+    finally:
+        engine.dispose()
+    assert marks == {"nca-production": 4, "nca-test": 6}
+    assert flags == ["test_registry"]
+    assert moj == "070840007503"
+
+
+@pytest.mark.slow
 def test_a_second_bootstrap_changes_nothing(bootstrapped: dict[str, Any]) -> None:
     second = bootstrapped["second"]
     assert second.returncode == 0, second.stderr

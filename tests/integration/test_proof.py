@@ -309,14 +309,18 @@ def test_an_unreachable_witness_or_tsa_blocks_nothing_and_is_retried(
     assert sorted(kinds) == ["crl", "signature-timestamp"]
 
 
-def test_with_nothing_configured_nothing_changes(service_session: Session, principal: Who) -> None:
+def test_with_nothing_configured_only_the_revocation_evidence_is_kept(
+    service_session: Session, principal: Who
+) -> None:
     s = service_session
     number = a_signed_letter(
         s, principal(OFFICER), kind="foreign-letter", recipient="DIPLOMATIC_MISSION"
     )
     assert not proof_settings().enabled
     assert _publish(s).cosigned == []
-    assert s.scalars(select(Evidence).where(Evidence.registry_number == number)).all() == []
+    # Only what the verification at receipt rested on (the registry CA's CRL) is kept.
+    kinds = s.scalars(select(Evidence.kind).where(Evidence.registry_number == number)).all()
+    assert kinds == ["crl"]
     bundle = export_bundle(s, number)
     assert "cosignatures" not in bundle
     assert "timestamps" not in bundle

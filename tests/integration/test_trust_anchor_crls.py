@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from registry.permissions import Principal
 from registry.services import letters, pki, trust_anchors
 from registry.services.errors import Conflict, Invalid, NotFound
+from registry.services.identity import set_anchor_scope
 from registry.services.unit_of_work import act
 from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.letter import build_letter
@@ -69,6 +70,7 @@ def test_a_revocation_refuses_uploads_once_the_crl_is_imported(
 ) -> None:
     admin, officer = principal("admin"), principal(OFFICER)
     anchor = trust_anchors.import_anchor(s, admin, "MINHEALTH own CA", _pem(own_ca))
+    set_anchor_scope(s, admin, anchor.id, pki="other", agencies=["AGENCY:MINHEALTH"])
     key = ec.generate_private_key(ec.SECP256R1())
     identity = OfficerIdentity(name="Aigerim Sadykova", agency="AGENCY:MINHEALTH")
     cert = own_ca.issue_officer_cert(identity, key.public_key())

@@ -77,7 +77,14 @@ def test_sign_with_the_officers_key_keeps_the_report(s: Session, principal: Who)
     assert letter.verification is not None
     assert letter.verification["indication"] == "TOTAL_PASSED"
     assert letter.signed_by == [
-        {"name": "Aigerim Sadykova", "agency": "AGENCY:MINHEALTH", "first_head": False}
+        {
+            "name": "Aigerim Sadykova",
+            "agency": "AGENCY:MINHEALTH",
+            "first_head": False,
+            "iin": None,
+            "bin": None,
+            "pki": "registry",
+        }
     ]
     assert actions(s, number)[-1] == ("letter:signed", "draft", "signed")
 

@@ -43,6 +43,10 @@ def test_the_documented_action_tags_are_the_tags() -> None:
         "file:event-recorded",
         "file:deemed-agreed",
         "log:exported",
+        "identity:bin-recorded",
+        "identity:iin-recorded",
+        "identity:acting-first-head-recorded",
+        "trust:anchor-scoped",
     }
 
 

@@ -39,6 +39,7 @@ from registry.services.custody import append_event, letter_entries
 from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, NotFound, Refusal
 from registry.services.letters import State
+from registry.services.pki import is_test_registry
 from registry.services.rule_files import chains
 from registry.services.rule_files.chains import Kind
 from registry.services.rule_files.files import events_of
@@ -164,6 +165,7 @@ def _content(
         route_rules=tuple(plan.get("rules") or ()),
         custody=_custody_rows(session, letter.registry_number),
         state=letter.state,
+        test_registry=is_test_registry(session),
     )
 
 
@@ -343,6 +345,7 @@ def issue_record_copy(
             route_rules=(record.rule,),
             custody=_custody_rows(session, number),
             state=RECORDED,
+            test_registry=is_test_registry(session),
         )
 
     source = _Source(number, event.sha256, RECORDED, rule_file_event_id=event.id)

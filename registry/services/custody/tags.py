@@ -26,6 +26,10 @@ class Tag(StrEnum):
     FILE_EVENT_RECORDED = "file:event-recorded"  # a step of its chain done, by its party
     FILE_DEEMED_AGREED = "file:deemed-agreed"  # ¶32: silence after 2 wd counts as consent
     LOG_EXPORTED = "log:exported"
+    BIN_RECORDED = "identity:bin-recorded"  # an agency's BIN set by the administrator
+    IIN_RECORDED = "identity:iin-recorded"  # an account's IIN set by the administrator
+    ACTING_FIRST_HEAD_RECORDED = "identity:acting-first-head-recorded"  # ¶14-7, ¶14-8
+    ANCHOR_SCOPED = "trust:anchor-scoped"  # what an imported CA may vouch for (issue 11 M4)
 
     @property
     def refused(self) -> str:

@@ -7,7 +7,7 @@ preview); nothing here touches the Session.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from registry.models import Letter, LetterParty
@@ -18,7 +18,6 @@ from registry.services.lifecycle import Direction, State
 from routing.envelope import Envelope, EnvelopeError, parse_envelope
 from routing.kinds import INCOMING_KINDS
 from routing.planner import Plan, plan
-from signing.ca import OfficerIdentity
 
 
 def sha256_hex(data: bytes) -> str:
@@ -125,10 +124,6 @@ def outgoing_plan(principal: Principal, envelope: Mapping[str, Any]) -> tuple[En
     if errors:
         raise Invalid("the letter cannot be sent as asked", details=errors, code="refused")
     return parsed, route_plan
-
-
-def signers_of(identities: Sequence[OfficerIdentity]) -> list[dict[str, Any]]:
-    return [{"name": s.name, "agency": s.agency, "first_head": s.first_head} for s in identities]
 
 
 def report_reasons(report: dict[str, Any]) -> list[str]:

@@ -12,6 +12,7 @@ from registry.db import utcnow
 from registry.models import Letter, RegistryNumber, User
 from registry.permissions import Principal
 from registry.services.errors import Invalid
+from registry.services.identity import standings, upload_problems
 from registry.services.letters.actions import run_registration, run_transition
 from registry.services.letters.numbers import next_number
 from registry.services.letters.records import (
@@ -21,7 +22,6 @@ from registry.services.letters.records import (
     refusal_text,
     report_reasons,
     sha256_hex,
-    signers_of,
 )
 from registry.services.letters.transitions import submit_route
 from registry.services.lifecycle import (
@@ -105,17 +105,18 @@ def sign_letter(
                 signed = sign_xml(letter.xml, unlocked.key, unlocked.certificate)
             except SigningError as exc:
                 raise Invalid(f"the letter cannot be signed: {exc}") from None
-            result = verify_letter(signed, trust_store(session), at=utcnow())
+            result = verify_letter(signed, trust_store(session, ocsp=True), at=utcnow())
             if not result.passed:
                 raise Invalid(
                     "the signature does not verify", details=report_reasons(result.report)
                 )
-            record_receipt(session, letter.registry_number, signed)  # evidence, stamp owed
+            # The CRLs and OCSP answers it was checked against; its time-stamp owed.
+            record_receipt(session, letter.registry_number, signed, result.evidence)
             letter.xml = signed
             letter.sha256 = sha256_hex(signed)
             letter.verification = result.report
             letter.verified_at = utcnow()
-            letter.signed_by = signers_of(result.signers)
+            letter.signed_by = [s.to_signed_by() for s in standings(session, result, utcnow())]
             return State.SIGNED
 
         return run_transition(session, principal, registry_number, Transition.SIGN, apply)
@@ -127,7 +128,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     """Check an uploaded signed letter completely; Invalid with every reason, else the Letter."""
     errors: list[str] = []
     verified_at = utcnow()
-    store = trust_store(session)
+    store = trust_store(session, ocsp=True)  # OCSP at receipt, where a certificate names one
     # Nothing is written yet: end the reads' transaction so that verification, the
     # costliest step, does not hold SQLite's write lock (BEGIN IMMEDIATE, registry/db.py).
     end_reads(session)
@@ -161,8 +162,12 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
         errors.append(f"registry_number: {number} was not reserved by your agency in Arna")
     elif reserved.id is not None:
         errors.append(f"registry_number: {number} is already used by another letter")
-    signers = signers_of(result.signers)
+    counted = standings(session, result, verified_at) if result.passed else []
+    signers = [s.to_signed_by() for s in counted]
     if result.passed and parsed is not None and route_plan is not None:
+        uploader = session.get(User, principal.id)
+        assert uploader is not None
+        errors.extend(upload_problems(counted, parsed.sender, uploader))
         errors.extend(signature_problems(route_plan.to_dict(), parsed.sender, signers))
     if errors or parsed is None or route_plan is None:
         raise Invalid("the letter was refused", details=errors, code="letter_refused")
@@ -180,7 +185,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     letter.verification = result.report
     letter.verified_at = verified_at
     letter.signed_by = signers
-    record_receipt(session, number, xml)  # the CRLs it met; its time-stamps are owed
+    record_receipt(session, number, xml, result.evidence)  # CRLs, OCSP; time-stamps owed
     return letter
 
 

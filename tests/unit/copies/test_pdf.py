@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from registry.paper.content import CopyContent
-from registry.paper.pdf import STAMP_KK, STAMP_RU, format_time, render_copy
+from registry.paper.pdf import STAMP_KK, STAMP_RU, TEST_MARK, format_time, render_copy
 
 # Kept for a person (or CI) to look at; git ignores the folder, so runs leave the tree clean.
 ARTIFACT = Path(__file__).resolve().parents[3] / "test-artifacts" / "copy-page1.png"
@@ -121,3 +122,12 @@ def test_long_letter_keeps_the_stamp_whole_and_numbers_every_page(
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         format_time(datetime(2026, 1, 1, 12, 0))
+
+
+def test_a_test_registrys_copy_says_so_on_every_page(content: CopyContent, tmp_path: Path) -> None:
+    assert "TEST REGISTRY" not in pdftotext(render_copy(content), tmp_path)
+    text = pdftotext(render_copy(replace(content, test_registry=True)), tmp_path)
+    pages = text.split("\f")
+    assert all("TEST REGISTRY" in page for page in pages if page.strip())
+    assert text.count("ТЕСТОВЫЙ РЕЕСТР") >= 2  # the banner and every page's footer
+    assert TEST_MARK.split(" / ")[0] in text
