@@ -112,7 +112,13 @@ def test_a_step_is_filed_with_its_signed_record(
     )
     (event,) = view.file.events
     assert event.xml == signed
-    assert event.signed_by == [{"name": "Aigerim Sadykova", "agency": HEALTH, "first_head": False}]
+    ((signer),) = event.signed_by
+    assert (signer["name"], signer["agency"], signer["first_head"], signer["pki"]) == (
+        "Aigerim Sadykova",
+        HEALTH,
+        False,
+        "registry",
+    )
     assert event.verification["indication"] == "TOTAL_PASSED"
     last = decode_leaf(letter_entries(service_session, number)[-1][1])
     assert last.action == "file:event-recorded"

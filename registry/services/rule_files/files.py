@@ -38,8 +38,9 @@ from registry.permissions import (
 from registry.services.custody import append_event
 from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from registry.services.identity import standings
 from registry.services.letters.actions import custody_actor, refusal
-from registry.services.letters.records import report_reasons, sha256_hex, signers_of
+from registry.services.letters.records import report_reasons, sha256_hex
 from registry.services.pki import trust_store
 from registry.services.rule_files import chains
 from registry.services.rule_files.chains import SILENCE, Kind
@@ -172,7 +173,7 @@ def record_event(
         signed = None
         if checked is not None:
             duty = next((d for d in duties if d.key == key), None)
-            signed = _signed_record(file, key, day, duty, checked)
+            signed = _signed_record(session, file, key, day, duty, checked)
         _append(session, file, key, day, custody_actor(principal), Tag.FILE_EVENT_RECORDED, signed)
     except ServiceError as exc:
         exc.refusing(refusal(principal, Tag.FILE_EVENT_RECORDED, number, None, None))
@@ -217,7 +218,7 @@ def _read_and_verify(session: Session, document: bytes) -> _Checked:
 
 
 def _signed_record(
-    file: RuleFile, key: str, day: date, duty: Duty | None, checked: _Checked
+    session: Session, file: RuleFile, key: str, day: date, duty: Duty | None, checked: _Checked
 ) -> RuleFileEvent:
     """The step's signed record, checked against the file and the step, then its signatures
     (Invalid with every reason): the event's signed columns, completed by ``_append``."""
@@ -247,7 +248,9 @@ def _signed_record(
         )
     if read_record(result.signed_root) != record:
         raise Invalid("the record was refused", details=["its signatures do not cover it"])
-    signers = signers_of(result.signers)
+    # Who the signatures count as, read as for letters: by BIN (NCA), the anchor's scope
+    # (other CAs) or the registry CA's party code.
+    signers = [s.to_signed_by() for s in standings(session, result, checked.verified_at)]
     if not any(s["agency"] == record.by for s in signers):
         raise Invalid(
             "the record was refused",
