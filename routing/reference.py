@@ -17,6 +17,7 @@ from typing import Final
 
 from routing.calendar_data import KURBAN_AIT, TRANSFER_YEARS, TRANSFERS
 from routing.chain_rules import CHAINS, DAY_OFF_READING
+from routing.high_level import PARAGRAPH_27_READING
 from routing.history import HISTORY
 from routing.kinds import KINDS
 from routing.rules import (
@@ -75,6 +76,17 @@ READINGS: Final = (
     "not forbid it.",
     "¶14-8 publication: the 10 wd run from OHCHR's publication of each communication and "
     "each reply (the chain API in routing/special_procedure.py), not from MFA's reply.",
+    "¶2: one return per treaty (not one table for all), on the Appendix its kind and status "
+    "give, made by the responsible body marked consolidating; a loan treaty signed and not in "
+    "force is reported on Appendix 4 (one lender). The reporting year is the year reported "
+    "on: the returns on 2026 are due 10 January 2027.",
+    "Chapter 3: «кемінде N … бұрын» (at least N before E) makes E − N the latest lawful day; "
+    "working days before E are counted backwards on the Kazakhstan calendar; E is the "
+    "event's first day, and «кейін» (after) counts from its last day.",
+    "¶25: the Government meetings are anchored to the actual submission of the concept and "
+    "the package (to the deadline until then) and are held no later than 1 and 2 wd before "
+    "it (at least, not exactly).",
+    PARAGRAPH_27_READING,
 )
 
 
@@ -208,7 +220,7 @@ def _history() -> list[str]:
 
 def _chains() -> list[str]:
     lines = [
-        "## Chains of Chapters 2, 4 and 6",
+        "## Chains of Chapters 1, 2, 3, 4 and 6",
         "",
         "Dated by the chain engines from what happened (services: rule files). " + DAY_OFF_READING,
         "",
