@@ -8,8 +8,9 @@ from registry.models.custody_verification import CustodyMark, CustodyVerificatio
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
 from registry.models.proof import Cosignature, Evidence, WitnessState
-from registry.models.rule_files import RuleFile, RuleFileEvent
+from registry.models.rule_files import RuleFile, RuleFileEvent, ThesisCheck
 from registry.models.throttles import Throttle
+from registry.models.treaties import Treaty, TreatyReturn
 
 __all__ = [
     "Agency",
@@ -31,7 +32,10 @@ __all__ = [
     "RegistrySequence",
     "RuleFile",
     "RuleFileEvent",
+    "ThesisCheck",
     "Throttle",
+    "Treaty",
+    "TreatyReturn",
     "TrustAnchor",
     "User",
     "WitnessState",

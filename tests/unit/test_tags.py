@@ -42,6 +42,10 @@ def test_the_documented_action_tags_are_the_tags() -> None:
         "file:opened",
         "file:event-recorded",
         "file:deemed-agreed",
+        "file:theses-checked",
+        "treaty:registered",
+        "treaty:return-filed",
+        "treaty:assessed",
         "log:exported",
     }
 

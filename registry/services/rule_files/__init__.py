@@ -7,6 +7,7 @@ engine's objects, ``files`` runs the actions.
 from registry.services.rule_files.chains import Kind
 from registry.services.rule_files.files import (
     FileView,
+    agreements_of,
     get_file,
     list_files,
     open_file,
@@ -18,6 +19,7 @@ from registry.services.rule_files.files import (
 __all__ = [
     "FileView",
     "Kind",
+    "agreements_of",
     "get_file",
     "list_files",
     "open_file",

@@ -34,7 +34,7 @@ from registry.services.letters.actions import custody_actor, refusal
 from registry.services.rule_files import chains
 from registry.services.rule_files.chains import SILENCE, Kind
 from routing import parties as p
-from routing.agreements import silent_consents
+from routing.agreements import Source, silent_consents
 from routing.duties import Duty
 from routing.reporting import AgencyStanding, Exemption, mfa_overview
 
@@ -75,7 +75,8 @@ def open_file(
     try:
         file_kind = Kind(kind)
     except ValueError:
-        raise Invalid(f"kind: not agreement, decision or report: {kind!r}") from None
+        allowed = ", ".join(k.value for k in Kind)
+        raise Invalid(f"kind: not one of {allowed}: {kind!r}") from None
     if file_kind is Kind.REPORT:
         check(principal, Action.REPORT_OPEN)
         if principal.agency_code not in (p.MFA, facts.get("body")):
@@ -86,6 +87,8 @@ def open_file(
     if not title or len(title) > 500:
         raise Invalid("title: required, at most 500 characters")
     stored = chains.normalised_facts(file_kind, facts)
+    if "event" in stored:
+        _check_event_link(session, stored)
     opened_on = _opened_on(file_kind, stored)
     file = RuleFile(
         number=f"pending-{uuid.uuid4().hex}",
@@ -111,12 +114,33 @@ def open_file(
     return file
 
 
+def _check_event_link(session: Session, facts: Mapping[str, Any]) -> None:
+    """An agreement reached at a high-level event (¶28-29) links that event's file."""
+    linked = _load(session, facts["event"])
+    if linked is None or linked.kind != Kind.EVENT.value:
+        raise Invalid(f"event: no high-level event file {facts['event']}")
+    if facts["source"] != Source.REGISTERED.value:
+        raise Invalid("event: only an agreement registered at the event (¶28-29) links it")
+    if linked.facts["last_day"] != facts["event_ended"]:
+        raise Invalid(f"event_ended: the event {linked.number} ended on {linked.facts['last_day']}")
+
+
+def agreements_of(session: Session, principal: Principal, number: str) -> list[RuleFile]:
+    """The agreements reached at the event ``number`` (Chapter 4 files linking it)."""
+    found = list_files(session, principal, Kind.AGREEMENT.value)
+    return [f for f in found if f.facts.get("event") == number]
+
+
 def _opened_on(kind: Kind, facts: Mapping[str, Any]) -> date:
     """The day the chain starts: the event's end, MFA's receipt, or the report's trigger."""
     if kind is Kind.AGREEMENT:
         return date.fromisoformat(facts["event_ended"])
     if kind is Kind.DECISION:
         return date.fromisoformat(facts["received"])
+    if kind is Kind.TREATY_CYCLE:
+        return date(int(facts["year"]) + 1, 1, 1)
+    if kind is Kind.EVENT:
+        return date.fromisoformat(facts["first_day"])
     for name in ("event_ended", "departure", "meeting_day"):
         if name in facts:
             return date.fromisoformat(facts[name])
