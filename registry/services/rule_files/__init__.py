@@ -15,6 +15,7 @@ from registry.services.rule_files.files import (
     record_silences,
     reports_overview,
 )
+from registry.services.rule_files.theses import record_theses, theses_of
 
 __all__ = [
     "FileView",
@@ -25,5 +26,7 @@ __all__ = [
     "open_file",
     "record_event",
     "record_silences",
+    "record_theses",
     "reports_overview",
+    "theses_of",
 ]
