@@ -81,3 +81,9 @@ def test_the_xml_carries_the_consolidating_body_and_validates() -> None:
         "AGENCY:MINECON"
     ]
     assert root.xpath("r:mfa_assessment/text()", namespaces=ns) == ["Good"]
+
+
+def test_every_field_has_a_web_label() -> None:
+    from registry.web.treaties import LABELS
+
+    assert set(LABELS) == {f.name for f in forms.FIELDS} | {forms.ASSESSMENT.name}

@@ -81,6 +81,6 @@ def test_bad_events() -> None:
     with pytest.raises(TreatyError, match="owes no return"):
         cycle_duties(2026, (HEALTH,), CycleEvents(returns={ENERGY: D("2027-01-05")}))
     with pytest.raises(TreatyError, match="precedes"):
-        cycle_duties(2026, (HEALTH,), CycleEvents(returns={HEALTH: D("2026-12-05")}))
+        cycle_duties(2026, (HEALTH,), CycleEvents(to_go=D("2026-12-05")))
     with pytest.raises(TreatyError, match="PA has not received"):
         cycle_duties(2026, (HEALTH,), CycleEvents(to_president=D("2027-03-01")))
