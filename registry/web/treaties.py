@@ -2,9 +2,10 @@
 
 Thin views over ``registry.services.treaties``: pages under ``/treaties`` and the
 JSON API under ``/api/v1/treaties``, ``/api/v1/treaty-returns`` and
-``/api/v1/treaty-summaries`` (Appendix 6). The return form is built from the Appendix's field table (registry/services/treaties/forms.py)
-with the schema's constraints as validators; the service then checks the values
-again, exactly as the form's XML schema does, before anything is stored.
+``/api/v1/treaty-summaries`` (Appendix 6). The return form is built from the
+Appendix's field table (registry/services/treaties/forms.py) with the schema's
+constraints as validators; the service then checks the values again, exactly as
+the form's XML schema does, before anything is stored.
 """
 
 from __future__ import annotations
