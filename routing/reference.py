@@ -87,6 +87,16 @@ READINGS: Final = (
     "the package (to the deadline until then) and are held no later than 1 and 2 wd before "
     "it (at least, not exactly).",
     PARAGRAPH_27_READING,
+    "Appendices 1–5 (xml_schemas/appendix-N.xsd, rendered from "
+    "registry/services/treaties/forms.py): App.3 row 18(3) is a count and its reasons; row "
+    "19(1) «20__ж.__ ____ жағдай бойынша … игерілді» is a date and an amount; rows 20(2)–(3) "
+    "(MINFIN's and the Supreme Audit Chamber's external assessments) may be empty on 10 "
+    "January; the foreign-policy assessment row is MFA's and absent from a body's return; the "
+    "responsible-body row comes from the treaty register, the consolidating body marked.",
+    "Appendix 6 is generated from the year's returns: 1.1 the totals and the treaties in force "
+    "(date of conclusion, counterparty = states parties or donor, areas = subject of "
+    "regulation), 1.2 each return's problems, 1.3 the tally of proposals, 2. every treaty of "
+    "the register with its status and whether its return came; MFA adds its assessments.",
 )
 
 
