@@ -37,6 +37,7 @@ LETTER_ACTIONS = (
     "file:theses-checked",  # ¶23: a body's theses, initialled on every page or not
     "treaty:registered",  # a treaty entered in the register (Chapter 1)
     "treaty:return-filed",  # a body's return on Appendices 1-5 (¶2)
+    "treaty:return-signed",  # the body signed its return (XAdES), verified on arrival
     "treaty:assessed",  # MFA's foreign-policy assessment of a return (¶4)
     "log:exported",
 )

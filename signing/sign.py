@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from base64 import b64encode
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -27,7 +27,7 @@ from signing.letter import NS, validate_letter
 from signing.xmlparse import parse_xml, remove_keeping_tail
 
 C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
-_DATA_OBJECT_FORMAT = XAdESDataObjectFormat(Description=f"Arna letter ({NS})", MimeType="text/xml")
+LETTER_DESCRIPTION = f"Arna letter ({NS})"
 _EC_METHODS = {
     "secp256r1": (SignatureMethod.ECDSA_SHA256, DigestAlgorithm.SHA256),
     "secp384r1": (SignatureMethod.ECDSA_SHA384, DigestAlgorithm.SHA384),
@@ -42,8 +42,11 @@ class SigningError(ValueError):
 class _ArnaSigner(XAdESSigner):
     """XAdESSigner with explicit Transforms on every reference and a given SigningTime."""
 
-    def __init__(self, signing_time: dt.datetime, **kwargs: object) -> None:
-        super().__init__(data_object_format=_DATA_OBJECT_FORMAT, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, signing_time: dt.datetime, description: str = LETTER_DESCRIPTION, **kwargs: object
+    ) -> None:
+        data_object_format = XAdESDataObjectFormat(Description=description, MimeType="text/xml")
+        super().__init__(data_object_format=data_object_format, **kwargs)  # type: ignore[arg-type]
         self._signing_time = signing_time
 
     def _add_reference_to_signed_info(self, sig_root, node_to_reference, **attrs):  # type: ignore[no-untyped-def]
@@ -94,6 +97,34 @@ def sign_letter(
     after the drafting officer's).  KeyInfo carries the certificate and chain,
     never a bare KeyValue.
     """
+    return sign_document(
+        xml,
+        key,
+        cert,
+        chain,
+        signing_time=signing_time,
+        validate=validate_letter,
+        description=LETTER_DESCRIPTION,
+    )
+
+
+def sign_document(
+    xml: bytes,
+    key: SigningKey,
+    cert: x509.Certificate,
+    chain: Sequence[x509.Certificate] = (),
+    *,
+    signing_time: dt.datetime | None = None,
+    validate: Callable[[etree._Element], None],
+    description: str,
+) -> bytes:
+    """``sign_letter`` for any Arna record: ``validate`` checks it against its own schema
+    first (raising on a fault), ``description`` names it in the XAdES DataObjectFormat.
+
+    The treaty returns of Appendices 1–5 are signed this way (urn:arna:treaty-return:1);
+    the verifier (signing.verify.verify_letter) checks the signatures the same way.
+    """
+
     try:
         check_key_strength(key)
     except ValueError as exc:
@@ -104,7 +135,7 @@ def sign_letter(
     if when.tzinfo is None:
         raise SigningError("the signing time needs a time zone")
     root = parse_xml(xml)
-    validate_letter(root)
+    validate(root)
     # Comments are outside every URI="" signature (XMLDSig §4.4.3.3) and processing
     # instructions split the text a reader sees, so the verifier refuses letters
     # carrying either: drop them (keeping the text around them) rather than sign them.
@@ -112,7 +143,11 @@ def sign_letter(
         remove_keeping_tail(node)
     sign_alg, digest_alg = _methods(key)
     signer = _ArnaSigner(
-        when, signature_algorithm=sign_alg, digest_algorithm=digest_alg, c14n_algorithm=C14N
+        when,
+        description,
+        signature_algorithm=sign_alg,
+        digest_algorithm=digest_alg,
+        c14n_algorithm=C14N,
     )
     signed = signer.sign(root, key=key, cert=[cert, *chain], always_add_key_value=False)
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")

@@ -45,6 +45,8 @@ def upgrade() -> None:
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("assessment", sa.Text(), nullable=False),
         sa.Column("xml", sa.Text(), nullable=False),
+        sa.Column("signed_by", sa.JSON(), nullable=False),
+        sa.Column("signed_at", registry.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("submitted_on", sa.Date(), nullable=False),
         sa.Column("submitted_by", sa.String(length=100), nullable=False),
         sa.Column("created_at", registry.db.UTCDateTime(timezone=True), nullable=False),

@@ -5,7 +5,8 @@ bodies; each reporting year its consolidating body files one return per treaty
 on the Appendix (1–5) its kind and status give (routing.treaties.form_for). A
 return keeps its fields as JSON in the structure of the form's XML schema
 (xml_schemas/appendix-N.xsd) and the XML built from them; MFA's foreign-policy
-assessment (the form's last rows) is a second author's part, kept apart. The
+assessment (the form's last rows) is a second author's part, kept apart: it is
+not in the XML the body signs. The
 cycle's deadlines are a rule file of kind ``treaty-cycle`` (registry.services.rule_files).
 """
 
@@ -54,7 +55,11 @@ class TreatyReturn(Base):
     fields: Mapped[dict[str, Any]]
     #: MFA's part: the foreign-policy assessment (empty until MFA fills it).
     assessment: Mapped[str] = mapped_column(Text, default="")
+    #: The body's return on its form's schema; once signed, with its XAdES signatures.
     xml: Mapped[str] = mapped_column(Text)
+    #: The signers' identities as the verifier reported them (empty until signed).
+    signed_by: Mapped[list[Any]] = mapped_column(default=list)
+    signed_at: Mapped[datetime | None]
     submitted_on: Mapped[date]
     submitted_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

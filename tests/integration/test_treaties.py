@@ -17,13 +17,18 @@ import pytest
 from sqlalchemy.orm import Session
 
 from custody.event import decode_leaf
+from registry.db import utcnow
 from registry.permissions import Principal
 from registry.services import rule_files, treaties
 from registry.services.custody import letter_entries
 from registry.services.errors import Conflict, Forbidden, Invalid
+from registry.services.pki import trust_store
 from registry.services.treaties import forms, xlsx
 from registry.services.unit_of_work import act
 from routing.duties import DutyState
+from signing.verify import verify_letter
+
+from .conftest import SIGNING_PASSPHRASE
 
 D = date.fromisoformat
 HEALTH, ECON, MOJ = "AGENCY:MINHEALTH", "AGENCY:MINECON", "MOJ"
@@ -156,14 +161,31 @@ def test_a_full_reporting_year(
         treaties.consolidation(s, health, 2026, today)
     assert [r.body for r in treaties.returns_of(s, health, 2026)] == [HEALTH]
 
-    # The XML of a return is the form's, with MFA's row once assessed.
+    # The XML of a return is the form's; MFA's row is kept beside it, not in what the body signs.
     xml = returns[0].xml
     assert 'form="1"' in xml
-    assert "<mfa_assessment>Assessment health</mfa_assessment>" in xml
+    assert "mfa_assessment" not in xml
     assert "<proposal>EXTEND</proposal>" in xml
-    # Every action is in the custody log.
+    # The body signs its return as letters are signed; the verifier passes it.
+    with pytest.raises(Forbidden):
+        act(treaties.sign_return, s, econ, year=2026, treaty_number=n["health"],
+            passphrase=SIGNING_PASSPHRASE)  # fmt: skip
+    signed = act(treaties.sign_return, s, health, year=2026, treaty_number=n["health"],
+                 passphrase=SIGNING_PASSPHRASE)  # fmt: skip
+    assert signed.signed_by
+    assert signed.signed_by[0]["agency"] == HEALTH
+    result = verify_letter(signed.xml.encode(), trust_store(s), at=utcnow())
+    assert result.passed
+    assert "urn:arna:treaty-return:1" in signed.xml
+    # Every action is in the custody log, the refused one too.
     actions = [decode_leaf(leaf).action for _i, leaf in letter_entries(s, n["health"])]
-    assert actions == ["treaty:registered", "treaty:return-filed", "treaty:assessed"]
+    assert actions == [
+        "treaty:registered",
+        "treaty:return-filed",
+        "treaty:assessed",
+        "treaty:return-signed-refused",  # MINECON's attempt
+        "treaty:return-signed",
+    ]
 
 
 def test_returns_are_checked_as_the_schema_checks_them(

@@ -45,6 +45,7 @@ def test_the_documented_action_tags_are_the_tags() -> None:
         "file:theses-checked",
         "treaty:registered",
         "treaty:return-filed",
+        "treaty:return-signed",
         "treaty:assessed",
         "log:exported",
     }

@@ -28,6 +28,7 @@ class Tag(StrEnum):
     FILE_THESES_CHECKED = "file:theses-checked"  # ¶23: theses initialled on every page?
     TREATY_REGISTERED = "treaty:registered"  # a treaty entered in the register (Ch.1)
     TREATY_RETURN_FILED = "treaty:return-filed"  # a body's return on App.1-5 (¶2)
+    TREATY_RETURN_SIGNED = "treaty:return-signed"  # the body signed its return (XAdES)
     TREATY_ASSESSED = "treaty:assessed"  # MFA's foreign-policy assessment of a return (¶4)
     LOG_EXPORTED = "log:exported"
 

@@ -14,6 +14,7 @@ from registry.services.treaties.register import (
     open_cycle,
     register_treaty,
     returns_of,
+    sign_return,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "open_cycle",
     "register_treaty",
     "returns_of",
+    "sign_return",
 ]

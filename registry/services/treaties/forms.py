@@ -397,6 +397,16 @@ def _check_value(field: Field, text: str) -> str | None:
     return None
 
 
+def validate_return(root: etree._Element) -> None:
+    """Check a return's XML against the schema of the form it names; FormError if not."""
+    form = root.get("form", "")
+    if not form.isdigit() or int(form) not in FORMS:
+        raise FormError([f"form: {form!r} is not an Appendix 1-5"])
+    schema = _schema(int(form))
+    if not schema.validate(root):
+        raise FormError([f"line {e.line}: {e.message}" for e in schema.error_log])
+
+
 def build_xml(
     form: int,
     *,

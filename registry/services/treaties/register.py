@@ -21,20 +21,27 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.models import RuleFile, Treaty, TreatyReturn
+from registry.db import utcnow
+from registry.models import RuleFile, Treaty, TreatyReturn, User
 from registry.permissions import Action, Principal, check
 from registry.services import rule_files
 from registry.services.custody import append_event
 from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from registry.services.letters.actions import custody_actor, refusal
+from registry.services.letters.records import report_reasons, sha256_hex, signers_of
+from registry.services.pki import trust_store, unlock_charged, with_passphrase
 from registry.services.rule_files import Kind
+from registry.services.throttle import Attempt
 from registry.services.treaties import forms, xlsx
 from routing import treaties as tr
 from routing.duties import DutyState
+from signing.sign import SigningError, sign_document
+from signing.verify import verify_letter
 
 
 def _kind_status(kind: str, status: str) -> tuple[tr.TreatyKind, tr.TreatyStatus]:
@@ -148,7 +155,7 @@ def _returns(session: Session, year: int) -> list[TreatyReturn]:
     )
 
 
-def return_xml(treaty: Treaty, year: int, values: dict[str, str], assessment: str = "") -> bytes:
+def return_xml(treaty: Treaty, year: int, values: dict[str, str]) -> bytes:
     return forms.build_xml(
         form_of(treaty),
         year=year,
@@ -157,7 +164,6 @@ def return_xml(treaty: Treaty, year: int, values: dict[str, str], assessment: st
         values=values,
         responsible=list(treaty.responsible),
         consolidating=treaty.consolidating,
-        assessment=assessment,
     )
 
 
@@ -233,6 +239,71 @@ def file_return(
     return filed
 
 
+def _validate_for_signing(root: etree._Element) -> None:
+    try:
+        forms.validate_return(root)
+    except forms.FormError as exc:
+        raise SigningError(f"the return does not fit its form: {exc}") from None
+
+
+def sign_return(
+    session: Session, principal: Principal, *, year: int, treaty_number: str, passphrase: str
+) -> TreatyReturn:
+    """The consolidating body's officer signs its filed return with the key Arna holds for
+    them, as letters are signed (XAdES-B, verified at once, the report's signers kept);
+    a further signature (the first head's) covers the earlier ones."""
+
+    def signed_with(attempt: Attempt) -> TreatyReturn:
+        try:
+            check(principal, Action.LETTER_SIGN)
+            found = session.scalar(
+                select(TreatyReturn)
+                .join(Treaty)
+                .where(TreatyReturn.year == year, Treaty.number == treaty_number)
+            )
+            if found is None:
+                raise NotFound(f"no {year} return on {treaty_number}")
+            if principal.agency_code != found.body:
+                raise Forbidden(f"the return on {treaty_number} is signed by {found.body}")
+            user = session.get(User, principal.id)
+            assert user is not None
+            unlocked = unlock_charged(session, user, passphrase, attempt)
+            try:
+                signed = sign_document(
+                    found.xml.encode(),
+                    unlocked.key,
+                    unlocked.certificate,
+                    validate=_validate_for_signing,
+                    description=f"Arna treaty return ({forms.NAMESPACE})",
+                )
+            except SigningError as exc:
+                raise Invalid(f"the return cannot be signed: {exc}") from None
+            result = verify_letter(signed, trust_store(session), at=utcnow())
+            if not result.passed:
+                raise Invalid(
+                    "the signature does not verify", details=report_reasons(result.report)
+                )
+        except ServiceError as exc:
+            exc.refusing(refusal(principal, Tag.TREATY_RETURN_SIGNED, treaty_number, None, None))
+            raise
+        found.xml = signed.decode()
+        found.signed_by = signers_of(result.signers)
+        found.signed_at = utcnow()
+        append_event(
+            session,
+            actor=custody_actor(principal),
+            action=Tag.TREATY_RETURN_SIGNED,
+            registry_number=treaty_number,
+            letter_sha256=sha256_hex(signed),
+            state_before=None,
+            state_after=str(year),
+        )
+        session.flush()
+        return found
+
+    return with_passphrase(session, principal.id, signed_with)
+
+
 def assess(
     session: Session, principal: Principal, *, year: int, treaty_number: str, text: str
 ) -> TreatyReturn:
@@ -249,14 +320,13 @@ def assess(
         if found.form not in forms.ASSESSMENT.rows:
             raise Invalid(f"Appendix {found.form} has no foreign-policy assessment row")
         text = (text or "").strip()
-        if not text:
-            raise Invalid("assessment: required")
-        xml = return_xml(found.treaty, year, dict(found.fields), text)
+        if not text or len(text) > 20000:
+            raise Invalid("assessment: required, at most 20000 characters")
     except ServiceError as exc:
         exc.refusing(refusal(principal, Tag.TREATY_ASSESSED, treaty_number, None, None))
         raise
+    # MFA's row is a second author's: kept beside the body's XML (and its signatures).
     found.assessment = text
-    found.xml = xml.decode()
     append_event(
         session,
         actor=custody_actor(principal),
