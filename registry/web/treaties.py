@@ -23,6 +23,7 @@ from wtforms import (
     DateField,
     DecimalField,
     IntegerField,
+    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
@@ -142,6 +143,7 @@ def return_dict(filed: TreatyReturn) -> dict[str, Any]:
         "fields": filed.fields,
         "assessment": filed.assessment,
         "submitted_on": filed.submitted_on.isoformat(),
+        "signed_by": filed.signed_by,
         "xml": filed.xml,
     }
 
@@ -246,6 +248,23 @@ def api_file_return(year: int, number: str) -> Any:
     return return_dict(filed), 201
 
 
+@api_bp.post("/treaty-returns/<int:year>/<number>/signature")
+@requires(Action.LETTER_SIGN)
+def api_sign_return(year: int, number: str) -> Any:
+    """Sign the filed return with the caller's key held by Arna: ``{"passphrase": "..."}``."""
+    passphrase = _json_body().get("passphrase")
+    if not isinstance(passphrase, str) or not passphrase:
+        raise Invalid("passphrase: required", details=["passphrase"])
+    filed = treaties.sign_return(
+        get_session(),
+        current_principal(),
+        year=_year(year),
+        treaty_number=number,
+        passphrase=passphrase,
+    )
+    return return_dict(filed)
+
+
 @api_bp.get("/treaty-summaries/<int:year>")
 @requires(Action.FILE_READ)
 def api_consolidation(year: int) -> Any:
@@ -281,6 +300,10 @@ class YearForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     workbook = FileField(_l("XLSX workbook"), validators=[FileRequired()])
+
+
+class SignReturnForm(FlaskForm):
+    passphrase = PasswordField(_l("Your signing passphrase"), validators=[DataRequired()])
 
 
 class AssessmentForm(FlaskForm):
@@ -497,10 +520,12 @@ def return_page(year: int, number: str) -> Any:
         else:
             flash(_("The return is filed."), "success")
             return redirect(url_for("treaties.return_page", year=year, number=number))
-    assess = None
+    assess_form = None
     manage = allowed(principal.role, Action.TREATY_MANAGE)
     if filed is not None and manage and filed.form in forms.ASSESSMENT.rows:
-        assess = AssessmentForm(data={"text": filed.assessment})
+        assess_form = AssessmentForm(data={"text": filed.assessment})
+    own = filed is not None and principal.agency_code == filed.body
+    sign_form = SignReturnForm() if own and allowed(principal.role, Action.LETTER_SIGN) else None
     fields = forms.fields_of(appendix)
     return render_template(
         "treaties/return.html",
@@ -512,9 +537,34 @@ def return_page(year: int, number: str) -> Any:
         filed=filed,
         fields=fields,
         labels=LABELS,
-        assess=assess,
+        assess=assess_form,
+        sign=sign_form,
         errors=errors,
     )
+
+
+@bp.post("/treaties/returns/<int:year>/<number>/signature")
+@requires(Action.LETTER_SIGN)
+def sign(year: int, number: str) -> Any:
+    form = SignReturnForm()
+    if not form.validate_on_submit():
+        flash(_("Enter your signing passphrase to sign."), "error")
+    else:
+        try:
+            treaties.sign_return(
+                get_session(),
+                current_principal(),
+                year=year,
+                treaty_number=number,
+                passphrase=form.passphrase.data or "",
+            )
+        except ServiceError as exc:
+            if exc.status not in _FIXABLE:
+                raise
+            flash("; ".join(describe(exc)), "error")
+        else:
+            flash(_("The return is signed."), "success")
+    return redirect(url_for("treaties.return_page", year=year, number=number))
 
 
 @bp.post("/treaties/returns/<int:year>/<number>/assessment")

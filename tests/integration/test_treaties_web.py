@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Flask
 from flask.testing import FlaskClient
 
-from .conftest import csrf_token
+from .conftest import SIGNING_PASSPHRASE, csrf_token
 from .test_treaties import sample_values
 from .web_fixtures import api_token  # noqa: F401
 
@@ -57,6 +57,18 @@ def test_api_register_file_and_consolidate(
         f"/api/v1/treaty-returns/2026/{number}", headers=econ, json={"values": sample_values(2)}
     )
     assert filed.status_code == 201, filed.get_json()
+    wrong = client.post(
+        f"/api/v1/treaty-returns/2026/{number}/signature", headers=econ, json={"passphrase": "x"}
+    )
+    assert wrong.status_code == 422
+    signed = client.post(
+        f"/api/v1/treaty-returns/2026/{number}/signature",
+        headers=econ,
+        json={"passphrase": SIGNING_PASSPHRASE},
+    )
+    assert signed.status_code == 200, signed.get_json()
+    assert signed.get_json()["signed_by"][0]["agency"] == ECON
+    assert "<ds:Signature" in signed.get_json()["xml"]
     listed = client.get("/api/v1/treaty-returns/2026", headers=health).get_json()["items"]
     assert listed == []  # MINHEALTH is responsible, but the return is MINECON's
     summary = client.get("/api/v1/treaty-summaries/2026", headers=mfa).get_json()
