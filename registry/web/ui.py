@@ -26,8 +26,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from registry.evidence.package import MIMETYPE as ASIC_MIMETYPE
-from registry.permissions import Action
-from registry.services import case_files, letters, proofs
+from registry.permissions import Action, allowed
+from registry.services import case_files, letters, proofs, rule_files
 from registry.services.countersign import check_dispatch_record
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
@@ -122,12 +122,15 @@ def _parse_date(raw: str | None, field: str) -> date:
 @bp.get("/inbox")
 @requires(Action.INBOX_VIEW)
 def inbox() -> Any:
-    items = letters.inbox(
-        get_session(),
-        current_principal(),
-        due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
+    soon = current_app.config["ARNA_DUE_SOON_WORKDAYS"]
+    principal = current_principal()
+    items = letters.inbox(get_session(), principal, due_soon_workdays=soon)
+    duties = (
+        rule_files.owed(get_session(), principal, today_kz(), soon)
+        if allowed(principal.role, Action.FILE_READ)
+        else []
     )
-    return render_template("letters/inbox.html", items=items)
+    return render_template("letters/inbox.html", items=items, duties=duties)
 
 
 @bp.get("/letters")

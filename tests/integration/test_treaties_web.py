@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from registry.services.setup import ensure_demo_treaties
 
 from .conftest import SIGNING_PASSPHRASE, csrf_token
 from .test_treaties import sample_values
@@ -124,3 +127,22 @@ def test_pages_register_open_fill_and_show(app: Flask) -> None:
     xlsx = mfa.get("/treaties/returns/2026/returns.xlsx")
     assert xlsx.status_code == 200
     assert xlsx.data[:2] == b"PK"
+
+
+def test_the_inbox_reminds_and_flags_late_returns(app: Flask, db_session: Session) -> None:
+    """A cycle whose 10 January has passed: MOJ's return is late in MOJ's inbox and in
+    the auditor's; MINHEALTH, which filed, has nothing of it there."""
+    with app.app_context():  # left before the requests: each must get its own ``g``
+        cycle = ensure_demo_treaties(db_session)[4]
+    moj = app.test_client()
+    _login(moj, "officer.moj")
+    row = f'data-duty="{cycle}:returns:MOJ"'
+    page = moj.get("/inbox").get_data(as_text=True)
+    assert row in page
+    assert "badge overdue" in page.split(row)[1].split("</tr>")[0]
+    auditor = app.test_client()
+    _login(auditor, "auditor")
+    assert row in auditor.get("/inbox").get_data(as_text=True)
+    health = app.test_client()
+    _login(health, "officer.minhealth")
+    assert f"{cycle}:returns" not in health.get("/inbox").get_data(as_text=True)

@@ -35,7 +35,8 @@ from registry.services.rule_files import chains
 from registry.services.rule_files.chains import SILENCE, Kind
 from routing import parties as p
 from routing.agreements import Source, silent_consents
-from routing.duties import Duty
+from routing.calendar import add_workdays
+from routing.duties import Duty, DutyState
 from routing.reporting import AgencyStanding, Exemption, mfa_overview
 
 #: Who the silence job acts as in the custody log.
@@ -249,3 +250,34 @@ def reports_overview(
     views = [_view(f) for f in files]
     standing = mfa_overview([d for v in views for d in v.duties], today)
     return standing, [v.exemption for v in views if v.exemption is not None]
+
+
+@dataclass(frozen=True)
+class OwedDuty:
+    """A dated duty of a rule file the person's body owes, for the inbox."""
+
+    file: RuleFile
+    duty: Duty
+    overdue: bool
+    due_soon: bool
+
+
+def owed(
+    session: Session, principal: Principal, today: date, due_soon_workdays: int
+) -> list[OwedDuty]:
+    """The open, dated duties of every file in scope that the person's body owes (an
+    auditor: every overdue one), late first, then by due date: the reminders and the
+    "late" of the inbox. ``due_soon``: due within ``due_soon_workdays`` working days."""
+    check(principal, Action.FILE_READ)
+    files = session.scalars(select(RuleFile).where(file_scope(principal))).all()
+    soon = add_workdays(today, due_soon_workdays)
+    out = []
+    for file in files:
+        for duty in _view(file).duties:
+            if duty.done is not None or duty.due is None:
+                continue
+            overdue = duty.state(today) is DutyState.LATE
+            if duty.by != principal.agency_code and not (principal.agency_code is None and overdue):
+                continue
+            out.append(OwedDuty(file, duty, overdue, not overdue and duty.due <= soon))
+    return sorted(out, key=lambda o: (not o.overdue, o.duty.due, o.file.number))
