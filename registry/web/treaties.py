@@ -32,10 +32,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from registry.models import Treaty, TreatyReturn
+from registry.paper.appendix import ReturnContent, render_return
 from registry.permissions import Action, allowed
 from registry.services import treaties
 from registry.services.deadlines import today_kz
-from registry.services.errors import Invalid, ServiceError
+from registry.services.errors import Invalid, NotFound, ServiceError
 from registry.services.treaties import forms, xlsx
 from registry.web.chrome import describe
 from registry.web.database import get_session
@@ -565,6 +566,36 @@ def sign(year: int, number: str) -> Any:
         else:
             flash(_("The return is signed."), "success")
     return redirect(url_for("treaties.return_page", year=year, number=number))
+
+
+@bp.get("/treaties/returns/<int:year>/<number>/return.pdf")
+@requires(Action.FILE_READ)
+def return_pdf(year: int, number: str) -> Any:
+    """The filed return on paper, laid out as its Appendix (MFA's row included once assessed)."""
+    principal, session = current_principal(), get_session()
+    treaty = treaties.get_treaty(session, principal, number)
+    filed = next(
+        (r for r in treaties.returns_of(session, principal, _year(year)) if r.treaty is treaty),
+        None,
+    )
+    if filed is None:
+        raise NotFound(f"no {year} return on {number}")
+    data = render_return(
+        ReturnContent(
+            appendix=filed.form,
+            title=forms.TITLES[filed.form],
+            treaty=number,
+            year=year,
+            body=filed.body,
+            rows=xlsx.paper_rows(filed),
+            signed_by=[s["name"] for s in filed.signed_by],
+        )
+    )
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{number}-{year}.pdf"'},
+    )
 
 
 @bp.post("/treaties/returns/<int:year>/<number>/assessment")

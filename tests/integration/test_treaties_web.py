@@ -124,6 +124,10 @@ def test_pages_register_open_fill_and_show(app: Flask) -> None:
     year = mfa.get("/treaties/returns/2026").get_data(as_text=True)
     assert 'data-figure="total">1<' in year
     assert f'data-agency="{ECON}"' in year
+    pdf = mfa.get(f"/treaties/returns/2026/{number}/return.pdf")
+    assert pdf.status_code == 200
+    assert pdf.data.startswith(b"%PDF")
+    assert mfa.get("/treaties/returns/2027/" + number + "/return.pdf").status_code == 404
     xlsx = mfa.get("/treaties/returns/2026/returns.xlsx")
     assert xlsx.status_code == 200
     assert xlsx.data[:2] == b"PK"

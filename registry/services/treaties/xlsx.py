@@ -58,28 +58,41 @@ def export_returns(returns: list[TreatyReturn]) -> bytes:
     for r in returns:
         sheet = book.create_sheet(f"{r.treaty.number}-{r.year}"[:31])
         sheet.append([forms.TITLES[r.form]])
-        for name, value in zip(
-            META, (r.treaty.number, str(r.year), str(r.form), r.body), strict=True
-        ):
+        meta = (r.treaty.number, str(r.year), str(r.form), r.body)
+        for name, value in zip(META, meta, strict=True):
             sheet.append([name, value])
         sheet.append(list(HEADER))
-        for field in forms.fields_of(r.form):
-            if field.type is forms.FieldType.BODIES:
-                value = "; ".join(
-                    f"{b} *" if b == r.treaty.consolidating and len(r.treaty.responsible) > 1 else b
-                    for b in r.treaty.responsible
-                )
-            else:
-                value = r.fields.get(field.name, "")
-            sheet.append([field.rows[r.form], field.heading_in(r.form), value, field.name])
+        names = [f.name for f in forms.fields_of(r.form)]
         if r.form in forms.ASSESSMENT.rows:
-            a = forms.ASSESSMENT
-            sheet.append([a.rows[r.form], a.heading_in(r.form), r.assessment, a.name])
+            names.insert(names.index("proposal"), forms.ASSESSMENT.name)
+        for (row, heading, value), name in zip(paper_rows(r), names, strict=True):
+            sheet.append([row, heading, value, name])
         for column, width in zip("ABCD", (8, 60, 60, 24), strict=True):
             sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def paper_rows(r: TreatyReturn) -> list[tuple[str, str, str]]:
+    """The return's rows as its Appendix's table shows them: (row, Kazakh heading, value),
+    the responsible bodies from the register (the consolidating one starred where there
+    are several) and MFA's assessment in its own row."""
+    rows = []
+    for field in forms.fields_of(r.form):
+        if field.type is forms.FieldType.BODIES:
+            several = len(r.treaty.responsible) > 1
+            value = "; ".join(
+                f"{b} *" if several and b == r.treaty.consolidating else b
+                for b in r.treaty.responsible
+            )
+        else:
+            value = r.fields.get(field.name, "")
+        if field.name == "proposal" and r.form in forms.ASSESSMENT.rows:
+            a = forms.ASSESSMENT
+            rows.append((a.rows[r.form], a.heading_in(r.form), r.assessment))
+        rows.append((field.rows[r.form], field.heading_in(r.form), value))
+    return rows
 
 
 def _text(value: Any) -> str:
