@@ -61,6 +61,17 @@ def upgrade() -> None:
         op.f("ix_treaty_returns_treaty_id"), "treaty_returns", ["treaty_id"], unique=False
     )
     op.create_table(
+        "treaty_summaries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("conclusions", sa.Text(), nullable=False),
+        sa.Column("recommendations", sa.Text(), nullable=False),
+        sa.Column("updated_by", sa.String(length=100), nullable=False),
+        sa.Column("updated_at", registry.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_treaty_summaries")),
+        sa.UniqueConstraint("year", name=op.f("uq_treaty_summaries_year")),
+    )
+    op.create_table(
         "thesis_checks",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("file_id", sa.Integer(), nullable=False),
@@ -83,6 +94,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_thesis_checks_file_id"), table_name="thesis_checks")
     op.drop_table("thesis_checks")
+    op.drop_table("treaty_summaries")
     op.drop_index(op.f("ix_treaty_returns_treaty_id"), table_name="treaty_returns")
     op.drop_index(op.f("ix_treaty_returns_year"), table_name="treaty_returns")
     op.drop_table("treaty_returns")

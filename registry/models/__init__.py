@@ -10,7 +10,7 @@ from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySe
 from registry.models.proof import Cosignature, Evidence, WitnessState
 from registry.models.rule_files import RuleFile, RuleFileEvent, ThesisCheck
 from registry.models.throttles import Throttle
-from registry.models.treaties import Treaty, TreatyReturn
+from registry.models.treaties import Treaty, TreatyReturn, TreatySummary
 
 __all__ = [
     "Agency",
@@ -36,6 +36,7 @@ __all__ = [
     "Throttle",
     "Treaty",
     "TreatyReturn",
+    "TreatySummary",
     "TrustAnchor",
     "User",
     "WitnessState",

@@ -40,6 +40,20 @@ class Treaty(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class TreatySummary(Base):
+    """MFA's own parts of a year's Appendix 6: its conclusions and proposals (1.3) and the
+    international organisations' recommendations it attaches «болған жағдайда» (¶4)."""
+
+    __tablename__ = "treaty_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(unique=True)
+    conclusions: Mapped[str] = mapped_column(Text, default="")
+    recommendations: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class TreatyReturn(Base):
     """A treaty's return for one reporting year, on its Appendix form."""
 

@@ -161,6 +161,8 @@ def consolidation_dict(summary: treaties.Consolidation) -> dict[str, Any]:
         "proposals": summary.proposals,
         "treaties": summary.treaties,
         "missing": summary.missing,
+        "conclusions": summary.conclusions,
+        "recommendations": summary.recommendations,
         "lateness": [
             {
                 "body": entry.body,
@@ -301,6 +303,16 @@ class YearForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     workbook = FileField(_l("XLSX workbook"), validators=[FileRequired()])
+
+
+class ConclusionsForm(FlaskForm):
+    conclusions = TextAreaField(
+        _l("Conclusions and proposals (MFA)"), validators=[DataRequired(), Length(max=20000)]
+    )
+    recommendations = TextAreaField(
+        _l("Recommendations of international organisations attached (¶4), if any"),
+        validators=[Length(max=20000)],
+    )
 
 
 class SignReturnForm(FlaskForm):
@@ -445,8 +457,41 @@ def year_page(year: int) -> Any:
         owed=owed if may_file else [],
         summary=summary,
         import_form=ImportForm() if may_file else None,
+        conclusions_form=ConclusionsForm(
+            data={
+                "conclusions": summary.conclusions if summary else "",
+                "recommendations": summary.recommendations if summary else "",
+            }
+        )
+        if allowed(principal.role, Action.TREATY_MANAGE)
+        else None,
         proposals=PROPOSAL_LABELS,
     )
+
+
+@bp.post("/treaties/returns/<int:year>/conclusions")
+@requires(Action.TREATY_MANAGE)
+def conclusions(year: int) -> Any:
+    """MFA's own parts of Appendix 6: conclusions and proposals, organisations' recommendations."""
+    form = ConclusionsForm()
+    if not form.validate_on_submit():
+        flash(_("Write the conclusions."), "error")
+    else:
+        try:
+            treaties.conclude(
+                get_session(),
+                current_principal(),
+                year=_year(year),
+                conclusions=form.conclusions.data or "",
+                recommendations=form.recommendations.data or "",
+            )
+        except ServiceError as exc:
+            if exc.status not in _FIXABLE:
+                raise
+            flash("; ".join(describe(exc)), "error")
+        else:
+            flash(_("Recorded."), "success")
+    return redirect(url_for("treaties.year_page", year=year))
 
 
 @bp.get("/treaties/returns/<int:year>/returns.xlsx")

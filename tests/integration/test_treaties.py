@@ -155,8 +155,16 @@ def test_a_full_reporting_year(
     }
     late = {entry.body: entry.late for entry in summary.lateness}
     assert late == {ECON: False, HEALTH: False, MOJ: True}
+    # MFA's own parts of Appendix 6 (1.3 and ¶4's attachments); a body may not write them.
+    with pytest.raises(Forbidden):
+        act(treaties.conclude, s, health, year=2026, conclusions="x", recommendations="")
+    act(treaties.conclude, s, mfa, year=2026, conclusions="Implementation is on track.",
+        recommendations="WHO recommendation of 2026")  # fmt: skip
+    concluded = treaties.consolidation(s, mfa, 2026, today)
+    assert concluded.conclusions == "Implementation is on track."
+    assert concluded.recommendations == "WHO recommendation of 2026"
     # Who was late is visible to auditors too; an agency sees only its own returns.
-    assert treaties.consolidation(s, auditor, 2026, today).lateness == summary.lateness
+    assert treaties.consolidation(s, auditor, 2026, today).lateness == concluded.lateness
     with pytest.raises(Forbidden):
         treaties.consolidation(s, health, 2026, today)
     assert [r.body for r in treaties.returns_of(s, health, 2026)] == [HEALTH]

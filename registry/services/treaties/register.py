@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
-from registry.models import RuleFile, Treaty, TreatyReturn, User
+from registry.models import RuleFile, Treaty, TreatyReturn, TreatySummary, User
 from registry.permissions import Action, Principal, check
 from registry.services import rule_files
 from registry.services.custody import append_event
@@ -379,6 +379,8 @@ class Consolidation:
     treaties: list[dict[str, str]]
     missing: list[str]  # treaties with no return yet
     lateness: list[Lateness]
+    conclusions: str = ""  # MFA's own (1.3)
+    recommendations: str = ""  # organisations' recommendations MFA attaches (¶4)
 
 
 def _counterparty(r: TreatyReturn) -> str:
@@ -412,6 +414,7 @@ def consolidation(session: Session, principal: Principal, year: int, today: date
         text = r.fields.get("problems") or r.fields.get("procedure_problems") or ""
         problems.append({"treaty": t.number, "body": r.body, "problems": text})
     proposals = Counter(r.fields["proposal"] for r in returns.values() if "proposal" in r.fields)
+    own = session.scalar(select(TreatySummary).where(TreatySummary.year == year))
     cycle = cycle_file(session, year)
     lateness = []
     if cycle is not None:
@@ -442,7 +445,40 @@ def consolidation(session: Session, principal: Principal, year: int, today: date
         ],
         missing=[t.number for t in treaties if t.id not in returns],
         lateness=lateness,
+        conclusions=own.conclusions if own else "",
+        recommendations=own.recommendations if own else "",
     )
+
+
+def conclude(
+    session: Session, principal: Principal, *, year: int, conclusions: str, recommendations: str
+) -> TreatySummary:
+    """MFA writes its own parts of the year's Appendix 6 (1.3, and ¶4's attachments)."""
+    try:
+        check(principal, Action.TREATY_MANAGE)
+        conclusions, recommendations = conclusions.strip(), recommendations.strip()
+        if not conclusions or len(conclusions) > 20000 or len(recommendations) > 20000:
+            raise Invalid("conclusions: required; each text at most 20000 characters")
+    except ServiceError as exc:
+        exc.refusing(refusal(principal, Tag.TREATY_ASSESSED, f"appendix-6:{year}", None, None))
+        raise
+    own = session.scalar(select(TreatySummary).where(TreatySummary.year == year))
+    if own is None:
+        own = TreatySummary(year=year, updated_by=principal.username)
+        session.add(own)
+    own.conclusions, own.recommendations = conclusions, recommendations
+    own.updated_by = principal.username
+    append_event(
+        session,
+        actor=custody_actor(principal),
+        action=Tag.TREATY_ASSESSED,
+        registry_number=f"appendix-6:{year}",
+        letter_sha256=None,
+        state_before=None,
+        state_after=str(year),
+    )
+    session.flush()
+    return own
 
 
 def import_returns(
