@@ -34,6 +34,11 @@ LETTER_ACTIONS = (
     "file:opened",  # an agreement reached (¶30) or a decision file (¶10)
     "file:event-recorded",
     "file:deemed-agreed",  # ¶32: no written answer in 2 wd counts as consent
+    "file:theses-checked",  # ¶23: a body's theses, initialled on every page or not
+    "treaty:registered",  # a treaty entered in the register (Chapter 1)
+    "treaty:return-filed",  # a body's return on Appendices 1-5 (¶2)
+    "treaty:return-signed",  # the body signed its return (XAdES), verified on arrival
+    "treaty:assessed",  # MFA's foreign-policy assessment of a return (¶4)
     "log:exported",
     "identity:bin-recorded",  # an agency's BIN, set by the administrator
     "identity:iin-recorded",  # an account's IIN, set by the administrator

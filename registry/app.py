@@ -194,6 +194,12 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(rule_files.api_bp)
     csrf.exempt(rule_files.api_bp)  # /api/v1 like api.bp: bearer tokens only
 
+    from registry.web import treaties
+
+    app.register_blueprint(treaties.bp)
+    app.register_blueprint(treaties.api_bp)
+    csrf.exempt(treaties.api_bp)  # /api/v1 like api.bp: bearer tokens only
+
     @app.get("/healthz")
     @public
     def healthz() -> Any:

@@ -70,6 +70,7 @@ def bootstrap_command(demo: bool) -> None:
         ensure_demo_identities,
         ensure_demo_keys,
         ensure_demo_letters,
+        ensure_demo_treaties,
         ensure_demo_users,
         ensure_nca_anchors,
         ensure_registry,
@@ -89,6 +90,7 @@ def bootstrap_command(demo: bool) -> None:
             created += [f"signing key of {name}" for name in ensure_demo_keys(session, kek=kek)]
             created += [f"letter {number}" for number in ensure_demo_letters(session)]
             created += [f"file {number}" for number in ensure_demo_files(session)]
+            created += [f"treaty record {number}" for number in ensure_demo_treaties(session)]
     click.echo("database at the migration head")
     for what in created:
         click.echo(f"created {what}")

@@ -65,6 +65,8 @@ class Action(StrEnum):
     FILE_OPEN = "rulefile.open"
     FILE_RECORD = "rulefile.record"
     REPORT_OPEN = "report.open"  # a report owed to MFA (¶46, ¶48-49): MFA or the body itself
+    TREATY_RETURN = "treaty.return"  # a body's return on a treaty it consolidates (¶2)
+    TREATY_MANAGE = "treaty.manage"  # MFA: the treaty register, assessments, theses checks
     CUSTODY_READ = "custody.read"
     CUSTODY_VERIFY = "custody.verify"  # re-check the whole log (costly: not for every reader)
     COPY_ISSUE = "copy.issue"
@@ -97,6 +99,7 @@ _AGENCY_WORK = frozenset(
         A.FILE_READ,
         A.FILE_RECORD,
         A.REPORT_OPEN,
+        A.TREATY_RETURN,
     }
 )
 _HUB_WORK = frozenset({A.LETTER_RECEIVE, A.LETTER_RETURN})
@@ -110,7 +113,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     # MFA registers agreements reached and receives decisions (¶10, ¶32): it opens the files.
     Role.MFA_CLERK: _AGENCY_WORK
     | _HUB_WORK
-    | {A.LETTER_DISPATCH, A.PUBLICATION_RECORD, A.FILE_OPEN},
+    | {A.LETTER_DISPATCH, A.PUBLICATION_RECORD, A.FILE_OPEN, A.TREATY_MANAGE},
     Role.AUDITOR: frozenset(
         {
             A.LETTER_READ,

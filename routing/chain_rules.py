@@ -1,4 +1,4 @@
-"""The rules of the chains of Chapters 2, 4 and 6, as docs/rules.md lists them.
+"""The rules of the chains of Chapters 1, 2, 3, 4 and 6, as docs/rules.md lists them.
 
 One row per duty the engines (routing/decisions.py, routing/agreements.py,
 routing/reporting.py) date, with the Kazakh phrase its deadline comes from and
@@ -21,6 +21,134 @@ class ChainRule:
     phrase: str
     reading: str = ""
 
+
+CHAPTER_1: Final = (
+    ChainRule(
+        "¶2",
+        "each CSB → MFA",
+        "returns on its treaties: in force on App.1-3, signed and not in force on App.4-5",
+        "10 January",
+        "жыл сайын 10 қаңтардан кешіктірмей",
+        "one return per treaty, on the form its kind and status give; made by the responsible "
+        "body marked consolidating; a loan treaty signed and not in force on App.4 (one lender); "
+        "on a day off, the previous working day (configurable)",
+    ),
+    ChainRule(
+        "¶4",
+        "MFA → GO",
+        "the summary in the structure of App.6, with the foreign-policy assessment",
+        "10 February",
+        "жылына бір рет, 10 ақпаннан кешіктірмей",
+        "App.6 is generated from the returns; MFA fills only its assessment fields",
+    ),
+    ChainRule(
+        "¶5",
+        "GO → PA",
+        "MFA's information with GO's proposals",
+        "25 February",
+        "жыл сайын, 25 ақпаннан кешіктірмей",
+        "on a day off, the previous working day (configurable)",
+    ),
+    ChainRule(
+        "¶6",
+        "PA → PRESIDENT",
+        "the analysis of the treaties' implementation",
+        "15 wd from PA's receipt",
+        "алған күнінен бастап он бес жұмыс күні ішінде",
+    ),
+)
+
+CHAPTER_3: Final = (
+    ChainRule(
+        "¶19",
+        "—",
+        "only high-level events (the President) are governed",
+        "—",
+        "Жоғары деңгейдегі іс-шаралардың мазмұндық бөлігін пысықтау тәртібі осы Қағидалармен "
+        "реттеледі",
+        "intergovernmental and interdepartmental events are refused (Government regulations)",
+    ),
+    ChainRule(
+        "¶22",
+        "MFA → interested bodies and organisations",
+        "request materials and proposals",
+        "E − 2 months",
+        "кемінде екі ай бұрын",
+        "E is the first day; on a day off, the previous working day (configurable)",
+    ),
+    ChainRule(
+        "¶23",
+        "each interested body → MFA",
+        "materials; theses initialled on every page",
+        "20 cd from the request's receipt, or PA's period",
+        "сұрау салу келіп түскен кезден бастап күнтізбелік жиырма күн ішінде",
+        "the initials are checked page by page for each thesis document",
+    ),
+    ChainRule(
+        "¶23",
+        "a body whose input MFA returned → MFA",
+        "rework poor-quality input",
+        "3 wd",
+        "үш жұмыс күні ішінде",
+        "no start in the text: counted from the body's receipt of the returned input",
+    ),
+    ChainRule(
+        "¶24",
+        "MFA → PA",
+        "the concept, signed by the Minister",
+        "E − 30 cd",
+        "кемінде күнтізбелік отыз күн бұрын",
+    ),
+    ChainRule(
+        "¶25",
+        "the Government (GO)",
+        "meeting 1 (concept, theses); meeting 2 (package, delegation)",
+        "1 wd before the concept, 2 wd before the package go to PA",
+        "енгізерден бір жұмыс күні бұрын … екі жұмыс күні бұрын",
+        "anchored to the actual submission (until then, its deadline), "
+        "held no later than that day (at least, not exactly)",
+    ),
+    ChainRule(
+        "¶26",
+        "MFA → PA",
+        "the package (¶21); optionally a refined package",
+        "E − 15 wd; E − 7 wd",
+        "кемінде он бес жұмыс күні бұрын … кемінде жеті жұмыс күні бұрын",
+        "working days counted backwards from E on the Kazakhstan calendar",
+    ),
+    ChainRule(
+        "¶27",
+        "PA on MFA's proposal",
+        "periods for ¶24-26 when the date was fixed late",
+        "PA's dates",
+        "24-тармағын орындау мерзімінен кемінде он жұмыс күні бұрын айқындалса",
+        "read as LESS than 10 wd before the ¶24 deadline (the literal «кемінде» is senseless); "
+        "PA's dates are entered by hand; ¶22-23 are not affected",
+    ),
+    ChainRule(
+        "¶28",
+        "MFA → PA",
+        "the Head of State's conversation records",
+        "3 wd after the last day",
+        "іс-шара өткізілгеннен кейін үш жұмыс күні ішінде",
+    ),
+    ChainRule(
+        "¶29",
+        "the registering person (PA_AIDE_INTL) → MFA",
+        "the agreements registered in MFA's absence",
+        "2 wd after the last day",
+        "іс-шарадан кейін екі жұмыс күні ішінде",
+        "the sender is not named: the person who registered them; the agreements open a "
+        "Chapter 4 file",
+    ),
+    ChainRule(
+        "¶29-1",
+        "MFA → PA",
+        "media review, expert opinions, draft thank-you letter",
+        "5 wd after the last day",
+        "өткізілгеннен кейін бес жұмыс күні ішінде",
+    ),
+)
 
 CHAPTER_2: Final = (
     ChainRule(
@@ -224,8 +352,10 @@ CHAPTER_6: Final = (
 )
 
 CHAINS: Final = (
+    ("Chapter 1: treaty-implementation reports (routing/treaties.py)", CHAPTER_1),
     ("Chapter 2: decisions of international organisations (routing/decisions.py)", CHAPTER_2),
     ("Chapter 4: agreements reached (routing/agreements.py)", CHAPTER_4),
+    ("Chapter 3: high-level events (routing/high_level.py)", CHAPTER_3),
     ("Chapter 6: reports to MFA (routing/reporting.py)", CHAPTER_6),
 )
 

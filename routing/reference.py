@@ -17,6 +17,7 @@ from typing import Final
 
 from routing.calendar_data import KURBAN_AIT, TRANSFER_YEARS, TRANSFERS
 from routing.chain_rules import CHAINS, DAY_OFF_READING
+from routing.high_level import PARAGRAPH_27_READING
 from routing.history import HISTORY
 from routing.kinds import KINDS
 from routing.rules import (
@@ -84,6 +85,27 @@ READINGS: Final = (
     "not in the text, 03.01.2024 stands for it); Decree No. 779, signed 12.02.2025, takes "
     "effect from 06.01.2025 («06.01.2025 бастап қолданысқа енгізіледі»), so the modelled "
     "wording applies from 06.01.2025.",
+    "¶2: one return per treaty (not one table for all), on the Appendix its kind and status "
+    "give, made by the responsible body marked consolidating; a loan treaty signed and not in "
+    "force is reported on Appendix 4 (one lender). The reporting year is the year reported "
+    "on: the returns on 2026 are due 10 January 2027.",
+    "Chapter 3: «кемінде N … бұрын» (at least N before E) makes E − N the latest lawful day; "
+    "working days before E are counted backwards on the Kazakhstan calendar; E is the "
+    "event's first day, and «кейін» (after) counts from its last day.",
+    "¶25: the Government meetings are anchored to the actual submission of the concept and "
+    "the package (to the deadline until then) and are held no later than 1 and 2 wd before "
+    "it (at least, not exactly).",
+    PARAGRAPH_27_READING,
+    "Appendices 1–5 (xml_schemas/appendix-N.xsd, rendered from "
+    "registry/services/treaties/forms.py): App.3 row 18(3) is a count and its reasons; row "
+    "19(1) «20__ж.__ ____ жағдай бойынша … игерілді» is a date and an amount; rows 20(2)–(3) "
+    "(MINFIN's and the Supreme Audit Chamber's external assessments) may be empty on 10 "
+    "January; the foreign-policy assessment row is MFA's and absent from a body's return; the "
+    "responsible-body row comes from the treaty register, the consolidating body marked.",
+    "Appendix 6 is generated from the year's returns: 1.1 the totals and the treaties in force "
+    "(date of conclusion, counterparty = states parties or donor, areas = subject of "
+    "regulation), 1.2 each return's problems, 1.3 the tally of proposals, 2. every treaty of "
+    "the register with its status and whether its return came; MFA adds its assessments.",
 )
 
 
@@ -220,7 +242,7 @@ def _history() -> list[str]:
 
 def _chains() -> list[str]:
     lines = [
-        "## Chains of Chapters 2, 4 and 6",
+        "## Chains of Chapters 1, 2, 3, 4 and 6",
         "",
         "Dated by the chain engines from what happened (services: rule files). " + DAY_OFF_READING,
         "",

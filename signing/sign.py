@@ -1,4 +1,4 @@
-"""Signing a letter (or a rule-file record): an enveloped XAdES baseline-B signature.
+"""Signing a letter: an enveloped XAdES baseline-B signature made with signxml.
 
 signxml's XAdES signer leaves the Transforms out of the SignedProperties and
 KeyInfo references.  A verifier then canonicalises those with the default
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from base64 import b64encode
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -28,7 +28,7 @@ from signing.records import validate_record
 from signing.xmlparse import parse_xml, remove_keeping_tail
 
 C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
-_LETTER = f"Arna letter ({NS})"
+LETTER_DESCRIPTION = f"Arna letter ({NS})"
 _EC_METHODS = {
     "secp256r1": (SignatureMethod.ECDSA_SHA256, DigestAlgorithm.SHA256),
     "secp384r1": (SignatureMethod.ECDSA_SHA384, DigestAlgorithm.SHA384),
@@ -44,7 +44,7 @@ class _ArnaSigner(XAdESSigner):
     """XAdESSigner with explicit Transforms on every reference and a given SigningTime."""
 
     def __init__(
-        self, signing_time: dt.datetime, description: str = _LETTER, **kwargs: object
+        self, signing_time: dt.datetime, description: str = LETTER_DESCRIPTION, **kwargs: object
     ) -> None:
         data_object_format = XAdESDataObjectFormat(Description=description, MimeType="text/xml")
         super().__init__(data_object_format=data_object_format, **kwargs)  # type: ignore[arg-type]
@@ -98,9 +98,15 @@ def sign_letter(
     after the drafting officer's).  KeyInfo carries the certificate and chain,
     never a bare KeyValue.
     """
-    root = _checked(xml, key, cert)
-    validate_letter(root)
-    return _sign(root, key, [cert, *chain], signing_time, _LETTER)
+    return sign_document(
+        xml,
+        key,
+        cert,
+        chain,
+        signing_time=signing_time,
+        validate=validate_letter,
+        description=LETTER_DESCRIPTION,
+    )
 
 
 def sign_record(
@@ -111,34 +117,50 @@ def sign_record(
     *,
     signing_time: dt.datetime | None = None,
 ) -> bytes:
-    """Sign a rule-file record (``signing.records``) as a letter is signed, after its schema."""
-    root = _checked(xml, key, cert)
-    kind = validate_record(root)
-    return _sign(root, key, [cert, *chain], signing_time, f"Arna record ({kind.namespace})")
+    """Sign a rule-file record (``signing.records``) as a letter is signed, after its schema;
+    the DataObjectFormat names the record's kind."""
+    kind = validate_record(parse_xml(xml))
+    return sign_document(
+        xml,
+        key,
+        cert,
+        chain,
+        signing_time=signing_time,
+        validate=validate_record,
+        description=f"Arna record ({kind.namespace})",
+    )
 
 
-def _checked(xml: bytes, key: SigningKey, cert: x509.Certificate) -> etree._Element:
+def sign_document(
+    xml: bytes,
+    key: SigningKey,
+    cert: x509.Certificate,
+    chain: Sequence[x509.Certificate] = (),
+    *,
+    signing_time: dt.datetime | None = None,
+    validate: Callable[[etree._Element], object],
+    description: str,
+) -> bytes:
+    """``sign_letter`` for any Arna record: ``validate`` checks it against its own schema
+    first (raising on a fault), ``description`` names it in the XAdES DataObjectFormat.
+
+    The treaty returns of Appendices 1–5 are signed this way (urn:arna:treaty-return:1);
+    the verifier (signing.verify.verify_letter) checks the signatures the same way.
+    """
+
     try:
         check_key_strength(key)
     except ValueError as exc:
         raise SigningError(str(exc)) from None
     if cert.public_key() != key.public_key():
         raise SigningError("the certificate is not the key's certificate")
-    return parse_xml(xml)
-
-
-def _sign(
-    root: etree._Element,
-    key: SigningKey,
-    certs: list[x509.Certificate],
-    signing_time: dt.datetime | None,
-    description: str,
-) -> bytes:
     when = signing_time or dt.datetime.now(dt.UTC)
     if when.tzinfo is None:
         raise SigningError("the signing time needs a time zone")
+    root = parse_xml(xml)
+    validate(root)
     # Comments are outside every URI="" signature (XMLDSig §4.4.3.3) and processing
-    # instructions split the text a reader sees, so the verifier refuses documents
+    # instructions split the text a reader sees, so the verifier refuses letters
     # carrying either: drop them (keeping the text around them) rather than sign them.
     for node in root.xpath("//comment() | //processing-instruction()"):
         remove_keeping_tail(node)
@@ -150,5 +172,5 @@ def _sign(
         digest_algorithm=digest_alg,
         c14n_algorithm=C14N,
     )
-    signed = signer.sign(root, key=key, cert=certs, always_add_key_value=False)
+    signed = signer.sign(root, key=key, cert=[cert, *chain], always_add_key_value=False)
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")

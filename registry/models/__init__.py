@@ -14,8 +14,9 @@ from registry.models.letters import (
     RegistrySequence,
 )
 from registry.models.proof import Cosignature, Evidence, WitnessState
-from registry.models.rule_files import RuleFile, RuleFileEvent
+from registry.models.rule_files import RuleFile, RuleFileEvent, ThesisCheck
 from registry.models.throttles import Throttle
+from registry.models.treaties import Treaty, TreatyReturn, TreatySummary
 
 __all__ = [
     "ActingFirstHead",
@@ -40,7 +41,11 @@ __all__ = [
     "RegistrySetting",
     "RuleFile",
     "RuleFileEvent",
+    "ThesisCheck",
     "Throttle",
+    "Treaty",
+    "TreatyReturn",
+    "TreatySummary",
     "TrustAnchor",
     "User",
     "WitnessState",

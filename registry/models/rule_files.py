@@ -60,3 +60,22 @@ class RuleFileEvent(Base):
     verified_at: Mapped[datetime | None]
     signed_by: Mapped[list[Any] | None]
     file: Mapped[RuleFile] = relationship(back_populates="events")
+
+
+class ThesisCheck(Base):
+    """¶23: one body's draft theses for the Head of State's talks, checked page by page
+    for the initials of its head or supervising deputy («әр параққа»)."""
+
+    __tablename__ = "thesis_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("rule_files.id"), index=True)
+    body: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int]
+    #: The page numbers found initialled.
+    initialled_pages: Mapped[list[Any]]
+    initialled_on_every_page: Mapped[bool]
+    checked_on: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    custody_index: Mapped[int | None]

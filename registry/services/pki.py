@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from registry.config import current_setting
 from registry.db import utcnow
 from registry.keyring import Keyring
-from registry.models import Letter, RegistryKey, RegistrySetting, TrustAnchor, User
+from registry.models import RegistryKey, RegistrySetting, TrustAnchor, User
 from registry.permissions import Role
 from registry.services import throttle
 from registry.services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -38,6 +39,8 @@ from signing.keys import (
 )
 from signing.revocation import OcspClient
 from signing.trust import TrustStore, load_certificates
+
+T = TypeVar("T")
 
 CA_KEY_NAME = "registry-ca"
 CA_NAME = "Arna registry CA"
@@ -278,9 +281,7 @@ class WrongPassphrase(Invalid):
     record_refusal = False
 
 
-def with_passphrase(
-    session: Session, user_id: int, action: Callable[[throttle.Attempt], Letter]
-) -> Letter:
+def with_passphrase(session: Session, user_id: int, action: Callable[[throttle.Attempt], T]) -> T:
     """Run ``action`` (which unlocks the key with ``unlock_charged``) as one throttled
     signing-passphrase attempt of ``user_id``: charged (and committed) before the action's
     own transaction begins, Throttled while the passphrase is locked out, and given back

@@ -16,13 +16,15 @@ from cryptography.hazmat.primitives import hashes
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.models import Agency, Letter, RegistryKey, RuleFile, TrustAnchor, User
+from registry.models import Agency, Letter, RegistryKey, RuleFile, Treaty, TrustAnchor, User
 from registry.permissions import Principal, Role
-from registry.services import identity, letters, pki, rule_files, trust_anchors
+from registry.services import identity, letters, pki, rule_files, treaties, trust_anchors
 from registry.services.accounts import create_user
 from registry.services.custody import LOG_KEY_NAME, ensure_log_key
 from registry.services.deadlines import today_kz
+from registry.services.treaties import forms
 from routing.calendar import add_workdays
+from routing.treaties import returns_due
 from signing import pki_marks
 from signing.records import RecordKind, build_record
 from signing.sign import sign_record
@@ -583,3 +585,93 @@ def ensure_demo_identities(session: Session) -> list[str]:
     if pki.mark_test_registry(session):
         created.append("TEST registry mark")
     return created
+
+
+#: The demo register: (title, kind, status, responsible bodies, consolidating body).
+DEMO_TREATIES = (
+    ("Agreement on cooperation in health care (demo)", "bilateral", "in-force",
+     ["AGENCY:MINHEALTH"], None),
+    ("Convention on trade facilitation (demo)", "multilateral", "in-force",
+     ["AGENCY:MINECON", "AGENCY:MINHEALTH"], "AGENCY:MINECON"),
+    ("Loan agreement for regional roads (demo)", "loan", "in-force", ["AGENCY:MINECON"], None),
+    ("Treaty on mutual legal assistance in civil matters (demo)", "bilateral", "signed",
+     ["MOJ"], None),
+)  # fmt: skip
+
+
+def demo_return_values(form: int) -> dict[str, str]:
+    """Plausible values for every field a body types on Appendix ``form``."""
+    sample = {
+        forms.FieldType.TEXT: "Орындалуда / in progress",
+        forms.FieldType.DATE: "2019-06-14",
+        forms.FieldType.COUNT: "4",
+        forms.FieldType.PERCENT: "62.50",
+        forms.FieldType.PROPOSAL: forms.Proposal.CONTINUE.value,
+    }
+    values = {f.name: sample[f.type] for f in forms.entered_fields(form)}
+    values.pop("proposal_other", None)
+    return values
+
+
+def ensure_demo_treaties(session: Session) -> list[str]:
+    """The treaty register, one reporting year whose returns came in (one body late, still
+    owing), and one high-level event part-way through its chain (once: while the register
+    is empty). Needs an app context (custody log key)."""
+    if session.scalar(select(func.count(Treaty.id))):
+        return []
+    clerk = _principal(session, "clerk.mfa")
+    health, econ = _principal(session, "officer.minhealth"), _principal(session, "officer.minecon")
+    today = today_kz()
+    made = []
+    for title, kind, status, responsible, lead in DEMO_TREATIES:
+        treaty = treaties.register_treaty(
+            session,
+            clerk,
+            title=title,
+            kind=kind,
+            status=status,
+            concluded_on=today.replace(year=today.year - 7, month=6, day=14),
+            responsible=responsible,
+            consolidating=lead,
+        )
+        made.append(treaty)
+    # The last reporting year whose 10 January has passed: MINHEALTH and MINECON filed,
+    # MOJ has not (late, visible to MFA and auditors); MFA assessed one return.
+    year = today.year - 1 if today >= today.replace(month=1, day=20) else today.year - 2
+    cycle = treaties.open_cycle(session, clerk, year)
+    due = returns_due(year)
+    filings = ((health, made[0], add_workdays(due, -2)), (econ, made[1], due), (econ, made[2], due))
+    for who, treaty, day in filings:
+        treaties.file_return(
+            session,
+            who,
+            year=year,
+            treaty_number=treaty.number,
+            values=demo_return_values(treaties.form_of(treaty)),
+            day=day,
+        )
+    treaties.assess(
+        session,
+        clerk,
+        year=year,
+        treaty_number=made[0].number,
+        text="Сотрудничество развивается / cooperation is progressing",
+    )
+    # A state visit three months ahead: MFA's request went out, MINHEALTH received it.
+    first = today + timedelta(days=91)
+    event = rule_files.open_file(
+        session,
+        clerk,
+        "event",
+        "State visit of the President (demo)",
+        {
+            "level": "high",
+            "first_day": first.isoformat(),
+            "last_day": (first + timedelta(days=1)).isoformat(),
+            "fixed_on": (today - timedelta(days=10)).isoformat(),
+            "interested": [health.agency_code, econ.agency_code],
+        },
+    )
+    rule_files.record_event(session, clerk, event.number, "request", today)
+    rule_files.record_event(session, health, event.number, f"received:{health.agency_code}", today)
+    return [*(t.number for t in made), cycle.number, event.number]

@@ -1,4 +1,5 @@
-"""Rule files on the web and in the API: agreements reached (Ch.4) and decision files (Ch.2).
+"""Rule files on the web and in the API: agreements reached (Ch.4), decision files (Ch.2),
+reports (Ch.6), treaty cycles (Ch.1) and high-level events (Ch.3).
 
 Thin views over ``registry.services.rule_files``: the JSON API under
 ``/api/v1/files`` and the pages under ``/files``.
@@ -14,9 +15,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from registry.permissions import Action, Principal, allowed
 from registry.services import rule_files
@@ -30,6 +31,7 @@ from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
 from registry.web.present import duty_dict
 from routing.agreements import Source, next_calendar_duties
+from routing.high_level import PA_SET_KEYS, PARAGRAPH_27_READING
 
 bp = Blueprint("files", __name__)
 api_bp = Blueprint("files_api", __name__, url_prefix="/api/v1")
@@ -66,6 +68,12 @@ def recordable(principal: Principal, view: FileView) -> list[str]:
     keys = [d.key for d in view.duties if d.done is None]
     if kind is Kind.AGREEMENT:
         keys += [f"draft:{b}" for b in facts["interested"]]
+    elif kind is Kind.EVENT:
+        keys += [f"received:{b}" for b in facts["interested"]]
+        keys += [f"returned:{b}" for b in facts["interested"] if f"answer:{b}" in view.events]
+        keys += ["pa-answers"]
+        if any(d.rule == "¶27" for d in view.duties):
+            keys += [f"pa-period:{k}" for k in PA_SET_KEYS]
     elif kind is Kind.DECISION:
         keys += [f"agreed:{b}:MOJ" for b in facts["competent"]]
         if facts["needs_budget"]:
@@ -99,8 +107,8 @@ def _day(value: Any, field: str) -> date:
 def api_list() -> Any:
     """The files the caller may see; ``kind=agreement|decision`` narrows them."""
     kind = request.args.get("kind")
-    if kind is not None and kind not in {k.value for k in (Kind.AGREEMENT, Kind.DECISION)}:
-        raise Invalid("kind: agreement or decision", details=["kind"])
+    if kind is not None and kind not in {k.value for k in Kind}:
+        raise Invalid(f"kind: one of {', '.join(k.value for k in Kind)}", details=["kind"])
     found = rule_files.list_files(get_session(), current_principal(), kind)
     return {
         "items": [
@@ -201,12 +209,20 @@ class OpenFileForm(FlaskForm):
             SelectChoice(
                 Kind.DECISION.value, _l("Decision of an international organisation (Chapter 2)")
             ),
+            SelectChoice(Kind.EVENT.value, _l("High-level event (Chapter 3)")),
         ],
     )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
     day = DateField(
-        _l("Event ended (agreement) or decision received by MFA"), validators=[DataRequired()]
+        _l("Event ended (agreement), decision received by MFA, or the event's first day"),
+        validators=[DataRequired()],
     )
+    last_day = DateField(_l("High-level event: its last day"), validators=[Optional()])
+    fixed_on = DateField(
+        _l("High-level event: the day its date was agreed (¶27)"), validators=[Optional()]
+    )
+    mfa_absent = BooleanField(_l("High-level event: MFA will not attend (¶29)"))
+    refined_package = BooleanField(_l("High-level event: MFA plans a refined package (¶26)"))
     parties = StringField(
         _l("Interested or competent bodies (codes, comma-separated)"),
         validators=[DataRequired(), Length(max=1000)],
@@ -228,6 +244,16 @@ class OpenFileForm(FlaskForm):
         day = self.day.data.isoformat() if self.day.data else ""
         if self.kind.data == Kind.AGREEMENT.value:
             return {"source": self.source.data, "event_ended": day, "interested": bodies}
+        if self.kind.data == Kind.EVENT.value:
+            return {
+                "level": "high",
+                "first_day": day,
+                "last_day": self.last_day.data.isoformat() if self.last_day.data else day,
+                "fixed_on": self.fixed_on.data.isoformat() if self.fixed_on.data else "",
+                "interested": bodies,
+                "mfa_absent": self.mfa_absent.data,
+                "refined_package": self.refined_package.data,
+            }
         return {
             "organisation": self.organisation.data,
             "received": day,
@@ -236,6 +262,17 @@ class OpenFileForm(FlaskForm):
             "requires_president": self.requires_president.data,
             "interaction_procedure": self.interaction_procedure.data,
         }
+
+
+class ThesesForm(FlaskForm):
+    """¶23: a body's theses, checked page by page for the head's or deputy's initials."""
+
+    body = SelectField(_l("Body"), choices=[], validate_choice=False)
+    pages = IntegerField(_l("Pages"), validators=[InputRequired(), NumberRange(1, 1000)])
+    initialled = StringField(
+        _l("Pages initialled (numbers, comma-separated)"), validators=[Length(max=5000)]
+    )
+    day = DateField(_l("Checked on"), validators=[DataRequired()])
 
 
 class RecordForm(FlaskForm):
@@ -273,13 +310,57 @@ def file_page(number: str) -> Any:
     view = rule_files.get_file(get_session(), principal, number)
     form = RecordForm()
     form.key.choices = [SelectChoice(key) for key in recordable(principal, view)]
+    event: dict[str, Any] | None = None
+    if view.file.kind == Kind.EVENT.value:
+        theses = None
+        if allowed(principal.role, Action.FILE_OPEN):
+            theses = ThesesForm()
+            theses.body.choices = [SelectChoice(b) for b in view.file.facts["interested"]]
+        event = {
+            "theses": rule_files.theses_of(get_session(), principal, number),
+            "agreements": rule_files.agreements_of(get_session(), principal, number),
+            "form": theses,
+            "reading": PARAGRAPH_27_READING,
+        }
     return render_template(
         "files/file.html",
         view=view,
         today=today_kz(),
         form=form,
         copy_form=IssueCopyForm() if allowed(principal.role, Action.COPY_ISSUE) else None,
+        event=event,
     )
+
+
+@bp.post("/files/<number>/theses")
+@requires(Action.FILE_OPEN)
+def theses(number: str) -> Any:
+    form = ThesesForm()
+    form.body.choices = []
+    pages = [p.strip() for p in (form.initialled.data or "").split(",") if p.strip()]
+    if not form.validate_on_submit() or not all(p.isdigit() for p in pages):
+        flash(_("Give the body, its pages and the pages initialled."), "error")
+    else:
+        try:
+            check = rule_files.record_theses(
+                get_session(),
+                current_principal(),
+                number,
+                body=form.body.data or "",
+                pages=form.pages.data or 0,
+                initialled=[int(p) for p in pages],
+                day=form.day.data,
+            )
+        except ServiceError as exc:
+            if exc.status not in _FIXABLE:
+                raise
+            flash("; ".join(describe(exc)), "error")
+        else:
+            if check.initialled_on_every_page:
+                flash(_("Initialled on every page."), "success")
+            else:
+                flash(_("Not initialled on every page (¶23)."), "error")
+    return redirect(url_for("files.file_page", number=number))
 
 
 @bp.get("/reports")

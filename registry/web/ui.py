@@ -26,8 +26,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from registry.evidence.package import MIMETYPE as ASIC_MIMETYPE
-from registry.permissions import Action
-from registry.services import case_files, letters, proofs
+from registry.permissions import Action, allowed
+from registry.services import case_files, letters, proofs, rule_files
 from registry.services.countersign import check_dispatch_record
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
@@ -143,17 +143,25 @@ def _filter_form(endpoint: str, given: dict[str, str], cursor: int | None) -> di
 @requires(Action.INBOX_VIEW)
 def inbox() -> Any:
     given = filters.filled(request.args)
+    principal = current_principal()
+    soon = current_app.config["ARNA_DUE_SOON_WORKDAYS"]
     items = letters.inbox(
         get_session(),
-        current_principal(),
-        due_soon_workdays=current_app.config["ARNA_DUE_SOON_WORKDAYS"],
+        principal,
+        due_soon_workdays=soon,
         limit=PAGE_SIZE,
         **filters.inbox_filter(given),
+    )
+    duties = (
+        rule_files.owed(get_session(), principal, today_kz(), soon)
+        if allowed(principal.role, Action.FILE_READ)
+        else []
     )
     return render_template(
         "letters/inbox.html",
         items=items,
         sorts=None,
+        duties=duties,
         **_filter_form("ui.inbox", given, letters.next_inbox_cursor(items, PAGE_SIZE)),
     )
 

@@ -14,6 +14,7 @@ from registry.services.setup import (
     ensure_demo_files,
     ensure_demo_keys,
     ensure_demo_letters,
+    ensure_demo_treaties,
     ensure_registry,
 )
 from routing.duties import DutyState
@@ -82,3 +83,17 @@ def test_the_demo_files_stand_part_way_through_their_chains(
     standing, _ = rule_files.reports_overview(service_session, principal("clerk.mfa"), today)
     assert standing["AGENCY:MINHEALTH"].due == 1
     assert standing["AGENCY:MINECON"].received == 1
+
+
+def test_the_demo_treaty_year_and_event(service_session: Session, principal: Who) -> None:
+    made = ensure_demo_treaties(service_session)
+    assert [n.split("-")[0] for n in made] == ["TRT", "TRT", "TRT", "TRT", "TRC", "EVT"]
+    assert ensure_demo_treaties(service_session) == []  # once only
+    today = today_kz()
+    cycle = rule_files.get_file(service_session, principal("auditor"), made[4])
+    states = {d.key: d.state(today) for d in cycle.duties}
+    assert states["returns:AGENCY:MINHEALTH"] is DutyState.DONE
+    assert states["returns:AGENCY:MINECON"] is DutyState.DONE
+    assert states["returns:MOJ"] is DutyState.LATE
+    event = rule_files.get_file(service_session, principal("officer.minhealth"), made[5])
+    assert "received:AGENCY:MINHEALTH" in event.events

@@ -25,6 +25,11 @@ class Tag(StrEnum):
     FILE_OPENED = "file:opened"  # an agreement reached (¶30) or a decision file (¶10) opened
     FILE_EVENT_RECORDED = "file:event-recorded"  # a step of its chain done, by its party
     FILE_DEEMED_AGREED = "file:deemed-agreed"  # ¶32: silence after 2 wd counts as consent
+    FILE_THESES_CHECKED = "file:theses-checked"  # ¶23: theses initialled on every page?
+    TREATY_REGISTERED = "treaty:registered"  # a treaty entered in the register (Ch.1)
+    TREATY_RETURN_FILED = "treaty:return-filed"  # a body's return on App.1-5 (¶2)
+    TREATY_RETURN_SIGNED = "treaty:return-signed"  # the body signed its return (XAdES)
+    TREATY_ASSESSED = "treaty:assessed"  # MFA's foreign-policy assessment of a return (¶4)
     LOG_EXPORTED = "log:exported"
     BIN_RECORDED = "identity:bin-recorded"  # an agency's BIN set by the administrator
     IIN_RECORDED = "identity:iin-recorded"  # an account's IIN set by the administrator

@@ -19,8 +19,10 @@ from typing import Any
 from registry.services.errors import Invalid
 from routing import agreements as ag
 from routing import decisions as dc
+from routing import high_level as hl
 from routing import parties as p
 from routing import reporting as rp
+from routing import treaties as tr
 from routing.duties import Duty
 
 
@@ -30,9 +32,17 @@ class Kind(StrEnum):
     AGREEMENT = "agreement"  # an agreement reached (Chapter 4, ¶30-35)
     DECISION = "decision"  # a decision of an international organisation (Chapter 2, ¶10-14)
     REPORT = "report"  # a report a central state body owes MFA (Chapter 6, ¶46, ¶48-49)
+    TREATY_CYCLE = "treaty-cycle"  # one reporting year of treaty returns (Chapter 1, ¶2-6)
+    EVENT = "event"  # a high-level event and its chain (Chapter 3, ¶22-29-1)
 
 
-PREFIX: Mapping[Kind, str] = {Kind.AGREEMENT: "AGR", Kind.DECISION: "DEC", Kind.REPORT: "REP"}
+PREFIX: Mapping[Kind, str] = {
+    Kind.AGREEMENT: "AGR",
+    Kind.DECISION: "DEC",
+    Kind.REPORT: "REP",
+    Kind.TREATY_CYCLE: "TRC",
+    Kind.EVENT: "EVT",
+}
 #: Chapter 6 reports: what each type needs besides ``body``.
 REPORT_TYPES: Mapping[str, tuple[str, ...]] = {
     "annual": ("year",),  # ¶46(2)
@@ -96,6 +106,39 @@ def decision(facts: Mapping[str, Any]) -> dc.Decision:
         raise Invalid(str(exc)) from None
 
 
+def cycle(facts: Mapping[str, Any]) -> tuple[int, tuple[str, ...]]:
+    """A treaty cycle's reporting year and the bodies that owe returns, checked."""
+    year = facts.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2059:
+        raise Invalid(f"year: not a reporting year 2000-2059: {year!r}")
+    bodies = _parties(facts.get("bodies"), "bodies")
+    try:
+        tr.cycle_duties(year, bodies)
+    except tr.TreatyError as exc:
+        raise Invalid(str(exc)) from None
+    return year, bodies
+
+
+def event(facts: Mapping[str, Any]) -> hl.Event:
+    """The engine's high-level Event from a file's facts (or a request's), checked."""
+    try:
+        level = hl.Level(facts.get("level", hl.Level.HIGH.value))
+    except ValueError:
+        raise Invalid(f"level: not one of {', '.join(lv.value for lv in hl.Level)}") from None
+    try:
+        return hl.Event(
+            level,
+            _day(facts.get("first_day"), "first_day"),
+            _day(facts.get("last_day"), "last_day"),
+            _day(facts.get("fixed_on"), "fixed_on"),
+            _parties(facts.get("interested"), "interested"),
+            mfa_absent=_flag(facts, "mfa_absent"),
+            refined_package=_flag(facts, "refined_package"),
+        )
+    except hl.EventError as exc:
+        raise Invalid(str(exc)) from None
+
+
 def report(facts: Mapping[str, Any]) -> Duty | rp.Exemption:
     """The engine's duty (or its ¶50 exemption) from a report file's facts, checked."""
     kind, body = facts.get("type"), facts.get("body")
@@ -146,10 +189,28 @@ def normalised_facts(kind: Kind, facts: Mapping[str, Any]) -> dict[str, Any]:
         return {name: facts[name] for name in wanted if name in facts}
     if kind is Kind.AGREEMENT:
         a = agreement(facts)
-        return {
+        stored: dict[str, Any] = {
             "source": a.source.value,
             "event_ended": a.event_ended.isoformat(),
             "interested": list(a.interested),
+        }
+        if facts.get("event"):
+            # The high-level event it was reached at (Chapter 3): a link, checked by the service.
+            stored["event"] = str(facts["event"])
+        return stored
+    if kind is Kind.TREATY_CYCLE:
+        year, bodies = cycle(facts)
+        return {"year": year, "bodies": list(bodies)}
+    if kind is Kind.EVENT:
+        e = event(facts)
+        return {
+            "level": e.level.value,
+            "first_day": e.first_day.isoformat(),
+            "last_day": e.last_day.isoformat(),
+            "fixed_on": e.fixed_on.isoformat(),
+            "interested": list(e.interested),
+            "mfa_absent": e.mfa_absent,
+            "refined_package": e.refined_package,
         }
     d = decision(facts)
     return {
@@ -168,6 +229,10 @@ def parties(kind: Kind, facts: Mapping[str, Any]) -> list[str]:
         return [p.MFA, str(facts["body"])]
     if kind is Kind.AGREEMENT:
         return [p.MFA, *agreement(facts).interested]
+    if kind is Kind.TREATY_CYCLE:
+        return [p.MFA, *cycle(facts)[1]]
+    if kind is Kind.EVENT:
+        return [p.MFA, *event(facts).interested]
     d = decision(facts)
     return [p.MFA, p.MOJ, *d.competent]
 
@@ -206,6 +271,35 @@ def decision_events(events: Mapping[str, date]) -> dc.DecisionEvents:
     )
 
 
+def cycle_events(events: Mapping[str, date]) -> tr.CycleEvents:
+    return tr.CycleEvents(
+        returns=_by_party(events, "returns:"),
+        to_go=events.get("to-go"),
+        to_pa=events.get("to-pa"),
+        to_president=events.get("to-president"),
+    )
+
+
+def event_steps(events: Mapping[str, date]) -> hl.EventSteps:
+    return hl.EventSteps(
+        request_sent=events.get("request"),
+        request_received=_by_party(events, "received:"),
+        answered=_by_party(events, "answer:"),
+        returned=_by_party(events, "returned:"),
+        reworked=_by_party(events, "rework:"),
+        answers_due_by_pa=events.get("pa-answers"),
+        meeting_1=events.get("meeting-1"),
+        concept=events.get("concept"),
+        meeting_2=events.get("meeting-2"),
+        package=events.get("package"),
+        refined=events.get("refined"),
+        pa_periods=_by_party(events, "pa-period:"),
+        agreements_to_mfa=events.get("agreements-to-mfa"),
+        records=events.get("records"),
+        aftermath=events.get("aftermath"),
+    )
+
+
 def duties(kind: Kind, facts: Mapping[str, Any], events: Mapping[str, date]) -> tuple[Duty, ...]:
     """The chain's duties; Invalid if the events cannot be (the engine names why)."""
     if kind is Kind.REPORT:
@@ -219,8 +313,13 @@ def duties(kind: Kind, facts: Mapping[str, Any], events: Mapping[str, date]) -> 
     try:
         if kind is Kind.AGREEMENT:
             return ag.agreement_duties(agreement(facts), agreement_events(events))
+        if kind is Kind.TREATY_CYCLE:
+            year, bodies = cycle(facts)
+            return tr.cycle_duties(year, bodies, cycle_events(events))
+        if kind is Kind.EVENT:
+            return hl.event_duties(event(facts), event_steps(events))
         return dc.decision_duties(decision(facts), decision_events(events))
-    except (ag.AgreementError, dc.DecisionError) as exc:
+    except (ag.AgreementError, dc.DecisionError, tr.TreatyError, hl.EventError) as exc:
         raise Invalid(str(exc)) from None
 
 
@@ -238,6 +337,24 @@ def recorder(kind: Kind, facts: Mapping[str, Any], key: str) -> str:
                 f"consent:{body}": body,
                 f"control:{body}": p.MFA,
                 f"progress:{body}": body,
+            }
+    elif kind is Kind.TREATY_CYCLE:
+        # GO's and PA's steps are recorded by MFA from the documents it receives.
+        keys = dict.fromkeys(("to-go", "to-pa", "to-president"), p.MFA)
+        keys |= {f"returns:{body}": body for body in cycle(facts)[1]}
+    elif kind is Kind.EVENT:
+        # The Government's meetings, PA's periods and the ¶29 information reach the
+        # registry through MFA; each body records its own receipt, answer and rework.
+        steps = ("request", "pa-answers", "meeting-1", "concept", "meeting-2", "package")
+        steps += ("refined", "agreements-to-mfa", "records", "aftermath")
+        keys = dict.fromkeys(steps, p.MFA)
+        keys |= {f"pa-period:{k}": p.MFA for k in hl.PA_SET_KEYS}
+        for body in event(facts).interested:
+            keys |= {
+                f"received:{body}": body,
+                f"answer:{body}": body,
+                f"returned:{body}": p.MFA,
+                f"rework:{body}": body,
             }
     else:
         d = decision(facts)

@@ -46,8 +46,9 @@ from registry.services.rule_files import chains
 from registry.services.rule_files.chains import SILENCE, Kind
 from registry.services.unit_of_work import end_reads
 from routing import parties as p
-from routing.agreements import silent_consents
-from routing.duties import Duty
+from routing.agreements import Source, silent_consents
+from routing.calendar import add_workdays
+from routing.duties import Duty, DutyState
 from routing.reporting import AgencyStanding, Exemption, mfa_overview
 from signing.records import Record, RecordError, read_record
 from signing.verify import VerificationResult, verify_letter
@@ -90,7 +91,8 @@ def open_file(
     try:
         file_kind = Kind(kind)
     except ValueError:
-        raise Invalid(f"kind: not agreement, decision or report: {kind!r}") from None
+        allowed = ", ".join(k.value for k in Kind)
+        raise Invalid(f"kind: not one of {allowed}: {kind!r}") from None
     if file_kind is Kind.REPORT:
         check(principal, Action.REPORT_OPEN)
         if principal.agency_code not in (p.MFA, facts.get("body")):
@@ -101,6 +103,8 @@ def open_file(
     if not title or len(title) > 500:
         raise Invalid("title: required, at most 500 characters")
     stored = chains.normalised_facts(file_kind, facts)
+    if "event" in stored:
+        _check_event_link(session, stored)
     opened_on = _opened_on(file_kind, stored)
     file = RuleFile(
         number=f"pending-{uuid.uuid4().hex}",
@@ -126,12 +130,33 @@ def open_file(
     return file
 
 
+def _check_event_link(session: Session, facts: Mapping[str, Any]) -> None:
+    """An agreement reached at a high-level event (¶28-29) links that event's file."""
+    linked = _load(session, facts["event"])
+    if linked is None or linked.kind != Kind.EVENT.value:
+        raise Invalid(f"event: no high-level event file {facts['event']}")
+    if facts["source"] != Source.REGISTERED.value:
+        raise Invalid("event: only an agreement registered at the event (¶28-29) links it")
+    if linked.facts["last_day"] != facts["event_ended"]:
+        raise Invalid(f"event_ended: the event {linked.number} ended on {linked.facts['last_day']}")
+
+
+def agreements_of(session: Session, principal: Principal, number: str) -> list[RuleFile]:
+    """The agreements reached at the event ``number`` (Chapter 4 files linking it)."""
+    found = list_files(session, principal, Kind.AGREEMENT.value)
+    return [f for f in found if f.facts.get("event") == number]
+
+
 def _opened_on(kind: Kind, facts: Mapping[str, Any]) -> date:
     """The day the chain starts: the event's end, MFA's receipt, or the report's trigger."""
     if kind is Kind.AGREEMENT:
         return date.fromisoformat(facts["event_ended"])
     if kind is Kind.DECISION:
         return date.fromisoformat(facts["received"])
+    if kind is Kind.TREATY_CYCLE:
+        return date(int(facts["year"]) + 1, 1, 1)
+    if kind is Kind.EVENT:
+        return date.fromisoformat(facts["first_day"])
     for name in ("event_ended", "departure", "meeting_day"):
         if name in facts:
             return date.fromisoformat(facts[name])
@@ -342,3 +367,34 @@ def reports_overview(
     views = [_view(f) for f in files]
     standing = mfa_overview([d for v in views for d in v.duties], today)
     return standing, [v.exemption for v in views if v.exemption is not None]
+
+
+@dataclass(frozen=True)
+class OwedDuty:
+    """A dated duty of a rule file the person's body owes, for the inbox."""
+
+    file: RuleFile
+    duty: Duty
+    overdue: bool
+    due_soon: bool
+
+
+def owed(
+    session: Session, principal: Principal, today: date, due_soon_workdays: int
+) -> list[OwedDuty]:
+    """The open, dated duties of every file in scope that the person's body owes (an
+    auditor: every overdue one), late first, then by due date: the reminders and the
+    "late" of the inbox. ``due_soon``: due within ``due_soon_workdays`` working days."""
+    check(principal, Action.FILE_READ)
+    files = session.scalars(select(RuleFile).where(file_scope(principal))).all()
+    soon = add_workdays(today, due_soon_workdays)
+    out = []
+    for file in files:
+        for duty in _view(file).duties:
+            if duty.done is not None or duty.due is None:
+                continue
+            overdue = duty.state(today) is DutyState.LATE
+            if duty.by != principal.agency_code and not (principal.agency_code is None and overdue):
+                continue
+            out.append(OwedDuty(file, duty, overdue, not overdue and duty.due <= soon))
+    return sorted(out, key=lambda o: (not o.overdue, o.duty.due, o.file.number))
