@@ -32,8 +32,9 @@ from registry.services import rule_files
 from registry.services.custody import append_event
 from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from registry.services.identity import standings
 from registry.services.letters.actions import custody_actor, refusal
-from registry.services.letters.records import report_reasons, sha256_hex, signers_of
+from registry.services.letters.records import report_reasons, sha256_hex
 from registry.services.pki import trust_store, unlock_charged, with_passphrase
 from registry.services.rule_files import Kind
 from registry.services.throttle import Attempt
@@ -287,8 +288,8 @@ def sign_return(
             exc.refusing(refusal(principal, Tag.TREATY_RETURN_SIGNED, treaty_number, None, None))
             raise
         found.xml = signed.decode()
-        found.signed_by = signers_of(result.signers)
         found.signed_at = utcnow()
+        found.signed_by = [s.to_signed_by() for s in standings(session, result, found.signed_at)]
         append_event(
             session,
             actor=custody_actor(principal),
