@@ -6,6 +6,11 @@ for an officer only while that officer types the passphrase in (issue 4:
 "the officer's key held by Arna, unlocked by the officer's passphrase"). The
 CA certificate and its current CRL are stored in clear beside the wrapped key,
 so verifying a letter needs no secret at all.
+
+Arna-held officers' keys are an option (``ARNA_SERVER_SIGNING``): switched off,
+people sign with their own keys (NCALayer in the browser, or upload) and every
+request that would create or unlock an Arna-held key is refused here
+(``require_server_signing``), whatever page or API it came through.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from registry.keyring import Keyring
 from registry.models import Letter, RegistryKey, TrustAnchor, User
 from registry.permissions import Role
 from registry.services import throttle
-from registry.services.errors import Conflict, Invalid, NotFound, ServiceError
+from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from signing import pki_marks
 from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.keys import (
@@ -126,6 +131,26 @@ def trust_store(session: Session) -> TrustStore:
     return store
 
 
+class ServerSigningOff(Forbidden):
+    """The registry holds no officers' keys (``ARNA_SERVER_SIGNING=0``)."""
+
+    code = "server_signing_off"
+
+
+def server_signing() -> bool:
+    """Whether the running registry holds officers' signing keys (``ARNA_SERVER_SIGNING``)."""
+    return bool(current_setting("ARNA_SERVER_SIGNING"))
+
+
+def require_server_signing() -> None:
+    """Refuse (ServerSigningOff) any creation or use of an Arna-held key while switched off."""
+    if not server_signing():
+        raise ServerSigningOff(
+            "this registry does not hold signing keys: sign with your own key "
+            "(NCALayer or an upload)"
+        )
+
+
 def enroll_signing_key(
     session: Session, user_id: int, passphrase: str, *, kek: str | None = None
 ) -> User:
@@ -134,7 +159,12 @@ def enroll_signing_key(
     The certificate names the user and their agency; a first head's carries the
     NCA first-head role (extendedKeyUsage) that ¶14-7 and ¶14-8 letters need. A
     previous certificate is revoked. Flushes; the caller's unit of work commits.
+    Within the app (no explicit ``kek``: every request) it is refused while
+    ``ARNA_SERVER_SIGNING`` is off; the demo's seeding (``bootstrap --demo``, with the KEK
+    given) is not a request.
     """
+    if kek is None:
+        require_server_signing()
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
@@ -202,8 +232,10 @@ def unlock_signing_key(user: User, passphrase: str) -> UnlockedKey:
 
     A key still stored in an older wrapping format (signing.keys.needs_rewrap) is wrapped
     again with the passphrase just proven right — the only moment Arna holds it — and
-    the new form is saved with the caller's transaction.
+    the new form is saved with the caller's transaction.  Refused (ServerSigningOff)
+    while ``ARNA_SERVER_SIGNING`` is off, even for a key created before.
     """
+    require_server_signing()
     if user.signing_key is None or user.certificate_pem is None:
         raise Invalid("you have no signing key yet: create one on your account page", code="no_key")
     if user.certificate_revoked_at is not None:
