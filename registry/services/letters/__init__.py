@@ -40,6 +40,8 @@ from registry.services.letters.registration import (
     compose_letter,
     register_incoming,
     sign_letter,
+    sign_with_own_key,
+    unsigned_xml,
     upload_letter,
 )
 from registry.services.letters.transitions import (
@@ -84,6 +86,8 @@ __all__ = [
     "reserve_number",
     "return_letter",
     "sign_letter",
+    "sign_with_own_key",
     "submit_letter",
+    "unsigned_xml",
     "upload_letter",
 ]
