@@ -232,10 +232,8 @@ def unlock_signing_key(user: User, passphrase: str) -> UnlockedKey:
 
     A key still stored in an older wrapping format (signing.keys.needs_rewrap) is wrapped
     again with the passphrase just proven right — the only moment Arna holds it — and
-    the new form is saved with the caller's transaction.  Refused (ServerSigningOff)
-    while ``ARNA_SERVER_SIGNING`` is off, even for a key created before.
+    the new form is saved with the caller's transaction.
     """
-    require_server_signing()
     if user.signing_key is None or user.certificate_pem is None:
         raise Invalid("you have no signing key yet: create one on your account page", code="no_key")
     if user.certificate_revoked_at is not None:
@@ -284,7 +282,10 @@ def unlock_charged(
 ) -> UnlockedKey:
     """``unlock_signing_key`` within ``with_passphrase``: a right
     passphrase gives the attempt back; the wrong guess that locks the passphrase out is
-    the one recorded as a refusal."""
+    the one recorded as a refusal.  Every signature with an Arna-held key (letters, the
+    dispatch record) unlocks it here: refused (ServerSigningOff) while
+    ``ARNA_SERVER_SIGNING`` is off, even for a key created before."""
+    require_server_signing()
     try:
         unlocked = unlock_signing_key(user, passphrase)
     except WrongPassphrase as exc:

@@ -87,6 +87,15 @@ ERROR_MESSAGES: dict[str, Any] = {
     "no_key": lazy_gettext("You have no signing key yet: create one on your account page."),
     "wrong_passphrase": lazy_gettext("The signing passphrase is wrong."),
     "certificate_revoked": lazy_gettext("Your signing certificate is revoked."),
+    "server_signing_off": lazy_gettext(
+        "This registry holds no signing keys: sign with your own key in NCALayer, or upload."
+    ),
+    "wrong_key_type": lazy_gettext(
+        "Wrong key type: that is an authentication key. Choose your signing key (RSA or GOST "
+        "signing certificate) in NCALayer."
+    ),
+    "not_this_letter": lazy_gettext("The signed XML is not this letter as Arna holds it."),
+    "not_this_record": lazy_gettext("The signed dispatch record does not match this dispatch."),
     "wrong_password": lazy_gettext("The current password is wrong."),
     "username_taken": lazy_gettext("That username is taken."),
     "agency_exists": lazy_gettext("That agency exists already."),
@@ -165,4 +174,6 @@ def init_app(app: Flask) -> None:
             "invitation_source_label": lambda code: INVITATION_SOURCE_LABELS.get(code, code),
             "action_label": lambda name: ACTION_LABELS.get(str(name), name),
             "error_title": error_title,
+            "server_signing": bool(app.config["ARNA_SERVER_SIGNING"]),
+            "ncalayer_url": app.config["ARNA_NCALAYER_URL"],
         }

@@ -19,6 +19,8 @@ from routing.envelope import Envelope, EnvelopeError, parse_envelope
 from routing.kinds import INCOMING_KINDS
 from routing.planner import Plan, plan
 from signing.ca import OfficerIdentity
+from signing.profile import AUTHENTICATION
+from signing.verify import VerificationResult
 
 
 def sha256_hex(data: bytes) -> str:
@@ -103,6 +105,20 @@ def outgoing_plan(principal: Principal, envelope: Mapping[str, Any]) -> tuple[En
 
 def signers_of(identities: Sequence[OfficerIdentity]) -> list[dict[str, Any]]:
     return [{"name": s.name, "agency": s.agency, "first_head": s.first_head} for s in identities]
+
+
+def refuse_unless_verified(result: VerificationResult) -> None:
+    """Refuse (Invalid) a signature made with a person's own key (NCALayer) that does not
+    verify; one by an authentication key is ``wrong_key_type``, which the page explains."""
+    newest = result.report["signatures"][-1] if result.report.get("signatures") else {}
+    if newest.get("signer", {}).get("certificate_type") == AUTHENTICATION:
+        raise Invalid(
+            "the signature was made with an authentication key: sign with your signing key",
+            details=report_reasons(result.report),
+            code="wrong_key_type",
+        )
+    if not result.passed:
+        raise Invalid("the signature does not verify", details=report_reasons(result.report))
 
 
 def report_reasons(report: dict[str, Any]) -> list[str]:

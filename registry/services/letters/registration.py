@@ -21,6 +21,7 @@ from registry.services.letters.records import (
     outgoing_plan,
     plan_envelope,
     refusal_text,
+    refuse_unless_verified,
     report_reasons,
     sha256_hex,
     signers_of,
@@ -41,7 +42,6 @@ from routing.envelope import Envelope
 from routing.kinds import INCOMING_KINDS, KINDS
 from routing.planner import Plan
 from signing.letter import Attachment, LetterError, Reference, build_letter, read_letter
-from signing.profile import AUTHENTICATION
 from signing.sign import SigningError
 from signing.sign import sign_letter as sign_xml
 from signing.verify import VerificationResult, verify_letter
@@ -181,15 +181,7 @@ def sign_with_own_key(
             raise Invalid("the signed XML is not acceptable XML", details=[str(exc)]) from None
         if problems:
             raise Invalid("the signed XML was refused", details=problems, code="not_this_letter")
-        newest = result.report["signatures"][-1]
-        if newest.get("signer", {}).get("certificate_type") == AUTHENTICATION:
-            raise Invalid(
-                "the letter was signed with an authentication key: sign with your signing key",
-                details=report_reasons(result.report),
-                code="wrong_key_type",
-            )
-        if not result.passed:
-            raise Invalid("the signature does not verify", details=report_reasons(result.report))
+        refuse_unless_verified(result)
         _keep_signed(session, letter, signed, result)
         return State.SIGNED
 
