@@ -120,19 +120,27 @@ def load_pkcs12(path: Path, password: str = PASSWORD) -> tuple[NCALayerKey, x509
     return key, cert
 
 
+#: A key file of tests/data/nca/keys, or a key and its certificate made by a test.
+KeyChoice = str | tuple[NCALayerKey, x509.Certificate]
+
+
+def _key(choice: KeyChoice) -> tuple[NCALayerKey, x509.Certificate]:
+    return load_pkcs12(KEYS / choice) if isinstance(choice, str) else choice
+
+
 @dataclass
 class Behaviour:
     """What the person at the stand-in does: sign with this key, or press Cancel."""
 
-    key_file: str
+    key: KeyChoice
     cancel: bool = False
 
 
 class NCALayerStandIn:
     """The stand-in, serving on 127.0.0.1 in a thread (``url`` once started)."""
 
-    def __init__(self, key_file: str) -> None:
-        self.behaviour = Behaviour(key_file)
+    def __init__(self, key: KeyChoice) -> None:
+        self.behaviour = Behaviour(key)
         self.requests: list[dict[str, Any]] = []
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
@@ -142,9 +150,9 @@ class NCALayerStandIn:
         assert self._server is not None, "not started"
         return f"ws://127.0.0.1:{self._server.socket.getsockname()[1]}/"
 
-    def use(self, key_file: str, *, cancel: bool = False) -> None:
+    def use(self, key: KeyChoice, *, cancel: bool = False) -> None:
         """The key the next signature is made with (or Cancel pressed)."""
-        self.behaviour = Behaviour(key_file, cancel)
+        self.behaviour = Behaviour(key, cancel)
 
     def start(self, port: int = 0) -> NCALayerStandIn:
         self._server = serve(self._handle, "127.0.0.1", port)
@@ -195,14 +203,14 @@ class NCALayerStandIn:
             etree.fromstring(xml.encode("utf-8"))
         except etree.XMLSyntaxError as exc:
             return {"code": "500", "message": f"org.xml.sax.SAXParseException; {exc}"}
-        key, cert = load_pkcs12(KEYS / self.behaviour.key_file)
+        key, cert = _key(self.behaviour.key)
         signed = sign_enveloped(xml.encode("utf-8"), key, cert)
         return {"responseObject": signed.decode("utf-8"), "code": "200"}
 
 
-def sign_like_ncalayer(xml: bytes, key_file: str) -> bytes:
-    """What the stand-in returns for ``xml`` signed with ``key_file`` (tests without a browser)."""
-    answer = NCALayerStandIn(key_file).answer(
+def sign_like_ncalayer(xml: bytes, key: KeyChoice) -> bytes:
+    """What the stand-in returns for ``xml`` signed with ``key`` (tests without a browser)."""
+    answer = NCALayerStandIn(key).answer(
         json.dumps(
             {
                 "module": MODULE,

@@ -37,6 +37,7 @@ from signing.verify import verify_letter
 from signing.xmlparse import XMLInputError, parse_xml
 
 RECORD_NS = "urn:arna:dispatch:1"
+_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 _FIELDS = (
     "registry_number",
     "letter_sha256",
@@ -71,11 +72,12 @@ def dispatch_record_xml(
 
 
 def read_record_xml(root: etree._Element) -> dict[str, str]:
-    """The fields of a dispatch record as the signature covers it; ValueError if it is not one."""
+    """The fields of a dispatch record (its signatures aside); ValueError if it is not one."""
     if root.tag != f"{{{RECORD_NS}}}dispatch-record":
         raise ValueError("the document is not a dispatch record")
-    record = {etree.QName(child).localname: (child.text or "") for child in root}
-    if set(record) != set(_FIELDS) or len(root) != len(_FIELDS):
+    fields = [child for child in root if child.tag != _SIGNATURE]
+    record = {etree.QName(child).localname: (child.text or "") for child in fields}
+    if set(record) != set(_FIELDS) or len(fields) != len(_FIELDS):
         raise ValueError(f"a dispatch record has exactly the fields {', '.join(_FIELDS)}")
     return record
 
