@@ -40,6 +40,20 @@ STATE_LABELS: dict[str, Any] = {
     "closed": lazy_gettext("closed"),
 }
 
+# A signer's role and PKI as the verification report names them (signing.profile, pki_marks).
+SIGNER_ROLE_LABELS: dict[str, Any] = {
+    "first_head": lazy_gettext("first head"),
+    "signatory": lazy_gettext("signatory (right to sign)"),
+    "employee": lazy_gettext("employee of the organisation"),
+    "individual": lazy_gettext("individual"),
+}
+PKI_LABELS: dict[str, Any] = {
+    "nca-production": lazy_gettext("NCA PKI"),
+    "nca-test": lazy_gettext("NCA test PKI"),
+    "registry": lazy_gettext("the registry's CA"),
+    "other": lazy_gettext("another CA"),
+}
+
 # The next step of an inbox line, by transition name (registry.services.letters.Transition).
 ACTION_LABELS: dict[str, Any] = {
     "compose": lazy_gettext("compose"),
@@ -173,6 +187,8 @@ def init_app(app: Flask) -> None:
             "state_label": lambda state: STATE_LABELS.get(state, state),
             "invitation_source_label": lambda code: INVITATION_SOURCE_LABELS.get(code, code),
             "action_label": lambda name: ACTION_LABELS.get(str(name), name),
+            "signer_role_label": lambda role: SIGNER_ROLE_LABELS.get(role, role),
+            "pki_label": lambda mark: PKI_LABELS.get(mark, mark),
             "error_title": error_title,
             "server_signing": bool(app.config["ARNA_SERVER_SIGNING"]),
             "ncalayer_url": app.config["ARNA_NCALAYER_URL"],
