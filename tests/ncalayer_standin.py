@@ -146,9 +146,13 @@ class NCALayerStandIn:
         self._thread: threading.Thread | None = None
 
     @property
-    def url(self) -> str:
+    def port(self) -> int:
         assert self._server is not None, "not started"
-        return f"ws://127.0.0.1:{self._server.socket.getsockname()[1]}/"
+        return int(self._server.socket.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
 
     def use(self, key: KeyChoice, *, cancel: bool = False) -> None:
         """The key the next signature is made with (or Cancel pressed)."""
@@ -161,6 +165,7 @@ class NCALayerStandIn:
         return self
 
     def stop(self) -> None:
+        """Stop serving (the port is closed: "NCALayer is not running")."""
         if self._server is not None:
             self._server.shutdown()
         if self._thread is not None:
