@@ -28,7 +28,7 @@ system-deps:
 ## (plain http on loopback, so cookies drop the Secure flag unless ARNA_COOKIE_SECURE=1;
 ## paper copies point to this address unless ARNA_PUBLIC_URL says otherwise)
 run: install
-	ARNA_SERVER_SIGNING=$${ARNA_SERVER_SIGNING:-1} $(BIN)/flask --app wsgi bootstrap --demo
+	$(BIN)/flask --app wsgi bootstrap --demo
 	@echo "Arna is serving on http://127.0.0.1:$(PORT)/login"
 	ARNA_SERVER_SIGNING=$${ARNA_SERVER_SIGNING:-1} \
 	ARNA_COOKIE_SECURE=$${ARNA_COOKIE_SECURE:-0} \

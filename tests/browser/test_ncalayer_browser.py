@@ -107,7 +107,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     instance = tmp_path_factory.mktemp("ncalayer-instance")
     with fresh_database(tmp_path_factory.mktemp("ncalayer-db")) as url:
         env = service_env(url, instance) | {
-            "ARNA_SERVER_SIGNING": "1",  # the demo's own letters are signed at bootstrap
+            "ARNA_SERVER_SIGNING": "0",  # no Arna-held key is offered or used
             "ARNA_ACCEPT_TEST_PKI": "1",
             "ARNA_NCALAYER_URL": standin.url,
             "ARNA_WORKERS": "1",
@@ -119,7 +119,6 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
         )  # fmt: skip
         keys = _prepare(env)
         port = free_port()
-        env["ARNA_SERVER_SIGNING"] = "0"
         log = (instance / "gunicorn.log").open("a")
         process = subprocess.Popen(
             [*FAKETIME, str(BIN / "gunicorn"), "-c", "gunicorn.conf.py",
