@@ -3,7 +3,8 @@
 An officer composes and signs with "NCALayer" — the protocol-faithful stand-in
 (tests/ncalayer_standin.py) holding a public NCA TEST key — the first head co-signs,
 the officer submits, the MFA clerk receives and countersigns the dispatch record with
-NCALayer; the letter page shows each signer's IIN, BIN, role and PKI ("NCA test PKI").
+NCALayer; the letter page and the certified paper copy show each signer's IIN, BIN, role
+and PKI ("NCA test PKI").
 The registry runs with ``ARNA_SERVER_SIGNING=0``: no Arna-held key is offered or used.
 
 Compromises, said plainly (see also tests/data/nca/keys/SOURCES.md):
@@ -119,6 +120,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
         )  # fmt: skip
         keys = _prepare(env)
         port = free_port()
+        env["ARNA_PUBLIC_URL"] = f"http://127.0.0.1:{port}"  # where the copies' QR codes point
         log = (instance / "gunicorn.log").open("a")
         process = subprocess.Popen(
             [*FAKETIME, str(BIN / "gunicorn"), "-c", "gunicorn.conf.py",
@@ -189,7 +191,7 @@ def page(registry: Registry) -> Iterator[Any]:
 
 
 def test_sign_cosign_and_countersign_with_ncalayer_in_chromium(
-    page: Any, registry: Registry
+    page: Any, registry: Registry, tmp_path: Path
 ) -> None:
     base = registry.base
     _login(page, base, "officer.minhealth")
@@ -255,6 +257,24 @@ def test_sign_cosign_and_countersign_with_ncalayer_in_chromium(
     record = page.locator("h2:text-is('Dispatch record') + p").inner_text()
     assert "verified" in record
     assert "does not verify" not in record
+
+    # The certified paper copy names the signers the same way.
+    _login(page, base, "officer.minhealth")
+    page.goto(f"{base}/letters/{number}/copies")
+    token = page.input_value("input[name=csrf_token]")
+    issued = page.context.request.post(
+        f"{base}/letters/{number}/copies", form={"csrf_token": token}
+    )
+    assert issued.status in (200, 201), issued.text()
+    assert issued.headers["content-type"] == "application/pdf"
+    pdf = tmp_path / "copy.pdf"
+    pdf.write_bytes(issued.body())
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    assert "ЖСН/ИИН 123456789011" in text
+    assert "ҰКО ТЕСТ / НУЦ ТЕСТ" in text
+    assert "бірінші басшы / первый руководитель" in " ".join(text.split())
 
     # What NCALayer was asked: the protocol's signXml, a SIGNATURE key.
     asked = registry.standin.requests
