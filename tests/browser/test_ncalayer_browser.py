@@ -16,7 +16,7 @@ Compromises, said plainly (see also tests/data/nca/keys/SOURCES.md):
 - No public first-head or legal-entity NCA key of an algorithm Arna verifies exists
   (the first-head samples are GOST 34.310-2004, refused), and binding accounts to BINs
   and IINs is task 10a's. So the first head and the clerk sign with keys THEY hold in
-  the stand-in, certified by the registry CA for their agency (``own_keys``, the one
+  the stand-in, certified by the registry CA for their agency (``_prepare``, the one
   fixture to switch to NCA keys and 10a's BIN/IIN admin once merged). The officer's
   NCA signature is therefore not yet "an officer of the sender": the head's signature
   is what lets the letter be submitted (¶43).
