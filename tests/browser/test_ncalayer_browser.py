@@ -1,25 +1,26 @@
 """A letter signed in the browser with NCALayer (Chromium, the NCALayer stand-in), end to end.
 
 An officer composes and signs with "NCALayer" — the protocol-faithful stand-in
-(tests/ncalayer_standin.py) holding a public NCA TEST key — the first head co-signs,
-the officer submits, the MFA clerk receives and countersigns the dispatch record with
-NCALayer; the letter page and the certified paper copy show each signer's IIN, BIN, role
-and PKI ("NCA test PKI").
-The registry runs with ``ARNA_SERVER_SIGNING=0``: no Arna-held key is offered or used.
+(tests/ncalayer_standin.py) holding public NCA TEST keys — with the key of a legal entity's
+signatory (BIN123456789021), the first head co-signs with the NCA first-head key of the
+same BIN, the letter is submitted, and the MFA clerk receives it and countersigns the
+dispatch record with NCALayer; the letter page and the certified paper copy show each
+signer's IIN, BIN, role and PKI ("NCA test PKI"). The registry runs with
+``ARNA_SERVER_SIGNING=0``: no Arna-held key is offered or used.
 
 Compromises, said plainly (see also tests/data/nca/keys/SOURCES.md):
 
 - Every public NCA test key has EXPIRED. The registry (bootstrap and gunicorn) runs
-  under Debian's ``faketime`` at 2025-03-01 10:00 UTC, inside the validity of the one
-  verifiable NCA GOST 2015 test key (gost1.p12, an *individual*, 2024-10-29..2025-10-29);
-  the test checks that the server's clock really is there (the compose form's date).
-- No public first-head or legal-entity NCA key of an algorithm Arna verifies exists
-  (the first-head samples are GOST 34.310-2004, refused), and binding accounts to BINs
-  and IINs is task 10a's. So the first head and the clerk sign with keys THEY hold in
-  the stand-in, certified by the registry CA for their agency (``_prepare``, the one
-  fixture to switch to NCA keys and 10a's BIN/IIN admin once merged). The officer's
-  NCA signature is therefore not yet "an officer of the sender": the head's signature
-  is what lets the letter be submitted (¶43).
+  under Debian's ``faketime`` at 2025-03-01 10:00 UTC, inside the validity of the NCA
+  GOST 2015 test keys of skarm/kalkan (2024-10-29/30 .. 2025-10-29/30); the test checks
+  that the server's clock really is there (the compose form's date).
+- Binding agencies to BINs and accounts to IINs is task 10a's: until it is merged a
+  signature counts as "an officer of the sender" only through a registry-CA certificate
+  naming the agency. So ``_prepare`` (the one fixture to switch to 10a's admin service)
+  gives the officer a key they hold, certified by the registry CA for MINHEALTH, and the
+  officer adds that signature before submitting (¶43).
+- All public NCA test keys share one BIN: none is of MFA's. The clerk countersigns with a
+  key they hold, certified by the registry CA for MFA (also in ``_prepare``).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 FAKE_NOW = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC)
 FAKETIME = ["faketime", "-f", f"@{FAKE_NOW:%Y-%m-%d %H:%M:%S}"]
 NCA = Path(__file__).resolve().parents[1] / "data" / "nca"
-OFFICER_NCA_KEY = "gost1.p12"
+OFFICER_NCA_KEY = "GOST512_1fc27b2d34352e12507d72b4eef6df1f50c8fb59.p12"  # right to sign
+HEAD_NCA_KEY = "GOST512_0860d9665327c26760c213126760a3b73072218d.p12"  # first head
 NCA_TEST_ANCHORS = ("root_test_gost_2022.cer", "nca_gost2022_test.cer")
 
 
@@ -65,10 +67,11 @@ class Registry:
 
 
 def _prepare(env: dict[str, str]) -> dict[str, tuple[rsa.RSAPrivateKey, x509.Certificate]]:
-    """Trust the NCA test chain, and certify the keys the first head and the clerk hold.
+    """Trust the NCA test chain, and certify keys the officer and the clerk hold.
 
-    THE ONE FIXTURE TO SWITCH once task 10a is merged: set MINHEALTH's BIN and the
-    people's IINs through its admin service, and give the head an NCA first-head key.
+    THE ONE FIXTURE TO SWITCH once task 10a is merged: set MINHEALTH's BIN
+    (123456789021) and the officer's and head's IIN (123456789011) through its admin
+    service, and drop the officer's registry-CA key.
     """
     app = create_app({"DATABASE_URL": env["DATABASE_URL"], "ARNA_INSTANCE": env["ARNA_INSTANCE"]})
     keys = {}
@@ -82,7 +85,7 @@ def _prepare(env: dict[str, str]) -> dict[str, tuple[rsa.RSAPrivateKey, x509.Cer
                     session, Principal.of(admin), name, (NCA / "ca" / name).read_bytes()
                 )
         ca = pki.load_registry_ca(session)
-        for username in ("head.minhealth", "clerk.mfa"):
+        for username in ("officer.minhealth", "clerk.mfa"):
             user = session.scalar(select(User).where(User.username == username))
             assert user is not None
             assert user.agency_code is not None
@@ -223,26 +226,29 @@ def test_sign_cosign_and_countersign_with_ncalayer_in_chromium(
     status.filter(has_text="You cancelled the signature").wait_for()
     assert _state(page) == "draft"
 
-    # The officer signs with the NCA GOST test key.
+    # The officer signs with the NCA key of a legal entity's signatory.
     _sign_in_ncalayer(page, registry, "ncalayer-sign", OFFICER_NCA_KEY)
     assert _state(page) == "signed", page.locator("p.flash").all_inner_texts()
-    table = page.locator("h2:text-is('Signature verification') + p + table").inner_text()
-    assert "ТЕСТОВ ТЕСТ" in table
-    assert "IIN 123456789011" in table
-    assert "individual" in table
-    assert "NCA test PKI" in table
 
-    # The first head co-signs with the key they hold.
+    # The first head co-signs with the NCA first-head key of the same BIN.
     _login(page, base, "head.minhealth")
     page.goto(f"{base}/letters/{number}")
-    _sign_in_ncalayer(page, registry, "ncalayer-sign", registry.own_keys["head.minhealth"])
+    _sign_in_ncalayer(page, registry, "ncalayer-sign", HEAD_NCA_KEY)
     table = page.locator("h2:text-is('Signature verification') + p + table").inner_text()
+    assert table.count("IIN 123456789011") == 2
+    assert table.count("BIN 123456789021") == 2
+    assert "signatory (right to sign)" in table
     assert "first head" in table
-    assert "the registry's CA" in table
+    assert table.count("NCA test PKI") == 2
 
-    # Submitted; MFA receives and countersigns the dispatch record in NCALayer.
+    # Until 10a binds MINHEALTH to its BIN, ¶43 does not see an officer of the sender…
     _login(page, base, "officer.minhealth")
     page.goto(f"{base}/letters/{number}")
+    assert page.locator("form[action$='/submit']").count() == 0  # not offered (¶43)
+    # …so the officer adds the signature of their registry-CA key (``_prepare``).
+    _sign_in_ncalayer(page, registry, "ncalayer-sign", registry.own_keys["officer.minhealth"])
+
+    # Submitted; MFA receives and countersigns the dispatch record in NCALayer.
     page.click("form[action$='/submit'] button[type=submit]")
     page.wait_for_load_state()
     assert _state(page) == "submitted", page.locator("p.flash").all_inner_texts()

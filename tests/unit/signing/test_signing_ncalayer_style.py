@@ -24,6 +24,8 @@ LETTER = Path(__file__).resolve().parents[3] / "xml_schemas" / "examples" / "cou
 GOST_KEY = "gost1.p12"  # individual, NCA GOST TEST 2022, 2024-10-29 .. 2025-10-29
 RSA_KEY = "RSA256_8426360556902ce4ac33977836f873e1dc190976.p12"  # 2018-08-22 .. 2019-08-22
 AUTH_KEY = "AUTH_RSA256_6b361b864c679601b652fe387f61fcd9303c0327.p12"
+SIGNATORY_KEY = "GOST512_1fc27b2d34352e12507d72b4eef6df1f50c8fb59.p12"  # 2024-10-30 .. 2025-10-30
+FIRST_HEAD_KEY = "GOST512_0860d9665327c26760c213126760a3b73072218d.p12"  # 2024-10-29 .. 2025-10-29
 GOST_TIME = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
 RSA_TIME = dt.datetime(2019, 3, 1, tzinfo=dt.UTC)
 
@@ -101,3 +103,17 @@ def test_a_key_is_never_used_with_another_keys_certificate() -> None:
     _, rsa_cert = load_pkcs12(NCA / "keys" / RSA_KEY)
     with pytest.raises(ValueError, match="not the key's certificate"):
         sign_enveloped(LETTER.read_bytes(), gost_key, rsa_cert)
+
+
+def test_the_nca_legal_entity_keys_sign_as_signatory_and_first_head(store: TrustStore) -> None:
+    """skarm/kalkan's legal-entity test keys (one BIN): the officer's and the first head's."""
+    once = sign_like_ncalayer(LETTER.read_bytes(), SIGNATORY_KEY)
+    twice = sign_like_ncalayer(once, FIRST_HEAD_KEY)
+    result = verify_letter(twice, store, GOST_TIME)
+    assert result.passed, result.report
+    signers = [s["signer"] for s in result.report["signatures"]]
+    assert [(s["role"], s["bin"], s["pki"]) for s in signers] == [
+        ("signatory", "123456789021", "nca-test"),
+        ("first_head", "123456789021", "nca-test"),
+    ]
+    assert [identity.first_head for identity in result.signers] == [False, True]
