@@ -31,6 +31,7 @@ run: install
 	$(BIN)/flask --app wsgi bootstrap --demo
 	$(BIN)/flask --app wsgi crl refresh || echo "crl refresh: some CRLs could not be refreshed (offline?); serving with the CRLs held"
 	@echo "Arna is serving on http://127.0.0.1:$(PORT)/login"
+	ARNA_SERVER_SIGNING=$${ARNA_SERVER_SIGNING:-1} \
 	ARNA_COOKIE_SECURE=$${ARNA_COOKIE_SECURE:-0} \
 	ARNA_PUBLIC_URL=$${ARNA_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import Babel
@@ -27,14 +28,22 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
 
-# 'none' everywhere except what the pages need; no inline script, no framing.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
+
+def content_security_policy(ncalayer_url: str) -> str:
+    """'none' everywhere except what the pages need; no inline script, no framing.  The
+    pages may connect to this site and to NCALayer's local WebSocket (``ARNA_NCALAYER_URL``),
+    which signs in the browser with the person's own key."""
+    parts = urlsplit(ncalayer_url)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname or "'" in ncalayer_url:
+        raise ValueError(f"ARNA_NCALAYER_URL must be a ws:// or wss:// URL, not {ncalayer_url!r}")
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"font-src 'self'; connect-src 'self' {parts.scheme}://{parts.netloc}; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
 SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     # Not "no-referrer": over HTTPS Flask-WTF checks that a form's Referer is this site.
@@ -206,8 +215,11 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         database.get_session().execute(text("SELECT 1"))
         return {"status": "ok"}
 
+    csp = content_security_policy(app.config["ARNA_NCALAYER_URL"])
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", csp)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         # Letters, tokens and forms must not linger in shared caches or the browser's history.

@@ -88,7 +88,15 @@ def bootstrap_command(demo: bool) -> None:
             created += [f"user {name}" for name in ensure_demo_users(session)]
             created += ensure_demo_identities(session)
             created += [f"signing key of {name}" for name in ensure_demo_keys(session, kek=kek)]
-            created += [f"letter {number}" for number in ensure_demo_letters(session)]
+            # The demo's letters are signed with the demo keys Arna holds, whatever the
+            # served registry's ARNA_SERVER_SIGNING says: seeding is no request, and a demo
+            # may then be served with it off (NCALayer and upload only).
+            serving = current_app.config["ARNA_SERVER_SIGNING"]
+            current_app.config["ARNA_SERVER_SIGNING"] = 1
+            try:
+                created += [f"letter {number}" for number in ensure_demo_letters(session)]
+            finally:
+                current_app.config["ARNA_SERVER_SIGNING"] = serving
             created += [f"file {number}" for number in ensure_demo_files(session)]
             created += [f"treaty record {number}" for number in ensure_demo_treaties(session)]
     click.echo("database at the migration head")

@@ -102,6 +102,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ARNA_PUBLIC_URL": None,
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "ARNA_PROXY_HOPS": 0,
+        # 1: officers may hold signing keys in Arna (created, wrapped with their passphrase,
+        # used by passphrase signing and the dispatch countersignature) — `make run`'s demo
+        # and the tests; 0: people sign with their own keys only (NCALayer or upload) and
+        # no request creates or uses an Arna-held key (registry.services.pki refuses).
+        "ARNA_SERVER_SIGNING": 0,
+        # Where the page finds NCALayer's WebSocket (tests point it at a local stand-in).
+        "ARNA_NCALAYER_URL": "wss://127.0.0.1:13579/",
         # 1: accept signatures of the NCA RK *test* PKI (demos, trials); never in production.
         "ARNA_ACCEPT_TEST_PKI": 0,
         # How custody verifications run: "thread" in the background of the worker that

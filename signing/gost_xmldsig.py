@@ -88,7 +88,7 @@ def verify_gost_signature(
     except (gost.GostError, ValueError) as exc:
         raise InvalidInput(f"the GOST key or signature value cannot be read: {exc}") from None
     method = signed_info.find("ds:CanonicalizationMethod", _NS)
-    if not gost.verify(key, _canonical(signed_info, method), value):
+    if not gost.verify(key, canonical(signed_info, method), value):
         raise InvalidSignature("Signature verification failed")
     signed_root: etree._Element | None = None
     signed_properties = None
@@ -96,7 +96,7 @@ def verify_gost_signature(
         transforms = reference.findall("ds:Transforms/ds:Transform", _NS)
         uri = reference.get("URI")
         target = _without(document, signature) if uri == "" else _local(signature, uri)
-        data = _canonical(target, transforms[-1] if transforms else None)
+        data = canonical(target, transforms[-1] if transforms else None)
         digest_method = reference.find("ds:DigestMethod", _NS)
         algorithm = digest_method.get("Algorithm") if digest_method is not None else None
         if digest(algorithm, data) != b64decode(reference.findtext("ds:DigestValue", "", _NS)):
@@ -110,7 +110,7 @@ def verify_gost_signature(
     return GostVerified(signed_root, signed_properties)
 
 
-def _canonical(node: etree._Element, method: etree._Element | None) -> bytes:
+def canonical(node: etree._Element, method: etree._Element | None) -> bytes:
     """``node`` canonicalised as ``method`` (a CanonicalizationMethod or Transform) says."""
     algorithm = method.get("Algorithm") if method is not None else _C14N_10
     if algorithm not in C14N_METHODS:

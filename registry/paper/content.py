@@ -35,6 +35,11 @@ class SignatureLine:
     signing_time: datetime
     indication: str
     sub_indication: str | None = None
+    #: What the certificate says of the signer: IIN, BIN, role and PKI (the report's signer).
+    iin: str | None = None
+    bin: str | None = None
+    role: str | None = None
+    pki: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from fpdf.table import Table
 
-from registry.paper.content import CopyContent
+from registry.paper.content import CopyContent, SignatureLine
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FONT = "DejaVu"
@@ -44,6 +44,19 @@ _INDICATIONS = {
     "INDETERMINATE": "Анықталмады / Не определено",
 }
 
+# What a signer's certificate says (signing.profile roles, signing.pki_marks), both languages.
+_ROLES = {
+    "first_head": "бірінші басшы / первый руководитель",
+    "signatory": "қол қою құқығы бар / с правом подписи",
+    "employee": "қызметкер / сотрудник",
+    "individual": "жеке тұлға / физическое лицо",
+}
+_PKIS = {
+    "nca-production": "ҰКО / НУЦ РК",
+    "nca-test": "ҰКО ТЕСТ / НУЦ ТЕСТ",
+    "registry": "тізілім КО / УЦ реестра",
+    "other": "басқа КО / другой УЦ",
+}
 _STAMP_BLUE = (20, 50, 140)
 _HEADINGS = FontFace(emphasis="BOLD", fill_color=(230, 233, 240))
 # A whole SHA-256 stays on one line, so it can be read off the paper and searched for.
@@ -222,12 +235,24 @@ def _signatures(pdf: FPDF, content: CopyContent) -> None:
             detail = line.indication + (f" / {line.sub_indication}" if line.sub_indication else "")
             table.row(
                 (
-                    line.signer,
+                    "\n".join([line.signer, *_identity(line)]),
                     line.agency,
                     format_time(line.signing_time, zone=False),
                     f"{result}\n{detail}",
                 )
             )
+
+
+def _identity(line: SignatureLine) -> list[str]:
+    """The signer's IIN, BIN, role and PKI as the certificate gives them, one a line."""
+    lines = [f"ЖСН/ИИН {line.iin}"] if line.iin else []
+    if line.bin:
+        lines.append(f"БСН/БИН {line.bin}")
+    if line.role:
+        lines.append(_ROLES.get(line.role, line.role))
+    if line.pki:
+        lines.append(_PKIS.get(line.pki, line.pki))
+    return lines
 
 
 def _approval_sheet(pdf: FPDF, content: CopyContent) -> None:

@@ -6,6 +6,11 @@ for an officer only while that officer types the passphrase in (issue 4:
 "the officer's key held by Arna, unlocked by the officer's passphrase"). The
 CA certificate and its current CRL are stored in clear beside the wrapped key,
 so verifying a letter needs no secret at all.
+
+Arna-held officers' keys are an option (``ARNA_SERVER_SIGNING``): switched off,
+people sign with their own keys (NCALayer in the browser, or upload) and every
+request that would create or unlock an Arna-held key is refused here
+(``require_server_signing``), whatever page or API it came through.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from registry.keyring import Keyring
 from registry.models import RegistryKey, RegistrySetting, TrustAnchor, User
 from registry.permissions import Role
 from registry.services import throttle
-from registry.services.errors import Conflict, Invalid, NotFound, ServiceError
+from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from signing import pki_marks
 from signing.ca import CertificateAuthority, OfficerIdentity
 from signing.keys import (
@@ -169,6 +174,26 @@ def trust_store(session: Session, *, ocsp: bool = False) -> TrustStore:
     return store
 
 
+class ServerSigningOff(Forbidden):
+    """The registry holds no officers' keys (``ARNA_SERVER_SIGNING=0``)."""
+
+    code = "server_signing_off"
+
+
+def server_signing() -> bool:
+    """Whether the running registry holds officers' signing keys (``ARNA_SERVER_SIGNING``)."""
+    return bool(current_setting("ARNA_SERVER_SIGNING"))
+
+
+def require_server_signing() -> None:
+    """Refuse (ServerSigningOff) any creation or use of an Arna-held key while switched off."""
+    if not server_signing():
+        raise ServerSigningOff(
+            "this registry does not hold signing keys: sign with your own key "
+            "(NCALayer or an upload)"
+        )
+
+
 def enroll_signing_key(
     session: Session,
     user_id: int,
@@ -185,7 +210,12 @@ def enroll_signing_key(
     where the CA's certificate and CRL are published (``public_url``, by default
     ``ARNA_PUBLIC_URL``). A previous certificate is revoked. Flushes; the caller's unit
     of work commits.
+    Within the app (no explicit ``kek``: every request) it is refused while
+    ``ARNA_SERVER_SIGNING`` is off; the demo's seeding (``bootstrap --demo``, with the KEK
+    given) is not a request.
     """
+    if kek is None:
+        require_server_signing()
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
@@ -307,7 +337,10 @@ def unlock_charged(
 ) -> UnlockedKey:
     """``unlock_signing_key`` within ``with_passphrase``: a right
     passphrase gives the attempt back; the wrong guess that locks the passphrase out is
-    the one recorded as a refusal."""
+    the one recorded as a refusal.  Every signature with an Arna-held key (letters, the
+    dispatch record) unlocks it here: refused (ServerSigningOff) while
+    ``ARNA_SERVER_SIGNING`` is off, even for a key created before."""
+    require_server_signing()
     try:
         unlocked = unlock_signing_key(user, passphrase)
     except WrongPassphrase as exc:

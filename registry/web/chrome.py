@@ -43,6 +43,20 @@ STATE_LABELS: dict[str, Any] = {
     "closed": lazy_gettext("closed"),
 }
 
+# A signer's role and PKI as the verification report names them (signing.profile, pki_marks).
+SIGNER_ROLE_LABELS: dict[str, Any] = {
+    "first_head": lazy_gettext("first head"),
+    "signatory": lazy_gettext("signatory (right to sign)"),
+    "employee": lazy_gettext("employee of the organisation"),
+    "individual": lazy_gettext("individual"),
+}
+PKI_LABELS: dict[str, Any] = {
+    "nca-production": lazy_gettext("NCA PKI"),
+    "nca-test": lazy_gettext("NCA test PKI"),
+    "registry": lazy_gettext("the registry's CA"),
+    "other": lazy_gettext("another CA"),
+}
+
 # The next step of an inbox line, by transition name (registry.services.letters.Transition).
 ACTION_LABELS: dict[str, Any] = {
     "compose": lazy_gettext("compose"),
@@ -90,6 +104,15 @@ ERROR_MESSAGES: dict[str, Any] = {
     "no_key": lazy_gettext("You have no signing key yet: create one on your account page."),
     "wrong_passphrase": lazy_gettext("The signing passphrase is wrong."),
     "certificate_revoked": lazy_gettext("Your signing certificate is revoked."),
+    "server_signing_off": lazy_gettext(
+        "This registry holds no signing keys: sign with your own key in NCALayer, or upload."
+    ),
+    "wrong_key_type": lazy_gettext(
+        "Wrong key type: that is an authentication key. Choose your signing key (RSA or GOST "
+        "signing certificate) in NCALayer."
+    ),
+    "not_this_letter": lazy_gettext("The signed XML is not this letter as Arna holds it."),
+    "not_this_record": lazy_gettext("The signed dispatch record does not match this dispatch."),
     "wrong_password": lazy_gettext("The current password is wrong."),
     "username_taken": lazy_gettext("That username is taken."),
     "agency_exists": lazy_gettext("That agency exists already."),
@@ -175,6 +198,10 @@ def init_app(app: Flask) -> None:
             "state_label": lambda state: STATE_LABELS.get(state, state),
             "invitation_source_label": lambda code: INVITATION_SOURCE_LABELS.get(code, code),
             "action_label": lambda name: ACTION_LABELS.get(str(name), name),
+            "signer_role_label": lambda role: SIGNER_ROLE_LABELS.get(role, role),
+            "pki_label": lambda mark: PKI_LABELS.get(mark, mark),
             "error_title": error_title,
             "test_registry": _test_registry,
+            "server_signing": bool(app.config["ARNA_SERVER_SIGNING"]),
+            "ncalayer_url": app.config["ARNA_NCALAYER_URL"],
         }

@@ -80,6 +80,10 @@ class ActionForm:
 
 
 _PASSPHRASE = FieldSpec("passphrase", _l("Your signing passphrase"), "password")
+_NOTE_FIELDS = (
+    FieldSpec("note_number", _l("Note number")),
+    FieldSpec("note_date", _l("Note date"), "date"),
+)
 ACTION_FORMS: dict[Transition, ActionForm] = {
     Transition.SIGN: ActionForm("ui.sign", _l("Sign"), _l("Sign"), (_PASSPHRASE,)),
     Transition.SUBMIT: ActionForm("ui.submit", _l("Submit"), _l("Submit")),
@@ -89,11 +93,7 @@ ACTION_FORMS: dict[Transition, ActionForm] = {
         "ui.dispatch",
         _l("Dispatch through diplomatic channels"),
         _l("Dispatch"),
-        (
-            FieldSpec("note_number", _l("Note number")),
-            FieldSpec("note_date", _l("Note date"), "date"),
-            _PASSPHRASE,
-        ),
+        (*_NOTE_FIELDS, _PASSPHRASE),
     ),
     Transition.RETURN: ActionForm(
         "ui.return_letter",
@@ -109,6 +109,10 @@ ACTION_FORMS: dict[Transition, ActionForm] = {
     ),
     Transition.CLOSE: ActionForm("ui.close", _l("Close"), _l("Close")),
 }
+
+
+# The steps a person signs: with an Arna-held key (passphrase) or their own (NCALayer).
+OWN_KEY_STEPS = frozenset({Transition.SIGN, Transition.DISPATCH})
 
 
 def _refusal_text(exc: ServiceError) -> str:
@@ -187,10 +191,13 @@ def letter_list() -> Any:
 def letter(registry_number: str) -> Any:
     session, principal = get_session(), current_principal()
     found = letters.get_letter(session, principal, registry_number)
+    transitions = letters.available_transitions(principal, found)
+    # Without Arna-held keys the passphrase forms go; NCALayer signs (letters/_ncalayer.html).
+    held_keys = bool(current_app.config["ARNA_SERVER_SIGNING"])
     forms = [
         ACTION_FORMS[t]
-        for t in letters.available_transitions(principal, found)
-        if t in ACTION_FORMS
+        for t in transitions
+        if t in ACTION_FORMS and (held_keys or t not in OWN_KEY_STEPS)
     ]
     case_file = case_files.case_of(session, found)
     return render_template(
@@ -210,6 +217,9 @@ def letter(registry_number: str) -> Any:
         ),
         content=found.xml.decode("utf-8", "replace") if found.xml else None,
         revocation=proofs.revocation_evidence(session, found.registry_number),
+        ncalayer_sign=Transition.SIGN in transitions,
+        ncalayer_dispatch=Transition.DISPATCH in transitions,
+        ncalayer_dispatch_fields=_NOTE_FIELDS,
     )
 
 
@@ -294,6 +304,8 @@ def compose() -> Any:
         envelope = _envelope(form, principal.agency_code or "")
         try:
             plan = letters.preview_route(envelope).plan
+            if request.form.get("step") == "draft" and plan["allowed"]:
+                return _compose_for_ncalayer(form, envelope)
             if request.form.get("step") == "sign" and plan["allowed"]:
                 if not form.passphrase.data:
                     raise Invalid(_("Enter your signing passphrase to sign."))
@@ -323,6 +335,18 @@ def _compose_and_sign(form: ComposeForm, envelope: dict[str, Any]) -> Any:
     else:
         flash(_("Letter %(n)s signed. Submit it when ready.", n=number), "success")
     return redirect(url_for("ui.letter", registry_number=number))
+
+
+def _compose_for_ncalayer(form: ComposeForm, envelope: dict[str, Any]) -> Any:
+    """Draft, then to the letter's page, where the person signs it in NCALayer."""
+    session, principal = get_session(), current_principal()
+    with unit_of_work(session):
+        draft = letters.compose_letter(
+            session, principal, envelope=envelope, subject=form.subject.data, body=form.body.data
+        )
+    number = draft.registry_number
+    flash(_("Draft %(n)s saved: sign it with NCALayer below.", n=number), "success")
+    return redirect(url_for("ui.letter", registry_number=number, _anchor="ncalayer-sign"))
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -438,6 +462,30 @@ def sign(registry_number: str) -> Any:
     )
 
 
+def _xml_response(xml: bytes) -> Response:
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/letters/<registry_number>/to-sign.xml")
+@requires(Action.LETTER_SIGN)
+def xml_to_sign(registry_number: str) -> Any:
+    """The letter's XML as Arna holds it, for NCALayer to sign (the draft, or the signed
+    letter a co-signature covers); only for someone who may sign it now."""
+    return _xml_response(letters.unsigned_xml(get_session(), current_principal(), registry_number))
+
+
+@bp.post("/letters/<registry_number>/sign/ncalayer")
+@requires(Action.LETTER_SIGN)
+def sign_ncalayer(registry_number: str) -> Any:
+    """The letter signed in NCALayer, posted back; verified before anything changes."""
+    signed = request.form.get("signed_xml", "").encode("utf-8")
+    return _act(
+        registry_number,
+        _("Signed."),
+        lambda s, p, n: letters.sign_with_own_key(s, p, n, signed=signed),
+    )
+
+
 @bp.post("/letters/<registry_number>/submit")
 @requires(Action.LETTER_SUBMIT)
 def submit(registry_number: str) -> Any:
@@ -469,6 +517,43 @@ def dispatch(registry_number: str) -> Any:
             note_number=form.get("note_number", "").strip(),
             note_date=_parse_date(form.get("note_date"), "note_date"),
             passphrase=form.get("passphrase", ""),
+        )
+
+    return _act(registry_number, _("Dispatched."), call)
+
+
+@bp.get("/letters/<registry_number>/dispatch-record.xml")
+@requires(Action.LETTER_DISPATCH)
+def dispatch_record_to_sign(registry_number: str) -> Any:
+    """The dispatch record for the note in the query, for the clerk to sign in NCALayer."""
+    args = request.args
+    try:
+        record = letters.dispatch_record_to_sign(
+            get_session(),
+            current_principal(),
+            registry_number,
+            note_number=args.get("note_number", ""),
+            note_date=_parse_date(args.get("note_date"), "note_date"),
+        )
+    except ServiceError as exc:
+        return Response(_refusal_text(exc), status=exc.status, mimetype="text/plain")
+    return _xml_response(record)
+
+
+@bp.post("/letters/<registry_number>/dispatch/ncalayer")
+@requires(Action.LETTER_DISPATCH)
+def dispatch_ncalayer(registry_number: str) -> Any:
+    """The dispatch, its record countersigned in NCALayer with the clerk's own key."""
+    form = request.form
+
+    def call(session: Any, principal: Any, number: str) -> Any:
+        return letters.dispatch_with_own_key(
+            session,
+            principal,
+            number,
+            note_number=form.get("note_number", "").strip(),
+            note_date=_parse_date(form.get("note_date"), "note_date"),
+            signed_record=form.get("signed_xml", "").encode("utf-8"),
         )
 
     return _act(registry_number, _("Dispatched."), call)

@@ -23,6 +23,7 @@ NCA GOST 34.310-2004 algorithm is recognised and refused.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -67,6 +68,25 @@ class GostPublicKey:
     def __post_init__(self) -> None:
         if not self.curve.contains(self.x, self.y):
             raise GostError(f"GOST public key is not a point of the curve {self.curve.name}")
+
+
+@dataclass(frozen=True)
+class GostPrivateKey:
+    """A GOST R 34.10 private key: the scalar ``d`` of ``curve`` (1 <= d < q)."""
+
+    d: int
+    curve: Curve
+
+    def __post_init__(self) -> None:
+        if not 0 < self.d < self.curve.q:
+            raise GostError("GOST private key is out of range")
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"GostPrivateKey(curve={self.curve.name})"
+
+    def public_key(self) -> GostPublicKey:
+        x, y = _curve.multiply(self.curve, self.d, (self.curve.x, self.curve.y))
+        return GostPublicKey(x, y, self.curve)
 
 
 def streebog512(data: bytes, *, pure: bool = False) -> bytes:
@@ -145,6 +165,46 @@ def verify_digest(
 def verify(key: GostPublicKey, data: bytes, signature: bytes, *, pure: bool = False) -> bool:
     """Whether ``signature`` (NCA layout) signs ``data`` under ``key``, with Streebog-512."""
     return verify_digest(key, streebog512(data, pure=pure), signature, pure=pure)
+
+
+def private_key_from_pkcs8(der: bytes) -> GostPrivateKey:
+    """The NCA GOST 34.10-2015 512-bit key of a decrypted PKCS#8 PrivateKeyInfo, as NCA's
+    PKCS#12 files hold it: privateKey = OCTET STRING of the 64-byte scalar, little-endian."""
+    from signing.gost import spki
+
+    try:
+        info = spki.PrivateKeyInfo.load(der, strict=True)
+        oid = info["algorithm"]["algorithm"].dotted
+        paramset, scalar = spki.paramset_and_scalar(info)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise GostError(f"not a GOST PKCS#8 PrivateKeyInfo: {exc}") from exc
+    _check_key_algorithm(oid)
+    curve = _CURVES.get(paramset)
+    if curve is None:
+        raise GostError(f"unknown GOST parameter set {paramset} (supported: {PARAMSET_OID})")
+    if len(scalar) != _SIZE:
+        raise GostError(f"GOST 512-bit private key must be {_SIZE} bytes, not {len(scalar)}")
+    return GostPrivateKey(int.from_bytes(scalar, "little"), curve)
+
+
+def sign_digest(key: GostPrivateKey, digest: bytes) -> bytes:
+    """The NCA-layout signature (r||s, each little-endian) of a Streebog-512 ``digest``.
+
+    Pure Python and not constant-time: for tests' stand-ins of NCALayer, which hold
+    the public NCA test keys; the registry itself never signs with GOST.
+    """
+    if len(digest) != _SIZE:
+        raise GostError(f"a Streebog-512 digest is {_SIZE} bytes, not {len(digest)}")
+    e = int.from_bytes(digest, "little")
+    while True:
+        rs = _curve.sign(key.curve, key.d, e, 1 + secrets.randbelow(key.curve.q - 1))
+        if rs is not None:
+            return rs[0].to_bytes(_SIZE, "little") + rs[1].to_bytes(_SIZE, "little")
+
+
+def sign(key: GostPrivateKey, data: bytes) -> bytes:
+    """The NCA-layout signature of ``data`` with Streebog-512 (see ``sign_digest``)."""
+    return sign_digest(key, streebog512(data))
 
 
 def verify_certificate_signature(cert: x509.Certificate, issuer_cert: x509.Certificate) -> bool:

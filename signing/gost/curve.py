@@ -82,6 +82,24 @@ def verify(curve: Curve, qx: int, qy: int, e: int, r: int, s: int) -> bool:
     return x % q == r
 
 
+def sign(curve: Curve, d: int, e: int, k: int) -> tuple[int, int] | None:
+    """GOST R 34.10-2012 §6.1: (r, s) for the digest integer ``e`` under the private key ``d``
+    with the one-time secret ``k`` (1 <= k < q); None when ``k`` yields r = 0 or s = 0
+    (the caller draws another).  Not constant-time: the stand-in of tests signs with it,
+    the registry never holds a GOST key."""
+    q = curve.q
+    e %= q
+    x = multiply(curve, k, (curve.x, curve.y))[0]
+    r = x % q
+    s = (r * d + k * (e or 1)) % q
+    return (r, s) if r and s else None
+
+
+def multiply(curve: Curve, k: int, point: _Affine) -> _Affine:
+    """k*point in affine coordinates (k not a multiple of the point's order)."""
+    return _to_affine(_double_multiply(curve, k, point, 0, point), curve.p)
+
+
 def _double_multiply(curve: Curve, k1: int, p1: _Affine, k2: int, p2: _Affine) -> _Jacobian:
     """k1*p1 + k2*p2 by interleaved width-5 NAFs."""
     naf1, naf2 = _wnaf(k1), _wnaf(k2)

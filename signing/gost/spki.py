@@ -30,6 +30,24 @@ class GostKeyParameters(core.SequenceOf):
     _child_spec = core.ObjectIdentifier
 
 
+class PrivateKeyInfo(core.Sequence):
+    """PKCS#8 PrivateKeyInfo, as NCA's PKCS#12 files hold a GOST key."""
+
+    _fields: ClassVar[list[tuple]] = [
+        ("version", core.Integer),
+        ("algorithm", AlgorithmIdentifier),
+        ("private_key", core.OctetString),
+        ("attributes", core.Any, {"implicit": 0, "optional": True}),
+    ]
+
+
+def paramset_and_scalar(info: PrivateKeyInfo) -> tuple[str, bytes]:
+    """The parameter set's OID and the private scalar (little-endian bytes) of a GOST key."""
+    parameters = GostKeyParameters.load(info["algorithm"]["parameters"].dump(), strict=True)
+    scalar = core.OctetString.load(info["private_key"].native, strict=True).native
+    return parameters[0].dotted, scalar
+
+
 def paramset_and_point(info: SubjectPublicKeyInfo) -> tuple[str, bytes]:
     """The parameter set's OID and the raw public key (X||Y) of a GOST SPKI."""
     parameters = GostKeyParameters.load(info["algorithm"]["parameters"].dump(), strict=True)

@@ -63,6 +63,7 @@ def service_env(database_url: str, instance: Path) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "ARNA_INSTANCE": str(instance),
         "ARNA_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
+        "ARNA_SERVER_SIGNING": os.environ.get("ARNA_SERVER_SIGNING", "1"),  # the demo's keys
     }
 
 

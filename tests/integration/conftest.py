@@ -156,6 +156,8 @@ def base_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         # Verifications run within the request: the test's session is one connection.
         "ARNA_CUSTODY_JOBS": "inline",
         "ARNA_PUBLIC_URL": "https://arna.test",
+        # Today's Arna-held keys (tests of ARNA_SERVER_SIGNING=0 switch it off).
+        "ARNA_SERVER_SIGNING": 1,
     }
 
 

@@ -48,6 +48,7 @@ def cli_app(
             "ARNA_KEK": KEK,
             "ARNA_INSTANCE": str(tmp_path_factory.mktemp("cli-instance")),
             "ARNA_PUBLIC_URL": PUBLIC_URL,
+            "ARNA_SERVER_SIGNING": 1,  # the letter is signed with the demo's Arna-held key
         }
     )
     with (

@@ -116,7 +116,8 @@ def _signature_lines(letter: Letter | RuleFileEvent) -> tuple[SignatureLine, ...
     for position, signature in enumerate(report.get("signatures") or []):
         identity = identities[position] if position < len(identities) else {}
         identity = identity if isinstance(identity, dict) else {}
-        subject = (signature.get("signer") or {}).get("subject", "")
+        certificate = signature.get("signer") or {}
+        subject = certificate.get("subject", "")
         when = signature.get("signing_time")
         lines.append(
             SignatureLine(
@@ -125,6 +126,10 @@ def _signature_lines(letter: Letter | RuleFileEvent) -> tuple[SignatureLine, ...
                 signing_time=parse_time(when) if when else (letter.verified_at or utcnow()),
                 indication=signature.get("indication", "INDETERMINATE"),
                 sub_indication=signature.get("sub_indication"),
+                iin=certificate.get("iin"),
+                bin=certificate.get("bin"),
+                role=certificate.get("role"),
+                pki=certificate.get("pki"),
             )
         )
     return tuple(lines)

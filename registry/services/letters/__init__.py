@@ -44,6 +44,8 @@ from registry.services.letters.registration import (
     compose_letter,
     register_incoming,
     sign_letter,
+    sign_with_own_key,
+    unsigned_xml,
     upload_letter,
 )
 from registry.services.letters.transitions import (
@@ -51,6 +53,8 @@ from registry.services.letters.transitions import (
     close_letter,
     complete_deadline,
     dispatch_letter,
+    dispatch_record_to_sign,
+    dispatch_with_own_key,
     file_notice,
     forward_letter,
     receive_letter,
@@ -75,6 +79,8 @@ __all__ = [
     "complete_deadline",
     "compose_letter",
     "dispatch_letter",
+    "dispatch_record_to_sign",
+    "dispatch_with_own_key",
     "file_notice",
     "forward_letter",
     "get_letter",
@@ -91,6 +97,8 @@ __all__ = [
     "reserve_number",
     "return_letter",
     "sign_letter",
+    "sign_with_own_key",
     "submit_letter",
+    "unsigned_xml",
     "upload_letter",
 ]

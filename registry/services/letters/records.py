@@ -18,6 +18,8 @@ from registry.services.lifecycle import Direction, State
 from routing.envelope import Envelope, EnvelopeError, parse_envelope
 from routing.kinds import INCOMING_KINDS
 from routing.planner import Plan, plan
+from signing.profile import AUTHENTICATION
+from signing.verify import VerificationResult
 
 
 def sha256_hex(data: bytes) -> str:
@@ -124,6 +126,20 @@ def outgoing_plan(principal: Principal, envelope: Mapping[str, Any]) -> tuple[En
     if errors:
         raise Invalid("the letter cannot be sent as asked", details=errors, code="refused")
     return parsed, route_plan
+
+
+def refuse_unless_verified(result: VerificationResult) -> None:
+    """Refuse (Invalid) a signature made with a person's own key (NCALayer) that does not
+    verify; one by an authentication key is ``wrong_key_type``, which the page explains."""
+    newest = result.report["signatures"][-1] if result.report.get("signatures") else {}
+    if newest.get("signer", {}).get("certificate_type") == AUTHENTICATION:
+        raise Invalid(
+            "the signature was made with an authentication key: sign with your signing key",
+            details=report_reasons(result.report),
+            code="wrong_key_type",
+        )
+    if not result.passed:
+        raise Invalid("the signature does not verify", details=report_reasons(result.report))
 
 
 def report_reasons(report: dict[str, Any]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,13 +14,15 @@ from registry.models import Letter, RegistryNumber, User
 from registry.permissions import Principal
 from registry.services.errors import Invalid
 from registry.services.identity import standings, upload_problems
-from registry.services.letters.actions import run_registration, run_transition
+from registry.services.letters.actions import authorise, run_registration, run_transition
 from registry.services.letters.numbers import next_number
+from registry.services.letters.queries import get_letter
 from registry.services.letters.records import (
     new_letter,
     outgoing_plan,
     plan_envelope,
     refusal_text,
+    refuse_unless_verified,
     report_reasons,
     sha256_hex,
 )
@@ -41,8 +44,10 @@ from routing.planner import Plan
 from signing.letter import Attachment, LetterError, Reference, build_letter, read_letter
 from signing.sign import SigningError
 from signing.sign import sign_letter as sign_xml
-from signing.verify import verify_letter
-from signing.xmlparse import XMLInputError, parse_xml
+from signing.verify import VerificationResult, verify_letter
+from signing.xmlparse import XMLInputError, parse_xml, remove_keeping_tail
+
+_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 
 
 def compose_letter(
@@ -110,18 +115,91 @@ def sign_letter(
                 raise Invalid(
                     "the signature does not verify", details=report_reasons(result.report)
                 )
-            # The CRLs and OCSP answers it was checked against; its time-stamp owed.
-            record_receipt(session, letter.registry_number, signed, result.evidence)
-            letter.xml = signed
-            letter.sha256 = sha256_hex(signed)
-            letter.verification = result.report
-            letter.verified_at = utcnow()
-            letter.signed_by = [s.to_signed_by() for s in standings(session, result, utcnow())]
+            _keep_signed(session, letter, signed, result)
             return State.SIGNED
 
         return run_transition(session, principal, registry_number, Transition.SIGN, apply)
 
     return with_passphrase(session, principal.id, signed_with)
+
+
+def _keep_signed(
+    session: Session, letter: Letter, signed: bytes, result: VerificationResult
+) -> None:
+    """The letter now is ``signed`` (verified: ``result``); its receipt's evidence is kept."""
+    # The CRLs and OCSP answers it was checked against; its time-stamp owed.
+    record_receipt(session, letter.registry_number, signed, result.evidence)
+    letter.xml = signed
+    letter.sha256 = sha256_hex(signed)
+    letter.verification = result.report
+    letter.verified_at = utcnow()
+    letter.signed_by = [s.to_signed_by() for s in standings(session, result, letter.verified_at)]
+
+
+def unsigned_xml(session: Session, principal: Principal, registry_number: str) -> bytes:
+    """What the person signs next with their own key (NCALayer): the letter's XML as Arna
+    holds it — the draft, or the signed letter a co-signature covers.
+
+    Refused as the signature itself would be (NotFound out of scope, Forbidden or
+    Conflict when the person may not sign this letter now); nothing is written.
+    """
+    letter = get_letter(session, principal, registry_number)
+    authorise(principal, Transition.SIGN, letter)
+    assert letter.xml is not None
+    return letter.xml
+
+
+def _covers(held: bytes, signed: bytes) -> list[str]:
+    """Why ``signed`` is not ``held`` with one more enveloped signature (empty: it is)."""
+    before, after = parse_xml(held), parse_xml(signed)
+    earlier = before.findall(_SIGNATURE)
+    signatures = after.findall(_SIGNATURE)
+    if len(signatures) != len(earlier) + 1 or after[len(after) - 1] is not signatures[-1]:
+        return ["the signed XML must be this letter with exactly one new signature at its end"]
+    remove_keeping_tail(signatures[-1])
+    if etree.tostring(before, method="c14n") != etree.tostring(after, method="c14n"):
+        return ["the signed XML is not this letter as Arna holds it (its content differs)"]
+    return []
+
+
+def sign_with_own_key(
+    session: Session, principal: Principal, registry_number: str, *, signed: bytes
+) -> Letter:
+    """Sign (or co-sign) with the person's own key: ``signed`` is the letter's XML
+    (``unsigned_xml``) returned by NCALayer with one more enveloped signature.
+
+    It must be exactly that letter plus one signature, and every signature must
+    verify (NCA RK profile, the registry's trust anchors) before the letter changes;
+    a signature by an authentication key is refused as ``wrong_key_type``.
+    """
+
+    def apply(letter: Letter) -> State:
+        assert letter.xml is not None
+        try:
+            problems = _covers(letter.xml, signed)
+            # OCSP at receipt, where the certificate names a responder.
+            result = verify_letter(signed, trust_store(session, ocsp=True), at=utcnow())
+        except XMLInputError as exc:
+            raise Invalid("the signed XML is not acceptable XML", details=[str(exc)]) from None
+        if problems:
+            raise Invalid("the signed XML was refused", details=problems, code="not_this_letter")
+        refuse_unless_verified(result)
+        # The new (last) signature must count for the sender: its BIN, or its CA's scope.
+        # (The IIN is not compared here: the public NCA test keys all name one IIN.)
+        newest = standings(session, result, utcnow())[-1:]
+        signer = session.get(User, principal.id)
+        assert signer is not None
+        foreign = [
+            problem
+            for problem in upload_problems(newest, letter.sender, signer)
+            if problem.startswith("signature")
+        ]
+        if foreign:
+            raise Invalid("the signature was refused", details=foreign, code="not_the_sender")
+        _keep_signed(session, letter, signed, result)
+        return State.SIGNED
+
+    return run_transition(session, principal, registry_number, Transition.SIGN, apply)
 
 
 def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:

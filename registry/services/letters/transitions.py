@@ -3,8 +3,8 @@ file the ¶44 notice, close — and deadlines marked met."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -12,16 +12,25 @@ from registry.db import utcnow
 from registry.models import Deadline, Letter, User
 from registry.permissions import Action, Principal, can_see_letter, check
 from registry.services import deadlines
-from registry.services.countersign import countersign_dispatch
+from registry.services.countersign import (
+    countersign_dispatch,
+    dispatch_record_xml,
+    read_record_xml,
+    record_mismatches,
+)
 from registry.services.custody import append_event
 from registry.services.custody.tags import Tag
 from registry.services.deadlines import Basis
 from registry.services.errors import Forbidden, Invalid, NotFound
-from registry.services.letters.actions import custody_actor, refusal, run_transition
+from registry.services.letters.actions import authorise, custody_actor, refusal, run_transition
+from registry.services.letters.queries import get_letter
+from registry.services.letters.records import refuse_unless_verified
 from registry.services.lifecycle import HUBS, Direction, State, Transition, next_party
-from registry.services.pki import unlock_charged, with_passphrase
+from registry.services.pki import trust_store, unlock_charged, with_passphrase
 from registry.services.throttle import Attempt
 from routing.kinds import KINDS
+from signing.verify import verify_letter
+from signing.xmlparse import XMLInputError
 
 
 def submit_route(letter: Letter, principal: Principal) -> State:
@@ -99,6 +108,34 @@ def forward_letter(session: Session, principal: Principal, registry_number: str)
     return run_transition(session, principal, registry_number, Transition.FORWARD, apply)
 
 
+def _dispatched(
+    letter: Letter,
+    principal: Principal,
+    note_number: str,
+    note_date: date,
+    countersign: Callable[[str], bytes],
+) -> State:
+    """Record the dispatch under the note; ``countersign(note number)`` gives the signed record."""
+    errors = []
+    note_number_clean = note_number.strip()
+    if not note_number_clean or len(note_number_clean) > 64:
+        errors.append("note_number: the diplomatic note's number (1 to 64 characters)")
+    if note_date > deadlines.today_kz():
+        errors.append("note_date: a note cannot be dated in the future")
+    if note_date < letter.letter_date:
+        errors.append("note_date: before the letter's own date")
+    if errors:
+        raise Invalid("the dispatch cannot be recorded", details=errors)
+    letter.dispatch_record = countersign(note_number_clean)
+    letter.note_number = note_number_clean
+    letter.note_date = note_date
+    route = letter.plan["route"]
+    deadlines.meet(letter, "MFA", [route[-1]], principal.id)
+    deadlines.start_clocks(letter, {d.by_party for d in letter.deadlines}, Basis.SEND, note_date)
+    letter.holder, letter.hop = route[-1], len(route) - 1
+    return State.DISPATCHED
+
+
 def dispatch_letter(
     session: Session,
     principal: Principal,
@@ -108,39 +145,89 @@ def dispatch_letter(
     note_date: date,
     passphrase: str,
 ) -> Letter:
-    """MFA dispatches through diplomatic channels; the clerk's key countersigns the record."""
+    """MFA dispatches through diplomatic channels; the clerk's Arna-held key countersigns
+    the record (refused while ``ARNA_SERVER_SIGNING`` is off)."""
 
     def dispatched_with(attempt: Attempt) -> Letter:
         def apply(letter: Letter) -> State:
-            errors = []
-            note_number_clean = note_number.strip()
-            if not note_number_clean or len(note_number_clean) > 64:
-                errors.append("note_number: the diplomatic note's number (1 to 64 characters)")
-            if note_date > deadlines.today_kz():
-                errors.append("note_date: a note cannot be dated in the future")
-            if note_date < letter.letter_date:
-                errors.append("note_date: before the letter's own date")
-            if errors:
-                raise Invalid("the dispatch cannot be recorded", details=errors)
-            user = session.get(User, principal.id)
-            assert user is not None
-            unlocked = unlock_charged(session, user, passphrase, attempt)
-            letter.note_number = note_number_clean
-            letter.note_date = note_date
-            letter.dispatch_record = countersign_dispatch(
-                letter, unlocked, principal, note_number_clean, note_date
-            )
-            route = letter.plan["route"]
-            deadlines.meet(letter, "MFA", [route[-1]], principal.id)
-            deadlines.start_clocks(
-                letter, {d.by_party for d in letter.deadlines}, Basis.SEND, note_date
-            )
-            letter.holder, letter.hop = route[-1], len(route) - 1
-            return State.DISPATCHED
+            def countersign(note: str) -> bytes:
+                user = session.get(User, principal.id)
+                assert user is not None
+                unlocked = unlock_charged(session, user, passphrase, attempt)
+                return countersign_dispatch(letter, unlocked, principal, note, note_date)
+
+            return _dispatched(letter, principal, note_number, note_date, countersign)
 
         return run_transition(session, principal, registry_number, Transition.DISPATCH, apply)
 
     return with_passphrase(session, principal.id, dispatched_with)
+
+
+#: How old a dispatch record made for NCALayer may be when it comes back signed.
+RECORD_FRESHNESS = timedelta(hours=1)
+
+
+def dispatch_record_to_sign(
+    session: Session,
+    principal: Principal,
+    registry_number: str,
+    *,
+    note_number: str,
+    note_date: date,
+) -> bytes:
+    """The dispatch record the clerk signs with their own key (NCALayer), for this note;
+    refused as the dispatch itself would be (scope, role, state). Nothing is written."""
+    letter = get_letter(session, principal, registry_number)
+    authorise(principal, Transition.DISPATCH, letter)
+    return dispatch_record_xml(letter, principal, note_number.strip(), note_date)
+
+
+def dispatch_with_own_key(
+    session: Session,
+    principal: Principal,
+    registry_number: str,
+    *,
+    note_number: str,
+    note_date: date,
+    signed_record: bytes,
+) -> Letter:
+    """MFA dispatches; the clerk countersigned the record (``dispatch_record_to_sign``) with
+    their own key in NCALayer. The record must verify (NCA RK profile), name this letter's
+    signed bytes, this note, this clerk, and be fresh, before anything changes."""
+
+    def apply(letter: Letter) -> State:
+        def countersign(note: str) -> bytes:
+            try:
+                result = verify_letter(signed_record, trust_store(session), at=utcnow())
+            except XMLInputError as exc:
+                raise Invalid(
+                    "the signed record is not acceptable XML", details=[str(exc)]
+                ) from None
+            refuse_unless_verified(result)
+            assert result.signed_root is not None
+            try:
+                record = read_record_xml(result.signed_root)
+                signed_at = datetime.fromisoformat(record["signed_at"].replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise Invalid(
+                    "the signed XML is not a dispatch record", details=[str(exc)]
+                ) from None
+            problems = record_mismatches(record, letter, note, note_date)
+            if record["recipient"] != letter.recipient:
+                problems.append(f"recipient: the record says {record['recipient']!r}")
+            if record["clerk"] != principal.username:
+                problems.append(f"clerk: the record names {record['clerk']!r}, not you")
+            if not utcnow() - RECORD_FRESHNESS <= signed_at <= utcnow():
+                problems.append("signed_at: the record was not made for this dispatch just now")
+            if problems:
+                raise Invalid(
+                    "the dispatch record was refused", details=problems, code="not_this_record"
+                )
+            return signed_record
+
+        return _dispatched(letter, principal, note_number, note_date, countersign)
+
+    return run_transition(session, principal, registry_number, Transition.DISPATCH, apply)
 
 
 def return_letter(

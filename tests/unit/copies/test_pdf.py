@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 from collections.abc import Callable
@@ -84,6 +85,20 @@ def test_kazakh_letters_survive_as_text(signed_pdf: bytes, tmp_path: Path) -> No
     text = pdftotext(signed_pdf, tmp_path)
     assert "ә ғ қ ң ө ұ ү һ і — Ә Ғ Қ Ң Ө Ұ Ү Һ І" in text
     assert set(KAZAKH_LETTERS) <= set(text)
+
+
+def test_each_signer_shows_iin_bin_role_and_pki(content: CopyContent, tmp_path: Path) -> None:
+    """What the signer's certificate says, the NCA test PKI marked as such."""
+    line = dataclasses.replace(
+        content.signatures[0], iin="123456789011", bin="123456789021", role="first_head",
+        pki="nca-test",
+    )  # fmt: skip
+    text = pdftotext(render_copy(dataclasses.replace(content, signatures=(line,))), tmp_path)
+    assert "ЖСН/ИИН 123456789011" in text
+    assert "БСН/БИН 123456789021" in text
+    assert "бірінші басшы / первый руководитель" in " ".join(text.split())
+    assert "ҰКО ТЕСТ / НУЦ ТЕСТ" in text
+    assert "ЖСН/ИИН" not in pdftotext(render_copy(content), tmp_path)  # none given, none shown
 
 
 def test_page_image_is_kept_and_its_qr_leads_to_the_verification_page(

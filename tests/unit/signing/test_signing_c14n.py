@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from signing_pki import Officer
 from test_signing_xmlsec1_interop import INCL_C14N, _xmlsec1_sign
 
-from signing.gost_xmldsig import _canonical, _without
+from signing.gost_xmldsig import _without, canonical
 from signing.trust import TrustStore
 from signing.verify import verify_letter
 from signing.xmlparse import parse_xml
@@ -39,11 +39,11 @@ def test_signed_info_and_document_c14n_are_what_xmlsec1_signed(
     signature = signed.find(f"{DS}Signature")
     signed_info = signature.find(f"{DS}SignedInfo")
     value = b64decode(signature.findtext(f"{DS}SignatureValue"))
-    c14n = _canonical(signed_info, signed_info.find(f"{DS}CanonicalizationMethod"))
+    c14n = canonical(signed_info, signed_info.find(f"{DS}CanonicalizationMethod"))
     assert (b'xml:lang="kk"' in c14n) == bool(lang)
     rsa_officer.cert.public_key().verify(value, c14n, padding.PKCS1v15(), hashes.SHA256())
     reference = signed_info.find(f"{DS}Reference")
-    document = _canonical(_without(signed, signature), reference.findall(f".//{DS}Transform")[-1])
+    document = canonical(_without(signed, signature), reference.findall(f".//{DS}Transform")[-1])
     assert hashlib.sha256(document).digest() == b64decode(reference.findtext(f"{DS}DigestValue"))
 
 
