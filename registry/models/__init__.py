@@ -7,6 +7,7 @@ from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead
 from registry.models.custody_verification import CustodyMark, CustodyVerification
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
+from registry.models.notifications import NotificationSent
 from registry.models.proof import Cosignature, Evidence, WitnessState
 from registry.models.rule_files import RuleFile, RuleFileEvent
 from registry.models.throttles import Throttle
@@ -26,6 +27,7 @@ __all__ = [
     "Deadline",
     "Evidence",
     "Letter",
+    "NotificationSent",
     "RegistryKey",
     "RegistryNumber",
     "RegistrySequence",
