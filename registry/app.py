@@ -18,7 +18,7 @@ from registry import db
 from registry.config import load_config
 from registry.permissions import Principal
 from registry.services.errors import ServiceError
-from registry.web import chrome, database, request_guards
+from registry.web import chrome, database, menu, request_guards
 from registry.web.guard import public
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=chrome.select_locale)
     chrome.init_app(app)
+    menu.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.login_view = "auth.login"

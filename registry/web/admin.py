@@ -22,6 +22,7 @@ from registry.web.database import get_session, refused
 from registry.web.forms import (
     AgencyForm,
     CrlForm,
+    EmailForm,
     EmptyForm,
     PasswordResetForm,
     TrustAnchorForm,
@@ -90,6 +91,24 @@ def toggle_user(user_id: int) -> Any:
     if EmptyForm().validate_on_submit():
         user = accounts.get_user(get_session(), user_id)
         accounts.set_active(get_session(), user_id, not user.is_active)
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/email")
+@requires(Action.USER_MANAGE)
+def set_email(user_id: int) -> Any:
+    """The address a person's deadline e-mails go to (empty: none)."""
+    form = EmailForm()
+    if not form.validate_on_submit():
+        flash(_("An e-mail address has at most 254 characters."), "error")
+        return redirect(url_for("admin.users"))
+    try:
+        accounts.set_contact(get_session(), user_id, email=form.email.data)
+    except ServiceError as exc:
+        refused(exc)
+        flash_refusal(exc)
+    else:
+        flash(_("E-mail address saved."), "success")
     return redirect(url_for("admin.users"))
 
 

@@ -88,6 +88,7 @@ ERROR_MESSAGES: dict[str, Any] = {
     "wrong_passphrase": lazy_gettext("The signing passphrase is wrong."),
     "certificate_revoked": lazy_gettext("Your signing certificate is revoked."),
     "wrong_password": lazy_gettext("The current password is wrong."),
+    "invalid_email": lazy_gettext("That is not an e-mail address."),
     "username_taken": lazy_gettext("That username is taken."),
     "agency_exists": lazy_gettext("That agency exists already."),
     "anchor_exists": lazy_gettext("That root is already trusted."),
