@@ -35,6 +35,8 @@ LETTER_ACTIONS = (
     "file:event-recorded",
     "file:deemed-agreed",  # ¶32: no written answer in 2 wd counts as consent
     "log:exported",
+    "letters:exported",  # the letter list downloaded (CSV, XLSX)
+    "letter:report-exported",  # a letter's verification report downloaded
 )
 ACTIONS = frozenset(LETTER_ACTIONS + tuple(f"{tag}-refused" for tag in LETTER_ACTIONS))
 """Every tag docs/architecture.md lists, and its ``-refused`` twin for refused attempts."""

@@ -188,6 +188,12 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(custody_pages.api_bp)
     csrf.exempt(custody_pages.api_bp)  # /api/v1 like api.bp: bearer tokens only
 
+    from registry.web import exports
+
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(exports.api_bp)
+    csrf.exempt(exports.api_bp)  # /api/v1 like api.bp: bearer tokens only
+
     from registry.web import rule_files
 
     app.register_blueprint(rule_files.bp)

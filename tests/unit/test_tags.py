@@ -43,6 +43,8 @@ def test_the_documented_action_tags_are_the_tags() -> None:
         "file:event-recorded",
         "file:deemed-agreed",
         "log:exported",
+        "letters:exported",
+        "letter:report-exported",
     }
 
 

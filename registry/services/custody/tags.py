@@ -26,6 +26,8 @@ class Tag(StrEnum):
     FILE_EVENT_RECORDED = "file:event-recorded"  # a step of its chain done, by its party
     FILE_DEEMED_AGREED = "file:deemed-agreed"  # ¶32: silence after 2 wd counts as consent
     LOG_EXPORTED = "log:exported"
+    LETTERS_EXPORTED = "letters:exported"  # the letter list downloaded (CSV, XLSX)
+    LETTER_REPORT_EXPORTED = "letter:report-exported"  # a verification report downloaded
 
     @property
     def refused(self) -> str:

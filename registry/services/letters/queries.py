@@ -55,6 +55,7 @@ class LetterFilter:
     text: str | None = None  # in the registry number or subject
     limit: int = 100
     offset: int = 0
+    before_id: int | None = None  # only letters older than this one (an export's next page)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ def list_letters(session: Session, principal: Principal, flt: LetterFilter) -> l
                 Letter.subject.contains(flt.text, autoescape=True),
             )
         )
+    if flt.before_id is not None:
+        query = query.where(Letter.id < flt.before_id)
     limit = max(1, min(flt.limit, 1000))
     query = query.order_by(Letter.id.desc()).limit(limit).offset(max(0, flt.offset))
     return list(session.scalars(query))
