@@ -1,4 +1,4 @@
-"""deadline e-mails: users' address, opt-out and language; the e-mails sent
+"""deadline e-mails: users' address, opt-out and language; the e-mails sent; refusal reasons
 
 Revision ID: 0015
 Revises: 0012
@@ -45,7 +45,22 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "custody_refusal_reasons",
+        sa.Column("index", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["index"],
+            ["custody_events.index"],
+            name=op.f("fk_custody_refusal_reasons_index_custody_events"),
+        ),
+        sa.PrimaryKeyConstraint("index", name=op.f("pk_custody_refusal_reasons")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("custody_refusal_reasons")
     op.drop_table("notifications_sent")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("language")

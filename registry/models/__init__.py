@@ -3,7 +3,13 @@
 from registry.models.accounts import Agency, ApiToken, User
 from registry.models.cases import CaseFile
 from registry.models.copies import CertifiedCopy
-from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
+from registry.models.custody import (
+    CustodyCheckpoint,
+    CustodyEntry,
+    CustodyHead,
+    CustodyNode,
+    CustodyRefusalReason,
+)
 from registry.models.custody_verification import CustodyMark, CustodyVerification
 from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Deadline, Letter, RegistryNumber, RegistrySequence
@@ -23,6 +29,7 @@ __all__ = [
     "CustodyHead",
     "CustodyMark",
     "CustodyNode",
+    "CustodyRefusalReason",
     "CustodyVerification",
     "Deadline",
     "Evidence",
