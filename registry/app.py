@@ -188,6 +188,10 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(custody_pages.api_bp)
     csrf.exempt(custody_pages.api_bp)  # /api/v1 like api.bp: bearer tokens only
 
+    from registry.web import help as help_pages
+
+    app.register_blueprint(help_pages.bp)
+
     from registry.web import exports
 
     app.register_blueprint(exports.bp)
