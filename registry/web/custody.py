@@ -223,6 +223,16 @@ def export() -> Any:
     return _export()
 
 
+@bp.post("/letters/<registry_number>/export")
+@requires(Action.CUSTODY_READ)
+def export_letter(registry_number: str) -> Any:
+    """One letter's bundle as a file (the timeline page's button), recorded like the API's."""
+    response = _export(registry_number)
+    name = f"custody-{registry_number}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @bp.get("/letters")
 @requires(Action.CUSTODY_READ)
 def find_letter() -> Any:

@@ -3,6 +3,7 @@ attempt was refused (the reason kept beside the log)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -42,3 +43,23 @@ def test_a_refused_attempt_shows_its_reason_and_the_timeline_links_to_the_letter
     # The registration has no refusal line.
     registered = page[page.index("letter:registered") :].split("</tr>")[0]
     assert "Refused:" not in registered
+
+
+def test_the_timeline_page_downloads_the_letters_bundle(
+    browser: Callable[[str], Browser],  # noqa: F811
+    service_session: Session,
+    principal: Callable[[str], Principal],
+) -> None:
+    officer = principal("officer.minhealth")
+    number = a_draft(
+        service_session, officer, kind="foreign-letter", recipient="INTL_ORG"
+    ).registry_number
+    auditor = browser("auditor")
+    page = auditor.get(f"/custody/letters/{number}").get_data(as_text=True)
+    assert f'action="/custody/letters/{number}/export"' in page
+    response = auditor.post(f"/custody/letters/{number}/export")
+    assert response.status_code == 200
+    assert f'filename="custody-{number}.json"' in response.headers["Content-Disposition"]
+    bundle = json.loads(response.get_data(as_text=True))
+    actions = [entry["event"]["action"] for entry in bundle["entries"]]
+    assert actions == ["letter:registered", "log:exported"]
