@@ -96,3 +96,31 @@ def test_two_runs_at_once_send_each_email_once(
     assert len(inbox.to("court@arna.test")) == 1
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(NotificationSent)) == 1
+
+
+def test_the_command_sends_what_is_overdue_once_and_says_so(
+    committed: tuple[Flask, Engine],
+    smtp: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    app, _engine = committed
+    inbox, port = smtp
+    app.config.update(ARNA_SMTP_HOST="127.0.0.1", ARNA_SMTP_PORT=port, ARNA_SMTP_STARTTLS=0)
+    runner = app.test_cli_runner()
+    changed = runner.invoke(args=["users", "set-email", "officer.court", "gulnara@arna.test"])
+    assert changed.exit_code == 0, changed.output
+    refused = runner.invoke(args=["users", "set-email", "officer.court", "not-an-address"])
+    assert refused.exit_code == 2
+    assert "not an e-mail address" in refused.output
+
+    first = runner.invoke(args=["notify", "deadlines", "--today", "2026-03-31"])
+    assert first.exit_code == 0, first.output
+    assert first.output.strip() == "sent 1, already sent 0, failed 0"
+    (overdue,) = inbox.to("gulnara@arna.test")
+    assert "SUPREMECOURT-2026-" in overdue["Subject"]
+    again = runner.invoke(args=["notify", "deadlines", "--today", "2026-04-01"])
+    assert again.output.strip() == "sent 0, already sent 1, failed 0"
+
+    app.config.update(ARNA_SMTP_HOST="")
+    unset = runner.invoke(args=["notify", "deadlines"])
+    assert unset.exit_code == 2
+    assert "ARNA_SMTP_HOST" in unset.output
