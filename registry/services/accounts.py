@@ -151,8 +151,9 @@ def end_sessions(session: Session, user_id: int) -> None:
     session.commit()
 
 
-#: An address with one @ and a dot in its domain; the SMTP server judges the rest.
-EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+#: One address: one @, a dot in its domain, nothing that would make a header hold two
+#: (commas, semicolons, quotes, brackets, spaces); the SMTP server judges the rest.
+EMAIL_PATTERN = re.compile(r'[^@\s,;<>"()\[\]]+@[^@\s,;<>"()\[\]]+\.[^@\s,;<>"()\[\].]+')
 LANGUAGES = ("kk", "ru", "en")
 
 

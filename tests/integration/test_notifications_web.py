@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import User
 from registry.permissions import Principal
+from registry.services import accounts
 from registry.services.deadlines import today_kz
+from registry.services.errors import Invalid
 
 from .conftest import PASSWORD
 from .factories import a_court_request
@@ -94,3 +97,14 @@ def test_the_auditor_owes_nothing_and_sees_no_count(
 ) -> None:
     page = browser("auditor").get("/inbox").get_data(as_text=True)
     assert "Inbox</a>" in page
+
+
+@pytest.mark.parametrize(
+    "address", ["a,b@arna.test", "x@y.kz, z@evil.test", "Name <x@y.kz>", "x@y", "x y@z.kz"]
+)
+def test_only_one_plain_address_is_taken(address: str, db_session: Session) -> None:
+    user = _user(db_session, "clerk.mfa")
+    with pytest.raises(Invalid):
+        accounts.set_contact(db_session, user.id, email=address)
+    accounts.set_contact(db_session, user.id, email="yerlan.tokayev@mfa.gov.kz")
+    assert _user(db_session, "clerk.mfa").email == "yerlan.tokayev@mfa.gov.kz"
