@@ -41,7 +41,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications_sent")),
-        sa.UniqueConstraint("user_id", "item", "kind", name=op.f("uq_notifications_sent_user_id")),
+        sa.UniqueConstraint("item", "user_id", "kind", name=op.f("uq_notifications_sent_item")),
     )
 
 

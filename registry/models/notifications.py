@@ -18,7 +18,7 @@ class NotificationSent(Base):
     """
 
     __tablename__ = "notifications_sent"
-    __table_args__ = (UniqueConstraint("user_id", "item", "kind"),)
+    __table_args__ = (UniqueConstraint("item", "user_id", "kind"),)  # item first: looked up by it
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

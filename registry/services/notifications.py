@@ -142,6 +142,20 @@ def _recipients(session: Session) -> dict[str, list[User]]:
     return by_party
 
 
+def _claimed(session: Session, items: list[str]) -> set[tuple[int, str, str]]:
+    """(user, item, kind) already claimed among ``items`` (read in chunks: the table grows
+    for ever, the open items do not)."""
+    claimed: set[tuple[int, str, str]] = set()
+    for start in range(0, len(items), 500):
+        rows = session.execute(
+            select(NotificationSent.user_id, NotificationSent.item, NotificationSent.kind).where(
+                NotificationSent.item.in_(items[start : start + 500])
+            )
+        )
+        claimed.update((user_id, item, kind) for user_id, item, kind in rows)
+    return claimed
+
+
 def send_due(
     session: Session,
     today: date,
@@ -154,9 +168,9 @@ def send_due(
     """
     report = RunReport()
     recipients = _recipients(session)
-    claims = select(NotificationSent.user_id, NotificationSent.item, NotificationSent.kind)
-    sent = {(user_id, item, kind) for user_id, item, kind in session.execute(claims)}
-    for item in due_items(session, today, soon_workdays):
+    items = due_items(session, today, soon_workdays)
+    sent = _claimed(session, [item.item for item in items])
+    for item in items:
         overdue, _soon = deadlines.urgency(item.due, today, soon_workdays)
         urgency: Urgency = "overdue" if overdue else "due_soon"
         for user in recipients.get(item.by_party, []):
