@@ -44,6 +44,8 @@ LETTER_ACTIONS = (
     "identity:iin-recorded",  # an account's IIN, set by the administrator
     "identity:acting-first-head-recorded",  # who acts for a first head (¶14-7, ¶14-8)
     "trust:anchor-scoped",  # which PKI an imported CA is and what it may vouch for
+    "letters:exported",  # the letter list downloaded (CSV, XLSX)
+    "letter:report-exported",  # a letter's verification report downloaded
 )
 ACTIONS = frozenset(LETTER_ACTIONS + tuple(f"{tag}-refused" for tag in LETTER_ACTIONS))
 """Every tag docs/architecture.md lists, and its ``-refused`` twin for refused attempts."""

@@ -19,7 +19,7 @@ from registry import db
 from registry.config import load_config
 from registry.permissions import Principal
 from registry.services.errors import ServiceError
-from registry.web import chrome, database, request_guards
+from registry.web import chrome, database, menu, request_guards
 from registry.web.guard import public
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=chrome.select_locale)
     chrome.init_app(app)
+    menu.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.login_view = "auth.login"
@@ -196,6 +197,16 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(custody_pages.bp)
     app.register_blueprint(custody_pages.api_bp)
     csrf.exempt(custody_pages.api_bp)  # /api/v1 like api.bp: bearer tokens only
+
+    from registry.web import help as help_pages
+
+    app.register_blueprint(help_pages.bp)
+
+    from registry.web import exports
+
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(exports.api_bp)
+    csrf.exempt(exports.api_bp)  # /api/v1 like api.bp: bearer tokens only
 
     from registry.web import rule_files
 

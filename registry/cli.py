@@ -1,5 +1,5 @@
 """Flask commands (contracts/service-cli.md): bootstrap, letters, users; files (rule files);
-crl refresh (the trust anchors' revocation lists)."""
+crl refresh (the trust anchors' revocation lists); notify (deadline e-mails)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,9 @@ def crl_refresh_command(from_dir: Path | None) -> None:
         click.echo("no CRL to refresh: no anchor names a CRL distribution point")
     if failures or any(o.status == "refused" for o in outcomes):
         raise SystemExit(1)
+
+
+notify_cli = AppGroup("notify", help="E-mails about deadlines.")
 
 
 @click.command("bootstrap")
@@ -265,6 +268,58 @@ def silence_command(today: str | None) -> None:
             click.echo(f"{number}\t{body}\tdeemed agreed {deemed.isoformat()}")
 
 
+@notify_cli.command("deadlines")
+@click.option("--today", default=None, help="The day to judge on (YYYY-MM-DD; default today).")
+def notify_deadlines_command(today: str | None) -> None:
+    """E-mail each person once per item due soon (ARNA_DUE_SOON_WORKDAYS) and once overdue.
+
+    Prints how many e-mails were sent, already sent before, and failed (tried again
+    next run); exits 1 when any failed. Run it daily (README: a systemd timer).
+    """
+    from datetime import date
+
+    from flask import current_app
+
+    from registry.mail import Mailer
+    from registry.services.deadlines import today_kz
+    from registry.services.notifications import send_due
+
+    try:
+        day = date.fromisoformat(today) if today else today_kz()
+        mailer = Mailer(current_app.config)
+    except (ValueError, RuntimeError) as exc:
+        _fail(exc)
+    soon = int(current_app.config["ARNA_DUE_SOON_WORKDAYS"])
+    with session_scope(get_engine()) as session, unit_of_work(session), mailer:
+        report = send_due(session, day, soon, mailer)
+    click.echo(f"sent {report.sent}, already sent {report.already_sent}, failed {report.failed}")
+    if report.failed:
+        raise SystemExit(1)
+
+
+@users_cli.command("set-email")
+@click.argument("username")
+@click.argument("email", required=False)
+@click.option("--language", type=click.Choice(["kk", "ru", "en"]), default=None)
+def users_email_command(username: str, email: str | None, language: str | None) -> None:
+    """Set (or, without EMAIL, remove) the address deadline e-mails go to."""
+    from sqlalchemy import select
+
+    from registry.models import User
+    from registry.services.accounts import set_contact
+    from registry.services.errors import ServiceError
+
+    with session_scope(get_engine()) as session, unit_of_work(session):
+        user_id = session.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            _fail(ValueError(f"no user {username}"))
+        try:
+            set_contact(session, user_id, email=email, language=language)
+        except ServiceError as exc:
+            _fail(exc)
+    click.echo(f"{username}\t{email or '-'}")
+
+
 def register(app: Flask) -> None:
     """Attach the commands to ``app``."""
     app.cli.add_command(bootstrap_command)
@@ -272,6 +327,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(files_cli)
     app.cli.add_command(crl_cli)
+    app.cli.add_command(notify_cli)
     from registry.custody_cli import custody_cli
 
     app.cli.add_command(custody_cli)

@@ -7,7 +7,8 @@
                    log, PDF signing) at rest; default generated once into the instance folder.
 ``ARNA_COOKIE_SECURE``  ``0`` to drop the Secure cookie flag (plain-http development only).
 ``ARNA_*``         every other setting of ``load_config`` (due-soon window, log origin, public
-                   URL, proxy hops, login throttling) may be given in the environment too.
+                   URL, proxy hops, login throttling, the SMTP server of deadline e-mails)
+                   may be given in the environment too.
 
 The generated secrets are created with mode 0600 and never logged: losing the
 KEK file means losing the registry's keys, so it is kept beside the database.
@@ -127,6 +128,16 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ARNA_WITNESSES": "",
         # Seconds to wait for a TSA or a witness before recording the failure.
         "ARNA_PROOF_TIMEOUT": 5,
+        # Deadline e-mails (`flask --app wsgi notify deadlines`): the SMTP server ("" = none),
+        # its port, the login ("" = none), STARTTLS (1, the default, or 0 for a local relay
+        # on loopback), the From address, and seconds to wait for the server.
+        "ARNA_SMTP_HOST": "",
+        "ARNA_SMTP_PORT": 587,
+        "ARNA_SMTP_USER": "",
+        "ARNA_SMTP_PASSWORD": "",
+        "ARNA_SMTP_STARTTLS": 1,
+        "ARNA_SMTP_FROM": "",
+        "ARNA_SMTP_TIMEOUT": 30,
     }
     config.update(_from_environment(config))
     config.update(overrides)

@@ -3,7 +3,13 @@
 from registry.models.accounts import ActingFirstHead, Agency, ApiToken, User
 from registry.models.cases import CaseFile
 from registry.models.copies import CertifiedCopy
-from registry.models.custody import CustodyCheckpoint, CustodyEntry, CustodyHead, CustodyNode
+from registry.models.custody import (
+    CustodyCheckpoint,
+    CustodyEntry,
+    CustodyHead,
+    CustodyNode,
+    CustodyRefusalReason,
+)
 from registry.models.custody_verification import CustodyMark, CustodyVerification
 from registry.models.keys import RegistryKey, RegistrySetting, TrustAnchor
 from registry.models.letters import (
@@ -13,6 +19,7 @@ from registry.models.letters import (
     RegistryNumber,
     RegistrySequence,
 )
+from registry.models.notifications import NotificationSent
 from registry.models.proof import Cosignature, Evidence, WitnessState
 from registry.models.rule_files import RuleFile, RuleFileEvent, ThesisCheck
 from registry.models.throttles import Throttle
@@ -30,11 +37,13 @@ __all__ = [
     "CustodyHead",
     "CustodyMark",
     "CustodyNode",
+    "CustodyRefusalReason",
     "CustodyVerification",
     "Deadline",
     "Evidence",
     "Letter",
     "LetterParty",
+    "NotificationSent",
     "RegistryKey",
     "RegistryNumber",
     "RegistrySequence",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, utcnow
@@ -54,6 +54,10 @@ class User(Base):
     # Part of every session cookie; raised at sign-out and password changes, which ends
     # every session issued before (a copied cookie stops working).
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Deadline e-mails (registry/services/notifications.py): where, whether, in which language.
+    email: Mapped[str | None] = mapped_column(String(254))
+    notify_deadlines: Mapped[bool] = mapped_column(default=True, server_default=true())
+    language: Mapped[str] = mapped_column(String(2), default="kk", server_default="kk")
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
 

@@ -10,12 +10,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, utcnow
 
 HEAD_ID = 1
+
+
+class CustodyRefusalReason(Base):
+    """Why a refused attempt (a ``<tag>-refused`` event) was refused, as the person was told.
+
+    Kept beside the log, not in it: the event's leaf (contracts/custody-bundle.md) has no
+    field for it, so the reason is not signed; the event itself is.
+    """
+
+    __tablename__ = "custody_refusal_reasons"
+
+    index: Mapped[int] = mapped_column(
+        Integer, ForeignKey("custody_events.index"), primary_key=True, autoincrement=False
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
 
 
 class CustodyHead(Base):

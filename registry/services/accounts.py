@@ -11,6 +11,8 @@ when their password changes or is reset; sessions also end at sign-out.
 
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
@@ -147,6 +149,36 @@ def end_sessions(session: Session, user_id: int) -> None:
     """Sign-out: every session cookie of the user stops working, copies included. Commits."""
     get_user(session, user_id).session_epoch += 1
     session.commit()
+
+
+#: One address: one @, a dot in its domain, nothing that would make a header hold two
+#: (commas, semicolons, quotes, brackets, spaces); the SMTP server judges the rest.
+EMAIL_PATTERN = re.compile(r'[^@\s,;<>"()\[\]]+@[^@\s,;<>"()\[\]]+\.[^@\s,;<>"()\[\].]+')
+LANGUAGES = ("kk", "ru", "en")
+
+
+def set_contact(
+    session: Session,
+    user_id: int,
+    *,
+    email: str | None,
+    notify: bool | None = None,
+    language: str | None = None,
+) -> None:
+    """Where deadline e-mails go (None or "": nowhere), whether the person wants them, and in
+    which language they are written; ``notify`` and ``language`` left None stay as they are."""
+    user = get_user(session, user_id)
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 254 or not EMAIL_PATTERN.fullmatch(email)):
+        raise Invalid(f"not an e-mail address: {email!r}", code="invalid_email")
+    if language is not None and language not in LANGUAGES:
+        raise Invalid(f"not a language of Arna: {language!r}")
+    user.email = email
+    if notify is not None:
+        user.notify_deadlines = notify
+    if language is not None:
+        user.language = language
+    session.flush()
 
 
 def set_active(session: Session, user_id: int, active: bool) -> None:

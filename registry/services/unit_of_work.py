@@ -16,6 +16,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
+from registry.models import CustodyRefusalReason
 from registry.services.custody import append_event
 from registry.services.errors import ServiceError
 
@@ -64,7 +65,7 @@ def end_refused(session: Session, exc: ServiceError) -> None:
     refusal, exc.refusal = exc.refusal, None
     if refusal is None:
         return
-    append_event(
+    index = append_event(
         session,
         actor=refusal.actor,
         action=f"{refusal.tag}-refused",
@@ -73,6 +74,8 @@ def end_refused(session: Session, exc: ServiceError) -> None:
         state_before=refusal.state,
         state_after=refusal.state,
     )
+    reason = "; ".join([exc.message, *exc.details])
+    session.add(CustodyRefusalReason(index=index, code=exc.code[:64], message=reason))
     session.commit()
 
 

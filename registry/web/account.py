@@ -1,4 +1,5 @@
-"""One's own account: password, signing key (the key Arna holds for you), API tokens.
+"""One's own account: password, signing key (the key Arna holds for you), API tokens,
+deadline e-mails.
 
 Every change here is confirmed with the current password (``ReauthForm``), checked and
 throttled by ``accounts.confirm_password``.
@@ -17,7 +18,13 @@ from registry.services import accounts, pki, tokens
 from registry.services.errors import ServiceError
 from registry.web.chrome import flash_refusal
 from registry.web.database import get_session, refused
-from registry.web.forms import PasswordChangeForm, ReauthForm, SigningKeyForm, TokenForm
+from registry.web.forms import (
+    ContactForm,
+    PasswordChangeForm,
+    ReauthForm,
+    SigningKeyForm,
+    TokenForm,
+)
 from registry.web.guard import current_principal, requires
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -26,11 +33,17 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def _page(new_token: Any = None, status: int = 200) -> Any:
     principal = current_principal()
     session = get_session()
+    user = accounts.get_user(session, principal.id)
+    contact_form = ContactForm(formdata=None)
+    contact_form.email.data = user.email
+    contact_form.notify.data = user.notify_deadlines
+    contact_form.language.data = user.language
     return (
         render_template(
             "account.html",
             principal=principal,
-            user=accounts.get_user(session, principal.id),
+            user=user,
+            contact_form=contact_form,
             tokens=tokens.list_tokens(session, principal.id),
             token_form=TokenForm(formdata=None),
             revoke_form=ReauthForm(formdata=None),
@@ -119,4 +132,26 @@ def enroll_key() -> Any:
         _refused(exc)
     else:
         flash(_("Your signing key is ready; keep the passphrase to yourself."), "success")
+    return redirect(url_for("account.overview"))
+
+
+@bp.post("/contact")
+@requires(Action.OWN_ACCOUNT)
+def change_contact() -> Any:
+    """Where deadline e-mails go, whether they come, and their language."""
+    form = ContactForm()
+    if not _confirmed(form, _("Confirm with your current password.")):
+        return redirect(url_for("account.overview"))
+    try:
+        accounts.set_contact(
+            get_session(),
+            current_principal().id,
+            email=form.email.data,
+            notify=bool(form.notify.data),
+            language=form.language.data,
+        )
+    except ServiceError as exc:
+        _refused(exc)
+    else:
+        flash(_("E-mail settings saved."), "success")
     return redirect(url_for("account.overview"))

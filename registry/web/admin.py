@@ -5,10 +5,13 @@ The administrator manages people and keys but never sees letters (registry/permi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from cryptography import x509
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from registry.models import Agency
@@ -25,6 +28,7 @@ from registry.web.forms import (
     AnchorScopeForm,
     BinForm,
     CrlForm,
+    EmailForm,
     EmptyForm,
     IinForm,
     PasswordResetForm,
@@ -34,6 +38,21 @@ from registry.web.forms import (
 from registry.web.guard import current_principal, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# The questions of the irreversible actions (static/confirm.js asks them in the browser).
+REVOKE_CERTIFICATE = _l(
+    "Revoke this certificate? Its holder cannot sign until they create a new key."
+)
+STOP_TRUSTING = _l("Stop trusting this root? Letters signed under it will be refused.")
+
+
+def _unless_confirmed(question: Any, back: str) -> Any | None:
+    """None once the person confirmed (``confirmed=1``: confirm.js, or this page's own
+    button); otherwise the page that asks, so the action never happens without JavaScript's
+    question or this one."""
+    if request.form.get("confirmed") == "1":
+        return None
+    return render_template("confirm.html", question=question, action=request.path, back=back)
 
 
 def _agencies() -> list[Agency]:
@@ -98,6 +117,24 @@ def toggle_user(user_id: int) -> Any:
     return redirect(url_for("admin.users"))
 
 
+@bp.post("/users/<int:user_id>/email")
+@requires(Action.USER_MANAGE)
+def set_email(user_id: int) -> Any:
+    """The address a person's deadline e-mails go to (empty: none)."""
+    form = EmailForm()
+    if not form.validate_on_submit():
+        flash(_("An e-mail address has at most 254 characters."), "error")
+        return redirect(url_for("admin.users"))
+    try:
+        accounts.set_contact(get_session(), user_id, email=form.email.data)
+    except ServiceError as exc:
+        refused(exc)
+        flash_refusal(exc)
+    else:
+        flash(_("E-mail address saved."), "success")
+    return redirect(url_for("admin.users"))
+
+
 @bp.post("/users/<int:user_id>/password")
 @requires(Action.USER_MANAGE)
 def reset_password(user_id: int) -> Any:
@@ -157,15 +194,29 @@ def create_agency() -> Any:
 @bp.get("/certificates")
 @requires(Action.CERTIFICATE_MANAGE)
 def certificates() -> Any:
+    users = accounts.list_users(get_session())
     return render_template(
-        "admin/certificates.html", users=accounts.list_users(get_session()), form=EmptyForm()
+        "admin/certificates.html",
+        users=users,
+        form=EmptyForm(),
+        validity={u.id: _validity(u.certificate_pem) for u in users if u.certificate_pem},
+        revoke_question=REVOKE_CERTIFICATE,
     )
+
+
+def _validity(pem: str) -> tuple[datetime, datetime]:
+    """A certificate's validity period (not before, not after), in UTC."""
+    cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    return cert.not_valid_before_utc, cert.not_valid_after_utc
 
 
 @bp.post("/certificates/<int:user_id>/revoke")
 @requires(Action.CERTIFICATE_MANAGE)
 def revoke_certificate(user_id: int) -> Any:
     """Revoke an officer's signing certificate (a lost key, a person who left)."""
+    asking = _unless_confirmed(REVOKE_CERTIFICATE, url_for("admin.certificates"))
+    if asking is not None:
+        return asking
     if EmptyForm().validate_on_submit():
         pki.revoke_certificate(get_session(), user_id)
         flash(_("Certificate revoked; the registry's CRL lists it."), "success")
@@ -181,6 +232,7 @@ def _anchors_page(form: TrustAnchorForm, status: int = 200) -> Any:
             remove_form=EmptyForm(),
             crl_form=CrlForm(),
             scope_form=_scope_form(formdata=None),
+            stop_question=STOP_TRUSTING,
         ),
         status,
     )
@@ -215,6 +267,9 @@ def import_trust_anchor() -> Any:
 @bp.post("/trust-anchors/<int:anchor_id>/remove")
 @requires(Action.TRUST_MANAGE)
 def remove_trust_anchor(anchor_id: int) -> Any:
+    asking = _unless_confirmed(STOP_TRUSTING, url_for("admin.trust_anchors"))
+    if asking is not None:
+        return asking
     if EmptyForm().validate_on_submit():
         trust_anchors_service.remove_anchor(get_session(), current_principal(), anchor_id)
         flash(_("The root is no longer trusted."), "success")

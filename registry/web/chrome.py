@@ -114,6 +114,7 @@ ERROR_MESSAGES: dict[str, Any] = {
     "not_this_letter": lazy_gettext("The signed XML is not this letter as Arna holds it."),
     "not_this_record": lazy_gettext("The signed dispatch record does not match this dispatch."),
     "wrong_password": lazy_gettext("The current password is wrong."),
+    "invalid_email": lazy_gettext("That is not an e-mail address."),
     "username_taken": lazy_gettext("That username is taken."),
     "agency_exists": lazy_gettext("That agency exists already."),
     "anchor_exists": lazy_gettext("That root is already trusted."),

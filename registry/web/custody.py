@@ -27,6 +27,7 @@ from registry.services.custody.store import chunked_reader
 from registry.services.errors import Invalid, NotFound
 from registry.services.letters.actions import custody_actor
 from registry.services.unit_of_work import unit_of_work
+from registry.web.chrome import explain
 from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
 
@@ -222,6 +223,16 @@ def export() -> Any:
     return _export()
 
 
+@bp.post("/letters/<registry_number>/export")
+@requires(Action.CUSTODY_READ)
+def export_letter(registry_number: str) -> Any:
+    """One letter's bundle as a file (the timeline page's button), recorded like the API's."""
+    response = _export(registry_number)
+    name = f"custody-{registry_number}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @bp.get("/letters")
 @requires(Action.CUSTODY_READ)
 def find_letter() -> Any:
@@ -235,13 +246,17 @@ def find_letter() -> Any:
 @bp.get("/letters/<registry_number>")
 @requires(Action.CUSTODY_READ)
 def letter(registry_number: str) -> Any:
-    checkpoint, timeline = custody.letter_timeline(get_session(), registry_number)
+    session = get_session()
+    checkpoint, timeline = custody.letter_timeline(session, registry_number)
+    stored = custody.refusal_reasons(session, (row.index for row in timeline))
     return render_template(
         "custody/letter.html",
         registry_number=registry_number,
         checkpoint=checkpoint,
         timeline=timeline,
         root_hash=_b64(checkpoint.root_hash),
+        # What each refused attempt was told, worded for the reader (chrome.explain).
+        reasons={index: explain(code, message) for index, (code, message) in stored.items()},
     )
 
 

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from registry.permissions import Role
+from registry.web.chrome import LANGUAGES
 from routing.parties import COURTS
 
 
@@ -42,6 +43,23 @@ class TokenForm(ReauthForm):
 
 class PasswordChangeForm(ReauthForm):
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=12, max=256)])
+
+
+class EmailForm(FlaskForm):
+    """The address deadline e-mails go to (empty: none); the admin's form."""
+
+    email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
+
+
+class ContactForm(ReauthForm):
+    """One's own deadline e-mails: the address, whether to get them, their language."""
+
+    email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
+    notify = BooleanField(_l("E-mail me when a deadline is near or passed"))
+    language = SelectField(
+        _l("Language of the e-mails"),
+        choices=[SelectChoice(code, label) for code, label in LANGUAGES],
+    )
 
 
 class EmptyForm(FlaskForm):

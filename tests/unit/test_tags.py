@@ -52,6 +52,8 @@ def test_the_documented_action_tags_are_the_tags() -> None:
         "identity:iin-recorded",
         "identity:acting-first-head-recorded",
         "trust:anchor-scoped",
+        "letters:exported",
+        "letter:report-exported",
     }
 
 

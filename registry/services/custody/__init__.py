@@ -31,6 +31,7 @@ from registry.services.custody.proofs import (
     latest_checkpoint,
     letter_entries,
     letter_timeline,
+    refusal_reasons,
 )
 from registry.services.custody.tags import Tag
 from registry.services.custody.verification import LogReport, latest_mark, verify_log
@@ -56,6 +57,7 @@ __all__ = [
     "letter_entries",
     "letter_timeline",
     "record_export",
+    "refusal_reasons",
     "verifier_key",
     "verify_log",
 ]

@@ -111,8 +111,15 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> list[int]:
     return list(range(first, end))
 
 
-def record_export(session: Session, *, actor: Actor, registry_number: str | None = None) -> int:
-    """Append the ``log:exported`` event of an export (whole log, or one letter's events).
+def record_export(
+    session: Session,
+    *,
+    actor: Actor,
+    registry_number: str | None = None,
+    action: Tag = Tag.LOG_EXPORTED,
+) -> int:
+    """Append the event of an export: ``log:exported`` (whole log, or one letter's events),
+    or another download (``letters:exported``, ``letter:report-exported``).
 
     A letter's export event keeps the letter in the state its last event left it
     in, so the letter's events still chain; that last event is read under the
@@ -122,7 +129,7 @@ def record_export(session: Session, *, actor: Actor, registry_number: str | None
         return append_event(
             session,
             actor=actor,
-            action=Tag.LOG_EXPORTED,
+            action=action,
             registry_number=None,
             letter_sha256=None,
             state_before=None,
@@ -136,7 +143,7 @@ def record_export(session: Session, *, actor: Actor, registry_number: str | None
     return append_event(
         session,
         actor=actor,
-        action=Tag.LOG_EXPORTED,
+        action=action,
         registry_number=registry_number,
         letter_sha256=last.letter_sha256,
         state_before=last.state_after,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -15,7 +15,13 @@ from custody.event import CustodyEvent, EventError, decode_leaf
 from custody.merkle import ProofError, leaf_hash, verify_inclusion
 from custody.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
 from custody.tree import MerkleTree
-from registry.models.custody import HEAD_ID, CustodyCheckpoint, CustodyEntry, CustodyHead
+from registry.models.custody import (
+    HEAD_ID,
+    CustodyCheckpoint,
+    CustodyEntry,
+    CustodyHead,
+    CustodyRefusalReason,
+)
 from registry.models.proof import (
     CHECKPOINT_TIMESTAMP,
     SIGNATURE_TIMESTAMP,
@@ -273,3 +279,15 @@ def letter_timeline(
             continue
         timeline.append(TimelineEntry(index, event, True, None))
     return checkpoint, timeline
+
+
+def refusal_reasons(session: Session, indices: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """(code, message) of the refused attempts among the events ``indices``, by index: what
+    the person was told, kept beside the log (``CustodyRefusalReason``)."""
+    wanted = list(indices)
+    if not wanted:
+        return {}
+    rows = session.scalars(
+        select(CustodyRefusalReason).where(CustodyRefusalReason.index.in_(wanted))
+    )
+    return {row.index: (row.code, row.message) for row in rows}

@@ -35,6 +35,8 @@ class Tag(StrEnum):
     IIN_RECORDED = "identity:iin-recorded"  # an account's IIN set by the administrator
     ACTING_FIRST_HEAD_RECORDED = "identity:acting-first-head-recorded"  # ¶14-7, ¶14-8
     ANCHOR_SCOPED = "trust:anchor-scoped"  # what an imported CA may vouch for (issue 11 M4)
+    LETTERS_EXPORTED = "letters:exported"  # the letter list downloaded (CSV, XLSX)
+    LETTER_REPORT_EXPORTED = "letter:report-exported"  # a verification report downloaded
 
     @property
     def refused(self) -> str:

@@ -83,6 +83,11 @@ def _view(file: RuleFile) -> FileView:
     )
 
 
+def duties_of(file: RuleFile) -> tuple[Duty, ...]:
+    """The duties the file's chain computes from its events (no permission check: for jobs)."""
+    return _view(file).duties
+
+
 def open_file(
     session: Session, principal: Principal, kind: str, title: str, facts: Mapping[str, Any]
 ) -> RuleFile:
