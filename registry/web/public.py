@@ -120,7 +120,7 @@ def verify(code: str) -> Any:
 def upload() -> Any:
     form = UploadForm()
     if not form.validate_on_submit():
-        return _page("public/index.html", status=400, form=form)
+        return _page("public/index.html", status=400, form=form, ca=_ca_facts())
     data = form.pdf.data.read()
     result = copies.check_upload(get_session(), data, client=request.remote_addr)
     expected = None
