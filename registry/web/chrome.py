@@ -1,7 +1,8 @@
-"""What every page shares: the chosen language, role and state labels, the `may` test.
+"""What every page shares: the chosen language, the names of codes, the `may` test.
 
-Labels are translated here (lazy gettext) so that templates never spell a role
-or a state in English by accident.
+Codes (parties, kinds, roles, states, custody actions, verification results, legal
+bases) become names through the Jinja filters registered here, in the reader's
+language (registry/names.py holds the names); templates never show a code as a name.
 """
 
 from __future__ import annotations
@@ -14,46 +15,11 @@ from flask_babel import get_locale, lazy_gettext
 from registry.permissions import Action, Role, allowed
 from registry.services.errors import ServiceError
 from registry.web.choices import INVITATION_SOURCE_LABELS
+from registry.web.names import FILTERS, language
 
 LANGUAGES: tuple[tuple[str, str], ...] = (("kk", "Қазақша"), ("ru", "Русский"), ("en", "English"))
 LANGUAGE_CODES = tuple(code for code, _label in LANGUAGES)
 LANGUAGE_COOKIE = "lang"
-
-ROLE_LABELS: dict[str, Any] = {
-    Role.AGENCY_OFFICER: lazy_gettext("agency document officer"),
-    Role.FIRST_HEAD: lazy_gettext("first head"),
-    Role.MFA_CLERK: lazy_gettext("MFA dispatch clerk"),
-    Role.MOJ_OFFICER: lazy_gettext("MOJ officer"),
-    Role.AUDITOR: lazy_gettext("auditor"),
-    Role.ADMIN: lazy_gettext("administrator"),
-}
-
-STATE_LABELS: dict[str, Any] = {
-    "draft": lazy_gettext("draft"),
-    "signed": lazy_gettext("signed"),
-    "submitted": lazy_gettext("submitted"),
-    "received": lazy_gettext("received"),
-    "forwarded": lazy_gettext("forwarded"),
-    "dispatched": lazy_gettext("dispatched"),
-    "sent": lazy_gettext("sent directly"),
-    "returned": lazy_gettext("returned"),
-    "closed": lazy_gettext("closed"),
-}
-
-# The next step of an inbox line, by transition name (registry.services.letters.Transition).
-ACTION_LABELS: dict[str, Any] = {
-    "compose": lazy_gettext("compose"),
-    "sign": lazy_gettext("sign"),
-    "upload": lazy_gettext("upload"),
-    "submit": lazy_gettext("submit"),
-    "register_incoming": lazy_gettext("register"),
-    "receive": lazy_gettext("receive"),
-    "forward": lazy_gettext("forward"),
-    "dispatch": lazy_gettext("dispatch"),
-    "return": lazy_gettext("return"),
-    "file_notice": lazy_gettext("file the ¶44 notice"),
-    "close": lazy_gettext("close"),
-}
 
 # The heading of the error page, by HTTP status.
 ERROR_TITLES: dict[int, Any] = {
@@ -152,17 +118,18 @@ def _may(action: str) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Expose the shared helpers to every template."""
+    """Expose the shared helpers and the name filters to every template."""
+    app.jinja_env.filters.update(FILTERS)
 
     @app.context_processor
     def _chrome() -> dict[str, Any]:
         return {
             "may": _may,
             "languages": LANGUAGES,
-            "current_language": str(get_locale() or "kk"),
-            "role_label": lambda role: ROLE_LABELS.get(role, role),
-            "state_label": lambda state: STATE_LABELS.get(state, state),
+            "current_language": language(),
+            "role_label": FILTERS["role"],
+            "state_label": FILTERS["state"],
             "invitation_source_label": lambda code: INVITATION_SOURCE_LABELS.get(code, code),
-            "action_label": lambda name: ACTION_LABELS.get(str(name), name),
+            "action_label": lambda name: FILTERS["action"](str(name)),
             "error_title": error_title,
         }

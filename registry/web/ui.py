@@ -227,7 +227,7 @@ def package_response(registry_number: str, package: bytes) -> Response:
 def _compose_form() -> ComposeForm:
     form = ComposeForm()
     form.kind.choices = choices.kinds()
-    form.recipient.choices = choices.recipients(get_session())
+    form.recipient.choices = choices.recipients()
     form.legal_basis_kind.choices = choices.legal_bases()
     form.invitation_source.choices = choices.invitation_sources()
     if request.method == "GET":
@@ -349,7 +349,7 @@ def register_incoming() -> Any:
     form = IncomingForm()
     form.kind.choices = choices.incoming_kinds()
     form.foreign_sender.choices = choices.correspondents()
-    form.recipient.choices = choices.recipients(get_session())
+    form.recipient.choices = choices.recipients()
     errors: list[str] = []
     if request.method == "GET":
         form.received_on.data = today_kz()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custody.event import Actor, decode_leaf
+from registry import names
 from registry.db import utcnow
-from registry.models import CertifiedCopy, Letter, User
+from registry.models import Agency, CertifiedCopy, Letter, User
 from registry.paper.codes import lookup_key, new_code, verification_url
 from registry.paper.content import Attachment, CopyContent, CustodyRow, SignatureLine
 from registry.paper.pades import sign_copy
@@ -60,11 +61,41 @@ def _certifier(session: Session, principal: Principal | None) -> tuple[Actor, st
     if principal is None:
         return CONSOLE, "Arna registry (console)"
     agency = principal.agency_code
-    label = f"{principal.full_name} ({agency or principal.role.value}, {principal.role.value})"
+    named = _PaperNames.load(session)
+    role = named(names.role, principal.role.value)
+    label = f"{principal.full_name} ({named.party(agency) + ', ' if agency else ''}{role})"
     return Actor(user=principal.username, role=principal.role.value, agency=agency), label
 
 
-def _custody_rows(session: Session, registry_number: str) -> tuple[CustodyRow, ...]:
+@dataclass(frozen=True)
+class _PaperNames:
+    """Codes as the paper prints them: the Kazakh name, then the Russian one (registry.names)."""
+
+    agencies: Mapping[str, Mapping[str, str]]  # language → agency code → name
+
+    @classmethod
+    def load(cls, session: Session) -> _PaperNames:
+        rows = list(session.execute(select(Agency.code, Agency.name_kk, Agency.name_ru)))
+        return cls(
+            {
+                "kk": {code: kk for code, kk, _ru in rows},
+                "ru": {code: ru for code, _kk, ru in rows},
+            }
+        )
+
+    def party(self, code: str) -> str:
+        return names.both(
+            lambda lang: names.party(code, names.translator(lang), self.agencies[lang])
+        )
+
+    def __call__(self, name: Callable[[str | None, names.Gettext], str], code: str | None) -> str:
+        """``name`` (names.kind, names.state …) of ``code`` in both languages."""
+        return names.both(lambda lang: name(code, names.translator(lang)))
+
+
+def _custody_rows(
+    session: Session, registry_number: str, named: _PaperNames
+) -> tuple[CustodyRow, ...]:
     """The letter's custody timeline, decoded from the log's leaves (the record itself)."""
     rows = []
     for _index, leaf in letter_entries(session, registry_number):
@@ -72,9 +103,9 @@ def _custody_rows(session: Session, registry_number: str) -> tuple[CustodyRow, .
         rows.append(
             CustodyRow(
                 time=parse_time(event.time),
-                actor=f"{event.actor.user} ({event.actor.role})",
-                action=event.action,
-                state=event.state_after or "",
+                actor=f"{event.actor.user} ({named(names.role, event.actor.role)})",
+                action=named(names.tag, event.action),
+                state=named(names.state, event.state_after),
             )
         )
     return tuple(rows)
@@ -93,7 +124,7 @@ def _subject_part(subject: str, key: str) -> str:
     return ""
 
 
-def _signature_lines(letter: Letter) -> tuple[SignatureLine, ...]:
+def _signature_lines(letter: Letter, named: _PaperNames) -> tuple[SignatureLine, ...]:
     """Each signature with the result stored at registration (never re-validated here)."""
     report = letter.verification or {}
     identities = letter.signed_by or []
@@ -106,7 +137,7 @@ def _signature_lines(letter: Letter) -> tuple[SignatureLine, ...]:
         lines.append(
             SignatureLine(
                 signer=identity.get("name") or _subject_part(subject, "CN") or subject,
-                agency=identity.get("agency") or _subject_part(subject, "O"),
+                agency=named.party(identity.get("agency") or _subject_part(subject, "O")),
                 signing_time=parse_time(when) if when else (letter.verified_at or utcnow()),
                 indication=signature.get("indication", "INDETERMINATE"),
                 sub_indication=signature.get("sub_indication"),
@@ -128,11 +159,12 @@ def _content(
     assert letter.sha256 is not None
     document = read_letter(parse_xml(letter.xml))
     plan = letter.plan or {}
+    named = _PaperNames.load(session)
     return CopyContent(
         registry_number=letter.registry_number,
-        kind=letter.kind,
-        sender=letter.sender,
-        recipient=letter.recipient,
+        kind=named(names.kind, letter.kind),
+        sender=named.party(letter.sender),
+        recipient=named.party(letter.recipient),
         letter_date=letter.letter_date,
         subject=letter.subject,
         body=document.body,
@@ -145,11 +177,11 @@ def _content(
             Attachment(a.file_name, a.media_type, hashlib.sha256(a.content).hexdigest())
             for a in document.attachments
         ),
-        signatures=_signature_lines(letter),
-        route=tuple(plan.get("route") or ()),
+        signatures=_signature_lines(letter, named),
+        route=tuple(named.party(code) for code in plan.get("route") or ()),
         route_rules=tuple(plan.get("rules") or ()),
-        custody=_custody_rows(session, letter.registry_number),
-        state=letter.state,
+        custody=_custody_rows(session, letter.registry_number, named),
+        state=named(names.state, letter.state),
     )
 
 
