@@ -52,6 +52,9 @@ ERROR_MESSAGES: dict[str, Any] = {
     "reasons_required": lazy_gettext("Say why the letter is returned."),
     "no_key": lazy_gettext("You have no signing key yet: create one on your account page."),
     "wrong_passphrase": lazy_gettext("The signing passphrase is wrong."),
+    "already_signed": lazy_gettext(
+        "You have signed this letter already: it needs no second signature of yours."
+    ),
     "certificate_revoked": lazy_gettext("Your signing certificate is revoked."),
     "wrong_password": lazy_gettext("The current password is wrong."),
     "username_taken": lazy_gettext("That username is taken."),
@@ -62,9 +65,24 @@ ERROR_MESSAGES: dict[str, Any] = {
 }
 
 
-# Errors of the web layer itself, whose English message adds nothing to the headline.
+# Errors whose translated headline says all there is (the service's English words would
+# only repeat it in a second language): the web layer's own, and refusals of one cause.
 _FIXED_WORDING = frozenset(
-    {"csrf_failed", "internal_error", "bad_credentials", "throttled", "unauthenticated"}
+    {
+        "csrf_failed",
+        "internal_error",
+        "bad_credentials",
+        "throttled",
+        "unauthenticated",
+        "wrong_passphrase",
+        "no_key",
+        "certificate_revoked",
+        "already_signed",
+        "wrong_password",
+        "username_taken",
+        "agency_exists",
+        "anchor_exists",
+    }
 )
 
 

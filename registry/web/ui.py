@@ -109,11 +109,11 @@ def _refusal_text(exc: ServiceError) -> str:
     return "; ".join(describe(exc))
 
 
-def _parse_date(raw: str | None, field: str) -> date:
+def _parse_date(raw: str | None, label: str) -> date:
     try:
         return date.fromisoformat(raw or "")
     except ValueError:
-        raise Invalid(f"{field}: a date YYYY-MM-DD is required", details=[field]) from None
+        raise Invalid(_("Enter the %(field)s as a date (day, month, year).", field=label)) from None
 
 
 # ----------------------------------------------------------------------------- reading
@@ -444,7 +444,7 @@ def dispatch(registry_number: str) -> Any:
             principal,
             number,
             note_number=form.get("note_number", "").strip(),
-            note_date=_parse_date(form.get("note_date"), "note_date"),
+            note_date=_parse_date(form.get("note_date"), _("note date")),
             passphrase=form.get("passphrase", ""),
         )
 
