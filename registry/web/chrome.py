@@ -12,10 +12,14 @@ from typing import Any
 from flask import Flask, flash, request
 from flask_babel import get_locale, lazy_gettext
 
+from registry.config import MAX_UPLOAD_BYTES
 from registry.permissions import Action, Role, allowed
 from registry.services.errors import ServiceError
 from registry.web.choices import INVITATION_SOURCE_LABELS
 from registry.web.names import FILTERS, language
+
+#: The largest request Arna takes (registry.config.MAX_UPLOAD_BYTES), as people read it.
+UPLOAD_LIMIT = f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
 
 LANGUAGES: tuple[tuple[str, str], ...] = (("kk", "Қазақша"), ("ru", "Русский"), ("en", "English"))
 LANGUAGE_CODES = tuple(code for code, _label in LANGUAGES)
@@ -36,6 +40,11 @@ ERROR_TITLES: dict[int, Any] = {
 }
 # Messages of errors raised by the web layer itself (the services' messages are specific).
 ERROR_MESSAGES: dict[str, Any] = {
+    "request_entity_too_large": lazy_gettext(
+        "The file is larger than the %(limit)s Arna accepts. Make it smaller (fewer or "
+        "smaller attachments) and send it again.",
+        limit=UPLOAD_LIMIT,
+    ),
     "csrf_failed": lazy_gettext("The form expired or was not sent by Arna. Reload and try again."),
     "internal_error": lazy_gettext("The error was logged. Please try again later."),
     "bad_credentials": lazy_gettext("Wrong username or password."),
@@ -69,6 +78,7 @@ ERROR_MESSAGES: dict[str, Any] = {
 # only repeat it in a second language): the web layer's own, and refusals of one cause.
 _FIXED_WORDING = frozenset(
     {
+        "request_entity_too_large",
         "csrf_failed",
         "internal_error",
         "bad_credentials",
@@ -150,4 +160,5 @@ def init_app(app: Flask) -> None:
             "invitation_source_label": lambda code: INVITATION_SOURCE_LABELS.get(code, code),
             "action_label": lambda name: FILTERS["action"](str(name)),
             "error_title": error_title,
+            "upload_limit": UPLOAD_LIMIT,
         }
