@@ -11,17 +11,20 @@ or "met on 16 Dec, 1 wd late", counted in working days by the Rules' calendar.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import g
 from flask_babel import format_date, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from registry import names
 from registry.models import Agency
 from registry.services.deadlines import KZ_TIME, today_kz
 from registry.web.database import get_session
+from routing import rules
 from routing.calendar import CalendarError, count_workdays
 
 
@@ -108,7 +111,103 @@ def due_phrase(due: date | None, done: datetime | None = None) -> str:
     return gettext("due %(day)s — %(n)s wd overdue", day=day(due), n=max(-left, 1))
 
 
+# The planner's refusals (routing.rules) are English sentences, stored in each letter's plan
+# and answered by the API as they are; pages show them in the reader's language. The
+# fixed sentences are matched whole, the ones carrying values by pattern.
+_REFUSAL_SENTENCES: dict[str, Any] = {
+    rules.VIA_MFA_44.forbidden: _l(
+        "official correspondence with foreign state bodies, diplomatic missions and "
+        "international organisations goes through MFA unless a law, an act of the President "
+        "or the Government or a treaty in force provides otherwise, or the matter must be "
+        "worked out within five days"
+    ),
+    rules.INCOMING_44.forbidden: _l(
+        "official correspondence between central state bodies and foreign bodies is exchanged "
+        "through MFA unless a law, an act of the President or the Government or a treaty in "
+        "force provides otherwise (the five-day exception covers only letters the body sends)"
+    ),
+    rules.DIPLOMATIC_39.forbidden: _l(
+        "applications to international judicial bodies are made through diplomatic channels, "
+        "with no exception: the treaty and instruction exception of ¶37 covers only replies "
+        "and information answering a court's request"
+    ),
+    rules.COURT_37.forbidden: _l(
+        "sending a reply or any other information directly to an international judicial "
+        "body is forbidden unless a ratified international treaty or an instruction of the "
+        "President, the PA's leadership, the Prime Minister or a Deputy Prime Minister "
+        "provides for it; the five-day exception of ¶44 does not apply to judicial bodies"
+    ),
+    "must be signed by the body's first head or the person acting for them": _l(
+        "must be signed by the body's first head or the person acting for them"
+    ),
+    "only MFA replies to a special procedure; the competent body's information goes to MFA": _l(
+        "only MFA replies to a special procedure; the competent body's information goes to MFA"
+    ),
+}
+_REFUSAL_PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (
+        re.compile(r"the recorded (?P<basis>[a-z-]+) \((?P<ref>[^)]*)\) is not such a basis"),
+        _l("the recorded %(basis)s (%(ref)s) is not such a basis"),
+    ),
+    (
+        re.compile(
+            r"the matter is needed by (?P<day>\d{4}-\d\d-\d\d), (?P<n>\d+) days after the "
+            r"letter's date, not within five"
+        ),
+        _l("the matter is needed by %(day)s, %(n)s days after the letter's date, not within five"),
+    ),
+    (
+        re.compile(r"the matter is needed by (?P<day>\d{4}-\d\d-\d\d)"),
+        _l("the matter is needed by %(day)s"),
+    ),
+    (
+        re.compile(
+            r"the reply must be in the language of the communication \((?P<wanted>[^)]*)\), "
+            r"not (?P<given>\S+)"
+        ),
+        _l("the reply must be in the language of the communication (%(wanted)s), not %(given)s"),
+    ),
+    (
+        re.compile(
+            r"the reply must be sent before the communication's deadline "
+            r"(?P<day>\d{4}-\d\d-\d\d), not on (?P<sent>\d{4}-\d\d-\d\d)"
+        ),
+        _l("the reply must be sent before the communication's deadline %(day)s, not on %(sent)s"),
+    ),
+    (
+        re.compile(r"only MFA (?P<act>[^;]+); (?P<party>\S+) may not"),
+        _l("only MFA may do this (%(rule)s); %(party)s may not"),
+    ),
+)
+
+
+def _refusal_values(found: re.Match[str]) -> dict[str, str]:
+    values = found.groupdict()
+    for key in ("day", "sent"):
+        if key in values:
+            values[key] = day(date.fromisoformat(values[key]))
+    if "basis" in values:
+        values["basis"] = names.legal_basis(values["basis"], gettext)
+    if "party" in values:
+        values["party"] = party_name(values["party"])
+    return values
+
+
+def refusal(reason: str | None, rule: str = "") -> str:
+    """The planner's refusal in the reader's language (unknown wording stays as it is)."""
+    text = reason or ""
+    for english, translated in _REFUSAL_SENTENCES.items():
+        if english:
+            text = text.replace(english, str(translated))
+    for pattern, translated in _REFUSAL_PATTERNS:
+        text = pattern.sub(
+            lambda found, t=translated: str(t) % {"rule": rule, **_refusal_values(found)}, text
+        )
+    return text
+
+
 FILTERS: dict[str, Any] = {
+    "refusal": refusal,
     "when": when,
     "day": day,
     "due": due_phrase,

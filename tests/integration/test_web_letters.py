@@ -69,6 +69,13 @@ def test_a_forbidden_direct_send_is_refused_in_the_preview_with_its_rule(browser
     assert "Refused by" in html
     assert "¶44" in html
     assert "Sign the letter" not in html
+    # The planner's English refusal reads in the reader's language (issue 17).
+    officer.client.set_cookie("lang", "kk")
+    page = officer.post("/compose", data={**FOREIGN_LETTER, "send_direct": "y", "step": "preview"})
+    html = page.get_data(as_text=True)
+    assert "ресми хат алмасу" in html
+    assert "СІМ арқылы жүзеге асырылады" in html
+    assert "goes through MFA" not in html
 
 
 def test_officer_to_mfa_dispatch_in_the_browser(browser) -> None:  # noqa: F811
