@@ -153,6 +153,16 @@ VERDICTS: Mapping[str, str] = {
     "NO_SIGNATURE": _l("the document is not signed"),
 }
 
+#: Custody log verifications (registry.models.CustodyVerification kind and state).
+CHECKS: Mapping[str, str] = {
+    "incremental": _l("the new events"),
+    "full": _l("the whole log"),
+    "running": _l("running"),
+    "passed": _l("passed"),
+    "failed": _l("failed"),
+    "error": _l("did not finish"),
+}
+
 LEGAL_BASES: Mapping[str, str] = {
     "ratified-treaty": _l("ratified international treaty"),
     "treaty-in-force": _l("international treaty in force"),
@@ -214,6 +224,10 @@ def tag(code: str | None, gettext: Gettext) -> str:
 
 def verdict(code: str | None, gettext: Gettext) -> str:
     return _named(VERDICTS, code, gettext)
+
+
+def check(code: str | None, gettext: Gettext) -> str:
+    return _named(CHECKS, code, gettext)
 
 
 def legal_basis(code: str | None, gettext: Gettext) -> str:

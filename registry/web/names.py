@@ -220,4 +220,5 @@ FILTERS: dict[str, Any] = {
     "tag": lambda code: names.tag(code, gettext),
     "verdict": lambda code: names.verdict(code, gettext),
     "basis": lambda code: names.legal_basis(code, gettext),
+    "check": lambda code: names.check(code, gettext),
 }
