@@ -93,8 +93,8 @@ def due_phrase(due: date | None, done: datetime | None = None) -> str:
     """A deadline as a person reads it today: its date, and working days left or late."""
     if done is not None:
         done_day = day(done)
-        local = local_time(done)
-        late = _workdays(due, local.date()) if due is not None and local is not None else None
+        done_on = local_day(done)
+        late = _workdays(due, done_on) if due is not None and done_on is not None else None
         if late is not None and late > 0:
             return gettext("met on %(day)s, %(n)s wd late", day=done_day, n=late)
         return gettext("met on %(day)s", day=done_day)
@@ -206,7 +206,14 @@ def refusal(reason: str | None, rule: str = "") -> str:
     return text
 
 
+def local_day(value: datetime | str | None) -> date | None:
+    """The calendar day of an instant in Kazakhstan (what a deadline's due date compares to)."""
+    moment = local_time(value)
+    return moment.date() if moment else None
+
+
 FILTERS: dict[str, Any] = {
+    "local_day": local_day,
     "refusal": refusal,
     "when": when,
     "day": day,
