@@ -16,7 +16,7 @@ from registry.config import MAX_UPLOAD_BYTES
 from registry.permissions import Action, Role, allowed
 from registry.services.errors import ServiceError
 from registry.web.choices import INVITATION_SOURCE_LABELS
-from registry.web.names import FILTERS, language
+from registry.web.names import FILTERS, language, service_message
 
 #: The largest request Arna takes (registry.config.MAX_UPLOAD_BYTES), as people read it.
 UPLOAD_LIMIT = f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
@@ -110,7 +110,8 @@ def explain(code: str, message: str, details: list[str] | None = None) -> list[s
 
     The services word their specific reasons in English (they are also the API's
     messages); outside English the translated headline comes first and the
-    service's own message follows as the first reason.
+    service's own message follows as the first reason, in the reader's language where
+    its wording is known (registry.web.names.service_message).
     """
     reasons = list(details or [])
     headline = ERROR_MESSAGES.get(code)
@@ -120,7 +121,7 @@ def explain(code: str, message: str, details: list[str] | None = None) -> list[s
         return [str(headline), *reasons]
     if str(get_locale() or "en") == "en":
         return [message, *reasons]
-    return [str(headline), message, *reasons]
+    return [str(headline), service_message(message), *reasons]
 
 
 def flash_refusal(exc: ServiceError) -> None:

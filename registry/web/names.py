@@ -212,6 +212,43 @@ def local_day(value: datetime | str | None) -> date | None:
     return moment.date() if moment else None
 
 
+# The letter services' commonest refusals (registry.services.letters.actions), in words.
+_SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (
+        re.compile(
+            r"a (?P<state>[a-z]+) letter cannot be .+ \(only a letter that is (?P<allowed>[^)]+)\)"
+        ),
+        _l("Not possible for a letter that is %(state)s: this step needs one that is %(allowed)s."),
+    ),
+    (
+        re.compile(r"only (?P<party>\S+) may .+ this letter now"),
+        _l("Only %(party)s may take this step now."),
+    ),
+    (
+        re.compile(r"no letter (?P<number>\S+)"),
+        _l("There is no letter %(number)s that you may see."),
+    ),
+)
+
+
+def service_message(message: str) -> str:
+    """A service's English refusal in the reader's language where its wording is known."""
+    for pattern, translated in _SERVICE_PATTERNS:
+        found = pattern.fullmatch(message)
+        if found is None:
+            continue
+        values = found.groupdict()
+        if "state" in values:
+            values["state"] = names.state(values["state"], gettext)
+        if "allowed" in values:
+            allowed = values["allowed"].split(", ")
+            values["allowed"] = ", ".join(names.state(code, gettext) for code in allowed)
+        if "party" in values:
+            values["party"] = party_name(values["party"])
+        return str(translated) % values
+    return refusal(message)
+
+
 FILTERS: dict[str, Any] = {
     "local_day": local_day,
     "refusal": refusal,

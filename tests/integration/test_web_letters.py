@@ -139,6 +139,16 @@ def test_an_action_out_of_turn_is_refused_on_the_page(browser) -> None:  # noqa:
     )
     assert 'class="flash error"' in response.get_data(as_text=True)
     assert state_of(clerk, number) == "submitted"
+    # In Kazakh, once: the headline and the reason both in Kazakh, no English (issue 17).
+    clerk.client.set_cookie("lang", "kk")
+    response = clerk.post(
+        f"/letters/{number}/dispatch",
+        data={"note_number": "1", "note_date": TODAY, "passphrase": SIGNING_PASSPHRASE},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "бұл қадам үшін хаттың күйі «қабылданды» болуы керек" in page
+    assert "cannot be" not in page
 
 
 def test_an_incoming_court_request_is_registered_with_its_deadline(browser) -> None:  # noqa: F811
