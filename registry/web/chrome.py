@@ -121,7 +121,8 @@ def explain(code: str, message: str, details: list[str] | None = None) -> list[s
         return [str(headline), *reasons]
     if str(get_locale() or "en") == "en":
         return [message, *reasons]
-    return [str(headline), service_message(message), *reasons]
+    said = service_message(message)
+    return [str(headline), *([said] if said else []), *reasons]
 
 
 def flash_refusal(exc: ServiceError) -> None:

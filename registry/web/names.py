@@ -231,8 +231,28 @@ _SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
 )
 
 
+# Sentences of the services that only say what the headline says (None: left out), or that
+# say what to do.
+_SERVICE_SENTENCES: dict[str, Any] = {
+    "the letter was refused": None,
+    "the letter cannot be sent as asked": None,
+    "the upload is not acceptable XML": _l(
+        "The file is not XML Arna can read: upload the signed XML letter itself "
+        "(not a PDF, a scan or an archive)."
+    ),
+    "the letter is not valid": _l("The letter is not complete: correct the fields below."),
+    "the item is not valid": _l("The item is not complete: correct the fields below."),
+    "the item cannot be registered": _l("The item cannot be registered, for these reasons:"),
+    "the dispatch cannot be recorded": _l("The dispatch cannot be recorded, for these reasons:"),
+}
+
+
 def service_message(message: str) -> str:
-    """A service's English refusal in the reader's language where its wording is known."""
+    """A service's English refusal in the reader's language where its wording is known
+    ("" where it only repeats the headline)."""
+    if message in _SERVICE_SENTENCES:
+        known = _SERVICE_SENTENCES[message]
+        return "" if known is None else str(known)
     for pattern, translated in _SERVICE_PATTERNS:
         found = pattern.fullmatch(message)
         if found is None:

@@ -3,6 +3,7 @@ receives → dispatches (note number, date, countersignature); returns; incoming
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -338,3 +339,17 @@ def test_the_letter_page_verifies_and_shows_the_countersigned_dispatch_record(
     assert 'class="badge failed">does not verify</span>' in page
     assert "the countersignature does not match the record" in page
     assert "note_number: the record says &#39;14-2/78&#39;, the registry &#39;14-2/77&#39;" in page
+
+
+def test_a_file_that_is_not_xml_is_refused_in_the_reader_s_language(browser) -> None:  # noqa: F811
+    officer = browser("officer.minhealth")
+    officer.client.set_cookie("lang", "kk")
+    page = officer.post(
+        "/upload",
+        data={"xml": (io.BytesIO(b"%PDF-1.7 not a letter"), "letter.pdf")},
+        content_type="multipart/form-data",
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "қол қойылған XML хаттың өзін жүктеңіз" in html  # says what to do, in Kazakh
+    assert "the upload is not acceptable XML" not in html
