@@ -56,6 +56,9 @@ class CustodyRow:
 class CopyContent:
     """Everything printed on one certified copy.
 
+    Codes are never printed: ``kind``, ``sender``, ``recipient``, ``state``, the route and
+    the custody rows hold the names as the paper prints them (Kazakh / Russian, filled in
+    by the copy service from registry.names), so this renderer needs no catalogue.
     Times must be timezone-aware; the PDF prints them in Astana time (UTC+05:00).
     ``certified_at`` is also the PDF's creation date, which makes the rendering of
     the same content byte-for-byte repeatable.

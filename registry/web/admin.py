@@ -36,6 +36,7 @@ from registry.web.forms import (
     UserForm,
 )
 from registry.web.guard import current_principal, requires
+from registry.web.names import party_name
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -61,7 +62,9 @@ def _agencies() -> list[Agency]:
 
 def _user_form() -> UserForm:
     form = UserForm()
-    form.agency_code.choices = [SelectChoice("", "—")] + [SelectChoice(a.code) for a in _agencies()]
+    form.agency_code.choices = [SelectChoice("", "—")] + [
+        SelectChoice(a.code, party_name(a.code)) for a in _agencies()
+    ]
     return form
 
 

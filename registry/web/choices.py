@@ -1,13 +1,16 @@
-"""The choices of the letter forms: kinds, parties, legal bases (from routing, not hard-coded)."""
+"""The choices of the letter forms: kinds, parties, legal bases (from routing, not hard-coded).
+
+Built per request: each option reads as a name in the reader's language, its value is the code.
+"""
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
-from registry.models import Agency
+from registry import names
+from registry.web.names import agency_names, language, party_name
 from routing import parties
 from routing.envelope import INVITATION_SOURCES, LEGAL_BASIS_KINDS
 from routing.kinds import CORRESPONDENTS, INCOMING_KINDS, KINDS
@@ -16,8 +19,7 @@ KIND_CODES: tuple[str, ...] = tuple(KINDS)
 
 
 def _kind_label(code: str) -> str:
-    spec = KINDS[code]
-    return f"{spec.paragraphs} · {spec.title}"
+    return f"{names.kind(code, gettext)} ({KINDS[code].paragraphs})"
 
 
 def kinds() -> list[SelectChoice]:
@@ -31,19 +33,26 @@ def incoming_kinds() -> list[SelectChoice]:
 
 def correspondents() -> list[SelectChoice]:
     """Foreign bodies whose notes and letters MFA registers (incoming correspondence, ¶44)."""
-    return [SelectChoice("", "—")] + [SelectChoice(code) for code in CORRESPONDENTS]
+    return [SelectChoice("", "—")] + [_party(code) for code in CORRESPONDENTS]
 
 
-def agency_codes(session: Session) -> list[str]:
-    """The registry's agencies (their codes, sorted)."""
-    return list(session.scalars(select(Agency.code).order_by(Agency.code)))
+def agency_codes() -> list[str]:
+    """The registry's agencies (their codes), in the order of the names the reader sees."""
+    return sorted(agency_names(language()), key=party_name)
 
 
-def recipients(session: Session) -> list[SelectChoice]:
-    """Every party a letter may be addressed to: foreign sides, domestic bodies, agencies."""
-    agencies = agency_codes(session)
-    codes = sorted(parties.FOREIGN) + sorted(parties.DOMESTIC - set(agencies)) + agencies
-    return [SelectChoice(code) for code in codes]
+def _party(code: str) -> SelectChoice:
+    return SelectChoice(code, party_name(code))
+
+
+def recipients() -> list[SelectChoice]:
+    """Every party a letter may be addressed to: foreign sides, domestic bodies, agencies.
+
+    Each group is in the alphabetical order of the names the reader sees.
+    """
+    agencies = set(agency_names(language()))
+    groups = (parties.FOREIGN, parties.DOMESTIC - agencies, agencies)
+    return [_party(code) for group in groups for code in sorted(group, key=party_name)]
 
 
 #: ¶14-10: whose proposal an invitation to a special procedure answers (routing's codes).
@@ -61,4 +70,6 @@ def invitation_sources() -> list[SelectChoice]:
 
 
 def legal_bases() -> list[SelectChoice]:
-    return [SelectChoice("", "—")] + [SelectChoice(k) for k in sorted(LEGAL_BASIS_KINDS)]
+    return [SelectChoice("", "—")] + [
+        SelectChoice(code, names.legal_basis(code, gettext)) for code in sorted(LEGAL_BASIS_KINDS)
+    ]

@@ -1,7 +1,8 @@
-"""What every page shares: the chosen language, role and state labels, the `may` test.
+"""What every page shares: the chosen language, the names of codes, the `may` test.
 
-Labels are translated here (lazy gettext) so that templates never spell a role
-or a state in English by accident.
+Codes (parties, kinds, roles, states, custody actions, verification results, legal
+bases) become names through the Jinja filters registered here, in the reader's
+language (registry/names.py holds the names); templates never show a code as a name.
 """
 
 from __future__ import annotations
@@ -12,36 +13,20 @@ from flask import Flask, flash, request
 from flask_babel import get_locale, lazy_gettext
 from sqlalchemy.exc import SQLAlchemyError
 
+from registry.config import MAX_UPLOAD_BYTES
 from registry.permissions import Action, Role, allowed
 from registry.services.errors import ServiceError
 from registry.services.pki import is_test_registry
 from registry.web.choices import INVITATION_SOURCE_LABELS
 from registry.web.database import get_session
+from registry.web.names import FILTERS, language, service_message
+
+#: The largest request Arna takes (registry.config.MAX_UPLOAD_BYTES), as people read it.
+UPLOAD_LIMIT = f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
 
 LANGUAGES: tuple[tuple[str, str], ...] = (("kk", "Қазақша"), ("ru", "Русский"), ("en", "English"))
 LANGUAGE_CODES = tuple(code for code, _label in LANGUAGES)
 LANGUAGE_COOKIE = "lang"
-
-ROLE_LABELS: dict[str, Any] = {
-    Role.AGENCY_OFFICER: lazy_gettext("agency document officer"),
-    Role.FIRST_HEAD: lazy_gettext("first head"),
-    Role.MFA_CLERK: lazy_gettext("MFA dispatch clerk"),
-    Role.MOJ_OFFICER: lazy_gettext("MOJ officer"),
-    Role.AUDITOR: lazy_gettext("auditor"),
-    Role.ADMIN: lazy_gettext("administrator"),
-}
-
-STATE_LABELS: dict[str, Any] = {
-    "draft": lazy_gettext("draft"),
-    "signed": lazy_gettext("signed"),
-    "submitted": lazy_gettext("submitted"),
-    "received": lazy_gettext("received"),
-    "forwarded": lazy_gettext("forwarded"),
-    "dispatched": lazy_gettext("dispatched"),
-    "sent": lazy_gettext("sent directly"),
-    "returned": lazy_gettext("returned"),
-    "closed": lazy_gettext("closed"),
-}
 
 # A signer's role and PKI as the verification report names them (signing.profile, pki_marks).
 SIGNER_ROLE_LABELS: dict[str, Any] = {
@@ -55,21 +40,6 @@ PKI_LABELS: dict[str, Any] = {
     "nca-test": lazy_gettext("NCA test PKI"),
     "registry": lazy_gettext("the registry's CA"),
     "other": lazy_gettext("another CA"),
-}
-
-# The next step of an inbox line, by transition name (registry.services.letters.Transition).
-ACTION_LABELS: dict[str, Any] = {
-    "compose": lazy_gettext("compose"),
-    "sign": lazy_gettext("sign"),
-    "upload": lazy_gettext("upload"),
-    "submit": lazy_gettext("submit"),
-    "register_incoming": lazy_gettext("register"),
-    "receive": lazy_gettext("receive"),
-    "forward": lazy_gettext("forward"),
-    "dispatch": lazy_gettext("dispatch"),
-    "return": lazy_gettext("return"),
-    "file_notice": lazy_gettext("file the ¶44 notice"),
-    "close": lazy_gettext("close"),
 }
 
 # The heading of the error page, by HTTP status.
@@ -87,6 +57,11 @@ ERROR_TITLES: dict[int, Any] = {
 }
 # Messages of errors raised by the web layer itself (the services' messages are specific).
 ERROR_MESSAGES: dict[str, Any] = {
+    "request_entity_too_large": lazy_gettext(
+        "The file is larger than the %(limit)s Arna accepts. Make it smaller (fewer or "
+        "smaller attachments) and send it again.",
+        limit=UPLOAD_LIMIT,
+    ),
     "csrf_failed": lazy_gettext("The form expired or was not sent by Arna. Reload and try again."),
     "internal_error": lazy_gettext("The error was logged. Please try again later."),
     "bad_credentials": lazy_gettext("Wrong username or password."),
@@ -103,6 +78,9 @@ ERROR_MESSAGES: dict[str, Any] = {
     "reasons_required": lazy_gettext("Say why the letter is returned."),
     "no_key": lazy_gettext("You have no signing key yet: create one on your account page."),
     "wrong_passphrase": lazy_gettext("The signing passphrase is wrong."),
+    "already_signed": lazy_gettext(
+        "You have signed this letter already: it needs no second signature of yours."
+    ),
     "certificate_revoked": lazy_gettext("Your signing certificate is revoked."),
     "server_signing_off": lazy_gettext(
         "This registry holds no signing keys: sign with your own key in NCALayer, or upload."
@@ -123,9 +101,25 @@ ERROR_MESSAGES: dict[str, Any] = {
 }
 
 
-# Errors of the web layer itself, whose English message adds nothing to the headline.
+# Errors whose translated headline says all there is (the service's English words would
+# only repeat it in a second language): the web layer's own, and refusals of one cause.
 _FIXED_WORDING = frozenset(
-    {"csrf_failed", "internal_error", "bad_credentials", "throttled", "unauthenticated"}
+    {
+        "request_entity_too_large",
+        "csrf_failed",
+        "internal_error",
+        "bad_credentials",
+        "throttled",
+        "unauthenticated",
+        "wrong_passphrase",
+        "no_key",
+        "certificate_revoked",
+        "already_signed",
+        "wrong_password",
+        "username_taken",
+        "agency_exists",
+        "anchor_exists",
+    }
 )
 
 
@@ -143,7 +137,8 @@ def explain(code: str, message: str, details: list[str] | None = None) -> list[s
 
     The services word their specific reasons in English (they are also the API's
     messages); outside English the translated headline comes first and the
-    service's own message follows as the first reason.
+    service's own message follows as the first reason, in the reader's language where
+    its wording is known (registry.web.names.service_message).
     """
     reasons = list(details or [])
     headline = ERROR_MESSAGES.get(code)
@@ -153,7 +148,8 @@ def explain(code: str, message: str, details: list[str] | None = None) -> list[s
         return [str(headline), *reasons]
     if str(get_locale() or "en") == "en":
         return [message, *reasons]
-    return [str(headline), message, *reasons]
+    said = service_message(message)
+    return [str(headline), *([said] if said else []), *reasons]
 
 
 def flash_refusal(exc: ServiceError) -> None:
@@ -187,21 +183,23 @@ def _test_registry() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Expose the shared helpers to every template."""
+    """Expose the shared helpers and the name filters to every template."""
+    app.jinja_env.filters.update(FILTERS)
 
     @app.context_processor
     def _chrome() -> dict[str, Any]:
         return {
             "may": _may,
             "languages": LANGUAGES,
-            "current_language": str(get_locale() or "kk"),
-            "role_label": lambda role: ROLE_LABELS.get(role, role),
-            "state_label": lambda state: STATE_LABELS.get(state, state),
+            "current_language": language(),
+            "role_label": FILTERS["role"],
+            "state_label": FILTERS["state"],
             "invitation_source_label": lambda code: INVITATION_SOURCE_LABELS.get(code, code),
-            "action_label": lambda name: ACTION_LABELS.get(str(name), name),
+            "action_label": lambda name: FILTERS["action"](str(name)),
+            "error_title": error_title,
+            "upload_limit": UPLOAD_LIMIT,
             "signer_role_label": lambda role: SIGNER_ROLE_LABELS.get(role, role),
             "pki_label": lambda mark: PKI_LABELS.get(mark, mark),
-            "error_title": error_title,
             "test_registry": _test_registry,
             "server_signing": bool(app.config["ARNA_SERVER_SIGNING"]),
             "ncalayer_url": app.config["ARNA_NCALAYER_URL"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from registry.permissions import Action
@@ -48,6 +48,17 @@ def _issue(registry_number: str) -> IssuedCopy:
         base_url=public_base_url(),
         kek=current_app.config["ARNA_KEK"],
     )
+
+
+@bp.get("/copies")
+@requires(Action.COPY_ISSUE)
+def find() -> Any:
+    """Certified copies by registry number: the way in for administrators, who certify
+    any letter but open no letter page (an agency's people and MFA use the letter page)."""
+    number = (request.args.get("registry_number") or "").strip()
+    if number:
+        return redirect(url_for("copies.letter_copies", registry_number=number))
+    return render_template("copies/find.html")
 
 
 @bp.get("/letters/<registry_number>/copies")

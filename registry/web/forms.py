@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from registry import names
 from registry.permissions import Role
 from registry.web.chrome import LANGUAGES
 from routing.parties import COURTS
@@ -69,7 +70,9 @@ class EmptyForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[SelectChoice(r.value) for r in Role])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r.value, _l(names.ROLES[r.value])) for r in Role]
+    )
     agency_code = SelectField(_l("Agency"), choices=[], validate_choice=False)
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(), Length(min=12, max=256)]
@@ -144,7 +147,9 @@ class PublicationForm(FlaskForm):
 class OpenCaseForm(FlaskForm):
     """A court's request opens its case file (Chapter 5)."""
 
-    court = SelectField(_l("Court"), choices=[SelectChoice(c) for c in sorted(COURTS)])
+    court = SelectField(
+        _l("Court"), choices=[SelectChoice(c, _l(names.PARTIES[c])) for c in sorted(COURTS)]
+    )
     court_deadline = DateField(_l("The court's own deadline for the reply"), [Optional()])
     judicial_practice = BooleanField(_l("A request about judicial practice (¶38)"))
 

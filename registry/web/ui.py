@@ -119,11 +119,11 @@ def _refusal_text(exc: ServiceError) -> str:
     return "; ".join(describe(exc))
 
 
-def _parse_date(raw: str | None, field: str) -> date:
+def _parse_date(raw: str | None, label: str) -> date:
     try:
         return date.fromisoformat(raw or "")
     except ValueError:
-        raise Invalid(f"{field}: a date YYYY-MM-DD is required", details=[field]) from None
+        raise Invalid(_("Enter the %(field)s as a date (day, month, year).", field=label)) from None
 
 
 # ----------------------------------------------------------------------------- reading
@@ -131,13 +131,12 @@ def _parse_date(raw: str | None, field: str) -> date:
 
 def _filter_form(endpoint: str, given: dict[str, str], cursor: int | None) -> dict[str, Any]:
     """What letters/_filters.html and letters/_pager.html need besides the lines."""
-    session = get_session()
     unpaged = {name: value for name, value in given.items() if name != "cursor"}
     return {
         "filters": given,
         "filter_action": url_for(endpoint),
-        "agencies": choices.agency_codes(session),
-        "recipients": [c.value for c in choices.recipients(session)],
+        "agencies": choices.agency_codes(),
+        "recipients": [c.value for c in choices.recipients()],
         "next_page": url_for(endpoint, **unpaged, cursor=cursor) if cursor else None,
         "first_page": url_for(endpoint, **unpaged) if "cursor" in given else None,
     }
@@ -260,7 +259,7 @@ def package_response(registry_number: str, package: bytes) -> Response:
 def _compose_form() -> ComposeForm:
     form = ComposeForm()
     form.kind.choices = choices.kinds()
-    form.recipient.choices = choices.recipients(get_session())
+    form.recipient.choices = choices.recipients()
     form.legal_basis_kind.choices = choices.legal_bases()
     form.invitation_source.choices = choices.invitation_sources()
     if request.method == "GET":
@@ -396,7 +395,7 @@ def register_incoming() -> Any:
     form = IncomingForm()
     form.kind.choices = choices.incoming_kinds()
     form.foreign_sender.choices = choices.correspondents()
-    form.recipient.choices = choices.recipients(get_session())
+    form.recipient.choices = choices.recipients()
     errors: list[str] = []
     if request.method == "GET":
         form.received_on.data = today_kz()
@@ -515,7 +514,7 @@ def dispatch(registry_number: str) -> Any:
             principal,
             number,
             note_number=form.get("note_number", "").strip(),
-            note_date=_parse_date(form.get("note_date"), "note_date"),
+            note_date=_parse_date(form.get("note_date"), _("note date")),
             passphrase=form.get("passphrase", ""),
         )
 

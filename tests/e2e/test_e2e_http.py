@@ -41,7 +41,8 @@ def test_compose_sign_submit_receive_dispatch_in_the_browser(server: str) -> Non
         "legal_basis_kind": "",
     }
     preview = officer.post("/compose", {**form, "step": "preview"})
-    assert "AGENCY:MINHEALTH → MFA → DIPLOMATIC_MISSION" in preview.text
+    route = "Ministry of Healthcare → Ministry of Foreign Affairs → a foreign diplomatic mission"
+    assert route in preview.text  # names, not codes (issue 17)
     signed = officer.post(
         "/compose", {**form, "step": "sign", "passphrase": DEMO_SIGNING_PASSPHRASE}
     )

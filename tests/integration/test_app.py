@@ -122,6 +122,9 @@ def test_request_size_is_limited(client: FlaskClient, app: Flask) -> None:
         "/login", data=big, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "2 MB" in page  # the limit is stated, in the reader's language (Kazakh here)
+    assert "Arna қабылдайтын" in page
 
 
 def test_pages_speak_kazakh_russian_or_english(client: FlaskClient) -> None:

@@ -162,7 +162,7 @@ def test_the_case_in_the_api_and_the_pages(
 
     login(COURT)
     page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
-    assert "2026-03-11" in page
+    assert "11 нау. 2026" in page  # the day as a Kazakh page reads it
     assert number in page
     letter_page = client.get(f"/letters/{number}").get_data(as_text=True)
     assert f"/cases/{case['id']}" in letter_page

@@ -75,8 +75,13 @@ def test_issued_copy_reads_back_with_the_real_tools(
     assert letter.sha256 in flat.replace(" ", "")
     assert "ә ғ қ ң ө ұ ү һ і" in flat  # the letter's own Kazakh text, from its signed XML
     assert OFFICER_NAME in flat  # the signer, from the stored verification
-    assert "letter:signed" in flat  # the custody timeline
-    assert "¶44" in flat or "MFA" in flat  # the route plan
+    # Names, not codes (issue 17): the custody timeline, the kind, the parties, the route.
+    assert "қол қойылды / подписано" in flat
+    assert "letter:signed" not in flat
+    assert "Шетелдік органға хат / Письмо иностранному органу" in flat
+    assert "foreign-letter" not in flat
+    assert "Сыртқы істер министрлігі / Министерство иностранных дел" in flat
+    assert "AGENCY:" not in flat
 
     (url,) = qr_payloads(issued.pdf, tmp_path, keep_as="copy-issued-page1.png")
     assert url == issued.verification_url
@@ -86,7 +91,8 @@ def test_issued_copy_reads_back_with_the_real_tools(
     html = page.get_data(as_text=True)
     assert letter.registry_number in html
     assert issued.sha256 in html
-    assert "TOTAL_PASSED" in html
+    assert "Қолтаңба жарамды" in html  # a Kazakh page (no language chosen)
+    assert "TOTAL_PASSED" not in html
 
     seal = validate_copy(issued.pdf, copies.seal_roots(db_session))
     assert seal.ok, seal.reason

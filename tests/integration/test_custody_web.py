@@ -131,7 +131,8 @@ def test_timeline_marks_each_event_and_a_tampered_one(
     auditor = browser("auditor")
     page = auditor.get(f"/custody/letters/{NUMBER}").get_data(as_text=True)
     assert page.count('class="badge passed"') == 3
-    assert "letter:submitted-refused" in page
+    assert "submitted to MFA — refused" in page  # a refused attempt, named
+    assert "letter:submitted-refused" not in page
 
     leaf = bytes(
         db_session.scalar(select(CustodyEntry.leaf).where(CustodyEntry.index == events[1]))

@@ -111,7 +111,7 @@ def test_the_form_registers_a_note_from_a_foreign_body(browser) -> None:  # noqa
     assert response.status_code == 302, response.get_data(as_text=True)
     number = response.headers["Location"].rsplit("/", 1)[-1]
     page = clerk.get(f"/letters/{number}").get_data(as_text=True)
-    assert "FOREIGN_STATE_BODY" in page
+    assert "a foreign state body" in page  # the sender by name (issue 17)
     assert number in clerk.get("/inbox").get_data(as_text=True)
 
 

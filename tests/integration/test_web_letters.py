@@ -3,6 +3,7 @@ receives → dispatches (note number, date, countersignature); returns; incoming
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -55,7 +56,9 @@ def test_preview_shows_the_route_and_the_rules_that_decide_it(
     page = officer.post("/compose", data={**FOREIGN_LETTER, "step": "preview"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "AGENCY:MINHEALTH → MFA → DIPLOMATIC_MISSION" in html
+    route = "Ministry of Healthcare → Ministry of Foreign Affairs → a foreign diplomatic mission"
+    assert route in html  # names, not codes (issue 17)
+    assert "AGENCY:MINHEALTH" not in re.sub(r"<[^>]*>", " ", html)  # a code stays a form value
     assert "¶44" in html
     assert "Sign the letter" in html
 
@@ -67,6 +70,13 @@ def test_a_forbidden_direct_send_is_refused_in_the_preview_with_its_rule(browser
     assert "Refused by" in html
     assert "¶44" in html
     assert "Sign the letter" not in html
+    # The planner's English refusal reads in the reader's language (issue 17).
+    officer.client.set_cookie("lang", "kk")
+    page = officer.post("/compose", data={**FOREIGN_LETTER, "send_direct": "y", "step": "preview"})
+    html = page.get_data(as_text=True)
+    assert "ресми хат алмасу" in html
+    assert "СІМ арқылы жүзеге асырылады" in html
+    assert "goes through MFA" not in html
 
 
 def test_officer_to_mfa_dispatch_in_the_browser(browser) -> None:  # noqa: F811
@@ -88,7 +98,8 @@ def test_officer_to_mfa_dispatch_in_the_browser(browser) -> None:  # noqa: F811
     page = clerk.get(f"/letters/{number}").get_data(as_text=True)
     assert "dispatched" in page
     assert "14-2/1234" in page
-    assert "letter:dispatched" in page  # the history, from the custody log
+    assert "<td>dispatched</td>" in page  # the history, from the custody log
+    assert "letter:dispatched" not in page
 
     xml = officer.get(f"/letters/{number}/xml")
     assert xml.status_code == 200
@@ -129,6 +140,16 @@ def test_an_action_out_of_turn_is_refused_on_the_page(browser) -> None:  # noqa:
     )
     assert 'class="flash error"' in response.get_data(as_text=True)
     assert state_of(clerk, number) == "submitted"
+    # In Kazakh, once: the headline and the reason both in Kazakh, no English (issue 17).
+    clerk.client.set_cookie("lang", "kk")
+    response = clerk.post(
+        f"/letters/{number}/dispatch",
+        data={"note_number": "1", "note_date": TODAY, "passphrase": SIGNING_PASSPHRASE},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "бұл қадам үшін хаттың күйі «қабылданды» болуы керек" in page
+    assert "cannot be" not in page
 
 
 def test_an_incoming_court_request_is_registered_with_its_deadline(browser) -> None:  # noqa: F811
@@ -208,8 +229,11 @@ def test_the_letter_page_shows_the_signed_text(browser) -> None:  # noqa: F811
     officer = browser("officer.minhealth")
     number = compose_signed(officer)
     page = officer.get(f"/letters/{number}").get_data(as_text=True)
-    assert 'class="letter-body">Құрметті әріптестер! Меморандум жобасын жібереміз.</div>' in page
-    assert "TOTAL_PASSED" in page
+    body = re.search(r'class="letter-body" translate="no"[^>]*>([^<]*)</div>', page)
+    assert body, page  # what the officer wrote is marked as not to be translated
+    assert body.group(1) == "Құрметті әріптестер! Меморандум жобасын жібереміз."
+    assert "Signature valid" in page
+    assert "TOTAL_PASSED" not in page
 
 
 def test_the_inbox_puts_overdue_first_and_flags_due_soon(browser) -> None:  # noqa: F811
@@ -302,7 +326,7 @@ def test_the_letter_page_verifies_and_shows_the_countersigned_dispatch_record(
     assert "Dispatch record" in page
     assert re.search(
         r'class="badge passed">verified</span>\s*Countersigned by [^<]+ '
-        r"\(clerk\.mfa\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC",
+        r"\(clerk\.mfa\) at \d{4}-\d\d-\d\d \d\d:\d\d<",  # Kazakhstan's time, to the minute
         page,
     ), page
 
@@ -315,3 +339,17 @@ def test_the_letter_page_verifies_and_shows_the_countersigned_dispatch_record(
     assert 'class="badge failed">does not verify</span>' in page
     assert "the countersignature does not match the record" in page
     assert "note_number: the record says &#39;14-2/78&#39;, the registry &#39;14-2/77&#39;" in page
+
+
+def test_a_file_that_is_not_xml_is_refused_in_the_reader_s_language(browser) -> None:  # noqa: F811
+    officer = browser("officer.minhealth")
+    officer.client.set_cookie("lang", "kk")
+    page = officer.post(
+        "/upload",
+        data={"xml": (io.BytesIO(b"%PDF-1.7 not a letter"), "letter.pdf")},
+        content_type="multipart/form-data",
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "қол қойылған XML хаттың өзін жүктеңіз" in html  # says what to do, in Kazakh
+    assert "the upload is not acceptable XML" not in html

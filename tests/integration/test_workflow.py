@@ -421,6 +421,15 @@ def test_special_procedure_information_needs_the_first_heads_signature(
         letters.sign_letter, s, head, number, passphrase=SIGNING_PASSPHRASE
     )  # co-signature
     assert [x["first_head"] for x in letter.signed_by or []] == [False, True]
+    # Signed once: neither the first head nor the officer is offered a second signature,
+    # and one attempted anyway is refused (issue 17: a duplicate went on to MFA).
+    assert Transition.SIGN not in letters.available_transitions(head, letter)
+    assert Transition.SIGN not in letters.available_transitions(officer, letter)
+    with pytest.raises(Conflict, match="signed this letter already") as again:
+        act(letters.sign_letter, s, head, number, passphrase=SIGNING_PASSPHRASE)
+    assert again.value.code == "already_signed"
+    assert len(letters.get_letter(s, head, number).signed_by or []) == 2
+    assert actions(s, number)[-1][0] == "letter:signed-refused"
     act(letters.submit_letter, s, officer, number)
     letter = act(letters.receive_letter, s, clerk, number)
     # MFA is the final recipient: it closes; there is nothing to dispatch or forward.
@@ -633,7 +642,8 @@ def test_available_transitions_follow_role_state_and_plan(s: Session, principal:
     officer, clerk = principal(OFFICER), principal(CLERK)
     number = a_signed_letter(s, officer, kind="foreign-letter", recipient="INTL_ORG")
     letter = letters.get_letter(s, officer, number)
-    assert letters.available_transitions(officer, letter) == [Transition.SIGN, Transition.SUBMIT]
+    # The officer has signed it: no second signature of theirs is offered (issue 17).
+    assert letters.available_transitions(officer, letter) == [Transition.SUBMIT]
     assert letters.available_transitions(clerk, letter) == []
     act(letters.submit_letter, s, officer, number)
     assert letters.available_transitions(clerk, letter) == [Transition.RECEIVE, Transition.RETURN]

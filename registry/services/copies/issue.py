@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custody.event import Actor, decode_leaf
+from registry import names
 from registry.db import utcnow
-from registry.models import CertifiedCopy, Letter, RuleFile, RuleFileEvent, User
+from registry.models import Agency, CertifiedCopy, Letter, RuleFile, RuleFileEvent, User
 from registry.paper.codes import lookup_key, new_code, verification_url
 from registry.paper.content import Attachment, CopyContent, CustodyRow, SignatureLine
 from registry.paper.pades import sign_copy
@@ -75,11 +76,41 @@ def _certifier(session: Session, principal: Principal | None) -> tuple[Actor, st
     if principal is None:
         return CONSOLE, "Arna registry (console)"
     agency = principal.agency_code
-    label = f"{principal.full_name} ({agency or principal.role.value}, {principal.role.value})"
+    named = _PaperNames.load(session)
+    role = named(names.role, principal.role.value)
+    label = f"{principal.full_name} ({named.party(agency) + ', ' if agency else ''}{role})"
     return Actor(user=principal.username, role=principal.role.value, agency=agency), label
 
 
-def _custody_rows(session: Session, registry_number: str) -> tuple[CustodyRow, ...]:
+@dataclass(frozen=True)
+class _PaperNames:
+    """Codes as the paper prints them: the Kazakh name, then the Russian one (registry.names)."""
+
+    agencies: Mapping[str, Mapping[str, str]]  # language → agency code → name
+
+    @classmethod
+    def load(cls, session: Session) -> _PaperNames:
+        rows = list(session.execute(select(Agency.code, Agency.name_kk, Agency.name_ru)))
+        return cls(
+            {
+                "kk": {code: kk for code, kk, _ru in rows},
+                "ru": {code: ru for code, _kk, ru in rows},
+            }
+        )
+
+    def party(self, code: str) -> str:
+        return names.both(
+            lambda lang: names.party(code, names.translator(lang), self.agencies[lang])
+        )
+
+    def __call__(self, name: Callable[[str | None, names.Gettext], str], code: str | None) -> str:
+        """``name`` (names.kind, names.state …) of ``code`` in both languages."""
+        return names.both(lambda lang: name(code, names.translator(lang)))
+
+
+def _custody_rows(
+    session: Session, registry_number: str, named: _PaperNames
+) -> tuple[CustodyRow, ...]:
     """The letter's custody timeline, decoded from the log's leaves (the record itself)."""
     rows = []
     for _index, leaf in letter_entries(session, registry_number):
@@ -87,9 +118,9 @@ def _custody_rows(session: Session, registry_number: str) -> tuple[CustodyRow, .
         rows.append(
             CustodyRow(
                 time=parse_time(event.time),
-                actor=f"{event.actor.user} ({event.actor.role})",
-                action=event.action,
-                state=event.state_after or "",
+                actor=f"{event.actor.user} ({named(names.role, event.actor.role)})",
+                action=named(names.tag, event.action),
+                state=named(names.state, event.state_after),
             )
         )
     return tuple(rows)
@@ -108,7 +139,9 @@ def _subject_part(subject: str, key: str) -> str:
     return ""
 
 
-def _signature_lines(letter: Letter | RuleFileEvent) -> tuple[SignatureLine, ...]:
+def _signature_lines(
+    letter: Letter | RuleFileEvent, named: _PaperNames
+) -> tuple[SignatureLine, ...]:
     """Each signature with the result stored at registration (never re-validated here)."""
     report = letter.verification or {}
     identities = letter.signed_by or []
@@ -122,7 +155,7 @@ def _signature_lines(letter: Letter | RuleFileEvent) -> tuple[SignatureLine, ...
         lines.append(
             SignatureLine(
                 signer=identity.get("name") or _subject_part(subject, "CN") or subject,
-                agency=identity.get("agency") or _subject_part(subject, "O"),
+                agency=named.party(identity.get("agency") or _subject_part(subject, "O")),
                 signing_time=parse_time(when) if when else (letter.verified_at or utcnow()),
                 indication=signature.get("indication", "INDETERMINATE"),
                 sub_indication=signature.get("sub_indication"),
@@ -148,11 +181,12 @@ def _content(
     assert letter.sha256 is not None
     document = read_letter(parse_xml(letter.xml))
     plan = letter.plan or {}
+    named = _PaperNames.load(session)
     return CopyContent(
         registry_number=letter.registry_number,
-        kind=letter.kind,
-        sender=letter.sender,
-        recipient=letter.recipient,
+        kind=named(names.kind, letter.kind),
+        sender=named.party(letter.sender),
+        recipient=named.party(letter.recipient),
         letter_date=letter.letter_date,
         subject=letter.subject,
         body=document.body,
@@ -165,11 +199,11 @@ def _content(
             Attachment(a.file_name, a.media_type, hashlib.sha256(a.content).hexdigest())
             for a in document.attachments
         ),
-        signatures=_signature_lines(letter),
-        route=tuple(plan.get("route") or ()),
+        signatures=_signature_lines(letter, named),
+        route=tuple(named.party(code) for code in plan.get("route") or ()),
         route_rules=tuple(plan.get("rules") or ()),
-        custody=_custody_rows(session, letter.registry_number),
-        state=letter.state,
+        custody=_custody_rows(session, letter.registry_number, named),
+        state=named(names.state, letter.state),
         test_registry=is_test_registry(session),
     )
 
@@ -332,12 +366,14 @@ def issue_record_copy(
     approvals = [f"{a.approver}: {a.name}, {a.day:%d.%m.%Y}" for a in record.approvals]
     body = "\n".join([record.body, *approvals])
 
+    named = _PaperNames.load(session)
+
     def content_of(code: str, url: str, at: dt.datetime) -> CopyContent:
         return CopyContent(
             registry_number=copied,
             kind=f"{file.kind} record ({record.rule})",
-            sender=record.by,
-            recipient=", ".join(duty.to) if duty is not None else "",
+            sender=named.party(record.by),
+            recipient=", ".join(named.party(to) for to in duty.to) if duty is not None else "",
             letter_date=record.day,
             subject=file.title,
             body=body,
@@ -346,9 +382,9 @@ def issue_record_copy(
             certified_at=at,
             verification_code=code,
             verification_url=url,
-            signatures=_signature_lines(event),
+            signatures=_signature_lines(event, named),
             route_rules=(record.rule,),
-            custody=_custody_rows(session, number),
+            custody=_custody_rows(session, number, named),
             state=RECORDED,
             test_registry=is_test_registry(session),
         )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from custody.event import Actor as CustodyActor
 from registry.models import Letter
-from registry.permissions import Principal, can_see_letter, check
+from registry.permissions import Principal, Role, can_see_letter, check
 from registry.services.custody import append_event
 from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, Forbidden, NotFound, Refusal, ServiceError
@@ -53,6 +53,21 @@ def authorise(principal: Principal, name: Transition, letter: Letter) -> None:
     reason = guard(name, letter)
     if reason is not None:
         raise Conflict(reason, code="refused_by_plan")
+    if name is Transition.SIGN and _signed_already(principal, letter):
+        raise Conflict("you have signed this letter already", code="already_signed")
+
+
+def _signed_already(principal: Principal, letter: Letter) -> bool:
+    """True when the letter carries this person's signature (or, for a first head, their
+    agency's first head's): a second one adds nothing and would travel on to MFA."""
+    for signer in letter.signed_by or []:
+        if not isinstance(signer, dict) or signer.get("agency") != principal.agency_code:
+            continue
+        if signer.get("name") == principal.full_name:
+            return True
+        if principal.role is Role.FIRST_HEAD and signer.get("first_head"):
+            return True
+    return False
 
 
 def refusal(
