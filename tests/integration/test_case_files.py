@@ -173,4 +173,7 @@ def test_the_case_in_the_api_and_the_pages(
         data={"registry_number": "X", "csrf_token": csrf_token(client, f"/cases/{case['id']}")},
     )
     assert posted.status_code == 302
-    assert "no letter X" in client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    # The refusal in the reader's language (Kazakh by default): "There is no letter X …"
+    assert "Сізге көрінетін X хаты жоқ." in client.get(f"/cases/{case['id']}").get_data(
+        as_text=True
+    )

@@ -37,11 +37,11 @@ def test_a_refused_attempt_shows_its_reason_and_the_timeline_links_to_the_letter
 
     page = browser("auditor").get(f"/custody/letters/{number}").get_data(as_text=True)
     assert f'href="/letters/{number}"' in page
-    row = page[page.index("letter:submitted-refused") :].split("</tr>")[0]
+    row = page[page.index("submitted to MFA — refused") :].split("</tr>")[0]
     assert "Refused:" in row
     assert refused.value.message in row
     # The registration has no refusal line.
-    registered = page[page.index("letter:registered") :].split("</tr>")[0]
+    registered = page[page.index("<td>registered") :].split("</tr>")[0]
     assert "Refused:" not in registered
 
 

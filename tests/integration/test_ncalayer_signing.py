@@ -183,7 +183,7 @@ def test_a_tampered_or_foreign_signed_xml_changes_nothing(
     assert state_of(officer, number) == "draft"
 
     history = browser("auditor").get(f"/custody/letters/{number}").get_data(as_text=True)
-    assert "letter:signed-refused" in history
+    assert "signed — refused" in history
 
 
 def test_expired_nca_test_keys_and_the_authentication_key_are_refused_with_a_reason(

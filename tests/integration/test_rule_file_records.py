@@ -263,7 +263,7 @@ def test_the_approval_sheet_is_certified_on_paper_and_verified_in_public(
     html = page.get_data(as_text=True)
     assert f"{number}/{APPROVAL_SHEET}" in html
     assert issued.sha256 in html
-    assert "TOTAL_PASSED" in html
+    assert "Қолтаңба жарамды" in html  # "Signature valid" (TOTAL_PASSED), in Kazakh
     assert validate_copy(issued.pdf, copies.seal_roots(service_session)).ok
 
     row = service_session.scalar(select(CertifiedCopy).where(CertifiedCopy.id == issued.id))
