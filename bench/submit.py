@@ -111,7 +111,11 @@ def _database(kind: str, tmp: Path, pg_url: str) -> tuple[str, str | None]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
-    url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    # The schema's name as application_name too: :func:`_backend_cpu` finds the
+    # server's PostgreSQL backends by it.
+    url = make_url(pg_url).update_query_dict(
+        {"options": f"-csearch_path={schema}", "application_name": schema}
+    )
     return url.render_as_string(hide_password=False), schema
 
 
@@ -335,6 +339,46 @@ def _drive_wrk(
     return WrkRun(figures=json.loads(first), accepted=numbers)
 
 
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes ``pids`` have used so far (0 for gone ones)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (gunicorn's workers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _backend_cpu(url: str, schema: str | None) -> float | None:
+    """CPU seconds the service's PostgreSQL backends have used (found by application_name;
+    None when they cannot be seen: SQLite, a given database, or a server elsewhere)."""
+    if schema is None or make_url(url).host not in ("127.0.0.1", "localhost"):
+        return None
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT pid FROM pg_stat_activity WHERE application_name = :name"
+            pids = [int(pid) for pid in conn.scalars(text(query), {"name": schema})]
+            own = int(conn.scalar(text("SELECT pg_backend_pid()")) or 0)
+    finally:
+        engine.dispose()
+    return _cpu([pid for pid in pids if pid != own])
+
+
 def _stored_numbers(url: str, prefix: str) -> set[str]:
     """The registry numbers starting with ``prefix`` the registry holds letters under."""
     engine = create_db_engine(url)
@@ -383,7 +427,10 @@ def bench(
             load = _load()
             server = _serve(env, port)
             try:
+                workers = _children(server.pid)
+                before = _cpu(workers), _backend_cpu(url, schema)
                 run = _drive_elsewhere(port, token, ours, seconds, clients)
+                after = _cpu(workers), _backend_cpu(url, schema)
                 wrk = _drive_wrk(port, token, theirs, seconds, clients, tmp) if outside else None
             finally:
                 server.terminate()
@@ -408,6 +455,7 @@ def bench(
     print(f"   latency p50        {p50:8.1f} ms")
     print(f"   latency p99        {p99:8.1f} ms   (goal < 150 ms)")
     print(f"   errors             {sum(run.errors.values()):8d}   {run.errors or ''}")
+    _print_cpu(before, after, ok, lower)
     stored = sum(1 for i in range(count) if f"{prefix}{i:06d}" in numbers)
     verdict = "no letter lost" if stored == ok else "MISMATCH"
     print(f"   accepted / stored  {ok:8d} / {stored}   ({verdict})")
@@ -421,6 +469,28 @@ def bench(
         f"   lower bound        {lower * 1000:8.2f} ms/letter parse+schema+verify in process "
         f"= {2 / lower:.0f} letters/s on 2 cores"
     )
+
+
+def _print_cpu(
+    before: tuple[float, float | None],
+    after: tuple[float, float | None],
+    letters: int,
+    lower: float,
+) -> None:
+    """The CPU the server spent per accepted letter, also in units of the lower bound
+    measured in the same run: other work on the machine inflates both alike, so that
+    ratio compares runs made under different loads better than the rate does."""
+    if not letters:
+        return
+    workers = (after[0] - before[0]) / letters
+    line = f"   server CPU         {workers * 1000:8.2f} ms/letter in the gunicorn workers"
+    total = workers
+    if before[1] is not None and after[1] is not None:
+        backends = (after[1] - before[1]) / letters
+        total += backends
+        line += f" + {backends * 1000:.2f} ms in PostgreSQL"
+    print(f"{line} = {2 / total:.0f} letters/s if 2 cores did only this")
+    print(f"                      {total / lower:8.2f} × the lower bound below")
 
 
 def _print_wrk(wrk: WrkRun, ours: float, stored: set[str]) -> None:
