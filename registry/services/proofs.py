@@ -43,7 +43,6 @@ from registry.db import utcnow
 from registry.evidence.package import Evidence as PackageEvidence
 from registry.evidence.package import write_package
 from registry.models.custody import CustodyCheckpoint
-from registry.models.keys import RegistryKey, TrustAnchor
 from registry.models.letters import Letter
 from registry.models.proof import (
     CHECKPOINT_TIMESTAMP,
@@ -65,7 +64,7 @@ from signing.timestamp import (
     signature_values,
     verify_timestamp,
 )
-from signing.trust import load_certificates
+from signing.trust import TrustStore, load_certificates
 from signing.xmlparse import parse_xml
 
 log = logging.getLogger(__name__)
@@ -143,59 +142,43 @@ def _add_evidence(
 
 def signer_certificates(xml: bytes) -> list[x509.Certificate]:
     """The certificates the letter's signatures carry (ds:X509Certificate)."""
+    return _certificates_in(parse_xml(xml))
+
+
+def _certificates_in(root: Any) -> list[x509.Certificate]:
     return [
         x509.load_der_x509_certificate(base64.b64decode(element.text or ""))
-        for element in parse_xml(xml).iter(f"{{{DS}}}X509Certificate")
+        for element in root.iter(f"{{{DS}}}X509Certificate")
     ]
 
 
-def _crls_for(session: Session, certificates: Sequence[x509.Certificate]) -> list[bytes]:
-    """The CRLs (DER) of the CAs that issued ``certificates``, as the trust store holds them."""
-    stored = [
-        row for row in session.scalars(select(RegistryKey.crl).where(RegistryKey.crl.is_not(None)))
-    ] + [
-        row
-        for row in session.scalars(
-            select(TrustAnchor.crl_pem).where(
-                TrustAnchor.removed_at.is_(None), TrustAnchor.crl_pem.is_not(None)
-            )
-        )
-    ]
-    issuers = {cert.issuer for cert in certificates}
-    crls = [x509.load_pem_x509_crl(pem.encode("ascii")) for pem in stored if pem]
-    return [crl.public_bytes(Encoding.DER) for crl in crls if crl.issuer in issuers]
-
-
-def record_receipt(session: Session, registry_number: str, xml: bytes) -> None:
-    """In the receipt's own transaction: the CRLs the letter was checked against, and a
-    time-stamp owed for each of its signature values not stamped or owed yet.
+def record_receipt(session: Session, registry_number: str, xml: bytes, store: TrustStore) -> None:
+    """In the receipt's own transaction: the CRLs the letter was checked against (those
+    ``store``, the trust store it was verified with, holds for its signers' issuers), and
+    a time-stamp owed for each of its signature values not stamped or owed yet.
 
     The TSA is asked after commit (:func:`publish`), so a slow or absent TSA never
     holds a submission; a signature value's stamp follows its receipt by one round.
     """
     if not proof_settings().tsa_url:
         return
-    known = set(
-        session.scalars(
-            select(Evidence.ref).where(
-                Evidence.kind.in_((SIGNATURE_TIMESTAMP, SIGNATURE_PENDING)),
-                Evidence.registry_number == registry_number,
-            )
+    # One read and one parse: this runs in every submission's request.
+    kept = session.execute(
+        select(Evidence.kind, Evidence.ref, Evidence.digest).where(
+            Evidence.registry_number == registry_number,
+            Evidence.kind.in_((SIGNATURE_TIMESTAMP, SIGNATURE_PENDING, CRL)),
         )
-    )
-    for index in range(len(signature_values(xml))):
+    ).all()
+    known = {row.ref for row in kept if row.kind != CRL}
+    met = {row.digest for row in kept if row.kind == CRL}
+    root = parse_xml(xml)
+    for index in range(sum(1 for _ in root.iter(f"{{{DS}}}SignatureValue"))):
         if index not in known:
             _add_evidence(
                 session, SIGNATURE_PENDING, b"", registry_number=registry_number, ref=index
             )
-    met = set(
-        session.scalars(
-            select(Evidence.digest).where(
-                Evidence.kind == CRL, Evidence.registry_number == registry_number
-            )
-        )
-    )
-    for crl in _crls_for(session, signer_certificates(xml)):
+    issuers = [cert.issuer for cert in _certificates_in(root)]
+    for crl in (crl.public_bytes(Encoding.DER) for crl in store.crls_of(issuers)):
         if hashlib.sha256(crl).hexdigest() not in met:
             _add_evidence(session, CRL, crl, registry_number=registry_number, ref=None)
 

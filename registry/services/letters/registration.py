@@ -105,12 +105,13 @@ def sign_letter(
                 signed = sign_xml(letter.xml, unlocked.key, unlocked.certificate)
             except SigningError as exc:
                 raise Invalid(f"the letter cannot be signed: {exc}") from None
-            result = verify_letter(signed, trust_store(session), at=utcnow())
+            store = trust_store(session)
+            result = verify_letter(signed, store, at=utcnow())
             if not result.passed:
                 raise Invalid(
                     "the signature does not verify", details=report_reasons(result.report)
                 )
-            record_receipt(session, letter.registry_number, signed)  # evidence, stamp owed
+            record_receipt(session, letter.registry_number, signed, store)  # stamp owed
             letter.xml = signed
             letter.sha256 = sha256_hex(signed)
             letter.verification = result.report
@@ -180,7 +181,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     letter.verification = result.report
     letter.verified_at = verified_at
     letter.signed_by = signers
-    record_receipt(session, number, xml)  # the CRLs it met; its time-stamps are owed
+    record_receipt(session, number, xml, store)  # the CRLs it met; its time-stamps are owed
     return letter
 
 
