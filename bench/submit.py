@@ -18,6 +18,7 @@ machine shared with other work they are "under load".
 
     .venv/bin/python bench/submit.py [--seconds 10] [--clients 16] [--only sqlite|postgresql]
                                      [--pg-url URL] [--db-url URL] [--outside wrk]
+                                     [--profile FOLDER]
     e.g.  .venv/bin/python bench/submit.py --only postgresql --outside wrk
 
 ``--outside wrk`` then repeats the same work on the same server with wrk, an
@@ -26,7 +27,9 @@ token, as many connections, as long, its own set of distinct signed letters
 (written to files that ``bench/submit.lua`` reads before it starts). It prints
 wrk's throughput and latency percentiles beside our client's figure and their
 ratio, counts every answer that is not 201 as an error, and checks that each
-letter wrk saw accepted is in the registry.
+letter wrk saw accepted is in the registry. ``--profile FOLDER`` has py-spy record
+each gunicorn worker (all threads, idle time too) during our client's run and writes
+a flame graph per worker there.
 
 ``--pg-url`` is the PostgreSQL database a fresh schema is made in (default
 ``$ARNA_BENCH_PG_URL``, else the local ``test`` database); ``--db-url`` runs against
@@ -379,6 +382,31 @@ def _backend_cpu(url: str, schema: str | None) -> float | None:
     return _cpu([pid for pid in pids if pid != own])
 
 
+def _spy(workers: list[int], seconds: float, folder: Path) -> list[subprocess.Popen[bytes]]:
+    """py-spy (requirements-dev) recording each worker, every thread, idle time too, for
+    ``seconds``: a flame graph per worker in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    options = ["--duration", str(max(1, round(seconds))), "--rate", "100", "--threads", "--idle"]
+    return [
+        subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--nonblocking",
+                *options,
+                "-o",
+                str(folder / f"{pid}.svg"),
+                "-p",
+                str(pid),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for pid in workers
+    ]
+
+
 def _stored_numbers(url: str, prefix: str) -> set[str]:
     """The registry numbers starting with ``prefix`` the registry holds letters under."""
     engine = create_db_engine(url)
@@ -412,8 +440,10 @@ def bench(
     pg_url: str,
     db_url: str | None = None,
     outside: str | None = None,
+    profile: Path | None = None,
 ) -> None:
-    """One run on ``kind``; with ``outside="wrk"``, wrk then repeats it on the same server."""
+    """One run on ``kind``; with ``outside="wrk"``, wrk then repeats it on the same server;
+    with ``profile``, py-spy records each worker during our client's run into that folder."""
     prefix = f"MINHEALTH-BENCH-{secrets.token_hex(3).upper()}-"
     with tempfile.TemporaryDirectory(prefix=f"arna-bench-{kind}-") as tmp_name:
         tmp = Path(tmp_name)
@@ -428,9 +458,12 @@ def bench(
             server = _serve(env, port)
             try:
                 workers = _children(server.pid)
+                spies = _spy(workers, seconds, profile) if profile else []
                 before = _cpu(workers), _backend_cpu(url, schema)
                 run = _drive_elsewhere(port, token, ours, seconds, clients)
                 after = _cpu(workers), _backend_cpu(url, schema)
+                for spy in spies:
+                    spy.wait(timeout=60)
                 wrk = _drive_wrk(port, token, theirs, seconds, clients, tmp) if outside else None
             finally:
                 server.terminate()
@@ -533,6 +566,12 @@ def main() -> None:
         choices=("wrk",),
         help="repeat the run with an outside load generator and print the ratio",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FOLDER",
+        help="py-spy each gunicorn worker during the run: a flame graph per worker in FOLDER",
+    )
     args = parser.parse_args()
     if args.db_url:
         kind = "sqlite" if args.db_url.startswith("sqlite") else "postgresql"
@@ -543,11 +582,19 @@ def main() -> None:
             pg_url=args.pg_url,
             db_url=args.db_url,
             outside=args.outside,
+            profile=args.profile,
         )
         return
     for kind in ("postgresql", "sqlite"):
         if args.only in (None, kind):
-            bench(kind, args.seconds, args.clients, pg_url=args.pg_url, outside=args.outside)
+            bench(
+                kind,
+                args.seconds,
+                args.clients,
+                pg_url=args.pg_url,
+                outside=args.outside,
+                profile=args.profile,
+            )
 
 
 if __name__ == "__main__":
