@@ -460,8 +460,10 @@ def bench(
                 workers = _children(server.pid)
                 spies = _spy(workers, seconds, profile) if profile else []
                 before = _cpu(workers), _backend_cpu(url, schema)
+                each = [_cpu([pid]) for pid in workers]
                 run = _drive_elsewhere(port, token, ours, seconds, clients)
                 after = _cpu(workers), _backend_cpu(url, schema)
+                each = [_cpu([pid]) - start for pid, start in zip(workers, each, strict=True)]
                 for spy in spies:
                     spy.wait(timeout=60)
                 wrk = _drive_wrk(port, token, theirs, seconds, clients, tmp) if outside else None
@@ -488,7 +490,7 @@ def bench(
     print(f"   latency p50        {p50:8.1f} ms")
     print(f"   latency p99        {p99:8.1f} ms   (goal < 150 ms)")
     print(f"   errors             {sum(run.errors.values()):8d}   {run.errors or ''}")
-    _print_cpu(before, after, ok, lower)
+    _print_cpu(before, after, ok, lower, each)
     stored = sum(1 for i in range(count) if f"{prefix}{i:06d}" in numbers)
     verdict = "no letter lost" if stored == ok else "MISMATCH"
     print(f"   accepted / stored  {ok:8d} / {stored}   ({verdict})")
@@ -509,10 +511,14 @@ def _print_cpu(
     after: tuple[float, float | None],
     letters: int,
     lower: float,
+    each: list[float],
 ) -> None:
     """The CPU the server spent per accepted letter, also in units of the lower bound
-    measured in the same run: other work on the machine inflates both alike, so that
-    ratio compares runs made under different loads better than the rate does."""
+    measured in the same run (at another moment of it: a busy machine still moves the
+    ratio), and how that CPU was split between the workers: a keep-alive connection
+    stays with the worker that accepted it, and a burst of connections is not spread
+    evenly (seen: 12 and 4, then 15 and 1, of 16), so one worker can idle while the
+    other queues."""
     if not letters:
         return
     workers = (after[0] - before[0]) / letters
@@ -524,6 +530,9 @@ def _print_cpu(
         line += f" + {backends * 1000:.2f} ms in PostgreSQL"
     print(f"{line} = {2 / total:.0f} letters/s if 2 cores did only this")
     print(f"                      {total / lower:8.2f} × the lower bound below")
+    spent = sum(each) or 1.0
+    split = " / ".join(f"{share / spent:.0%}" for share in sorted(each, reverse=True))
+    print(f"   workers' CPU split     {split}")
 
 
 def _print_wrk(wrk: WrkRun, ours: float, stored: set[str]) -> None:
