@@ -16,6 +16,13 @@ Prints, measured in the same run:
   clients stopped (signature stamps stored, latest cosigned size).
 
     .venv/bin/python bench/proof.py [--seconds 8] [--clients 16] [--only sqlite|postgresql]
+                                    [--pg-url URL]
+    e.g.  .venv/bin/python bench/proof.py --only postgresql
+
+It needs ``openssl`` (the TSA) and the local PostgreSQL of bench/submit.py
+(``--pg-url``, default ``$ARNA_BENCH_PG_URL`` or the local ``test`` database). Each
+line of submissions carries the machine's load average when it ended: on a machine
+shared with other work the figures are "under load".
 """
 
 from __future__ import annotations
@@ -157,7 +164,8 @@ def _run(kind: str, seconds: float, clients: int, tmp: Path, proof: bool, pg_url
     label = "TSA + 2 witnesses" if proof else "no TSA, no witness"
     print(
         f"   {label:<19} {ok / run.elapsed:7.1f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-        f"errors {sum(run.errors.values())}  stored {stored}/{ok}  {proved}"
+        f"errors {sum(run.errors.values())}  stored {stored}/{ok}  {proved}  "
+        f"(load {submit._load()})"
     )
 
 

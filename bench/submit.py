@@ -13,10 +13,23 @@ gunicorn and the database share the machine's cores, as an outside load generato
 on the same machine would.
 
 Goal: at least 200 submissions/s with PostgreSQL, p99 under 150 ms, no error, no
-lost letter.
+lost letter. The machine's load average is printed beside the figures: on a
+machine shared with other work they are "under load".
 
     .venv/bin/python bench/submit.py [--seconds 10] [--clients 16] [--only sqlite|postgresql]
-                                     [--pg-url URL] [--db-url URL]
+                                     [--pg-url URL] [--db-url URL] [--outside wrk]
+                                     [--profile FOLDER]
+    e.g.  .venv/bin/python bench/submit.py --only postgresql --outside wrk
+
+``--outside wrk`` then repeats the same work on the same server with wrk, an
+outside load generator (Debian ``wrk``, see scripts/system-deps.sh): the same
+token, as many connections, as long, its own set of distinct signed letters
+(written to files that ``bench/submit.lua`` reads before it starts). It prints
+wrk's throughput and latency percentiles beside our client's figure and their
+ratio, counts every answer that is not 201 as an error, and checks that each
+letter wrk saw accepted is in the registry. ``--profile FOLDER`` has py-spy record
+each gunicorn worker (all threads, idle time too) during our client's run and writes
+a flame graph per worker there.
 
 ``--pg-url`` is the PostgreSQL database a fresh schema is made in (default
 ``$ARNA_BENCH_PG_URL``, else the local ``test`` database); ``--db-url`` runs against
@@ -28,10 +41,12 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import multiprocessing
 import os
 import queue
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -99,7 +114,11 @@ def _database(kind: str, tmp: Path, pg_url: str) -> tuple[str, str | None]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
-    url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    # The schema's name as application_name too: :func:`_backend_cpu` finds the
+    # server's PostgreSQL backends by it.
+    url = make_url(pg_url).update_query_dict(
+        {"options": f"-csearch_path={schema}", "application_name": schema}
+    )
     return url.render_as_string(hide_password=False), schema
 
 
@@ -264,6 +283,141 @@ def _drive_elsewhere(
         return pool.apply(_drive, (port, token, letters, seconds, clients))
 
 
+@dataclass
+class WrkRun:
+    """What wrk saw (its own figures; latencies in seconds) and the letters it had accepted."""
+
+    figures: dict[str, int]
+    accepted: list[str]
+
+    @property
+    def elapsed(self) -> float:
+        return self.figures["duration_us"] / 1e6
+
+    def latency(self, percentile: int) -> float:
+        return self.figures[f"p{percentile}_us"] / 1e6
+
+    @property
+    def errors(self) -> dict[str, int]:
+        kinds = ("refused", "connect", "read", "write", "timeout")
+        return {kind: self.figures[kind] for kind in kinds if self.figures[kind]}
+
+
+def _drive_wrk(
+    port: int, token: str, letters: list[bytes], seconds: float, clients: int, tmp: Path
+) -> WrkRun:
+    """The outside load generator: wrk (``bench/submit.lua``) posting ``letters`` over
+    ``clients`` connections for ``seconds``, from files it reads before it starts."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (scripts/system-deps.sh installs it)")
+    folder = tmp / "wrk-letters"
+    folder.mkdir()
+    for i, xml in enumerate(letters):
+        (folder / f"{i:06d}.xml").write_bytes(xml)
+    out = tmp / "wrk-out.txt"
+    threads = 2  # the machine's cores; wrk's connections are spread over its threads
+    subprocess.run(
+        [
+            wrk,
+            f"-t{threads}",
+            f"-c{clients}",
+            f"-d{seconds:g}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(ROOT / "bench" / "submit.lua"),
+            f"http://127.0.0.1:{port}",
+            "--",
+            str(folder),
+            str(len(letters)),
+            token,
+            str(threads),
+        ],
+        check=True,
+        env={**os.environ, "ARNA_WRK_OUT": str(out)},
+        stdout=subprocess.DEVNULL,
+    )
+    first, *numbers = out.read_text().splitlines()
+    return WrkRun(figures=json.loads(first), accepted=numbers)
+
+
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes ``pids`` have used so far (0 for gone ones)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (gunicorn's workers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _backend_cpu(url: str, schema: str | None) -> float | None:
+    """CPU seconds the service's PostgreSQL backends have used (found by application_name;
+    None when they cannot be seen: SQLite, a given database, or a server elsewhere)."""
+    if schema is None or make_url(url).host not in ("127.0.0.1", "localhost"):
+        return None
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT pid FROM pg_stat_activity WHERE application_name = :name"
+            pids = [int(pid) for pid in conn.scalars(text(query), {"name": schema})]
+            own = int(conn.scalar(text("SELECT pg_backend_pid()")) or 0)
+    finally:
+        engine.dispose()
+    return _cpu([pid for pid in pids if pid != own])
+
+
+def _spy(workers: list[int], seconds: float, folder: Path) -> list[subprocess.Popen[bytes]]:
+    """py-spy (requirements-dev) recording each worker, every thread, idle time too, for
+    ``seconds``: a flame graph per worker in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    options = ["--duration", str(max(1, round(seconds))), "--rate", "100", "--threads", "--idle"]
+    return [
+        subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--nonblocking",
+                *options,
+                "-o",
+                str(folder / f"{pid}.svg"),
+                "-p",
+                str(pid),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for pid in workers
+    ]
+
+
+def _stored_numbers(url: str, prefix: str) -> set[str]:
+    """The registry numbers starting with ``prefix`` the registry holds letters under."""
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            query = select(Letter.registry_number).where(Letter.registry_number.like(f"{prefix}%"))
+            return set(session.scalars(query))
+    finally:
+        engine.dispose()
+
+
 def _stored(url: str, prefix: str) -> tuple[int, LogReport]:
     """How many of the run's letters the registry holds, and the check of its custody log
     (incremental from its last verified mark: everything, on a fresh database)."""
@@ -279,24 +433,45 @@ def _stored(url: str, prefix: str) -> tuple[int, LogReport]:
 
 
 def bench(
-    kind: str, seconds: float, clients: int, *, pg_url: str, db_url: str | None = None
+    kind: str,
+    seconds: float,
+    clients: int,
+    *,
+    pg_url: str,
+    db_url: str | None = None,
+    outside: str | None = None,
+    profile: Path | None = None,
 ) -> None:
+    """One run on ``kind``; with ``outside="wrk"``, wrk then repeats it on the same server;
+    with ``profile``, py-spy records each worker during our client's run into that folder."""
     prefix = f"MINHEALTH-BENCH-{secrets.token_hex(3).upper()}-"
     with tempfile.TemporaryDirectory(prefix=f"arna-bench-{kind}-") as tmp_name:
         tmp = Path(tmp_name)
         url, schema = (db_url, None) if db_url else _database(kind, tmp, pg_url)
         try:
             count = int(seconds * 400) + 200  # more than the goal rate can use
-            token, letters, env = _prepare(url, tmp, count, prefix)
-            lower = _lower_bound(url, tmp, letters)
+            token, letters, env = _prepare(url, tmp, count * (2 if outside else 1), prefix)
+            ours, theirs = letters[:count], letters[count:]
+            lower = _lower_bound(url, tmp, ours)
             port = _free_port()
+            load = _load()
             server = _serve(env, port)
             try:
-                run = _drive_elsewhere(port, token, letters, seconds, clients)
+                workers = _children(server.pid)
+                spies = _spy(workers, seconds, profile) if profile else []
+                before = _cpu(workers), _backend_cpu(url, schema)
+                each = [_cpu([pid]) for pid in workers]
+                run = _drive_elsewhere(port, token, ours, seconds, clients)
+                after = _cpu(workers), _backend_cpu(url, schema)
+                each = [_cpu([pid]) - start for pid, start in zip(workers, each, strict=True)]
+                for spy in spies:
+                    spy.wait(timeout=60)
+                wrk = _drive_wrk(port, token, theirs, seconds, clients, tmp) if outside else None
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-            stored, log = _stored(url, prefix)
+            numbers = _stored_numbers(url, prefix)
+            _, log = _stored(url, prefix)
         finally:
             _drop(pg_url, schema)
     ok = len(run.latencies)
@@ -305,16 +480,22 @@ def bench(
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan")
     size = sum(map(len, letters)) / len(letters) / 1024
     where = "the given database" if db_url else "a fresh database"
+    workers = env.get("ARNA_WORKERS", "2")
     print(
-        f"== {kind}, {where}: gunicorn 2 workers, {clients} clients in a separate process, "
-        f"{run.elapsed:.1f} s, {size:.1f} KB letters"
+        f"== {kind}, {where}: gunicorn {workers} workers, {clients} clients in a separate "
+        f"process, {run.elapsed:.1f} s, {size:.1f} KB letters"
     )
+    print(f"   load average       {load}  (before) / {_load()}  (after; 1, 5, 15 min)")
     print(f"   submissions/s      {ok / run.elapsed:8.1f}   (goal >= 200 with PostgreSQL)")
     print(f"   latency p50        {p50:8.1f} ms")
     print(f"   latency p99        {p99:8.1f} ms   (goal < 150 ms)")
     print(f"   errors             {sum(run.errors.values()):8d}   {run.errors or ''}")
+    _print_cpu(before, after, ok, lower, each)
+    stored = sum(1 for i in range(count) if f"{prefix}{i:06d}" in numbers)
     verdict = "no letter lost" if stored == ok else "MISMATCH"
     print(f"   accepted / stored  {ok:8d} / {stored}   ({verdict})")
+    if wrk is not None:
+        _print_wrk(wrk, ok / run.elapsed, numbers - {f"{prefix}{i:06d}" for i in range(count)})
     checked = (
         f"events {log.from_size}..{log.size - 1}, {log.checkpoints} checkpoints {log.problem or ''}"
     )
@@ -323,6 +504,59 @@ def bench(
         f"   lower bound        {lower * 1000:8.2f} ms/letter parse+schema+verify in process "
         f"= {2 / lower:.0f} letters/s on 2 cores"
     )
+
+
+def _print_cpu(
+    before: tuple[float, float | None],
+    after: tuple[float, float | None],
+    letters: int,
+    lower: float,
+    each: list[float],
+) -> None:
+    """The CPU the server spent per accepted letter, also in units of the lower bound
+    measured in the same run (at another moment of it: a busy machine still moves the
+    ratio), and how that CPU was split between the workers: a keep-alive connection
+    stays with the worker that accepted it, and a burst of connections is not spread
+    evenly (seen: 12 and 4, then 15 and 1, of 16), so one worker can idle while the
+    other queues."""
+    if not letters:
+        return
+    workers = (after[0] - before[0]) / letters
+    line = f"   server CPU         {workers * 1000:8.2f} ms/letter in the gunicorn workers"
+    total = workers
+    if before[1] is not None and after[1] is not None:
+        backends = (after[1] - before[1]) / letters
+        total += backends
+        line += f" + {backends * 1000:.2f} ms in PostgreSQL"
+    print(f"{line} = {2 / total:.0f} letters/s if 2 cores did only this")
+    print(f"                      {total / lower:8.2f} × the lower bound below")
+    spent = sum(each) or 1.0
+    split = " / ".join(f"{share / spent:.0%}" for share in sorted(each, reverse=True))
+    print(f"   workers' CPU split     {split}")
+
+
+def _print_wrk(wrk: WrkRun, ours: float, stored: set[str]) -> None:
+    """wrk's figures beside our client's rate; every letter wrk saw accepted must be stored
+    (the ones still in flight when wrk stopped may be stored unseen: at most one a connection)."""
+    created = wrk.figures["created"]
+    rate = created / wrk.elapsed
+    print(f"   -- the same by wrk (outside load generator), {wrk.elapsed:.1f} s, after the above")
+    print(f"   submissions/s      {rate:8.1f}   (wrk / our client = {rate / ours:.3f})")
+    for percentile in (50, 90, 99):
+        print(f"   latency p{percentile}        {wrk.latency(percentile) * 1000:8.1f} ms")
+    print(f"   errors (non-201)   {sum(wrk.errors.values()):8d}   {wrk.errors or ''}")
+    lost = set(wrk.accepted) - stored
+    unseen = len(stored) - (created - len(lost))
+    verdict = "no letter lost" if not lost and len(wrk.accepted) == created else "LOST"
+    print(
+        f"   accepted / stored  {created:8d} / {len(stored)}   ({verdict}; "
+        f"{unseen} stored while in flight at the stop; {wrk.figures['sent']} requests sent)"
+    )
+
+
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 min): the other work the figures shared it with."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> None:
@@ -336,14 +570,40 @@ def main() -> None:
         help="PostgreSQL database to make a fresh schema in",
     )
     parser.add_argument("--db-url", help="bench this database as it is (e.g. a grown registry)")
+    parser.add_argument(
+        "--outside",
+        choices=("wrk",),
+        help="repeat the run with an outside load generator and print the ratio",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FOLDER",
+        help="py-spy each gunicorn worker during the run: a flame graph per worker in FOLDER",
+    )
     args = parser.parse_args()
     if args.db_url:
         kind = "sqlite" if args.db_url.startswith("sqlite") else "postgresql"
-        bench(kind, args.seconds, args.clients, pg_url=args.pg_url, db_url=args.db_url)
+        bench(
+            kind,
+            args.seconds,
+            args.clients,
+            pg_url=args.pg_url,
+            db_url=args.db_url,
+            outside=args.outside,
+            profile=args.profile,
+        )
         return
     for kind in ("postgresql", "sqlite"):
         if args.only in (None, kind):
-            bench(kind, args.seconds, args.clients, pg_url=args.pg_url)
+            bench(
+                kind,
+                args.seconds,
+                args.clients,
+                pg_url=args.pg_url,
+                outside=args.outside,
+                profile=args.profile,
+            )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 # chromium, the browser the Playwright tests drive (tests/browser; no browser is downloaded);
 # faketime, the clock the NCALayer browser test runs the server under (the public NCA test
 # keys are all expired).
+# wrk, the outside load generator of bench/submit.py --outside wrk.
 set -euo pipefail
 missing=()
 command -v xmlsec1 >/dev/null || missing+=(xmlsec1)
@@ -13,6 +14,7 @@ command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 command -v zbarimg >/dev/null || missing+=(zbar-tools)
 command -v openssl >/dev/null || missing+=(openssl)  # the tests' TSA: openssl ts -reply
 command -v unzip >/dev/null || missing+=(unzip)      # the tests list evidence packages
+command -v wrk >/dev/null || missing+=(wrk)          # bench/submit.py --outside wrk
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v faketime >/dev/null || missing+=(faketime)
 dpkg-query -W -f='${Status}' libengine-gost-openssl 2>/dev/null | grep -q 'ok installed' ||

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+from collections.abc import Iterable
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -97,6 +98,11 @@ class TrustStore:
     @property
     def anchors(self) -> list[x509.Certificate]:
         return list(self._anchors)
+
+    def crls_of(self, issuers: Iterable[x509.Name]) -> list[x509.CertificateRevocationList]:
+        """The CRLs held for each of ``issuers`` (none for an issuer it has no CRL of)."""
+        with self._lock:
+            return [crl for name in dict.fromkeys(issuers) for crl in self._crls.get(name, ())]
 
     def add_anchor(self, data: bytes | x509.Certificate, *, pki: str = pki_marks.OTHER) -> None:
         """Trust one or more CA certificates: PEM (possibly several), DER, or a Certificate.

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, g
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import EXTENSION_KEY, DatabaseState, create_db_engine
-from registry.services import unit_of_work
-from registry.services.errors import ServiceError
+from registry.models.keys import RegistryKey
+from registry.services import pki, unit_of_work
+from registry.services.custody.keys import LOG_KEY_NAME, ensure_log_key
+from registry.services.errors import Conflict, ServiceError
 
 
 def init_app(app: Flask) -> None:
@@ -37,6 +40,26 @@ def init_app(app: Flask) -> None:
         session = g.pop("arna_session", None)
         if session is not None:
             session.close()
+
+
+def warm_caches(app: Flask) -> None:
+    """Fill the per-process caches a first request would otherwise fill, before serving.
+
+    Unwrapping the custody log key runs Argon2 (about 0.3 s, more on a busy
+    machine) and the trust store parses every anchor and CRL: without this, the
+    first requests to each new worker wait for both (bench/submit.py saw them in
+    its p99). A database not set up yet is left to the first request.
+    """
+    with app.app_context():
+        session = get_session()
+        try:
+            if session.get(RegistryKey, LOG_KEY_NAME) is not None:
+                ensure_log_key(session)
+            pki.trust_store(session)
+        except (SQLAlchemyError, Conflict):
+            pass  # no tables or no CA yet: nothing to warm
+        finally:
+            unit_of_work.rollback(session)
 
 
 def get_session() -> Session:

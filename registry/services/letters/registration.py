@@ -44,6 +44,7 @@ from routing.planner import Plan
 from signing.letter import Attachment, LetterError, Reference, build_letter, read_letter
 from signing.sign import SigningError
 from signing.sign import sign_letter as sign_xml
+from signing.trust import TrustStore
 from signing.verify import VerificationResult, verify_letter
 from signing.xmlparse import XMLInputError, parse_xml, remove_keeping_tail
 
@@ -110,12 +111,13 @@ def sign_letter(
                 signed = sign_xml(letter.xml, unlocked.key, unlocked.certificate)
             except SigningError as exc:
                 raise Invalid(f"the letter cannot be signed: {exc}") from None
-            result = verify_letter(signed, trust_store(session, ocsp=True), at=utcnow())
+            store = trust_store(session, ocsp=True)  # OCSP at receipt, where one is named
+            result = verify_letter(signed, store, at=utcnow())
             if not result.passed:
                 raise Invalid(
                     "the signature does not verify", details=report_reasons(result.report)
                 )
-            _keep_signed(session, letter, signed, result)
+            _keep_signed(session, letter, signed, result, store)
             return State.SIGNED
 
         return run_transition(session, principal, registry_number, Transition.SIGN, apply)
@@ -124,11 +126,11 @@ def sign_letter(
 
 
 def _keep_signed(
-    session: Session, letter: Letter, signed: bytes, result: VerificationResult
+    session: Session, letter: Letter, signed: bytes, result: VerificationResult, store: TrustStore
 ) -> None:
     """The letter now is ``signed`` (verified: ``result``); its receipt's evidence is kept."""
     # The CRLs and OCSP answers it was checked against; its time-stamp owed.
-    record_receipt(session, letter.registry_number, signed, result.evidence)
+    record_receipt(session, letter.registry_number, signed, store, result.evidence)
     letter.xml = signed
     letter.sha256 = sha256_hex(signed)
     letter.verification = result.report
@@ -178,7 +180,8 @@ def sign_with_own_key(
         try:
             problems = _covers(letter.xml, signed)
             # OCSP at receipt, where the certificate names a responder.
-            result = verify_letter(signed, trust_store(session, ocsp=True), at=utcnow())
+            store = trust_store(session, ocsp=True)
+            result = verify_letter(signed, store, at=utcnow())
         except XMLInputError as exc:
             raise Invalid("the signed XML is not acceptable XML", details=[str(exc)]) from None
         if problems:
@@ -196,7 +199,7 @@ def sign_with_own_key(
         ]
         if foreign:
             raise Invalid("the signature was refused", details=foreign, code="not_the_sender")
-        _keep_signed(session, letter, signed, result)
+        _keep_signed(session, letter, signed, result, store)
         return State.SIGNED
 
     return run_transition(session, principal, registry_number, Transition.SIGN, apply)
@@ -263,7 +266,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     letter.verification = result.report
     letter.verified_at = verified_at
     letter.signed_by = signers
-    record_receipt(session, number, xml, result.evidence)  # CRLs, OCSP; time-stamps owed
+    record_receipt(session, number, xml, store, result.evidence)  # CRLs, OCSP; stamps owed
     return letter
 
 

@@ -1,0 +1,34 @@
+"""A worker fills its per-process caches before it serves (registry.web.database.warm_caches)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from registry import create_app
+from registry.db import EXTENSION_KEY
+from registry.services import pki
+from registry.services.custody import keys
+from registry.web.database import warm_caches
+
+
+def test_the_log_key_and_the_trust_store_are_ready_before_the_first_request(app: Flask) -> None:
+    keys._KEYS.clear()
+    pki._STORES.clear()
+    warm_caches(app)
+    assert len(keys._KEYS) == 1  # the custody log key, unwrapped (Argon2) once
+    assert len(pki._STORES) == 1
+
+
+def test_a_database_not_set_up_yet_is_left_to_the_first_request(
+    base_config: dict[str, Any], tmp_path: Path
+) -> None:
+    empty = create_app({**base_config, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
+    keys._KEYS.clear()
+    pki._STORES.clear()
+    warm_caches(empty)  # no tables: nothing to warm, and no error
+    assert keys._KEYS == {}
+    assert pki._STORES == {}
+    empty.extensions[EXTENSION_KEY].engine.dispose()
