@@ -144,7 +144,7 @@ def _check(page: Any, language: str, label: str, *, codes: bool = False) -> None
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document)")
     bad = [
-        (v["id"], v["impact"], len(v["nodes"]))
+        (v["id"], v["impact"], [(n["target"], n["failureSummary"]) for n in v["nodes"]][:3])
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
