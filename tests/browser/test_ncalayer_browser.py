@@ -26,7 +26,9 @@ Compromises, said plainly (see also tests/data/nca/keys/SOURCES.md):
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -122,7 +124,8 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
             _wait_healthy(port, process, instance / "gunicorn.log")
             yield Registry(f"http://127.0.0.1:{port}", standin, keys)
         finally:
-            process.terminate()
+            # faketime may leave gunicorn behind it: end the whole session it started.
+            os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
             log.close()
             standin.stop()
