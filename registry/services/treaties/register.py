@@ -148,6 +148,18 @@ def cycle_file(session: Session, year: int) -> RuleFile | None:
     return next((f for f in files if f.facts.get("year") == year), None)
 
 
+def _filed(session: Session, year: int, treaty_number: str) -> TreatyReturn:
+    """The return filed for ``year`` on the treaty; NotFound when there is none."""
+    found = session.scalar(
+        select(TreatyReturn)
+        .join(Treaty)
+        .where(TreatyReturn.year == year, Treaty.number == treaty_number)
+    )
+    if found is None:
+        raise NotFound(f"no {year} return on {treaty_number}")
+    return found
+
+
 def _returns(session: Session, year: int) -> list[TreatyReturn]:
     return list(
         session.scalars(
@@ -257,13 +269,7 @@ def sign_return(
     def signed_with(attempt: Attempt) -> TreatyReturn:
         try:
             check(principal, Action.LETTER_SIGN)
-            found = session.scalar(
-                select(TreatyReturn)
-                .join(Treaty)
-                .where(TreatyReturn.year == year, Treaty.number == treaty_number)
-            )
-            if found is None:
-                raise NotFound(f"no {year} return on {treaty_number}")
+            found = _filed(session, year, treaty_number)
             if principal.agency_code != found.body:
                 raise Forbidden(f"the return on {treaty_number} is signed by {found.body}")
             user = session.get(User, principal.id)
@@ -311,13 +317,7 @@ def assess(
     """MFA's foreign-policy assessment of a return on App.1–3 (its own row, ¶4)."""
     try:
         check(principal, Action.TREATY_MANAGE)
-        found = session.scalar(
-            select(TreatyReturn)
-            .join(Treaty)
-            .where(TreatyReturn.year == year, Treaty.number == treaty_number)
-        )
-        if found is None:
-            raise NotFound(f"no {year} return on {treaty_number}")
+        found = _filed(session, year, treaty_number)
         if found.form not in forms.ASSESSMENT.rows:
             raise Invalid(f"Appendix {found.form} has no foreign-policy assessment row")
         text = (text or "").strip()
