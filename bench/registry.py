@@ -117,7 +117,13 @@ class Figures:
 
 def _prepare(url: str, tmp: Path) -> tuple[dict[str, str], dict[str, str]]:
     """The registry, demo users with keys, the demo letters (the templates), API tokens."""
-    config = {"DATABASE_URL": url, "ARNA_KEK": KEK, "SECRET_KEY": KEK, "ARNA_INSTANCE": str(tmp)}
+    config = {
+        "DATABASE_URL": url,
+        "ARNA_KEK": KEK,
+        "SECRET_KEY": KEK,
+        "ARNA_INSTANCE": str(tmp),
+        "ARNA_SERVER_SIGNING": "1",  # the demo letters are signed with the demo's Arna-held keys
+    }
     engine = create_db_engine(url)
     upgrade_to_head(engine)
     app = create_app(config)
