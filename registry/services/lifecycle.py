@@ -235,12 +235,14 @@ TRANSITIONS: dict[Transition, TransitionSpec] = {
             T.CLOSE,
             Action.LETTER_CLOSE,
             Tag.LETTER_CLOSED,
-            [S.DISPATCHED, S.SENT, S.RETURNED, S.FORWARDED, S.RECEIVED],
+            [S.DRAFT, S.SIGNED, S.DISPATCHED, S.SENT, S.RETURNED, S.FORWARDED, S.RECEIVED],
             [S.CLOSED],
             "sender",
             ("¶44",),
             "nothing more to do (a direct urgent send only once the ¶44 notice is filed; a "
-            "letter received at its final Arna recipient is closed by that recipient)",
+            "letter received at its final Arna recipient is closed by that recipient); a draft "
+            "or signed letter that will not be sent is closed unsent: it keeps its number and "
+            "its history, nothing is deleted",
         ),
     )
 }

@@ -77,6 +77,7 @@ class ActionForm:
     title: Any
     button: Any
     fields: tuple[FieldSpec, ...] = ()
+    confirm: Any = None  # a question asked before the form is sent (static/confirm.js)
 
 
 _PASSPHRASE = FieldSpec("passphrase", _l("Your signing passphrase"), "password")
@@ -109,6 +110,17 @@ ACTION_FORMS: dict[Transition, ActionForm] = {
     ),
     Transition.CLOSE: ActionForm("ui.close", _l("Close"), _l("Close")),
 }
+#: Closing a letter that was never sent: the draft is given up, never deleted.
+CLOSE_UNSENT = ActionForm(
+    "ui.close",
+    _l("Close without sending"),
+    _l("Close unsent"),
+    confirm=_l(
+        "Close this letter without sending it? It keeps its number and its history, "
+        "and cannot be reopened."
+    ),
+)
+UNSENT = frozenset({State.DRAFT, State.SIGNED})
 
 
 # The steps a person signs: with an Arna-held key (passphrase) or their own (NCALayer).
@@ -194,7 +206,7 @@ def letter(registry_number: str) -> Any:
     # Without Arna-held keys the passphrase forms go; NCALayer signs (letters/_ncalayer.html).
     held_keys = bool(current_app.config["ARNA_SERVER_SIGNING"])
     forms = [
-        ACTION_FORMS[t]
+        CLOSE_UNSENT if t is Transition.CLOSE and found.state in UNSENT else ACTION_FORMS[t]
         for t in transitions
         if t in ACTION_FORMS and (held_keys or t not in OWN_KEY_STEPS)
     ]

@@ -120,8 +120,11 @@ class LetterLifecycle(RuleBasedStateMachine):
             (who, name.value)
             for who in PEOPLE
             for name in letters.available_transitions(self.people[who], letter)
-            # A co-signature is always on offer; left to chance, the route gets walked.
-            if name.value in ATTEMPTS and not (name is Transition.SIGN and letter.state == "signed")
+            # A co-signature and closing unsent are always on offer; left to chance, the
+            # route gets walked.
+            if name.value in ATTEMPTS
+            and not (name is Transition.SIGN and letter.state == "signed")
+            and not (name is Transition.CLOSE and letter.state in ("draft", "signed"))
         ]
         anything = st.tuples(st.sampled_from(PEOPLE), st.sampled_from(sorted(ATTEMPTS)))
         if offered and data.draw(st.integers(0, 3), label="offered unless 0"):

@@ -198,7 +198,6 @@ def test_refusals_name_the_transition_in_plain_words(s: Session, principal: Who)
     officer, clerk = principal(OFFICER), principal(CLERK)
     number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
     expected = {
-        letters.close_letter: (officer, "a draft letter cannot be closed (only a letter that is"),
         letters.receive_letter: (clerk, "a draft letter cannot be received (only"),
         letters.submit_letter: (officer, "a draft letter cannot be submitted (only"),
         letters.forward_letter: (officer, "a draft letter cannot be forwarded (only"),
@@ -210,6 +209,11 @@ def test_refusals_name_the_transition_in_plain_words(s: Session, principal: Who)
     with pytest.raises(Conflict) as refused:
         act(letters.file_notice, s, officer, number, text="MFA informed")
     assert refused.value.message.startswith("a draft letter cannot be given a ¶44 notice (only")
+    # A draft may be closed unsent; a letter on its way to MFA may not.
+    submitted = a_submitted_letter(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    with pytest.raises(Conflict) as refused:
+        act(letters.close_letter, s, officer, submitted)
+    assert refused.value.message.startswith("a submitted letter cannot be closed (only a letter")
     # via MOJ (¶40)
     to_moj = a_signed_letter(s, officer, kind="court-reply", recipient="EAEU_COURT")
     act(letters.submit_letter, s, officer, to_moj)
