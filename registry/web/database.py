@@ -18,7 +18,9 @@ from registry.db import EXTENSION_KEY, DatabaseState, create_db_engine
 from registry.models.keys import RegistryKey
 from registry.services import pki, unit_of_work
 from registry.services.custody.keys import LOG_KEY_NAME, ensure_log_key
+from registry.services.deadlines import today_kz
 from registry.services.errors import Conflict, ServiceError
+from routing.calendar import is_workday
 
 
 def init_app(app: Flask) -> None:
@@ -46,10 +48,13 @@ def warm_caches(app: Flask) -> None:
     """Fill the per-process caches a first request would otherwise fill, before serving.
 
     Unwrapping the custody log key runs Argon2 (about 0.3 s, more on a busy
-    machine) and the trust store parses every anchor and CRL: without this, the
-    first requests to each new worker wait for both (bench/submit.py saw them in
-    its p99). A database not set up yet is left to the first request.
+    machine), the trust store parses every anchor and CRL, and the working-day
+    calendar is built from the holiday tables (about 0.2 s): without this, the
+    first requests to each new worker wait for them (bench/submit.py and
+    bench/registry.py saw them in their p99). A database not set up yet is left to
+    the first request.
     """
+    is_workday(today_kz())  # builds the working-day table every deadline reads
     with app.app_context():
         session = get_session()
         try:

@@ -12,14 +12,17 @@ from registry.db import EXTENSION_KEY
 from registry.services import pki
 from registry.services.custody import keys
 from registry.web.database import warm_caches
+from routing import calendar
 
 
 def test_the_log_key_and_the_trust_store_are_ready_before_the_first_request(app: Flask) -> None:
     keys._KEYS.clear()
     pki._STORES.clear()
+    calendar._table.cache_clear()
     warm_caches(app)
     assert len(keys._KEYS) == 1  # the custody log key, unwrapped (Argon2) once
     assert len(pki._STORES) == 1
+    assert calendar._table.cache_info().currsize == 1  # the working-day table (~0.2 s)
 
 
 def test_a_database_not_set_up_yet_is_left_to_the_first_request(
