@@ -12,7 +12,7 @@ from registry.permissions import Action
 from registry.services import case_files, letters
 from registry.services.case_files import CaseView
 from registry.services.errors import Invalid, ServiceError
-from registry.web.chrome import describe
+from registry.web.chrome import FIXABLE, flash_fixable
 from registry.web.database import get_session
 from registry.web.forms import JoinCaseForm, OpenCaseForm
 from registry.web.guard import current_principal, requires
@@ -23,8 +23,6 @@ bp = Blueprint("cases", __name__)
 api_bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
 
 COURTS = sorted(parties.COURTS)
-# Refusals shown on the page they came from (the rest go to the error page).
-_FIXABLE = (400, 409, 422)
 
 
 def case_dict(view: CaseView) -> dict[str, Any]:
@@ -72,9 +70,7 @@ def open_case(registry_number: str) -> Any:
             judicial_practice=form.judicial_practice.data,
         )
     except ServiceError as exc:
-        if exc.status not in _FIXABLE:
-            raise
-        flash("; ".join(describe(exc)), "error")
+        flash_fixable(exc)
         return redirect(url_for("ui.letter", registry_number=registry_number))
     flash(_("Case file opened."), "success")
     return redirect(url_for("cases.case", case_id=opened.id))
@@ -91,9 +87,7 @@ def join_case(case_id: int) -> Any:
                 get_session(), current_principal(), case_id, form.registry_number.data.strip()
             )
         except ServiceError as exc:
-            if exc.status not in (*_FIXABLE, 404):  # the case is seen: the reply is missing
-                raise
-            flash("; ".join(describe(exc)), "error")
+            flash_fixable(exc, (*FIXABLE, 404))  # the case is seen: the reply is missing
         else:
             flash(_("The reply joined the case."), "success")
     return redirect(url_for("cases.case", case_id=case_id))

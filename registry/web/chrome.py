@@ -132,6 +132,23 @@ def describe(exc: ServiceError) -> list[str]:
     return explain(exc.code, exc.message, exc.details)
 
 
+#: Refusals a person can put right on the page they came from (a form's input, the letter's
+#: state); anything else goes on to the error page.
+FIXABLE = (400, 409, 422)
+
+
+def refusal_text(exc: ServiceError) -> str:
+    """A refusal as one line for a flash message."""
+    return "; ".join(describe(exc))
+
+
+def flash_fixable(exc: ServiceError, fixable: tuple[int, ...] = FIXABLE) -> None:
+    """Flash a refusal the person can put right where they return to; re-raise any other."""
+    if exc.status not in fixable:
+        raise exc
+    flash(refusal_text(exc), "error")
+
+
 def explain(code: str, message: str, details: list[str] | None = None) -> list[str]:
     """Headline first, then the reasons.
 

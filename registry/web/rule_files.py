@@ -25,7 +25,7 @@ from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
 from registry.services.rule_files import FileView, Kind
 from registry.services.rule_files.chains import recorder
-from registry.web.chrome import describe
+from registry.web.chrome import FIXABLE, describe, flash_fixable
 from registry.web.copies import IssueCopyForm
 from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
@@ -35,7 +35,6 @@ from routing.high_level import PA_SET_KEYS, PARAGRAPH_27_READING
 
 bp = Blueprint("files", __name__)
 api_bp = Blueprint("files_api", __name__, url_prefix="/api/v1")
-_FIXABLE = (400, 409, 422)
 
 
 def file_dict(view: FileView, today: date) -> dict[str, Any]:
@@ -293,7 +292,7 @@ def file_list() -> Any:
                 get_session(), principal, form.kind.data, form.title.data, form.facts()
             )
         except ServiceError as exc:
-            if exc.status not in _FIXABLE:
+            if exc.status not in FIXABLE:
                 raise
             errors = describe(exc)
         else:
@@ -352,9 +351,7 @@ def theses(number: str) -> Any:
                 day=form.day.data,
             )
         except ServiceError as exc:
-            if exc.status not in _FIXABLE:
-                raise
-            flash("; ".join(describe(exc)), "error")
+            flash_fixable(exc)
         else:
             if check.initialled_on_every_page:
                 flash(_("Initialled on every page."), "success")
@@ -397,9 +394,7 @@ def record(number: str) -> Any:
                 upload.read() if upload else None,
             )
         except ServiceError as exc:
-            if exc.status not in _FIXABLE:
-                raise
-            flash("; ".join(describe(exc)), "error")
+            flash_fixable(exc)
         else:
             flash(_("Recorded."), "success")
     return redirect(url_for("files.file_page", number=number))

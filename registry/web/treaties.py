@@ -38,7 +38,7 @@ from registry.services import treaties
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, NotFound, ServiceError
 from registry.services.treaties import forms, xlsx
-from registry.web.chrome import describe
+from registry.web.chrome import describe, flash_fixable
 from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
 from routing.treaties import TreatyKind, TreatyStatus
@@ -424,9 +424,7 @@ def open_cycle() -> Any:
     try:
         file = treaties.open_cycle(get_session(), current_principal(), form.year.data)
     except ServiceError as exc:
-        if exc.status not in _FIXABLE:
-            raise
-        flash("; ".join(describe(exc)), "error")
+        flash_fixable(exc, _FIXABLE)
         return redirect(url_for("treaties.treaty_list"))
     flash(_("Opened %(n)s.", n=file.number), "success")
     return redirect(url_for("treaties.year_page", year=form.year.data))
@@ -486,9 +484,7 @@ def conclusions(year: int) -> Any:
                 recommendations=form.recommendations.data or "",
             )
         except ServiceError as exc:
-            if exc.status not in _FIXABLE:
-                raise
-            flash("; ".join(describe(exc)), "error")
+            flash_fixable(exc, _FIXABLE)
         else:
             flash(_("Recorded."), "success")
     return redirect(url_for("treaties.year_page", year=year))
@@ -517,9 +513,7 @@ def import_xlsx(year: int) -> Any:
                 get_session(), current_principal(), form.workbook.data.read(), today_kz()
             )
         except ServiceError as exc:
-            if exc.status not in _FIXABLE:
-                raise
-            flash("; ".join(describe(exc)), "error")
+            flash_fixable(exc, _FIXABLE)
         else:
             flash(_("Filed %(n)d returns.", n=len(filed)), "success")
     return redirect(url_for("treaties.year_page", year=year))
@@ -605,9 +599,7 @@ def sign(year: int, number: str) -> Any:
                 passphrase=form.passphrase.data or "",
             )
         except ServiceError as exc:
-            if exc.status not in _FIXABLE:
-                raise
-            flash("; ".join(describe(exc)), "error")
+            flash_fixable(exc, _FIXABLE)
         else:
             flash(_("The return is signed."), "success")
     return redirect(url_for("treaties.return_page", year=year, number=number))
@@ -659,9 +651,7 @@ def assess(year: int, number: str) -> Any:
                 text=form.text.data or "",
             )
         except ServiceError as exc:
-            if exc.status not in _FIXABLE:
-                raise
-            flash("; ".join(describe(exc)), "error")
+            flash_fixable(exc, _FIXABLE)
         else:
             flash(_("Recorded."), "success")
     return redirect(url_for("treaties.return_page", year=year, number=number))

@@ -34,7 +34,7 @@ from registry.services.errors import Invalid, ServiceError
 from registry.services.letters import Sort, State, Transition
 from registry.services.unit_of_work import unit_of_work
 from registry.web import choices, filters, present
-from registry.web.chrome import describe
+from registry.web.chrome import describe, refusal_text
 from registry.web.database import get_session, refused
 from registry.web.forms import (
     ComposeForm,
@@ -125,10 +125,6 @@ UNSENT = frozenset({State.DRAFT, State.SIGNED})
 
 # The steps a person signs: with an Arna-held key (passphrase) or their own (NCALayer).
 OWN_KEY_STEPS = frozenset({Transition.SIGN, Transition.DISPATCH})
-
-
-def _refusal_text(exc: ServiceError) -> str:
-    return "; ".join(describe(exc))
 
 
 def _parse_date(raw: str | None, label: str) -> date:
@@ -342,7 +338,7 @@ def _compose_and_sign(form: ComposeForm, envelope: dict[str, Any]) -> Any:
         letters.sign_letter(session, principal, number, passphrase=form.passphrase.data or "")
     except ServiceError as exc:
         refused(exc)
-        flash(_("Saved as draft %(n)s but not signed: ", n=number) + _refusal_text(exc), "error")
+        flash(_("Saved as draft %(n)s but not signed: ", n=number) + refusal_text(exc), "error")
     else:
         flash(_("Letter %(n)s signed. Submit it when ready.", n=number), "success")
     return redirect(url_for("ui.letter", registry_number=number))
@@ -456,7 +452,7 @@ def _act(registry_number: str, done: Any, call: Any) -> Any:
         refused(exc)
         if exc.status not in _FIXABLE:
             raise
-        flash(_refusal_text(exc), "error")
+        flash(refusal_text(exc), "error")
     else:
         flash(done, "success")
     return redirect(url_for("ui.letter", registry_number=registry_number))
@@ -547,7 +543,7 @@ def dispatch_record_to_sign(registry_number: str) -> Any:
             note_date=_parse_date(args.get("note_date"), "note_date"),
         )
     except ServiceError as exc:
-        return Response(_refusal_text(exc), status=exc.status, mimetype="text/plain")
+        return Response(refusal_text(exc), status=exc.status, mimetype="text/plain")
     return _xml_response(record)
 
 
@@ -616,7 +612,7 @@ def record_ohchr_publication(registry_number: str) -> Any:
         except ServiceError as exc:
             if exc.status not in _FIXABLE:
                 raise
-            flash(_refusal_text(exc), "error")
+            flash(refusal_text(exc), "error")
         else:
             flash(_("OHCHR's publication recorded: MFA's publication step is due."), "success")
     return redirect(url_for("ui.letter", registry_number=registry_number))
@@ -641,7 +637,7 @@ def complete_deadline(deadline_id: int) -> Any:
         refused(exc)
         if exc.status not in _FIXABLE:
             raise
-        flash(_refusal_text(exc), "error")
+        flash(refusal_text(exc), "error")
     else:
         flash(_("Deadline marked as met."), "success")
     if not number:
