@@ -327,8 +327,26 @@ def _fingerprint(cert: x509.Certificate) -> str:
 
 def upload_problems(standings_: Sequence[Standing], sender: str, uploader: User) -> list[str]:
     """Why the signatures of an upload cannot be registered for ``sender`` by ``uploader``:
-    a signature an anchor may not vouch for, one of another organisation (a foreign BIN or
-    party), and certificates naming people (IINs) none of whom is the uploading account."""
+    those of ``foreign_signatures``, and certificates naming people (IINs) none of whom is
+    the uploading account."""
+    problems = foreign_signatures(standings_, sender)
+    iins = [s.identity.iin for s in standings_ if s.identity.iin]
+    if iins and uploader.iin is None:
+        problems.append(
+            "the certificates name their holders by IIN, and your account has no IIN recorded: "
+            "ask the administrator to record it"
+        )
+    elif iins and uploader.iin not in iins:
+        problems.append(
+            f"none of the signatures is yours: the certificates name IIN {', '.join(iins)}, "
+            f"your account is IIN {uploader.iin}"
+        )
+    return problems
+
+
+def foreign_signatures(standings_: Sequence[Standing], sender: str) -> list[str]:
+    """Signatures that do not count for ``sender``: one an anchor may not vouch for, or one
+    of another organisation (a foreign BIN or party)."""
     problems = []
     for number, standing in enumerate(standings_, start=1):
         if standing.problem is not None:
@@ -343,15 +361,4 @@ def upload_problems(standings_: Sequence[Standing], sender: str, uploader: User)
                 f"signature {number}: the certificate is of {organisation}, not of the sender "
                 f"{sender}"
             )
-    iins = [s.identity.iin for s in standings_ if s.identity.iin]
-    if iins and uploader.iin is None:
-        problems.append(
-            "the certificates name their holders by IIN, and your account has no IIN recorded: "
-            "ask the administrator to record it"
-        )
-    elif iins and uploader.iin not in iins:
-        problems.append(
-            f"none of the signatures is yours: the certificates name IIN {', '.join(iins)}, "
-            f"your account is IIN {uploader.iin}"
-        )
     return problems

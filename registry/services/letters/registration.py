@@ -13,7 +13,7 @@ from registry.db import utcnow
 from registry.models import Letter, RegistryNumber, User
 from registry.permissions import Principal
 from registry.services.errors import Invalid
-from registry.services.identity import standings, upload_problems
+from registry.services.identity import Standing, foreign_signatures, standings, upload_problems
 from registry.services.letters.actions import authorise, run_registration, run_transition
 from registry.services.letters.numbers import next_number
 from registry.services.letters.queries import get_letter
@@ -117,7 +117,8 @@ def sign_letter(
                 raise Invalid(
                     "the signature does not verify", details=report_reasons(result.report)
                 )
-            _keep_signed(session, letter, signed, result, store)
+            counted = standings(session, result, utcnow())
+            _keep_signed(session, letter, signed, result, store, counted)
             return State.SIGNED
 
         return run_transition(session, principal, registry_number, Transition.SIGN, apply)
@@ -126,16 +127,22 @@ def sign_letter(
 
 
 def _keep_signed(
-    session: Session, letter: Letter, signed: bytes, result: VerificationResult, store: TrustStore
+    session: Session,
+    letter: Letter,
+    signed: bytes,
+    result: VerificationResult,
+    store: TrustStore,
+    counted: Sequence[Standing],
 ) -> None:
-    """The letter now is ``signed`` (verified: ``result``); its receipt's evidence is kept."""
+    """The letter now is ``signed`` (verified: ``result``, its signers ``counted``); its
+    receipt's evidence is kept."""
     # The CRLs and OCSP answers it was checked against; its time-stamp owed.
     record_receipt(session, letter.registry_number, signed, store, result.evidence)
     letter.xml = signed
     letter.sha256 = sha256_hex(signed)
     letter.verification = result.report
     letter.verified_at = utcnow()
-    letter.signed_by = [s.to_signed_by() for s in standings(session, result, letter.verified_at)]
+    letter.signed_by = [s.to_signed_by() for s in counted]
 
 
 def unsigned_xml(session: Session, principal: Principal, registry_number: str) -> bytes:
@@ -189,17 +196,11 @@ def sign_with_own_key(
         refuse_unless_verified(result)
         # The new (last) signature must count for the sender: its BIN, or its CA's scope.
         # (The IIN is not compared here: the public NCA test keys all name one IIN.)
-        newest = standings(session, result, utcnow())[-1:]
-        signer = session.get(User, principal.id)
-        assert signer is not None
-        foreign = [
-            problem
-            for problem in upload_problems(newest, letter.sender, signer)
-            if problem.startswith("signature")
-        ]
+        counted = standings(session, result, utcnow())
+        foreign = foreign_signatures(counted[-1:], letter.sender)
         if foreign:
             raise Invalid("the signature was refused", details=foreign, code="not_the_sender")
-        _keep_signed(session, letter, signed, result, store)
+        _keep_signed(session, letter, signed, result, store, counted)
         return State.SIGNED
 
     return run_transition(session, principal, registry_number, Transition.SIGN, apply)
