@@ -186,6 +186,19 @@ def test_a_tampered_or_foreign_signed_xml_changes_nothing(
     assert "signed — refused" in history
 
 
+def test_a_signature_that_does_not_count_for_the_sender_is_refused(
+    browser: Callable[[str], Browser],  # noqa: F811
+    own_key: Callable[[str], OwnKey],
+) -> None:
+    """A valid signature, but by an officer of another agency: it would count for nobody on
+    this letter (¶43), so the letter is not "signed" by it."""
+    officer = browser("officer.minhealth")
+    number = draft(officer)
+    page = sign_in_ncalayer(officer, number, own_key("officer.minecon"))
+    assert state_of(officer, number) == "draft"
+    assert "not of the sender AGENCY:MINHEALTH" in page
+
+
 def test_expired_nca_test_keys_and_the_authentication_key_are_refused_with_a_reason(
     browser: Callable[[str], Browser],  # noqa: F811
     app: Flask,
