@@ -3,7 +3,8 @@ of a return, the web forms and the XLSX sheets are all made.
 
 Each field is a row of the Appendices' tables («Р/с №», «Мәліметтердің
 деректемелері», «Мемлекеттік органдардың ақпараты»), with its Kazakh heading
-copied from the seed (/work/shared/seed, App.1–5; the stray "," and "." of
+copied from the Decree's Kazakh text (registry/rules_text/decree-1037-rules.kk.txt,
+App.1–5; the stray "," and "." of
 App.3 rows 4–5 dropped) and its row number in each form that has it. The
 schemas in xml_schemas/appendix-N.xsd are rendered from this table
 (``python -m registry.services.treaties.forms``; a test fails when they are
