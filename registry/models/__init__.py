@@ -11,6 +11,7 @@ from registry.models.custody import (
     CustodyRefusalReason,
 )
 from registry.models.custody_verification import CustodyMark, CustodyVerification
+from registry.models.generation import GENERATION  # and its listener on every flush
 from registry.models.keys import RegistryKey, RegistrySetting, TrustAnchor
 from registry.models.letters import (
     Deadline,
@@ -26,6 +27,7 @@ from registry.models.throttles import Throttle
 from registry.models.treaties import Treaty, TreatyReturn, TreatySummary
 
 __all__ = [
+    "GENERATION",
     "ActingFirstHead",
     "Agency",
     "ApiToken",

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from custody.event import Actor
 from registry.models import ActingFirstHead, Agency, TrustAnchor, User
+from registry.models.generation import cached
 from registry.permissions import Action, Principal, check
 from registry.services.custody.append import append_event
 from registry.services.custody.tags import Tag
@@ -245,45 +246,74 @@ class Standing:
         }
 
 
-def standings(session: Session, result: VerificationResult, at: dt.datetime) -> list[Standing]:
-    """What each signature of a passed verification counts as, on the day ``at``."""
-    own = ca_certificate(session)
-    fingerprints = {_fingerprint(a) for a in result.anchors}
-    rows = {
-        row.fingerprint_sha256: row
-        for row in session.scalars(
-            select(TrustAnchor).where(TrustAnchor.fingerprint_sha256.in_(fingerprints))
-        )
+@dataclass(frozen=True)
+class _Anchor:
+    """What an imported anchor vouches for (a TrustAnchor row, kept beyond its session)."""
+
+    name: str
+    pki: str
+    scope: tuple[str, ...]
+    vouches_first_head: bool
+
+
+@dataclass(frozen=True)
+class _Records:
+    """The registry's records a signature's standing is read from, per trust generation."""
+
+    anchors: dict[str, _Anchor]  # by the SHA-256 fingerprint of the certificate
+    agencies: dict[str, str]  # BIN -> the agency's party code
+    acting: tuple[tuple[str, str, dt.date, dt.date], ...]  # (IIN, agency, from, to)
+
+    def acting_on(self, day: dt.date) -> set[tuple[str, str]]:
+        """(IIN, agency) of everyone recorded as acting first head on ``day``."""
+        return {(iin, agency) for iin, agency, start, end in self.acting if start <= day <= end}
+
+
+def _records(session: Session) -> _Records:
+    anchors = {
+        row.fingerprint_sha256: _Anchor(row.name, row.pki, tuple(row.scope), row.vouches_first_head)
+        for row in session.scalars(select(TrustAnchor))
     }
-    bins = {i.bin for i in result.signers if i.bin}
-    by_bin = {a.bin: a.code for a in session.scalars(select(Agency).where(Agency.bin.in_(bins)))}
-    iins = {i.iin for i in result.signers if i.iin}
-    acting = list(
-        session.scalars(
-            select(ActingFirstHead).where(
-                ActingFirstHead.iin.in_(iins),
-                ActingFirstHead.starts_on <= at.date(),
-                ActingFirstHead.ends_on >= at.date(),
+    agencies = {
+        row.bin: row.code
+        for row in session.execute(select(Agency.bin, Agency.code).where(Agency.bin.is_not(None)))
+    }
+    acting = tuple(
+        (row.iin, row.agency_code, row.starts_on, row.ends_on)
+        for row in session.execute(
+            select(
+                ActingFirstHead.iin,
+                ActingFirstHead.agency_code,
+                ActingFirstHead.starts_on,
+                ActingFirstHead.ends_on,
             )
         )
     )
+    return _Records(anchors, agencies, acting)
+
+
+def standings(session: Session, result: VerificationResult, at: dt.datetime) -> list[Standing]:
+    """What each signature of a passed verification counts as, on the day ``at``."""
+    own = ca_certificate(session)
+    records = cached(session, "identity_records", _records)
+    acting = records.acting_on(at.date())
     out = []
     for identity, anchor in zip(result.signers, result.anchors, strict=True):
         if anchor == own:
             row, mark = None, pki_marks.REGISTRY
         else:
-            row = rows.get(_fingerprint(anchor))
+            row = records.anchors.get(_fingerprint(anchor))
             mark = row.pki if row is not None else pki_marks.OTHER
-        out.append(_standing(identity, mark, row, by_bin, acting))
+        out.append(_standing(identity, mark, row, records.agencies, acting))
     return out
 
 
 def _standing(
     identity: OfficerIdentity,
     mark: str,
-    anchor: TrustAnchor | None,
+    anchor: _Anchor | None,
     by_bin: dict[str, str],
-    acting: list[ActingFirstHead],
+    acting: set[tuple[str, str]],
 ) -> Standing:
     if mark == pki_marks.REGISTRY:
         return Standing(identity, mark, identity.agency or None, identity.first_head)
@@ -300,7 +330,7 @@ def _standing(
             return Standing(identity, mark, None, False, problem)
         return Standing(identity, mark, agency, _heads(identity, agency, acting))
     name = anchor.name if anchor is not None else "an unrecorded anchor"
-    scope = anchor.scope if anchor is not None else []
+    scope = anchor.scope if anchor is not None else ()
     if identity.agency not in scope:
         problem = f"the CA {name!r} may not vouch for officers of {identity.agency or '?'}"
         return Standing(identity, mark, None, False, problem)
@@ -311,14 +341,12 @@ def _standing(
     return Standing(identity, mark, identity.agency, _heads(identity, identity.agency, acting))
 
 
-def _heads(identity: OfficerIdentity, agency: str, acting: list[ActingFirstHead]) -> bool:
+def _heads(identity: OfficerIdentity, agency: str, acting: set[tuple[str, str]]) -> bool:
     return identity.first_head or _acting(identity, agency, acting)
 
 
-def _acting(identity: OfficerIdentity, agency: str | None, acting: list[ActingFirstHead]) -> bool:
-    return identity.iin is not None and any(
-        a.iin == identity.iin and a.agency_code == agency for a in acting
-    )
+def _acting(identity: OfficerIdentity, agency: str | None, acting: set[tuple[str, str]]) -> bool:
+    return identity.iin is not None and (identity.iin, agency) in acting
 
 
 def _fingerprint(cert: x509.Certificate) -> str:

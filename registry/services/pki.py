@@ -15,7 +15,6 @@ request that would create or unlock an Arna-held key is refused here
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -29,6 +28,7 @@ from registry.config import current_setting
 from registry.db import utcnow
 from registry.keyring import Keyring
 from registry.models import RegistryKey, RegistrySetting, TrustAnchor, User
+from registry.models.generation import cached
 from registry.permissions import Role
 from registry.services import throttle
 from registry.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -52,9 +52,6 @@ CA_NAME = "Arna registry CA"
 MIN_PASSPHRASE_LENGTH = 12
 
 _PEM = serialization.Encoding.PEM
-# Trust stores by the digest of what they were built from: building one is cheap,
-# but each keeps a cache of validated paths that makes the next verification fast.
-_STORES: dict[bool, tuple[str, TrustStore]] = {}  # with OCSP or not -> (digest, store)
 
 
 def _kek(kek: str | None) -> bytes:
@@ -92,8 +89,12 @@ def load_registry_ca(session: Session, *, kek: str | None = None) -> Certificate
 
 
 def ca_certificate(session: Session) -> x509.Certificate:
-    """The registry CA's certificate (public)."""
-    return x509.load_pem_x509_certificate(_ca_row(session).public.encode("ascii"))
+    """The registry CA's certificate (public; kept per trust generation)."""
+    return cached(
+        session,
+        "ca_certificate",
+        lambda s: x509.load_pem_x509_certificate(_ca_row(s).public.encode("ascii")),
+    )
 
 
 def current_crl(session: Session) -> x509.CertificateRevocationList | None:
@@ -108,7 +109,9 @@ TEST_REGISTRY = "test_registry"
 def is_test_registry(session: Session) -> bool:
     """Whether this is a TEST registry (the demo): it says so on every page and paper copy,
     and accepts NCA RK test certificates."""
-    return session.get(RegistrySetting, TEST_REGISTRY) is not None
+    return cached(
+        session, TEST_REGISTRY, lambda s: s.get(RegistrySetting, TEST_REGISTRY) is not None
+    )
 
 
 def mark_test_registry(session: Session) -> bool:
@@ -125,7 +128,20 @@ def trust_store(session: Session, *, ocsp: bool = False) -> TrustStore:
     the PKI mark the administrator gave it (an NCA *test* anchor is refused unless
     ``ARNA_ACCEPT_TEST_PKI``).  With ``ocsp`` (a letter's receipt) the OCSP responder a
     signer's certificate names is asked too (``signing.revocation.OcspClient``), unless
-    ``ARNA_OCSP_AT_RECEIPT`` is 0."""
+    ``ARNA_OCSP_AT_RECEIPT`` is 0.
+
+    One store per trust generation and setting: besides saving the reads, each keeps a
+    cache of validated paths that makes the next verification fast."""
+    accept_test_pki = bool(current_setting("ARNA_ACCEPT_TEST_PKI")) or is_test_registry(session)
+    ocsp = ocsp and bool(current_setting("ARNA_OCSP_AT_RECEIPT"))
+
+    def build(session: Session) -> TrustStore:
+        return _build_store(session, accept_test_pki=accept_test_pki, ocsp=ocsp)
+
+    return cached(session, f"trust_store:test={accept_test_pki}:ocsp={ocsp}", build)
+
+
+def _build_store(session: Session, *, accept_test_pki: bool, ocsp: bool) -> TrustStore:
     # One round trip: the CA's certificate and CRL, then every live imported anchor's.
     rows = session.execute(
         select(
@@ -149,28 +165,17 @@ def trust_store(session: Session, *, ocsp: bool = False) -> TrustStore:
     ).all()
     if not rows or rows[0].pos != 0:
         raise Conflict("the registry has no CA yet: run 'flask bootstrap'", code="no_ca")
-    accept_test_pki = bool(current_setting("ARNA_ACCEPT_TEST_PKI")) or is_test_registry(session)
-    ocsp = ocsp and bool(current_setting("ARNA_OCSP_AT_RECEIPT"))
-    parts = [part for row in rows for part in (row.public, row.crl or "", row.delta or "", row.pki)]
-    parts.append(str(accept_test_pki))
-    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
-    cached = _STORES.get(ocsp)
-    store = cached[1] if cached is not None and cached[0] == digest else None
-    if store is None:
-        store = TrustStore(
-            production=True,
-            allow_test_pki=accept_test_pki,
-            ocsp=OcspClient() if ocsp else None,
-        )
-        for row in rows:
-            own = row.pos == 0  # the registry CA, whose CRL row is its live revocation state
-            for cert in load_certificates(row.public.encode("ascii")):
-                store.add_anchor(cert, pki=row.pki)  # what the administrator marked it
-            if row.crl:
-                store.add_crl(row.crl.encode("ascii"), live=own)
-            if row.delta:
-                store.add_crl(row.delta.encode("ascii"))
-        _STORES[ocsp] = (digest, store)  # only the current one is worth keeping
+    store = TrustStore(
+        production=True, allow_test_pki=accept_test_pki, ocsp=OcspClient() if ocsp else None
+    )
+    for row in rows:
+        own = row.pos == 0  # the registry CA, whose CRL row is its live revocation state
+        for cert in load_certificates(row.public.encode("ascii")):
+            store.add_anchor(cert, pki=row.pki)  # what the administrator marked it
+        if row.crl:
+            store.add_crl(row.crl.encode("ascii"), live=own)
+        if row.delta:
+            store.add_crl(row.delta.encode("ascii"))
     return store
 
 

@@ -162,6 +162,8 @@ def record_receipt(
     xml: bytes,
     store: TrustStore,
     used: Sequence[RevocationEvidence] = (),
+    *,
+    first: bool = False,
 ) -> None:
     """In the receipt's own transaction: the CRLs and OCSP answers the letter was checked
     against (``used``: ``VerificationResult.evidence``, kept whatever else is configured),
@@ -172,13 +174,18 @@ def record_receipt(
     The TSA is asked after commit (:func:`publish`), so a slow or absent TSA never
     holds a submission; a signature value's stamp follows its receipt by one round.
     """
-    # One read and one parse: this runs in every submission's request.
-    kept = session.execute(
-        select(Evidence.kind, Evidence.ref, Evidence.digest).where(
-            Evidence.registry_number == registry_number,
-            Evidence.kind.in_((SIGNATURE_TIMESTAMP, SIGNATURE_PENDING, CRL, OCSP)),
-        )
-    ).all()
+    # At most one read and one parse: this runs in every submission's request. A letter's
+    # ``first`` receipt (a new registry number) has nothing kept yet.
+    kept = (
+        []
+        if first
+        else session.execute(
+            select(Evidence.kind, Evidence.ref, Evidence.digest).where(
+                Evidence.registry_number == registry_number,
+                Evidence.kind.in_((SIGNATURE_TIMESTAMP, SIGNATURE_PENDING, CRL, OCSP)),
+            )
+        ).all()
+    )
     held = {(row.kind, row.digest) for row in kept if row.kind in (CRL, OCSP)}
     for item in used:
         kind = OCSP if item.kind == "ocsp" else CRL

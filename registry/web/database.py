@@ -15,9 +15,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import EXTENSION_KEY, DatabaseState, create_db_engine
-from registry.models.keys import RegistryKey
+from registry.models.generation import cached
 from registry.services import pki, unit_of_work
-from registry.services.custody.keys import LOG_KEY_NAME, ensure_log_key
+from registry.services.custody.keys import LOG_KEY_NAME, existing_log_key
 from registry.services.deadlines import today_kz
 from registry.services.errors import Conflict, ServiceError
 from routing.calendar import is_workday
@@ -58,9 +58,8 @@ def warm_caches(app: Flask) -> None:
     with app.app_context():
         session = get_session()
         try:
-            if session.get(RegistryKey, LOG_KEY_NAME) is not None:
-                ensure_log_key(session)
-            pki.trust_store(session)
+            cached(session, LOG_KEY_NAME, existing_log_key)
+            pki.trust_store(session, ocsp=True)  # the one a receipt verifies with
         except (SQLAlchemyError, Conflict):
             pass  # no tables or no CA yet: nothing to warm
         finally:

@@ -22,8 +22,8 @@ from custody.note import Checkpoint, sign_checkpoint
 from custody.tree import MerkleTree, perfect_subtrees
 from registry.db import utcnow
 from registry.models.custody import CustodyCheckpoint, CustodyEntry
-from registry.models.keys import RegistryKey
-from registry.services.custody.keys import LOG_KEY_NAME, ensure_log_key
+from registry.models.generation import cached
+from registry.services.custody.keys import LOG_KEY_NAME, ensure_log_key, existing_log_key
 from registry.services.custody.proofs import letter_entries
 from registry.services.custody.store import DbTreeStore, lock_head
 from registry.services.custody.tags import Tag
@@ -65,11 +65,10 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> list[int]:
     if not events:
         return []
     # The key is read before the lock (the lock is held until commit, so the less
-    # happens under it the better): once created it never changes. Only the very first
-    # append, before the key exists, creates it under the lock. (Holding ``row`` keeps it
-    # in the session's weak identity map, so ensure_log_key does not read it again.)
-    row = session.get(RegistryKey, LOG_KEY_NAME)
-    key = ensure_log_key(session) if row is not None else None
+    # happens under it the better): once created it never changes, so it is kept per
+    # trust generation. Only the very first append, before the key exists, creates it
+    # under the lock.
+    key = cached(session, LOG_KEY_NAME, existing_log_key)
     end = lock_head(session, len(events))
     first = end - len(events)
     key = key or ensure_log_key(session)

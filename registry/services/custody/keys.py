@@ -77,6 +77,11 @@ def ensure_log_key(
     return key
 
 
+def existing_log_key(session: Session) -> LogKey | None:
+    """The log's signing key if it exists yet (needs the running app's KEK), else None."""
+    return ensure_log_key(session) if session.get(RegistryKey, LOG_KEY_NAME) else None
+
+
 def verifier_key(session: Session) -> str | None:
     """The verifier key auditors pin (``<name>+<id>+<key>``), or None before the first event."""
     row = session.get(RegistryKey, LOG_KEY_NAME)

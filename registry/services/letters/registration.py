@@ -267,7 +267,8 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     letter.verification = result.report
     letter.verified_at = verified_at
     letter.signed_by = signers
-    record_receipt(session, number, xml, store, result.evidence)  # CRLs, OCSP; stamps owed
+    # CRLs, OCSP; stamps owed. The number was free (checked above): nothing is kept yet.
+    record_receipt(session, number, xml, store, result.evidence, first=True)
     return letter
 
 
