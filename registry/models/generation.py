@@ -40,6 +40,8 @@ WATCHED: Final = (TrustAnchor, RegistryKey, RegistrySetting, Agency, ActingFirst
 
 _INFO: Final = "trust_generation"  # session.info: (the transaction, its token)
 _SETTINGS = RegistrySetting.__table__
+# Built once: building a statement costs about as much as running this one.
+_READ = select(_SETTINGS.c.value).where(_SETTINGS.c.name == GENERATION)
 T = TypeVar("T")
 # What each process built, by name: (the token it was built under, the value).
 _BUILT: dict[str, tuple[str, Any]] = {}
@@ -55,9 +57,7 @@ def token(session: Session) -> str | None:
     held = session.info.get(_INFO)
     if held is not None and held[0] is session.get_transaction() is not None:
         return held[1]
-    value = session.execute(
-        select(RegistrySetting.value).where(RegistrySetting.name == GENERATION)
-    ).scalar_one_or_none()
+    value = session.execute(_READ).scalar_one_or_none()
     session.info[_INFO] = (session.get_transaction(), value)
     return value
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
@@ -206,6 +206,14 @@ def sign_with_own_key(
     return run_transition(session, principal, registry_number, Transition.SIGN, apply)
 
 
+# Who reserved a number and the letter using it (built once: every upload runs it).
+_RESERVED = (
+    select(RegistryNumber.agency_code, Letter.id)
+    .outerjoin(Letter, Letter.registry_number == RegistryNumber.number)
+    .where(RegistryNumber.number == bindparam("number"))
+)
+
+
 def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     """Check an uploaded signed letter completely; Invalid with every reason, else the Letter."""
     errors: list[str] = []
@@ -235,11 +243,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     except Invalid as exc:
         errors.extend(exc.details or [exc.message])
     number = content.registry_number
-    reserved = session.execute(
-        select(RegistryNumber.agency_code, Letter.id)
-        .outerjoin(Letter, Letter.registry_number == RegistryNumber.number)
-        .where(RegistryNumber.number == number)
-    ).first()
+    reserved = session.execute(_RESERVED, {"number": number}).first()
     if reserved is None or reserved.agency_code != principal.agency_code:
         errors.append(f"registry_number: {number} was not reserved by your agency in Arna")
     elif reserved.id is not None:
