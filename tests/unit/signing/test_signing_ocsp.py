@@ -6,10 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import shutil
-import socket
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +14,9 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from ocsp_responder import Holder, issue, name, openssl_ocsp
+from proof_services import free_port
 from signing_pki import NOW
 
 from signing.revocation import OcspClient, RevocationError, crl_urls, fetch_crls, ocsp_urls
@@ -28,22 +25,6 @@ from signing.trust import TrustStore
 from signing.verify import verify_letter
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-@dataclass(frozen=True)
-class Holder:
-    key: rsa.RSAPrivateKey
-    cert: x509.Certificate
 
 
 @dataclass(frozen=True)
@@ -60,113 +41,24 @@ def _issue(
     ca: Holder | None,
     common_name: str,
     *,
-    is_ca: bool = False,
-    usages: list[x509.ObjectIdentifier] | None = None,
     ocsp_url: str | None = None,
     crl_url: str | None = None,
 ) -> Holder:
-    key = rsa.generate_private_key(65537, 2048)
-    issuer_key = ca.key if ca else key
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(ca.cert.subject if ca else _name(common_name))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - dt.timedelta(days=30))
-        .not_valid_after(NOW + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=not is_ca,
-                content_commitment=not is_ca,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=is_ca,
-                crl_sign=is_ca,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-    )
-    if usages:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
-    if ocsp_url:
-        access = x509.AccessDescription(
-            AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
-        )
-        builder = builder.add_extension(x509.AuthorityInformationAccess([access]), critical=False)
-    if crl_url:
-        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
-        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
-    return Holder(key, builder.sign(issuer_key, hashes.SHA256()))
-
-
-def _pem(path: Path, holder: Holder) -> None:
-    path.with_suffix(".pem").write_bytes(holder.cert.public_bytes(serialization.Encoding.PEM))
-    path.with_suffix(".key").write_bytes(
-        holder.key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-
-
-def _index_line(cert: x509.Certificate, revoked_at: dt.datetime | None = None) -> str:
-    """One line of an openssl CA database (index.txt)."""
-    stamp = "%y%m%d%H%M%SZ"
-    status = "R" if revoked_at else "V"
-    revoked = revoked_at.strftime(stamp) if revoked_at else ""
-    serial = format(cert.serial_number, "X")
-    serial = serial if len(serial) % 2 == 0 else "0" + serial
-    subject = "/" + "/".join(f"CN={a.value}" for a in cert.subject)
-    return "\t".join(
-        [status, cert.not_valid_after_utc.strftime(stamp), revoked, serial, "unknown", subject]
-    )
+    return issue(ca, name(common_name), now=NOW, ocsp_url=ocsp_url, crl_url=crl_url)
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
-    directory = tmp_path_factory.mktemp("ocsp")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    ca = _issue(None, "OCSP Test Root", is_ca=True)
-    responder = _issue(ca, "OCSP Test Responder", usages=[ExtendedKeyUsageOID.OCSP_SIGNING])
+    ca = _issue(None, "OCSP Test Root")
     good, revoked, unknown = (
         _issue(ca, f"Officer {which}", ocsp_url=url) for which in ("Good", "Revoked", "Unknown")
     )
     revoked_at = (NOW - dt.timedelta(days=2)).replace(microsecond=0)
-    (directory / "index.txt").write_text(
-        _index_line(good.cert) + "\n" + _index_line(revoked.cert, revoked_at) + "\n"
-    )
-    _pem(directory / "ca", ca)
-    _pem(directory / "responder", responder)
-    log = directory / "responder.log"
-    process = subprocess.Popen(
-        [
-            "openssl", "ocsp", "-index", "index.txt", "-port", str(port),
-            "-rsigner", "responder.pem", "-rkey", "responder.key", "-CA", "ca.pem",
-            "-nmin", "10", "-ignore_err",
-        ],
-        cwd=directory,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        # The responder serves one connection at a time, and an empty probe connection
-        # wedges it: wait for its own word that it listens instead.
-        deadline = time.monotonic() + 10
-        while b"waiting for OCSP client connections" not in log.read_bytes():
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "openssl ocsp did not start"
-            time.sleep(0.05)
+    index = [(good.cert, None), (revoked.cert, revoked_at)]
+    with openssl_ocsp(tmp_path_factory.mktemp("ocsp"), port, ca, index, now=NOW):
         yield Pki(ca, good, revoked, unknown, url, revoked_at)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _store(pki: Pki, client: OcspClient | None) -> TrustStore:
@@ -225,7 +117,7 @@ def test_unknown(pki: Pki, letter_xml: bytes) -> None:
 
 
 def test_an_unreachable_responder_is_try_later(pki: Pki, letter_xml: bytes) -> None:
-    client = OcspClient(responder=f"http://127.0.0.1:{_free_port()}/", timeout=2)
+    client = OcspClient(responder=f"http://127.0.0.1:{free_port()}/", timeout=2)
     store = _store(pki, client)
     result = verify_letter(sign_letter(letter_xml, pki.good.key, pki.good.cert), store)
     report = result.report
@@ -236,7 +128,7 @@ def test_an_unreachable_responder_is_try_later(pki: Pki, letter_xml: bytes) -> N
 def test_a_current_crl_settles_it_when_the_responder_is_unreachable(
     pki: Pki, letter_xml: bytes
 ) -> None:
-    client = OcspClient(responder=f"http://127.0.0.1:{_free_port()}/", timeout=2)
+    client = OcspClient(responder=f"http://127.0.0.1:{free_port()}/", timeout=2)
     store = _store(pki, client)
     store.add_crl(_crl(pki, []))
     indication, sub, evidence = _verify(letter_xml, pki.good, store)
@@ -255,7 +147,7 @@ def test_a_good_ocsp_answer_outweighs_an_expired_crl(pki: Pki, letter_xml: bytes
 def test_a_response_from_another_ca_is_refused(pki: Pki) -> None:
     """The responder signs for its CA only: asked about a certificate of another CA under the
     same name, its answer does not verify against that CA's key."""
-    impostor = _issue(None, "OCSP Test Root", is_ca=True)
+    impostor = _issue(None, "OCSP Test Root")
     twin = _issue(impostor, "Officer Good", ocsp_url=pki.url)
     with pytest.raises(RevocationError, match="not signed for"):
         OcspClient().check(twin.cert, impostor.cert)
