@@ -29,11 +29,13 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
-from registry.models import Letter
+from registry.models import Letter, User
 from registry.permissions import Principal
+from registry.services.identity import foreign_signatures, not_the_account, standings
 from registry.services.pki import UnlockedKey, trust_store
+from routing.parties import MFA
 from signing.trust import ChainFailure
-from signing.verify import verify_letter
+from signing.verify import VerificationResult, verify_letter
 from signing.xmlparse import XMLInputError, parse_xml
 
 RECORD_NS = "urn:arna:dispatch:1"
@@ -99,6 +101,20 @@ def record_mismatches(
     ]
 
 
+def countersigner_problems(
+    session: Session, result: VerificationResult, clerk: User, at: datetime
+) -> list[str]:
+    """Why a dispatch record's countersignature (its last signature, verified) is not the MFA
+    clerk's: the rule of a sender's signature with MFA as the party — an NCA certificate of
+    MFA's BIN, a registry-CA certificate of MFA, or one of a CA whose scope is MFA — and a
+    certificate whose IIN is not the one recorded on the clerk's account."""
+    counted = standings(session, result, at)[-1:]
+    problems = foreign_signatures(counted, MFA, as_party="the dispatching party")
+    iins = [s.identity.iin for s in counted if s.identity.iin]
+    mismatch = not_the_account(iins, clerk, iin_required=False)
+    return problems if mismatch is None else [*problems, mismatch]
+
+
 def countersign_dispatch(
     letter: Letter, unlocked: UnlockedKey, principal: Principal, note_number: str, note_date: date
 ) -> bytes:
@@ -133,6 +149,9 @@ class DispatchCheck:
     signer: str | None  # the countersigning certificate's common name
     signed_at: datetime | None
     problems: list[str]
+    #: What the certificate says of the signer (the verification report's ``signer``: IIN,
+    #: BIN, role, PKI) — for a record signed with the clerk's own key; None for the JSON form.
+    certificate: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -201,7 +220,9 @@ def _check_xml_record(session: Session, letter: Letter) -> DispatchCheck:
     problems = [f"the countersignature: {reason}" for reason in _reasons(result.report)]
     problems.extend(record_mismatches(record, letter, letter.note_number, letter.note_date))
     signer = result.signers[-1].name if result.signers else None
-    return DispatchCheck(record["clerk"], signer, signed_at, problems)
+    signatures = result.report.get("signatures") or [{}]
+    certificate = signatures[-1].get("signer")
+    return DispatchCheck(record["clerk"], signer, signed_at, problems, certificate)
 
 
 def _reasons(report: dict[str, Any]) -> list[str]:

@@ -14,6 +14,7 @@ from registry.permissions import Action, Principal, can_see_letter, check
 from registry.services import deadlines
 from registry.services.countersign import (
     countersign_dispatch,
+    countersigner_problems,
     dispatch_record_xml,
     read_record_xml,
     record_mismatches,
@@ -204,6 +205,15 @@ def dispatch_with_own_key(
                     "the signed record is not acceptable XML", details=[str(exc)]
                 ) from None
             refuse_unless_verified(result)
+            clerk = session.get(User, principal.id)
+            assert clerk is not None
+            refused = countersigner_problems(session, result, clerk, utcnow())
+            if refused:
+                raise Invalid(
+                    "the countersignature was refused",
+                    details=refused,
+                    code="not_the_countersigner",
+                )
             assert result.signed_root is not None
             try:
                 record = read_record_xml(result.signed_root)
