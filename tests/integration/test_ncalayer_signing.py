@@ -16,8 +16,12 @@ enveloped XMLDSig as NCALayer makes it.  Two kinds of own keys sign here:
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -28,12 +32,15 @@ from ncalayer_standin import sign_like_ncalayer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import registry.db
 from registry.models import Letter, User
-from registry.permissions import Role
-from registry.services import pki
+from registry.permissions import Principal, Role
+from registry.services import identity, pki
+from registry.services.setup import ensure_nca_anchors
 from signing.ca import OfficerIdentity
 
 from .conftest import KEK, SIGNING_PASSPHRASE
+from .test_copies_fixtures import run_tool
 from .test_web_letters import FOREIGN_LETTER, TODAY, state_of
 from .web_fixtures import Browser, api_token, browser  # noqa: F401
 
@@ -71,9 +78,9 @@ def no_server_signing(app: Flask) -> Iterator[None]:
         app.config["ARNA_SERVER_SIGNING"] = 1
 
 
-def draft(officer: Browser) -> str:
+def draft(officer: Browser, **changes: str) -> str:
     """Compose and save a draft to sign in NCALayer; its registry number."""
-    saved = officer.post("/compose", data={**FOREIGN_LETTER, "step": "draft"})
+    saved = officer.post("/compose", data={**FOREIGN_LETTER, **changes, "step": "draft"})
     assert saved.status_code == 302, saved.get_data(as_text=True)
     assert saved.headers["Location"].endswith("#ncalayer-sign")
     return saved.headers["Location"].split("#")[0].rsplit("/", 1)[-1]
@@ -328,3 +335,165 @@ def test_without_server_signing_no_route_creates_or_uses_an_arna_held_key(
     )
     assert api.status_code == 403
     assert api.get_json()["error"]["code"] == "server_signing_off"
+
+
+# --- the MFA clerk's countersignature with an NCA key ---------------------------------------
+
+#: A legal entity's signatory (right to sign) of АО "ТЕСТ": BIN 123456789021, IIN 123456789011.
+NCA_SIGNATORY = "GOST512_1fc27b2d34352e12507d72b4eef6df1f50c8fb59.p12"
+NCA_BIN, NCA_IIN = "123456789021", "123456789011"
+#: Inside that key's validity (2024-10-30 .. 2025-10-30): every public NCA test key expired.
+IN_NCA_VALIDITY = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC)
+
+
+@contextmanager
+def clock_at(moment: dt.datetime) -> Iterator[None]:
+    """Arna's clock (``registry.db.utcnow``, which every service reads) stopped at ``moment``.
+
+    The one thing faked: what "now" is, so that an expired public NCA test key is checked
+    inside its validity, as the browser test does with ``faketime``. The certificates, the
+    signature and its verification are real."""
+
+    class Stopped(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
+            return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(registry.db, "datetime", Stopped)
+        yield
+
+
+Admin = Callable[..., object]
+
+
+@pytest.fixture
+def nca_test_registry(app: Flask, db_session: Session) -> Iterator[Admin]:
+    """A test registry trusting the NCA RK test chain (as ``bootstrap --demo``); calls an
+    identity service as the admin (``admin(identity.set_agency_bin, "MFA", bin)``), in an
+    app context of its own (the requests' own must not share its ``g``)."""
+    user = db_session.scalar(select(User).where(User.username == "admin"))
+    assert user is not None
+    admin = Principal.of(user)
+
+    def call(service: Callable[..., object], *args: object) -> object:
+        with app.app_context():
+            return service(db_session, admin, *args)
+
+    with app.app_context():
+        assert ensure_nca_anchors(db_session, "nca-test")
+    app.config["ARNA_ACCEPT_TEST_PKI"] = 1
+    try:
+        yield call
+    finally:
+        app.config["ARNA_ACCEPT_TEST_PKI"] = 0
+
+
+def test_the_mfa_clerk_countersigns_the_dispatch_with_an_nca_key(
+    browser: Callable[[str], Browser],  # noqa: F811
+    own_key: Callable[[str], OwnKey],
+    db_session: Session,
+    nca_test_registry: Admin,
+    tmp_path: Path,
+) -> None:
+    """The mirror of the browser test: there the sender signs with the NCA keys (its BIN is
+    theirs) and the clerk with a registry-CA key; here MFA carries the NCA keys' BIN, the
+    sender's officer and first head sign with registry-CA keys, and the clerk countersigns
+    the dispatch record in NCALayer with the NCA signatory's key. A certificate of another
+    BIN, or of another person than the account's recorded IIN, is refused first."""
+    s, admin = db_session, nca_test_registry
+    officer, head, clerk = (
+        browser("officer.minhealth"),
+        browser("head.minhealth"),
+        browser("clerk.mfa"),
+    )
+    # Dated before the note: the dispatch happens on a day the NCA key was valid.
+    number = draft(officer, date=(IN_NCA_VALIDITY.date() - dt.timedelta(days=1)).isoformat())
+    sign_in_ncalayer(officer, number, own_key("officer.minhealth"))
+    sign_in_ncalayer(head, number, own_key("head.minhealth"))
+    assert officer.post(f"/letters/{number}/submit").status_code == 302
+    assert clerk.post(f"/letters/{number}/receive").status_code == 302
+    assert state_of(clerk, number) == "received"
+
+    note = {"note_number": "14-2/2025", "note_date": IN_NCA_VALIDITY.date().isoformat()}
+    with clock_at(IN_NCA_VALIDITY):
+        record = clerk.get(f"/letters/{number}/dispatch-record.xml", query_string=note)
+        assert record.status_code == 200, record.get_data(as_text=True)
+        signed = {**note, "signed_xml": sign_like_ncalayer(record.data, NCA_SIGNATORY).decode()}
+
+        # The key's BIN is another agency's, not MFA's: refused, the letter as it was.
+        admin(identity.set_agency_bin, "MFA", "990140000521")
+        admin(identity.set_agency_bin, "AGENCY:MINECON", NCA_BIN)
+        clerk.post(f"/letters/{number}/dispatch/ncalayer", data=signed)
+        page = clerk.get(f"/letters/{number}").get_data(as_text=True)
+        assert state_of(clerk, number) == "received"
+        assert f'the certificate is of BIN {NCA_BIN} (АО "ТЕСТ"), not of the dispatching party' in (
+            html.unescape(page)
+        )
+        letter = s.scalar(select(Letter).where(Letter.registry_number == number))
+        assert letter is not None
+        assert (letter.dispatch_record, letter.note_number) == (None, None)
+
+        # MFA's BIN, but the clerk's account is another person's (IIN): refused.
+        admin(identity.set_agency_bin, "AGENCY:MINECON", "")
+        admin(identity.set_agency_bin, "MFA", NCA_BIN)
+        clerk_id = s.scalar(select(User.id).where(User.username == "clerk.mfa"))
+        assert clerk_id is not None
+        admin(identity.set_user_iin, clerk_id, "900101300022")
+        clerk.post(f"/letters/{number}/dispatch/ncalayer", data=signed)
+        page = clerk.get(f"/letters/{number}").get_data(as_text=True)
+        assert state_of(clerk, number) == "received"
+        assert f"the certificates name IIN {NCA_IIN}, your account is IIN 900101300022" in page
+
+        # The clerk's own: dispatched.
+        admin(identity.set_user_iin, clerk_id, NCA_IIN)
+        done = clerk.post(f"/letters/{number}/dispatch/ncalayer", data=signed)
+        assert done.status_code == 302
+        assert state_of(clerk, number) == "dispatched"
+
+    page = clerk.get(f"/letters/{number}").get_data(as_text=True)
+    dispatch = page[page.index("Dispatch record") : page.index("<h2>History")]
+    assert re.search(r'class="badge passed">verified<', dispatch), dispatch
+    for shown in (
+        "Countersigned by ТЕСТОВ ТЕСТ (clerk.mfa)",
+        f"IIN {NCA_IIN}",
+        f"BIN {NCA_BIN}",
+        "signatory (right to sign)",
+        "NCA test PKI",
+    ):
+        assert shown in dispatch, (shown, dispatch)
+
+    issued = officer.post(f"/letters/{number}/copies")
+    assert issued.status_code in (200, 201), issued.get_data(as_text=True)
+    assert issued.mimetype == "application/pdf"
+    pdf = tmp_path / "copy.pdf"
+    pdf.write_bytes(issued.data)
+    # In reading order (not -layout): a cell's wrapped lines stay together.
+    read = run_tool("pdftotext", "-enc", "UTF-8", str(pdf), "-")
+    assert read.returncode == 0, read.stderr
+    text = " ".join(read.stdout.decode("utf-8").split())
+    countersignature = text[text.index("Подпись МИД под записью об отправке") :]
+    for shown in (
+        "ТЕСТОВ ТЕСТ",
+        f"ЖСН/ИИН {NCA_IIN}",
+        f"БСН/БИН {NCA_BIN}",
+        "қол қою құқығы бар / с правом подписи",
+        "ҰКО ТЕСТ / НУЦ ТЕСТ",  # the NCA test PKI, as the bilingual paper names it
+        "Жарамды / Действительна",
+    ):
+        assert shown in countersignature, (shown, countersignature)
+
+
+def test_a_signature_in_ncalayer_accepts_an_account_without_an_iin_an_upload_does_not() -> None:
+    """The one IIN rule (identity.not_the_account): a recorded IIN that is none of the
+    certificates' is refused everywhere; an account without one only by an upload."""
+    user = User(username="nobody", full_name="Nobody", iin=None)
+    assert identity.not_the_account([NCA_IIN], user, iin_required=False) is None
+    assert "no IIN recorded" in (identity.not_the_account([NCA_IIN], user, iin_required=True) or "")
+    user.iin = "900101300022"
+    for required in (False, True):
+        refused = identity.not_the_account([NCA_IIN], user, iin_required=required) or ""
+        assert "your account is IIN 900101300022" in refused
+    user.iin = NCA_IIN
+    assert identity.not_the_account([NCA_IIN], user, iin_required=True) is None
+    assert identity.not_the_account([], user, iin_required=True) is None
