@@ -33,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import registry.db
-from registry.models import Letter, User
+from registry.models import Letter, TreatyReturn, User
 from registry.permissions import Principal, Role
 from registry.services import identity, pki
 from registry.services.setup import ensure_nca_anchors
@@ -41,6 +41,7 @@ from signing.ca import OfficerIdentity
 
 from .conftest import KEK, SIGNING_PASSPHRASE
 from .test_copies_fixtures import run_tool
+from .test_treaties import sample_values
 from .test_web_letters import FOREIGN_LETTER, TODAY, state_of
 from .web_fixtures import Browser, api_token, browser  # noqa: F401
 
@@ -497,3 +498,51 @@ def test_a_signature_in_ncalayer_accepts_an_account_without_an_iin_an_upload_doe
     user.iin = NCA_IIN
     assert identity.not_the_account([NCA_IIN], user, iin_required=True) is None
     assert identity.not_the_account([], user, iin_required=True) is None
+
+
+def test_without_server_signing_a_treaty_return_is_not_signed_with_an_arna_held_key(
+    browser: Callable[[str], Browser],  # noqa: F811
+    api_token: Callable[[str], dict[str, str]],  # noqa: F811
+    db_session: Session,
+    no_server_signing: None,
+) -> None:
+    """The other route that signs with an Arna-held key: a treaty return (Chapter 1), by its
+    page and by the API, refused with the right passphrase; the return stays unsigned."""
+    econ = browser("officer.minecon")
+    client = econ.client
+    mfa, econ_api = api_token("clerk.mfa"), api_token("officer.minecon")
+    treaty = {
+        "title": "Convention on trade",
+        "kind": "multilateral",
+        "status": "in-force",
+        "concluded_on": "2019-06-14",
+        "responsible": ["AGENCY:MINECON"],
+        "consolidating": "AGENCY:MINECON",
+    }
+    made = client.post("/api/v1/treaties", headers=mfa, json=treaty)
+    assert made.status_code == 201, made.get_json()
+    number = made.get_json()["number"]
+    cycle = {"kind": "treaty-cycle", "title": "2026", "facts": {"year": 2026,
+             "bodies": ["AGENCY:MINECON"]}}  # fmt: skip
+    assert client.post("/api/v1/files", headers=mfa, json=cycle).status_code == 201
+    filed = client.post(
+        f"/api/v1/treaty-returns/2026/{number}", headers=econ_api, json={"values": sample_values(2)}
+    )
+    assert filed.status_code == 201, filed.get_json()
+
+    api = client.post(
+        f"/api/v1/treaty-returns/2026/{number}/signature",
+        headers=econ_api,
+        json={"passphrase": SIGNING_PASSPHRASE},
+    )
+    assert api.status_code == 403
+    assert api.get_json()["error"]["code"] == "server_signing_off"
+    page = econ.post(
+        f"/treaties/returns/2026/{number}/signature", data={"passphrase": SIGNING_PASSPHRASE}
+    )
+    assert page.status_code == 302
+    assert "does not hold signing keys" in econ.get(page.headers["Location"]).get_data(as_text=True)
+    kept = db_session.scalar(select(TreatyReturn).where(TreatyReturn.year == 2026))
+    assert kept is not None
+    assert (kept.signed_at, kept.signed_by) == (None, [])
+    assert "<ds:Signature" not in kept.xml
