@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from lxml import etree
@@ -35,9 +36,9 @@ from sqlalchemy.orm import Session
 import registry.db
 from registry.models import Letter, TreatyReturn, User
 from registry.permissions import Principal, Role
-from registry.services import identity, pki
+from registry.services import identity, pki, trust_anchors
 from registry.services.setup import ensure_nca_anchors
-from signing.ca import OfficerIdentity
+from signing.ca import CertificateAuthority, OfficerIdentity
 
 from .conftest import KEK, SIGNING_PASSPHRASE
 from .test_copies_fixtures import run_tool
@@ -393,6 +394,7 @@ def nca_test_registry(app: Flask, db_session: Session) -> Iterator[Admin]:
 def test_the_mfa_clerk_countersigns_the_dispatch_with_an_nca_key(
     browser: Callable[[str], Browser],  # noqa: F811
     own_key: Callable[[str], OwnKey],
+    app: Flask,
     db_session: Session,
     nca_test_registry: Admin,
     tmp_path: Path,
@@ -400,8 +402,9 @@ def test_the_mfa_clerk_countersigns_the_dispatch_with_an_nca_key(
     """The mirror of the browser test: there the sender signs with the NCA keys (its BIN is
     theirs) and the clerk with a registry-CA key; here MFA carries the NCA keys' BIN, the
     sender's officer and first head sign with registry-CA keys, and the clerk countersigns
-    the dispatch record in NCALayer with the NCA signatory's key. A certificate of another
-    BIN, or of another person than the account's recorded IIN, is refused first."""
+    the dispatch record in NCALayer with the NCA signatory's key. Refused first: the test PKI
+    on a production registry, a certificate of another BIN, and one of another person than
+    the account's recorded IIN."""
     s, admin = db_session, nca_test_registry
     officer, head, clerk = (
         browser("officer.minhealth"),
@@ -421,6 +424,16 @@ def test_the_mfa_clerk_countersigns_the_dispatch_with_an_nca_key(
         record = clerk.get(f"/letters/{number}/dispatch-record.xml", query_string=note)
         assert record.status_code == 200, record.get_data(as_text=True)
         signed = {**note, "signed_xml": sign_like_ncalayer(record.data, NCA_SIGNATORY).decode()}
+
+        # A production registry does not accept the NCA test PKI at all.
+        app.config["ARNA_ACCEPT_TEST_PKI"] = 0
+        try:
+            clerk.post(f"/letters/{number}/dispatch/ncalayer", data=signed)
+        finally:
+            app.config["ARNA_ACCEPT_TEST_PKI"] = 1
+        page = clerk.get(f"/letters/{number}").get_data(as_text=True)
+        assert state_of(clerk, number) == "received"
+        assert "NCA RK test PKI, which this production trust store does not accept" in page
 
         # The key's BIN is another agency's, not MFA's: refused, the letter as it was.
         admin(identity.set_agency_bin, "MFA", "990140000521")
@@ -546,3 +559,33 @@ def test_without_server_signing_a_treaty_return_is_not_signed_with_an_arna_held_
     assert kept is not None
     assert (kept.signed_at, kept.signed_by) == (None, [])
     assert "<ds:Signature" not in kept.xml
+
+
+def test_a_revoked_certificate_signs_nothing_in_ncalayer(
+    browser: Callable[[str], Browser],  # noqa: F811
+    app: Flask,
+    db_session: Session,
+) -> None:
+    """An agency's own CA, trusted for MINHEALTH, revokes its officer's certificate: once its
+    CRL is imported, a signature made in NCALayer with that key is refused, saying so."""
+    own_ca = CertificateAuthority.create("MINHEALTH own CA")
+    key = rsa.generate_private_key(65537, 2048)
+    officer_identity = OfficerIdentity(name="Aigerim Sadykova", agency="AGENCY:MINHEALTH")
+    cert = own_ca.issue_officer_cert(officer_identity, key.public_key())
+    own_ca.revoke(cert.serial_number, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    user = db_session.scalar(select(User).where(User.username == "admin"))
+    assert user is not None
+    admin = Principal.of(user)
+    with app.app_context():
+        pem = own_ca.certificate.public_bytes(serialization.Encoding.PEM)
+        anchor = trust_anchors.import_anchor(db_session, admin, "MINHEALTH own CA", pem)
+        identity.set_anchor_scope(
+            db_session, admin, anchor.id, pki="other", agencies=["AGENCY:MINHEALTH"]
+        )
+        crl = own_ca.crl().public_bytes(serialization.Encoding.DER)
+        trust_anchors.import_crl(db_session, admin, anchor.id, crl)
+    officer = browser("officer.minhealth")
+    number = draft(officer)
+    page = sign_in_ncalayer(officer, number, (key, cert))
+    assert state_of(officer, number) == "draft"
+    assert "revoked on" in page
