@@ -29,13 +29,11 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
-from registry.models import Letter, User
+from registry.models import Letter
 from registry.permissions import Principal
-from registry.services.identity import foreign_signatures, not_the_account, standings
 from registry.services.pki import UnlockedKey, trust_store
-from routing.parties import MFA
 from signing.trust import ChainFailure
-from signing.verify import VerificationResult, verify_letter
+from signing.verify import verify_letter
 from signing.xmlparse import XMLInputError, parse_xml
 
 RECORD_NS = "urn:arna:dispatch:1"
@@ -99,20 +97,6 @@ def record_mismatches(
         for name, value in expected.items()
         if record.get(name) != value
     ]
-
-
-def countersigner_problems(
-    session: Session, result: VerificationResult, clerk: User, at: datetime
-) -> list[str]:
-    """Why a dispatch record's countersignature (its last signature, verified) is not the MFA
-    clerk's: the rule of a sender's signature with MFA as the party — an NCA certificate of
-    MFA's BIN, a registry-CA certificate of MFA, or one of a CA whose scope is MFA — and a
-    certificate whose IIN is not the one recorded on the clerk's account."""
-    counted = standings(session, result, at)[-1:]
-    problems = foreign_signatures(counted, MFA, as_party="the dispatching party")
-    iins = [s.identity.iin for s in counted if s.identity.iin]
-    mismatch = not_the_account(iins, clerk, iin_required=False)
-    return problems if mismatch is None else [*problems, mismatch]
 
 
 def countersign_dispatch(

@@ -361,6 +361,19 @@ def not_the_account(iins: Sequence[str], account: User, *, iin_required: bool) -
     return None
 
 
+def own_key_problems(
+    standings_: Sequence[Standing], party: str, account: User, *, as_party: str = "the sender"
+) -> list[str]:
+    """Why the newest signature, made in NCALayer by ``account``'s holder, does not count for
+    ``party``: the reasons of ``foreign_signatures``, and a certificate naming another IIN
+    than the account's (``not_the_account``: an account with no IIN contradicts nothing)."""
+    newest = standings_[-1:]
+    problems = foreign_signatures(newest, party, as_party=as_party)
+    iins = [s.identity.iin for s in newest if s.identity.iin]
+    mismatch = not_the_account(iins, account, iin_required=False)
+    return problems if mismatch is None else [*problems, mismatch]
+
+
 def foreign_signatures(
     standings_: Sequence[Standing], sender: str, *, as_party: str = "the sender"
 ) -> list[str]:

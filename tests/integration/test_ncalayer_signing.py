@@ -589,3 +589,32 @@ def test_a_revoked_certificate_signs_nothing_in_ncalayer(
     page = sign_in_ncalayer(officer, number, (key, cert))
     assert state_of(officer, number) == "draft"
     assert "revoked on" in page
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sign_with_own_key (registry/services/letters/registration.py, another branch's "
+    "file) checks foreign_signatures only: it should call identity.own_key_problems",
+)
+def test_a_signature_in_ncalayer_by_another_person_than_the_account_is_refused(
+    browser: Callable[[str], Browser],  # noqa: F811
+    app: Flask,
+    db_session: Session,
+) -> None:
+    """The officer's account records IIN 900101300011; a key certified for MINHEALTH naming
+    IIN 850101300123 is somebody else's: signing with it in NCALayer is refused (as the
+    countersignature and an upload are)."""
+    user = db_session.scalar(select(User).where(User.username == "admin"))
+    officer_id = db_session.scalar(select(User.id).where(User.username == "officer.minhealth"))
+    assert user is not None
+    assert officer_id is not None
+    with app.app_context():
+        identity.set_user_iin(db_session, Principal.of(user), officer_id, "900101300011")
+    key = rsa.generate_private_key(65537, 2048)
+    someone = OfficerIdentity(name="Someone Else", agency="AGENCY:MINHEALTH", iin="850101300123")
+    cert = pki.load_registry_ca(db_session, kek=KEK).issue_officer_cert(someone, key.public_key())
+    officer = browser("officer.minhealth")
+    number = draft(officer)
+    page = sign_in_ncalayer(officer, number, (key, cert))
+    assert "your account is IIN 900101300011" in page
+    assert state_of(officer, number) == "draft"

@@ -14,7 +14,6 @@ from registry.permissions import Action, Principal, can_see_letter, check
 from registry.services import deadlines
 from registry.services.countersign import (
     countersign_dispatch,
-    countersigner_problems,
     dispatch_record_xml,
     read_record_xml,
     record_mismatches,
@@ -23,6 +22,7 @@ from registry.services.custody import append_event
 from registry.services.custody.tags import Tag
 from registry.services.deadlines import Basis
 from registry.services.errors import Forbidden, Invalid, NotFound
+from registry.services.identity import own_key_problems, standings
 from registry.services.letters.actions import authorise, custody_actor, refusal, run_transition
 from registry.services.letters.queries import get_letter
 from registry.services.letters.records import refuse_unless_verified
@@ -30,6 +30,7 @@ from registry.services.lifecycle import HUBS, Direction, State, Transition, next
 from registry.services.pki import trust_store, unlock_charged, with_passphrase
 from registry.services.throttle import Attempt
 from routing.kinds import KINDS
+from routing.parties import MFA
 from signing.verify import verify_letter
 from signing.xmlparse import XMLInputError
 
@@ -207,7 +208,10 @@ def dispatch_with_own_key(
             refuse_unless_verified(result)
             clerk = session.get(User, principal.id)
             assert clerk is not None
-            refused = countersigner_problems(session, result, clerk, utcnow())
+            # The sender's rule, with MFA as the party: MFA's BIN (or a registry-CA
+            # certificate of MFA, or a CA scoped to it), and the clerk's own IIN.
+            counted = standings(session, result, utcnow())
+            refused = own_key_problems(counted, MFA, clerk, as_party="the dispatching party")
             if refused:
                 raise Invalid(
                     "the countersignature was refused",
