@@ -36,11 +36,15 @@ from sqlalchemy.orm import Session
 import registry.db
 from registry.models import Letter, TreatyReturn, User
 from registry.permissions import Principal, Role
-from registry.services import identity, pki, trust_anchors
+from registry.services import identity, letters, pki, trust_anchors
+from registry.services.errors import Invalid
 from registry.services.setup import ensure_nca_anchors
+from registry.services.unit_of_work import act
 from signing.ca import CertificateAuthority, OfficerIdentity
+from signing.letter import build_letter
 
 from .conftest import KEK, SIGNING_PASSPHRASE
+from .factories import envelope
 from .test_copies_fixtures import run_tool
 from .test_treaties import sample_values
 from .test_web_letters import FOREIGN_LETTER, TODAY, state_of
@@ -618,3 +622,57 @@ def test_a_signature_in_ncalayer_by_another_person_than_the_account_is_refused(
     page = sign_in_ncalayer(officer, number, (key, cert))
     assert "your account is IIN 900101300011" in page
     assert state_of(officer, number) == "draft"
+
+
+NCA_FIRST_HEAD = "GOST512_0860d9665327c26760c213126760a3b73072218d.p12"  # the same BIN and IIN
+
+
+def test_uploads_signed_with_the_public_nca_test_keys_count_by_bin_and_role(
+    app: Flask, db_session: Session, nca_test_registry: Admin
+) -> None:
+    """Letters signed (as NCALayer signs) with the public NCA test keys and uploaded, inside
+    the keys' validity: the signatory's key counts as an officer of the agency of its BIN, the
+    first head's as its first head (¶14-7), and neither for an agency of another BIN."""
+    admin, s = nca_test_registry, db_session
+    user = s.scalar(select(User).where(User.username == "officer.minhealth"))
+    assert user is not None
+    officer = Principal.of(user)
+    admin(identity.set_agency_bin, "AGENCY:MINHEALTH", NCA_BIN)
+    admin(identity.set_user_iin, officer.id, NCA_IIN)
+    info = {"kind": "special-procedure-info", "recipient": "MFA", "signed_by_first_head": True}
+    app.config["ARNA_OCSP_AT_RECEIPT"] = 0  # the test certificates' responders are not here
+    try:
+        with clock_at(IN_NCA_VALIDITY), app.app_context():
+
+            def upload(keys: list[str], **fields: object) -> list[dict[str, object]]:
+                number = act(letters.reserve_number, s, officer)
+                xml = build_letter(
+                    envelope(officer, **({"kind": "foreign-letter", "recipient": "INTL_ORG",
+                                          "date": IN_NCA_VALIDITY.date().isoformat()} | fields)),
+                    registry_number=number, subject="Signed with NCA test keys", body="Text.",
+                )  # fmt: skip
+                for key in keys:
+                    xml = sign_like_ncalayer(xml, key)
+                return act(letters.upload_letter, s, officer, xml).signed_by
+
+            [signatory] = upload([NCA_SIGNATORY])
+            assert (signatory["agency"], signatory["first_head"]) == ("AGENCY:MINHEALTH", False)
+            assert (signatory["iin"], signatory["bin"], signatory["pki"]) == (
+                NCA_IIN,
+                NCA_BIN,
+                "nca-test",
+            )
+            both = upload([NCA_SIGNATORY, NCA_FIRST_HEAD], **info)
+            assert [x["first_head"] for x in both] == [False, True]
+            with pytest.raises(Invalid) as refused:
+                upload([NCA_SIGNATORY], **info)
+            assert any(d.startswith("¶14-7") for d in refused.value.details or [])
+
+            admin(identity.set_agency_bin, "AGENCY:MINHEALTH", "")
+            admin(identity.set_agency_bin, "AGENCY:MINECON", NCA_BIN)
+            with pytest.raises(Invalid) as refused:
+                upload([NCA_SIGNATORY])
+            foreign = f'the certificate is of BIN {NCA_BIN} (АО "ТЕСТ"), not of the sender'
+            assert f"signature 1: {foreign} AGENCY:MINHEALTH" in (refused.value.details or [])
+    finally:
+        app.config["ARNA_OCSP_AT_RECEIPT"] = 1
