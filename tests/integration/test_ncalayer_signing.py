@@ -8,10 +8,12 @@ enveloped XMLDSig as NCALayer makes it.  Two kinds of own keys sign here:
   agency (the registry CA is a trust anchor of every registry) — valid today, so a
   letter goes the whole way: signed, co-signed by the first head, submitted, and
   dispatched with the clerk's own countersignature;
-- the public NCA TEST keys (tests/data/nca/keys), all EXPIRED today: posted, they are
-  refused with the verifier's reason — their happy path runs in the browser test under
-  ``faketime`` (tests/browser/test_ncalayer_browser.py) — and the authentication key is
-  refused as the wrong key type.
+- the public NCA TEST keys (tests/data/nca/keys), all EXPIRED today: posted today, they
+  are refused with the verifier's reason, and the authentication key as the wrong key
+  type. Their happy path runs on a clock stopped inside their validity (``clock_at``;
+  the browser test, tests/browser/test_ncalayer_browser.py, uses ``faketime``): the MFA
+  clerk's countersignature — the browser test's mirror, as every public key names one
+  BIN — and uploads counted by BIN and role.
 """
 
 from __future__ import annotations
