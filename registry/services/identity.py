@@ -338,7 +338,7 @@ def upload_problems(standings_: Sequence[Standing], sender: str, uploader: User)
 def not_the_account(iins: Sequence[str], account: User, *, iin_required: bool) -> str | None:
     """Why signatures whose certificates name ``iins`` are not ``account``'s holder's: the
     account's recorded IIN is none of them. The one rule for uploads and for signatures made
-    in NCALayer (sign, co-sign, countersign).
+    in NCALayer (``own_key_problems``).
 
     An account with no IIN recorded contradicts nothing: an upload refuses it
     (``iin_required``: the file could have been signed by anyone, anywhere), a signature
