@@ -78,6 +78,8 @@ class CopyContent:
     verification_url: str
     attachments: tuple[Attachment, ...] = ()
     signatures: tuple[SignatureLine, ...] = ()
+    #: MFA's countersignature of the dispatch record (¶44 diplomatic channels), if dispatched.
+    countersignature: SignatureLine | None = None
     route: tuple[str, ...] = ()
     route_rules: tuple[str, ...] = ()
     custody: tuple[CustodyRow, ...] = ()

@@ -220,7 +220,14 @@ def _signatures(pdf: FPDF, content: CopyContent) -> None:
     _heading(pdf, "Электрондық цифрлық қолтаңбалар / Электронные цифровые подписи")
     if not content.signatures:
         pdf.cell(0, 5, "Қолтаңбалар жоқ / Подписей нет", new_x="LMARGIN", new_y="NEXT")
-        return
+    else:
+        _signature_table(pdf, content.signatures)
+    if content.countersignature is not None:
+        _heading(pdf, "Жөнелту жазбасына СІМ қолы / Подпись МИД под записью об отправке")
+        _signature_table(pdf, (content.countersignature,))
+
+
+def _signature_table(pdf: FPDF, signatures: tuple[SignatureLine, ...]) -> None:
     with _list_table(pdf, 8, (48, 38, 40, 54), 4.2) as table:
         table.row(
             (
@@ -230,7 +237,7 @@ def _signatures(pdf: FPDF, content: CopyContent) -> None:
                 "Тексеру нәтижесі / Результат проверки",
             )
         )
-        for line in content.signatures:
+        for line in signatures:
             result = _INDICATIONS.get(line.indication, line.indication)
             detail = line.indication + (f" / {line.sub_indication}" if line.sub_indication else "")
             table.row(

@@ -133,6 +133,9 @@ class DispatchCheck:
     signer: str | None  # the countersigning certificate's common name
     signed_at: datetime | None
     problems: list[str]
+    #: What the certificate says of the signer (the verification report's ``signer``: IIN,
+    #: BIN, role, PKI) — for a record signed with the clerk's own key; None for the JSON form.
+    certificate: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -201,7 +204,9 @@ def _check_xml_record(session: Session, letter: Letter) -> DispatchCheck:
     problems = [f"the countersignature: {reason}" for reason in _reasons(result.report)]
     problems.extend(record_mismatches(record, letter, letter.note_number, letter.note_date))
     signer = result.signers[-1].name if result.signers else None
-    return DispatchCheck(record["clerk"], signer, signed_at, problems)
+    signatures = result.report.get("signatures") or [{}]
+    certificate = signatures[-1].get("signer")
+    return DispatchCheck(record["clerk"], signer, signed_at, problems, certificate)
 
 
 def _reasons(report: dict[str, Any]) -> list[str]:

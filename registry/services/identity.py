@@ -356,25 +356,58 @@ def _fingerprint(cert: x509.Certificate) -> str:
 def upload_problems(standings_: Sequence[Standing], sender: str, uploader: User) -> list[str]:
     """Why the signatures of an upload cannot be registered for ``sender`` by ``uploader``:
     those of ``foreign_signatures``, and certificates naming people (IINs) none of whom is
-    the uploading account."""
+    the uploading account, or (an upload could be anyone's) an account with no IIN."""
     problems = foreign_signatures(standings_, sender)
     iins = [s.identity.iin for s in standings_ if s.identity.iin]
-    if iins and uploader.iin is None:
-        problems.append(
+    mismatch = not_the_account(iins, uploader, iin_required=True)
+    return problems if mismatch is None else [*problems, mismatch]
+
+
+def not_the_account(iins: Sequence[str], account: User, *, iin_required: bool) -> str | None:
+    """Why signatures whose certificates name ``iins`` are not ``account``'s holder's: the
+    account's recorded IIN is none of them. The one rule for uploads and for signatures made
+    in NCALayer (``own_key_problems``).
+
+    An account with no IIN recorded contradicts nothing: an upload refuses it
+    (``iin_required``: the file could have been signed by anyone, anywhere), a signature
+    made in NCALayer is accepted (made within the account's own session, on the XML Arna
+    served it just then; the certificate's IIN is shown with it)."""
+    if not iins:
+        return None
+    if account.iin is None:
+        if not iin_required:
+            return None
+        return (
             "the certificates name their holders by IIN, and your account has no IIN recorded: "
             "ask the administrator to record it"
         )
-    elif iins and uploader.iin not in iins:
-        problems.append(
+    if account.iin not in iins:
+        return (
             f"none of the signatures is yours: the certificates name IIN {', '.join(iins)}, "
-            f"your account is IIN {uploader.iin}"
+            f"your account is IIN {account.iin}"
         )
-    return problems
+    return None
 
 
-def foreign_signatures(standings_: Sequence[Standing], sender: str) -> list[str]:
+def own_key_problems(
+    standings_: Sequence[Standing], party: str, account: User, *, as_party: str = "the sender"
+) -> list[str]:
+    """Why the newest signature, made in NCALayer by ``account``'s holder, does not count for
+    ``party``: the reasons of ``foreign_signatures``, and a certificate naming another IIN
+    than the account's (``not_the_account``: an account with no IIN contradicts nothing)."""
+    newest = standings_[-1:]
+    problems = foreign_signatures(newest, party, as_party=as_party)
+    iins = [s.identity.iin for s in newest if s.identity.iin]
+    mismatch = not_the_account(iins, account, iin_required=False)
+    return problems if mismatch is None else [*problems, mismatch]
+
+
+def foreign_signatures(
+    standings_: Sequence[Standing], sender: str, *, as_party: str = "the sender"
+) -> list[str]:
     """Signatures that do not count for ``sender``: one an anchor may not vouch for, or one
-    of another organisation (a foreign BIN or party)."""
+    of another organisation (a foreign BIN or party). ``as_party`` names what ``sender`` is
+    to the document (the MFA clerk's countersignature: "the dispatching party")."""
     problems = []
     for number, standing in enumerate(standings_, start=1):
         if standing.problem is not None:
@@ -386,7 +419,7 @@ def foreign_signatures(standings_: Sequence[Standing], sender: str) -> list[str]
                 else standing.agency
             )
             problems.append(
-                f"signature {number}: the certificate is of {organisation}, not of the sender "
+                f"signature {number}: the certificate is of {organisation}, not of {as_party} "
                 f"{sender}"
             )
     return problems

@@ -8,19 +8,26 @@ enveloped XMLDSig as NCALayer makes it.  Two kinds of own keys sign here:
   agency (the registry CA is a trust anchor of every registry) — valid today, so a
   letter goes the whole way: signed, co-signed by the first head, submitted, and
   dispatched with the clerk's own countersignature;
-- the public NCA TEST keys (tests/data/nca/keys), all EXPIRED today: posted, they are
-  refused with the verifier's reason — their happy path runs in the browser test under
-  ``faketime`` (tests/browser/test_ncalayer_browser.py) — and the authentication key is
-  refused as the wrong key type.
+- the public NCA TEST keys (tests/data/nca/keys), all EXPIRED today: posted today, they
+  are refused with the verifier's reason, and the authentication key as the wrong key
+  type. Their happy path runs on a clock stopped inside their validity (``clock_at``;
+  the browser test, tests/browser/test_ncalayer_browser.py, uses ``faketime``): the MFA
+  clerk's countersignature — the browser test's mirror, as every public key names one
+  BIN — and uploads counted by BIN and role.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from lxml import etree
@@ -28,12 +35,20 @@ from ncalayer_standin import sign_like_ncalayer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.models import Letter, User
-from registry.permissions import Role
-from registry.services import pki
-from signing.ca import OfficerIdentity
+import registry.db
+from registry.models import Letter, TreatyReturn, User
+from registry.permissions import Principal, Role
+from registry.services import identity, letters, pki, trust_anchors
+from registry.services.errors import Invalid
+from registry.services.setup import ensure_nca_anchors
+from registry.services.unit_of_work import act
+from signing.ca import CertificateAuthority, OfficerIdentity
+from signing.letter import build_letter
 
 from .conftest import KEK, SIGNING_PASSPHRASE
+from .factories import envelope
+from .test_copies_fixtures import run_tool
+from .test_treaties import sample_values
 from .test_web_letters import FOREIGN_LETTER, TODAY, state_of
 from .web_fixtures import Browser, api_token, browser  # noqa: F401
 
@@ -71,9 +86,9 @@ def no_server_signing(app: Flask) -> Iterator[None]:
         app.config["ARNA_SERVER_SIGNING"] = 1
 
 
-def draft(officer: Browser) -> str:
+def draft(officer: Browser, **changes: str) -> str:
     """Compose and save a draft to sign in NCALayer; its registry number."""
-    saved = officer.post("/compose", data={**FOREIGN_LETTER, "step": "draft"})
+    saved = officer.post("/compose", data={**FOREIGN_LETTER, **changes, "step": "draft"})
     assert saved.status_code == 302, saved.get_data(as_text=True)
     assert saved.headers["Location"].endswith("#ncalayer-sign")
     return saved.headers["Location"].split("#")[0].rsplit("/", 1)[-1]
@@ -328,3 +343,338 @@ def test_without_server_signing_no_route_creates_or_uses_an_arna_held_key(
     )
     assert api.status_code == 403
     assert api.get_json()["error"]["code"] == "server_signing_off"
+
+
+# --- the MFA clerk's countersignature with an NCA key ---------------------------------------
+
+#: A legal entity's signatory (right to sign) of АО "ТЕСТ": BIN 123456789021, IIN 123456789011.
+NCA_SIGNATORY = "GOST512_1fc27b2d34352e12507d72b4eef6df1f50c8fb59.p12"
+NCA_BIN, NCA_IIN = "123456789021", "123456789011"
+#: Inside that key's validity (2024-10-30 .. 2025-10-30): every public NCA test key expired.
+IN_NCA_VALIDITY = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC)
+
+
+@contextmanager
+def clock_at(moment: dt.datetime) -> Iterator[None]:
+    """Arna's clock (``registry.db.utcnow``, which every service reads) stopped at ``moment``.
+
+    The one thing faked: what "now" is, so that an expired public NCA test key is checked
+    inside its validity, as the browser test does with ``faketime``. The certificates, the
+    signature and its verification are real."""
+
+    class Stopped(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
+            return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(registry.db, "datetime", Stopped)
+        yield
+
+
+Admin = Callable[..., object]
+
+
+@pytest.fixture
+def nca_test_registry(app: Flask, db_session: Session) -> Iterator[Admin]:
+    """A test registry trusting the NCA RK test chain (as ``bootstrap --demo``); calls an
+    identity service as the admin (``admin(identity.set_agency_bin, "MFA", bin)``), in an
+    app context of its own (the requests' own must not share its ``g``)."""
+    user = db_session.scalar(select(User).where(User.username == "admin"))
+    assert user is not None
+    admin = Principal.of(user)
+
+    def call(service: Callable[..., object], *args: object) -> object:
+        with app.app_context():
+            return service(db_session, admin, *args)
+
+    with app.app_context():
+        assert ensure_nca_anchors(db_session, "nca-test")
+    app.config["ARNA_ACCEPT_TEST_PKI"] = 1
+    try:
+        yield call
+    finally:
+        app.config["ARNA_ACCEPT_TEST_PKI"] = 0
+
+
+def test_the_mfa_clerk_countersigns_the_dispatch_with_an_nca_key(
+    browser: Callable[[str], Browser],  # noqa: F811
+    own_key: Callable[[str], OwnKey],
+    app: Flask,
+    db_session: Session,
+    nca_test_registry: Admin,
+    tmp_path: Path,
+) -> None:
+    """The mirror of the browser test: there the sender signs with the NCA keys (its BIN is
+    theirs) and the clerk with a registry-CA key; here MFA carries the NCA keys' BIN, the
+    sender's officer and first head sign with registry-CA keys, and the clerk countersigns
+    the dispatch record in NCALayer with the NCA signatory's key. Refused first: the test PKI
+    on a production registry, a certificate of another BIN, and one of another person than
+    the account's recorded IIN."""
+    s, admin = db_session, nca_test_registry
+    officer, head, clerk = (
+        browser("officer.minhealth"),
+        browser("head.minhealth"),
+        browser("clerk.mfa"),
+    )
+    # Dated before the note: the dispatch happens on a day the NCA key was valid.
+    number = draft(officer, date=(IN_NCA_VALIDITY.date() - dt.timedelta(days=1)).isoformat())
+    sign_in_ncalayer(officer, number, own_key("officer.minhealth"))
+    sign_in_ncalayer(head, number, own_key("head.minhealth"))
+    assert officer.post(f"/letters/{number}/submit").status_code == 302
+    assert clerk.post(f"/letters/{number}/receive").status_code == 302
+    assert state_of(clerk, number) == "received"
+
+    note = {"note_number": "14-2/2025", "note_date": IN_NCA_VALIDITY.date().isoformat()}
+    with clock_at(IN_NCA_VALIDITY):
+        record = clerk.get(f"/letters/{number}/dispatch-record.xml", query_string=note)
+        assert record.status_code == 200, record.get_data(as_text=True)
+        signed = {**note, "signed_xml": sign_like_ncalayer(record.data, NCA_SIGNATORY).decode()}
+
+        # A production registry does not accept the NCA test PKI at all.
+        app.config["ARNA_ACCEPT_TEST_PKI"] = 0
+        try:
+            clerk.post(f"/letters/{number}/dispatch/ncalayer", data=signed)
+        finally:
+            app.config["ARNA_ACCEPT_TEST_PKI"] = 1
+        page = clerk.get(f"/letters/{number}").get_data(as_text=True)
+        assert state_of(clerk, number) == "received"
+        assert "NCA RK test PKI, which this production trust store does not accept" in page
+
+        # The key's BIN is another agency's, not MFA's: refused, the letter as it was.
+        admin(identity.set_agency_bin, "MFA", "990140000521")
+        admin(identity.set_agency_bin, "AGENCY:MINECON", NCA_BIN)
+        clerk.post(f"/letters/{number}/dispatch/ncalayer", data=signed)
+        page = clerk.get(f"/letters/{number}").get_data(as_text=True)
+        assert state_of(clerk, number) == "received"
+        assert f'the certificate is of BIN {NCA_BIN} (АО "ТЕСТ"), not of the dispatching party' in (
+            html.unescape(page)
+        )
+        letter = s.scalar(select(Letter).where(Letter.registry_number == number))
+        assert letter is not None
+        assert (letter.dispatch_record, letter.note_number) == (None, None)
+
+        # MFA's BIN, but the clerk's account is another person's (IIN): refused.
+        admin(identity.set_agency_bin, "AGENCY:MINECON", "")
+        admin(identity.set_agency_bin, "MFA", NCA_BIN)
+        clerk_id = s.scalar(select(User.id).where(User.username == "clerk.mfa"))
+        assert clerk_id is not None
+        admin(identity.set_user_iin, clerk_id, "900101300022")
+        clerk.post(f"/letters/{number}/dispatch/ncalayer", data=signed)
+        page = clerk.get(f"/letters/{number}").get_data(as_text=True)
+        assert state_of(clerk, number) == "received"
+        assert f"the certificates name IIN {NCA_IIN}, your account is IIN 900101300022" in page
+
+        # The clerk's own: dispatched.
+        admin(identity.set_user_iin, clerk_id, NCA_IIN)
+        done = clerk.post(f"/letters/{number}/dispatch/ncalayer", data=signed)
+        assert done.status_code == 302
+        assert state_of(clerk, number) == "dispatched"
+
+    page = clerk.get(f"/letters/{number}").get_data(as_text=True)
+    dispatch = page[page.index("Dispatch record") : page.index("<h2>History")]
+    assert re.search(r'class="badge passed">verified<', dispatch), dispatch
+    for shown in (
+        "Countersigned by ТЕСТОВ ТЕСТ (clerk.mfa)",
+        f"IIN {NCA_IIN}",
+        f"BIN {NCA_BIN}",
+        "signatory (right to sign)",
+        "NCA test PKI",
+    ):
+        assert shown in dispatch, (shown, dispatch)
+
+    issued = officer.post(f"/letters/{number}/copies")
+    assert issued.status_code in (200, 201), issued.get_data(as_text=True)
+    assert issued.mimetype == "application/pdf"
+    pdf = tmp_path / "copy.pdf"
+    pdf.write_bytes(issued.data)
+    # In reading order (not -layout): a cell's wrapped lines stay together.
+    read = run_tool("pdftotext", "-enc", "UTF-8", str(pdf), "-")
+    assert read.returncode == 0, read.stderr
+    text = " ".join(read.stdout.decode("utf-8").split())
+    countersignature = text[text.index("Подпись МИД под записью об отправке") :]
+    for shown in (
+        "ТЕСТОВ ТЕСТ",
+        f"ЖСН/ИИН {NCA_IIN}",
+        f"БСН/БИН {NCA_BIN}",
+        "қол қою құқығы бар / с правом подписи",
+        "ҰКО ТЕСТ / НУЦ ТЕСТ",  # the NCA test PKI, as the bilingual paper names it
+        "Жарамды / Действительна",
+    ):
+        assert shown in countersignature, (shown, countersignature)
+
+
+def test_a_signature_in_ncalayer_accepts_an_account_without_an_iin_an_upload_does_not() -> None:
+    """The one IIN rule (identity.not_the_account): a recorded IIN that is none of the
+    certificates' is refused everywhere; an account without one only by an upload."""
+    user = User(username="nobody", full_name="Nobody", iin=None)
+    assert identity.not_the_account([NCA_IIN], user, iin_required=False) is None
+    assert "no IIN recorded" in (identity.not_the_account([NCA_IIN], user, iin_required=True) or "")
+    user.iin = "900101300022"
+    for required in (False, True):
+        refused = identity.not_the_account([NCA_IIN], user, iin_required=required) or ""
+        assert "your account is IIN 900101300022" in refused
+    user.iin = NCA_IIN
+    assert identity.not_the_account([NCA_IIN], user, iin_required=True) is None
+    assert identity.not_the_account([], user, iin_required=True) is None
+
+
+def test_without_server_signing_a_treaty_return_is_not_signed_with_an_arna_held_key(
+    browser: Callable[[str], Browser],  # noqa: F811
+    api_token: Callable[[str], dict[str, str]],  # noqa: F811
+    db_session: Session,
+    no_server_signing: None,
+) -> None:
+    """The other route that signs with an Arna-held key: a treaty return (Chapter 1), by its
+    page and by the API, refused with the right passphrase; the return stays unsigned."""
+    econ = browser("officer.minecon")
+    client = econ.client
+    mfa, econ_api = api_token("clerk.mfa"), api_token("officer.minecon")
+    treaty = {
+        "title": "Convention on trade",
+        "kind": "multilateral",
+        "status": "in-force",
+        "concluded_on": "2019-06-14",
+        "responsible": ["AGENCY:MINECON"],
+        "consolidating": "AGENCY:MINECON",
+    }
+    made = client.post("/api/v1/treaties", headers=mfa, json=treaty)
+    assert made.status_code == 201, made.get_json()
+    number = made.get_json()["number"]
+    cycle = {"kind": "treaty-cycle", "title": "2026", "facts": {"year": 2026,
+             "bodies": ["AGENCY:MINECON"]}}  # fmt: skip
+    assert client.post("/api/v1/files", headers=mfa, json=cycle).status_code == 201
+    filed = client.post(
+        f"/api/v1/treaty-returns/2026/{number}", headers=econ_api, json={"values": sample_values(2)}
+    )
+    assert filed.status_code == 201, filed.get_json()
+
+    api = client.post(
+        f"/api/v1/treaty-returns/2026/{number}/signature",
+        headers=econ_api,
+        json={"passphrase": SIGNING_PASSPHRASE},
+    )
+    assert api.status_code == 403
+    assert api.get_json()["error"]["code"] == "server_signing_off"
+    page = econ.post(
+        f"/treaties/returns/2026/{number}/signature", data={"passphrase": SIGNING_PASSPHRASE}
+    )
+    assert page.status_code == 302
+    assert "does not hold signing keys" in econ.get(page.headers["Location"]).get_data(as_text=True)
+    kept = db_session.scalar(select(TreatyReturn).where(TreatyReturn.year == 2026))
+    assert kept is not None
+    assert (kept.signed_at, kept.signed_by) == (None, [])
+    assert "<ds:Signature" not in kept.xml
+
+
+def test_a_revoked_certificate_signs_nothing_in_ncalayer(
+    browser: Callable[[str], Browser],  # noqa: F811
+    app: Flask,
+    db_session: Session,
+) -> None:
+    """An agency's own CA, trusted for MINHEALTH, revokes its officer's certificate: once its
+    CRL is imported, a signature made in NCALayer with that key is refused, saying so."""
+    own_ca = CertificateAuthority.create("MINHEALTH own CA")
+    key = rsa.generate_private_key(65537, 2048)
+    officer_identity = OfficerIdentity(name="Aigerim Sadykova", agency="AGENCY:MINHEALTH")
+    cert = own_ca.issue_officer_cert(officer_identity, key.public_key())
+    own_ca.revoke(cert.serial_number, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    user = db_session.scalar(select(User).where(User.username == "admin"))
+    assert user is not None
+    admin = Principal.of(user)
+    with app.app_context():
+        pem = own_ca.certificate.public_bytes(serialization.Encoding.PEM)
+        anchor = trust_anchors.import_anchor(db_session, admin, "MINHEALTH own CA", pem)
+        identity.set_anchor_scope(
+            db_session, admin, anchor.id, pki="other", agencies=["AGENCY:MINHEALTH"]
+        )
+        crl = own_ca.crl().public_bytes(serialization.Encoding.DER)
+        trust_anchors.import_crl(db_session, admin, anchor.id, crl)
+    officer = browser("officer.minhealth")
+    number = draft(officer)
+    page = sign_in_ncalayer(officer, number, (key, cert))
+    assert state_of(officer, number) == "draft"
+    assert "revoked on" in page
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sign_with_own_key (registry/services/letters/registration.py, another branch's "
+    "file) checks foreign_signatures only: it should call identity.own_key_problems",
+)
+def test_a_signature_in_ncalayer_by_another_person_than_the_account_is_refused(
+    browser: Callable[[str], Browser],  # noqa: F811
+    app: Flask,
+    db_session: Session,
+) -> None:
+    """The officer's account records IIN 900101300011; a key certified for MINHEALTH naming
+    IIN 850101300123 is somebody else's: signing with it in NCALayer is refused (as the
+    countersignature and an upload are)."""
+    user = db_session.scalar(select(User).where(User.username == "admin"))
+    officer_id = db_session.scalar(select(User.id).where(User.username == "officer.minhealth"))
+    assert user is not None
+    assert officer_id is not None
+    with app.app_context():
+        identity.set_user_iin(db_session, Principal.of(user), officer_id, "900101300011")
+    key = rsa.generate_private_key(65537, 2048)
+    someone = OfficerIdentity(name="Someone Else", agency="AGENCY:MINHEALTH", iin="850101300123")
+    cert = pki.load_registry_ca(db_session, kek=KEK).issue_officer_cert(someone, key.public_key())
+    officer = browser("officer.minhealth")
+    number = draft(officer)
+    page = sign_in_ncalayer(officer, number, (key, cert))
+    assert "your account is IIN 900101300011" in page
+    assert state_of(officer, number) == "draft"
+
+
+NCA_FIRST_HEAD = "GOST512_0860d9665327c26760c213126760a3b73072218d.p12"  # the same BIN and IIN
+
+
+def test_uploads_signed_with_the_public_nca_test_keys_count_by_bin_and_role(
+    app: Flask, db_session: Session, nca_test_registry: Admin
+) -> None:
+    """Letters signed (as NCALayer signs) with the public NCA test keys and uploaded, inside
+    the keys' validity: the signatory's key counts as an officer of the agency of its BIN, the
+    first head's as its first head (¶14-7), and neither for an agency of another BIN."""
+    admin, s = nca_test_registry, db_session
+    user = s.scalar(select(User).where(User.username == "officer.minhealth"))
+    assert user is not None
+    officer = Principal.of(user)
+    admin(identity.set_agency_bin, "AGENCY:MINHEALTH", NCA_BIN)
+    admin(identity.set_user_iin, officer.id, NCA_IIN)
+    info = {"kind": "special-procedure-info", "recipient": "MFA", "signed_by_first_head": True}
+    app.config["ARNA_OCSP_AT_RECEIPT"] = 0  # the test certificates' responders are not here
+    try:
+        with clock_at(IN_NCA_VALIDITY), app.app_context():
+
+            def upload(keys: list[str], **fields: object) -> list[dict[str, object]]:
+                number = act(letters.reserve_number, s, officer)
+                xml = build_letter(
+                    envelope(officer, **({"kind": "foreign-letter", "recipient": "INTL_ORG",
+                                          "date": IN_NCA_VALIDITY.date().isoformat()} | fields)),
+                    registry_number=number, subject="Signed with NCA test keys", body="Text.",
+                )  # fmt: skip
+                for key in keys:
+                    xml = sign_like_ncalayer(xml, key)
+                return act(letters.upload_letter, s, officer, xml).signed_by
+
+            [signatory] = upload([NCA_SIGNATORY])
+            assert (signatory["agency"], signatory["first_head"]) == ("AGENCY:MINHEALTH", False)
+            assert (signatory["iin"], signatory["bin"], signatory["pki"]) == (
+                NCA_IIN,
+                NCA_BIN,
+                "nca-test",
+            )
+            both = upload([NCA_SIGNATORY, NCA_FIRST_HEAD], **info)
+            assert [x["first_head"] for x in both] == [False, True]
+            with pytest.raises(Invalid) as refused:
+                upload([NCA_SIGNATORY], **info)
+            assert any(d.startswith("¶14-7") for d in refused.value.details or [])
+
+            admin(identity.set_agency_bin, "AGENCY:MINHEALTH", "")
+            admin(identity.set_agency_bin, "AGENCY:MINECON", NCA_BIN)
+            with pytest.raises(Invalid) as refused:
+                upload([NCA_SIGNATORY])
+            foreign = f'the certificate is of BIN {NCA_BIN} (АО "ТЕСТ"), not of the sender'
+            assert f"signature 1: {foreign} AGENCY:MINHEALTH" in (refused.value.details or [])
+    finally:
+        app.config["ARNA_OCSP_AT_RECEIPT"] = 1

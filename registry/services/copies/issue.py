@@ -36,6 +36,7 @@ from registry.permissions import (
     ensure_can_see_file,
 )
 from registry.services.copies.seal import load_copy_seal
+from registry.services.countersign import check_dispatch_record
 from registry.services.custody import append_event, letter_entries
 from registry.services.custody.tags import Tag
 from registry.services.errors import Conflict, NotFound, Refusal
@@ -44,6 +45,7 @@ from registry.services.pki import is_test_registry
 from registry.services.rule_files import chains
 from registry.services.rule_files.chains import Kind
 from registry.services.rule_files.files import events_of
+from routing.parties import MFA
 from signing.letter import read_letter
 from signing.records import read_record
 from signing.xmlparse import parse_xml
@@ -168,6 +170,25 @@ def _signature_lines(
     return tuple(lines)
 
 
+def _countersignature(session: Session, letter: Letter, named: _PaperNames) -> SignatureLine | None:
+    """MFA's countersignature of the dispatch record, checked as the letter page checks it
+    (at the time the record was signed)."""
+    if letter.dispatch_record is None:
+        return None
+    check = check_dispatch_record(session, letter)
+    certificate = check.certificate or {}
+    return SignatureLine(
+        signer=check.signer or check.clerk or "—",
+        agency=named.party(MFA),
+        signing_time=check.signed_at or utcnow(),
+        indication="TOTAL_PASSED" if check.ok else "TOTAL_FAILED",
+        iin=certificate.get("iin"),
+        bin=certificate.get("bin"),
+        role=certificate.get("role"),
+        pki=certificate.get("pki"),
+    )
+
+
 def _content(
     session: Session,
     letter: Letter,
@@ -200,6 +221,7 @@ def _content(
             for a in document.attachments
         ),
         signatures=_signature_lines(letter, named),
+        countersignature=_countersignature(session, letter, named),
         route=tuple(named.party(code) for code in plan.get("route") or ()),
         route_rules=tuple(plan.get("rules") or ()),
         custody=_custody_rows(session, letter.registry_number, named),

@@ -22,6 +22,7 @@ from registry.services.custody import append_event
 from registry.services.custody.tags import Tag
 from registry.services.deadlines import Basis
 from registry.services.errors import Forbidden, Invalid, NotFound
+from registry.services.identity import own_key_problems, standings
 from registry.services.letters.actions import authorise, custody_actor, refusal, run_transition
 from registry.services.letters.queries import get_letter
 from registry.services.letters.records import refuse_unless_verified
@@ -29,6 +30,7 @@ from registry.services.lifecycle import HUBS, Direction, State, Transition, next
 from registry.services.pki import trust_store, unlock_charged, with_passphrase
 from registry.services.throttle import Attempt
 from routing.kinds import KINDS
+from routing.parties import MFA
 from signing.verify import verify_letter
 from signing.xmlparse import XMLInputError
 
@@ -204,6 +206,18 @@ def dispatch_with_own_key(
                     "the signed record is not acceptable XML", details=[str(exc)]
                 ) from None
             refuse_unless_verified(result)
+            clerk = session.get(User, principal.id)
+            assert clerk is not None
+            # The sender's rule, with MFA as the party: MFA's BIN (or a registry-CA
+            # certificate of MFA, or a CA scoped to it), and the clerk's own IIN.
+            counted = standings(session, result, utcnow())
+            refused = own_key_problems(counted, MFA, clerk, as_party="the dispatching party")
+            if refused:
+                raise Invalid(
+                    "the countersignature was refused",
+                    details=refused,
+                    code="not_the_countersigner",
+                )
             assert result.signed_root is not None
             try:
                 record = read_record_xml(result.signed_root)
