@@ -597,11 +597,6 @@ def test_a_revoked_certificate_signs_nothing_in_ncalayer(
     assert "revoked on" in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sign_with_own_key (registry/services/letters/registration.py, another branch's "
-    "file) checks foreign_signatures only: it should call identity.own_key_problems",
-)
 def test_a_signature_in_ncalayer_by_another_person_than_the_account_is_refused(
     browser: Callable[[str], Browser],  # noqa: F811
     app: Flask,

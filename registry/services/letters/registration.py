@@ -13,7 +13,7 @@ from registry.db import utcnow
 from registry.models import Letter, RegistryNumber, User
 from registry.permissions import Principal
 from registry.services.errors import Invalid
-from registry.services.identity import Standing, foreign_signatures, standings, upload_problems
+from registry.services.identity import Standing, own_key_problems, standings, upload_problems
 from registry.services.letters.actions import authorise, run_registration, run_transition
 from registry.services.letters.numbers import next_number
 from registry.services.letters.queries import get_letter
@@ -194,12 +194,14 @@ def sign_with_own_key(
         if problems:
             raise Invalid("the signed XML was refused", details=problems, code="not_this_letter")
         refuse_unless_verified(result)
-        # The new (last) signature must count for the sender: its BIN, or its CA's scope.
-        # (The IIN is not compared here: the public NCA test keys all name one IIN.)
+        # The new (last) signature must count for the sender (its BIN, or its CA's scope)
+        # and must not name another person than the account's recorded IIN.
         counted = standings(session, result, utcnow())
-        foreign = foreign_signatures(counted[-1:], letter.sender)
-        if foreign:
-            raise Invalid("the signature was refused", details=foreign, code="not_the_sender")
+        signer = session.get(User, principal.id)
+        assert signer is not None
+        refused = own_key_problems(counted, letter.sender, signer)
+        if refused:
+            raise Invalid("the signature was refused", details=refused, code="not_the_sender")
         _keep_signed(session, letter, signed, result, store, counted)
         return State.SIGNED
 
