@@ -183,7 +183,8 @@ def verify_signature(
     _verify_value(method.get("Algorithm") if method is not None else None, signer, signed, value)
     signed_root: etree._Element | None = None
     signed_properties = None
-    for index, reference in enumerate(signed_info.iterfind("ds:Reference", _NS)):
+    # The references as signed: read from the verified canonical bytes, not the input tree.
+    for index, reference in enumerate(parse_xml(signed).iterfind("ds:Reference", _NS)):
         transforms = reference.findall("ds:Transforms/ds:Transform", _NS)
         uri = reference.get("URI")
         target = _without(document, signature) if uri == "" else _local(signature, uri)
