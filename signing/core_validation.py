@@ -59,8 +59,9 @@ _MORE_2021 = "http://www.w3.org/2021/04/xmldsig-more#"
 
 #: Canonicalisation URI -> (exclusive, with comments, C14N 1.1).  Documents carrying
 #: comments are refused before this runs, so "#WithComments" canonicalises them as the
-#: plain form does.  C14N 1.1 is rendered as 1.0 (lxml has no 1.1) with only xml:lang and
-#: xml:space inherited by the apex: the two differ in nothing else an Arna document has.
+#: plain form does.  C14N 1.1 is rendered as 1.0 (lxml has no 1.1; signxml did the same)
+#: with only xml:lang and xml:space inherited by the apex; the one difference left, 1.1's
+#: xml:base fix-up in a document subset, can only make such a signature fail, never pass.
 C14N_METHODS = {
     _C14N_10: (False, False, False),
     _C14N_10 + "#WithComments": (False, True, False),
@@ -129,7 +130,8 @@ SIGNATURE_METHODS: dict[str, tuple[type, _Verify, type[hashes.HashAlgorithm]]] =
     _MORE_2021 + "ecdsa-sha3-512": (_EC, _ecdsa, hashes.SHA3_512),
 }
 
-#: Local names of the attributes a same-document reference ("#name") may name.
+#: The elements of a subtree whose Id, ID or id attribute (in any namespace, e.g. xml:id)
+#: is $wanted: the attributes signing.verify found the reference's one target by.
 _ID_NAMED = etree.XPath(
     "descendant-or-self::*[@*[local-name() = 'Id' or local-name() = 'ID' "
     "or local-name() = 'id'] = $wanted]"
