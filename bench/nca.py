@@ -2,7 +2,7 @@
 
 For each vendored sample (tests/data/nca), prints the median time of Arna's whole
 ``verify_letter`` — parsing with cost limits, structural pinning, core
-validation (signxml for RSA, signing.gost_xmldsig for GOST), certificate path to
+validation (signing.core_validation, RSA and GOST alike), certificate path to
 the NCA test CAs — beside its lower bound in the same run: parse + the
 canonicalisation of SignedInfo + one raw signature verification (``gost.verify``
 or RSA PKCS#1 v1.5 with ``cryptography``).

@@ -17,7 +17,6 @@ GOST-signed OCSP responses are not verified here: for GOST chains the CRLs decid
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import os
 from dataclasses import dataclass, field
 
@@ -153,7 +152,9 @@ def _http(url: str, body: bytes | None, timeout: float) -> bytes:
     """GET (or POST an OCSP request to) an http URL; RevocationError on any failure."""
     if not url.lower().startswith("http://"):
         raise RevocationError(f"{url}: only http URLs are followed")
-    # Imported here: only an online check fetches (urllib.request costs ~10 ms to import).
+    # Imported here: only an online check fetches (http.client and urllib.request cost
+    # ~10 ms to import, most of what a verifier of one letter spends beyond its floor).
+    import http.client
     import urllib.error
     import urllib.request
 

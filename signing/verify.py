@@ -1,9 +1,10 @@
-"""The strict verifier: signxml does the cryptography, this module decides what is acceptable.
+"""The strict verifier: this module decides what is acceptable, ``signing.core_validation``
+does the cryptography.
 
-signxml on its own verifies whatever a signature claims to sign.  Arna needs more:
-the signature must cover the whole letter and nothing else may be smuggled beside
-it.  Before signxml sees a signature, its structure is pinned (policy in
-``signing.report.POLICY``):
+XMLDSig core validation on its own verifies whatever a signature claims to sign.
+Arna needs more: the signature must cover the whole letter and nothing else may be
+smuggled beside it.  Before any cryptography, each signature's structure is pinned
+(policy in ``signing.report.POLICY``):
 
 - every ds:Signature is a direct child of the document element (no wrapping);
 - exactly one Reference has URI="" with exactly the enveloped-signature and one
@@ -28,11 +29,11 @@ it.  Before signxml sees a signature, its structure is pinned (policy in
   unsigned (e.g. a second letter) rides along inside the signature;
 - XAdES signatures carry a SigningTime.
 
-The number of references found is then handed to signxml as ``expect_references``;
-GOST signatures, which signxml does not know, are validated by
-``signing.gost_xmldsig`` under exactly the same pinning (the NCA RK profile).
-Callers get ``signed_root``: the canonical form of what the signature covers,
-re-parsed, never the input tree.
+Then one core verifier, the same for RSA, ECDSA and GOST (``signing.core_validation``,
+whose docstring says why it is not signxml), checks the signature value and every
+reference, and the XAdES signing certificate and SigningTime are read from what it
+verified.  Callers get ``signed_root``: the canonical form of what the signature
+covers, re-parsed, never the input tree.
 
 A co-signed letter carries several signatures, each appended after the ones it
 covers (``sign_letter`` does this).  Signature *n* is therefore checked over the
@@ -50,23 +51,21 @@ from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
-from signxml import (
-    CanonicalizationMethod,
-    DigestAlgorithm,
-    SignatureConfiguration,
-    SignatureMethod,
-    XMLVerifier,
-)
-from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
-from signxml.verifier import VerifyResult
-from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
 from signing import gost
-from signing.c14n import inherited_on_apex, inherited_xml_attributes
 from signing.ca import OfficerIdentity
-from signing.gost_xmldsig import digest, verify_gost_signature
+from signing.core_validation import (
+    C14N_METHODS,
+    DIGEST_METHODS,
+    SIGNATURE_METHODS,
+    InvalidDigest,
+    InvalidInput,
+    InvalidSignature,
+    digest,
+    verify_signature,
+)
 from signing.profile import AUTHENTICATION
 from signing.report import (
     INDETERMINATE,
@@ -106,49 +105,11 @@ XMLDSIG_FORMAT = "XMLDSig"
 #: every reference.  It is accepted because documents carrying comments (or PIs) are refused
 #: before any of this runs, so with or without comments the canonical form, and the meaning,
 #: are the same.
-ALLOWED_C14N = frozenset(
-    {
-        CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0.value,
-        CanonicalizationMethod.CANONICAL_XML_1_0.value,
-        CanonicalizationMethod.CANONICAL_XML_1_1.value,
-        CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0_WITH_COMMENTS.value,
-        CanonicalizationMethod.CANONICAL_XML_1_0_WITH_COMMENTS.value,
-        CanonicalizationMethod.CANONICAL_XML_1_1_WITH_COMMENTS.value,
-    }
-)
-ALLOWED_SIGNATURE_METHODS = frozenset(
-    {
-        SignatureMethod.RSA_SHA256,
-        SignatureMethod.RSA_SHA384,
-        SignatureMethod.RSA_SHA512,
-        SignatureMethod.SHA256_RSA_MGF1,
-        SignatureMethod.SHA384_RSA_MGF1,
-        SignatureMethod.SHA512_RSA_MGF1,
-        SignatureMethod.SHA3_256_RSA_MGF1,
-        SignatureMethod.SHA3_384_RSA_MGF1,
-        SignatureMethod.SHA3_512_RSA_MGF1,
-        SignatureMethod.ECDSA_SHA256,
-        SignatureMethod.ECDSA_SHA384,
-        SignatureMethod.ECDSA_SHA512,
-        SignatureMethod.ECDSA_SHA3_256,
-        SignatureMethod.ECDSA_SHA3_384,
-        SignatureMethod.ECDSA_SHA3_512,
-    }
-)
-ALLOWED_DIGESTS = frozenset(
-    {
-        DigestAlgorithm.SHA256,
-        DigestAlgorithm.SHA384,
-        DigestAlgorithm.SHA512,
-        DigestAlgorithm.SHA3_256,
-        DigestAlgorithm.SHA3_384,
-        DigestAlgorithm.SHA3_512,
-    }
-)
-_ALLOWED_SIGNATURE_URIS = frozenset(
-    {*(m.value for m in ALLOWED_SIGNATURE_METHODS), gost.SIGNATURE_URI}
-)
-_ALLOWED_DIGEST_URIS = frozenset({*(d.value for d in ALLOWED_DIGESTS), gost.DIGEST_URI})
+ALLOWED_C14N = frozenset(C14N_METHODS)
+#: RSA (PKCS#1 v1.5 or PSS) or ECDSA with SHA-256 or stronger, or NCA RK's GOST 34.10-2015:
+#: every method the core verifier implements, and the digests likewise.
+_ALLOWED_SIGNATURE_URIS = frozenset({*SIGNATURE_METHODS, gost.SIGNATURE_URI})
+_ALLOWED_DIGEST_URIS = frozenset({*DIGEST_METHODS, gost.DIGEST_URI})
 
 
 @dataclass(frozen=True)
@@ -194,94 +155,11 @@ def _weak(reason: str) -> _Refused:
 class _Shape:
     """What the structural checks learned about one signature."""
 
-    gost: bool
     signature_format: str
-    references: int
-    document_reference: int
     certificates: list[x509.Certificate]
     leaf: x509.Certificate
     signer: Signer
     claimed_time: str | None = None
-
-
-class _LastSignatureMixin:
-    """Make signxml verify the document element's *last* ds:Signature child.
-
-    The verifier hands signxml a copy of the document truncated after the
-    signature being checked, so "last" is that signature.  signxml's own
-    validity-period check is switched off: TrustStore decides periods, so that
-    an expired signer is reported as such and not as a crypto failure.
-    """
-
-    def _get_signature(self, root: etree._Element) -> etree._Element:
-        """The last signature, carrying the xml:* attributes it inherits: signxml reads it
-        detached from the document (``root`` is signxml's own parse, or a copy)."""
-        signatures = [child for child in root if child.tag == _SIGNATURE]
-        if not signatures:
-            raise InvalidInput("no ds:Signature child of the document element")
-        signature = signatures[-1]
-        for name, value in inherited_xml_attributes(signature).items():
-            if name != _XML_ID:
-                signature.set(name, value)
-        return signature
-
-    def _check_cert_validity(self, cert: x509.Certificate, cert_source: str) -> None:
-        return None
-
-    def _c14n(self, nodes, algorithm, inclusive_ns_prefixes=None):  # type: ignore[no-untyped-def]
-        """signxml's canonicalisation, with inclusive C14N's inherited xml:* attributes
-        (signing.c14n) on an element canonicalised inside its document."""
-        if isinstance(nodes, list) or "xml-exc-c14n" in algorithm.value:
-            return super()._c14n(nodes, algorithm, inclusive_ns_prefixes)  # type: ignore[misc]
-        with inherited_on_apex(nodes, c14n_11="xml-c14n11" in algorithm.value):
-            return super()._c14n(nodes, algorithm, inclusive_ns_prefixes)  # type: ignore[misc]
-
-    def _verify_reference(  # type: ignore[no-untyped-def]
-        self, reference, index, root, uri_resolver, c14n_algorithm, signature, signature_key_used
-    ):
-        """signxml's reference check, without its copy of the whole document where none is needed.
-
-        Only the whole-document reference changes the tree (the enveloped-signature
-        transform removes the signature), so only it is handed to signxml, which
-        works on a copy.  The others point to this signature's own SignedProperties
-        or KeyInfo (_check_shape made sure) with a single canonicalisation, which
-        signxml's _apply_transforms already applies to a copy of the element.
-        """
-        transforms = self._find(reference, "Transforms", require=False)  # type: ignore[attr-defined]
-        algorithms = [t.get("Algorithm") for t in transforms] if transforms is not None else []
-        if ENVELOPED in algorithms or not algorithms:
-            return super()._verify_reference(  # type: ignore[misc]
-                reference, index, root, uri_resolver, c14n_algorithm, signature, signature_key_used
-            )
-        digest_alg = DigestAlgorithm(self._find(reference, "DigestMethod").get("Algorithm"))  # type: ignore[attr-defined]
-        self.check_digest_alg_expected(digest_alg)  # type: ignore[attr-defined]
-        payload = self._resolve_reference(root, reference, uri_resolver=uri_resolver)  # type: ignore[attr-defined]
-        payload_c14n = self._apply_transforms(  # type: ignore[attr-defined]
-            payload, transforms_node=transforms, signature=signature
-        )
-        expected = b64decode(self._find(reference, "DigestValue").text)  # type: ignore[attr-defined]
-        if expected != self._get_digest(payload_c14n, digest_alg):  # type: ignore[attr-defined]
-            raise InvalidDigest(f"Digest mismatch for reference {index} ({reference.get('URI')})")
-        key = signature_key_used.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
-        return VerifyResult(payload_c14n, self._fromstring(payload_c14n), signature, key)  # type: ignore[attr-defined]
-
-
-class _StrictVerifier(_LastSignatureMixin, XMLVerifier):
-    pass
-
-
-class _StrictXAdESVerifier(_LastSignatureMixin, XAdESVerifier):
-    """XAdES verification against the certificates already read from X509Data."""
-
-    def __init__(self, certificates: list[x509.Certificate]) -> None:
-        super().__init__()
-        self._certificates = certificates  # the signer first
-
-    def _verify_cert_digests(self, verify_result: Any) -> None:
-        """signxml's own check re-reads X509Data through PEM text on every call;
-        this one uses the certificates parsed once, with the same rules."""
-        properties = self._find(verify_result.signed_xml, "xades:SignedSignatureProperties")
-        _check_signing_certificate(properties, self._certificates)
 
 
 def _check_signing_certificate(
@@ -345,12 +223,10 @@ def verify_letter(
     comments = _HAS_HIDDEN_NODES(root)
     for index in range(len(direct)):
         if index == len(direct) - 1:
-            # The last signature covers the document as it is: signxml may re-read the bytes.
-            document, own, data = root, direct[index], xml
+            document, own = root, direct[index]  # the last signature covers the document as it is
         else:
             document, own = _truncated(root, index)
-            data = document
-        outcome = _verify_one(document, own, data, trust, at, now, comments)
+        outcome = _verify_one(document, own, trust, at, now, comments)
         reports.append(outcome.report)
         evidence.extend(e for e in outcome.evidence if e not in evidence)
         if outcome.identity is not None and outcome.anchor is not None:
@@ -395,7 +271,6 @@ class _Outcome:
 def _verify_one(
     document: etree._Element,
     signature: etree._Element,
-    data: bytes | etree._Element,
     trust: TrustStore,
     at: dt.datetime | None,
     now: dt.datetime,
@@ -410,10 +285,7 @@ def _verify_one(
                 "comments, and either would let a reader show only part of the signed text"
             )
         shape = _check_shape(document, signature)
-        if shape.gost:
-            signed_root, signing_time = _check_gost(document, signature, shape)
-        else:
-            signed_root, signing_time = _check_crypto(data, shape)
+        signed_root, signing_time = _check_crypto(document, signature, shape)
         checked_at = at or signing_time or now
         _check_signing_use(shape)
         try:
@@ -493,8 +365,9 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
         d.get("Algorithm") == gost.DIGEST_URI
         for d in signed_info.iterfind("ds:Reference/ds:DigestMethod", _NS)
     ):
-        # signxml digests the references of RSA/ECDSA signatures and knows no Streebog
-        # (a Streebog SigningCertificate digest is checked here, whatever the signature).
+        # The NCA RK profile pairs Streebog with GOST signatures only: no signer makes RSA or
+        # ECDSA signatures over Streebog digests (a Streebog SigningCertificate digest, as
+        # NCALayer writes it, is accepted whatever the signature).
         raise _weak("Streebog-512 reference digests are accepted with GOST signatures only")
 
     _check_objects(signature)
@@ -551,10 +424,7 @@ def _check_shape(document: etree._Element, signature: etree._Element) -> _Shape:
             namespaces=_NS,
         )
     return _Shape(
-        gost=method == gost.SIGNATURE_URI,
         signature_format=XADES_FORMAT if is_xades else XMLDSIG_FORMAT,
-        references=len(references),
-        document_reference=whole[0],
         certificates=certificates,
         leaf=leaf,
         signer=_signer(leaf),
@@ -676,13 +546,13 @@ def _check_signing_use(shape: _Shape) -> None:
         )
 
 
-def _check_gost(
+def _check_crypto(
     document: etree._Element, signature: etree._Element, shape: _Shape
 ) -> tuple[etree._Element, dt.datetime | None]:
-    """GOST signatures: core validation in signing.gost_xmldsig, then the same XAdES
-    checks (signing certificate, signed SigningTime) as signxml's path gets."""
+    """Core validation (signing.core_validation), then for XAdES the signed signing
+    certificate and SigningTime; returns what is signed and the signed time."""
     try:
-        verified = verify_gost_signature(document, signature, shape.leaf)
+        verified = verify_signature(document, signature, shape.leaf)
         if shape.signature_format != XADES_FORMAT:
             return verified.signed_root, None
         if verified.signed_properties is None:
@@ -708,58 +578,6 @@ def _digest_refusal(exc: InvalidDigest) -> _Refused:
             f"the signed SigningCertificate does not name the certificate in KeyInfo: {exc}",
         )
     return _Refused(TOTAL_FAILED, "HASH_FAILURE", str(exc))
-
-
-def _check_crypto(
-    data: bytes | etree._Element, shape: _Shape
-) -> tuple[etree._Element, dt.datetime | None]:
-    """signxml's verification with the pinned expectations; returns signed root and time."""
-    xades = shape.signature_format == XADES_FORMAT
-    common: dict[str, Any] = {
-        "require_x509": True,
-        "location": "./",
-        "expect_references": shape.references,
-        "signature_methods": ALLOWED_SIGNATURE_METHODS,
-        "digest_algorithms": ALLOWED_DIGESTS,
-        "ignore_ambiguous_key_info": True,
-    }
-    verifier: XMLVerifier
-    if xades:
-        config: SignatureConfiguration = XAdESSignatureConfiguration(**common)
-        verifier = _StrictXAdESVerifier(shape.certificates)
-    else:
-        config = SignatureConfiguration(**common)
-        verifier = _StrictVerifier()
-    try:
-        # The structure was checked above, more strictly than signxml's schema would.
-        results = verifier.verify(
-            data, x509_cert=shape.leaf, expect_config=config, validate_schema=False
-        )
-    except InvalidDigest as exc:
-        raise _digest_refusal(exc) from None
-    except InvalidSignature as exc:
-        if str(exc).startswith("Expected to find"):
-            raise _format(str(exc)) from None
-        raise _Refused(TOTAL_FAILED, "SIG_CRYPTO_FAILURE", str(exc)) from None
-    except (InvalidInput, ValueError, etree.LxmlError) as exc:
-        raise _format(f"the signature cannot be processed: {exc}") from None
-    listed = results if isinstance(results, list) else [results]
-    signed_root = listed[shape.document_reference].signed_xml
-    if signed_root is None:
-        raise _format("the signed data is not XML")
-    signing_time = None
-    if xades:
-        signing_time = _signed_signing_time(listed)
-    return signed_root, signing_time
-
-
-def _signed_signing_time(results: list[Any]) -> dt.datetime:
-    """SigningTime as read from signxml's *verified* SignedProperties (required for XAdES)."""
-    for result in results:
-        properties = getattr(result, "signed_properties", None)
-        if properties is not None:
-            return _signing_time(properties)
-    raise _format("a XAdES signature must carry a signed SigningTime")
 
 
 def _signing_time(properties: etree._Element) -> dt.datetime:

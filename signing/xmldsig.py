@@ -11,7 +11,7 @@ covers the earlier ones, as NCALayer does when a second person signs.
 
 Arna itself never signs this way (its own signatures are XAdES, ``signing.sign``):
 this is the signer of the tests' NCALayer stand-in, and the canonical forms and
-digests are the verifier's own (``signing.gost_xmldsig``), so what it makes is
+digests are the verifier's own (``signing.core_validation``), so what it makes is
 checked by the same code that checks NCALayer's real output.
 """
 
@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from signing import gost
-from signing.gost_xmldsig import DS, canonical, digest
+from signing.core_validation import DS, canonical, digest
 from signing.xmlparse import parse_xml
 
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"

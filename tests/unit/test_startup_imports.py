@@ -31,6 +31,12 @@ def test_the_signing_cli_loads_nothing_verifying_does_not_need() -> None:
     }
 
 
+def test_verifying_loads_neither_signxml_nor_an_http_client() -> None:
+    """signing.core_validation verifies every algorithm without signxml (which only makes
+    Arna's own signatures), and fetching CRLs or OCSP answers imports its client itself."""
+    assert {"signxml", "http.client"} & _loaded_after("import signing.__main__") == set()
+
+
 def test_the_calendar_still_loads_it_when_asked_for_a_working_day() -> None:
     loaded = _loaded_after(
         "import datetime, routing.calendar as c; c.is_workday(datetime.date(2026, 3, 20))"

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from signing_pki import Officer
 from test_signing_xmlsec1_interop import INCL_C14N, _xmlsec1_sign
 
-from signing.gost_xmldsig import _without, canonical
+from signing.core_validation import _without, canonical
 from signing.trust import TrustStore
 from signing.verify import verify_letter
 from signing.xmlparse import parse_xml
