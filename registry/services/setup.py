@@ -60,6 +60,15 @@ AGENCIES: tuple[AgencySeed, ...] = (
         "Министерство торговли и интеграции",
         "Сауда және интеграция министрлігі",
     ),
+    # GO records its half-yearly summary to PA as sent (¶35); its other steps reach the
+    # registry through MFA.
+    AgencySeed(
+        "GO",
+        "GO",
+        "Office of the Government",
+        "Аппарат Правительства",
+        "Үкімет Аппараты",
+    ),
     AgencySeed(
         "SUPREME_COURT",
         "SUPREMECOURT",
@@ -166,6 +175,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("officer.minecon", "Dana Zhunusova", Role.AGENCY_OFFICER, "AGENCY:MINECON"),
     DemoUser("officer.court", "Gulnara Iskakova", Role.AGENCY_OFFICER, "SUPREME_COURT"),
     DemoUser("clerk.mfa", "Yerlan Tokayev", Role.MFA_CLERK, "MFA"),
+    DemoUser("officer.go", "Aliya Bekova", Role.AGENCY_OFFICER, "GO"),
     DemoUser("officer.moj", "Saule Kassymova", Role.MOJ_OFFICER, "MOJ"),
     DemoUser("auditor", "Marat Ospanov", Role.AUDITOR, None),
 )
