@@ -145,7 +145,7 @@ def api_open() -> Any:
     return file_dict(rule_files.get_file(session, principal, file.number), today_kz()), 201
 
 
-@api_bp.post("/drafts")
+@api_bp.post("/draft-decisions")
 @requires(Action.DRAFT_OPEN)
 def api_open_draft() -> Any:
     """A draft decision whose agreement the caller's body runs (¶8-9):
@@ -467,7 +467,7 @@ def theses(number: str) -> Any:
     return redirect(url_for("files.file_page", number=number))
 
 
-@bp.route("/files/drafts", methods=["GET", "POST"])
+@bp.route("/files/draft-decisions", methods=["GET", "POST"])
 @requires(Action.FILE_READ)
 def drafts() -> Any:
     """Draft decisions (¶8, ¶8-2): the list, and the form to open one for one's own body."""
