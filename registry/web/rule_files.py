@@ -4,8 +4,7 @@ Chapter 4's fixed-date reports tracked per period (¶33 part 2, ¶35).
 
 Thin views over ``registry.services.rule_files`` and ``registry.services.periodic_reports``:
 the JSON API under ``/api/v1/files``, ``/api/v1/draft-decisions`` and
-``/api/v1/periodic-reports``,
-and the pages under ``/files`` and ``/reports``.
+``/api/v1/periodic-reports``, and the pages under ``/files`` and ``/reports``.
 """
 
 from __future__ import annotations
