@@ -148,7 +148,7 @@ def draft_duties(
             by=body,
             to=(lead,) if lead else (),
             rule=rule,
-            what="agree the draft decision (no deadline in the Rules)",
+            what="agree the draft decision",
             done=events.agreed.get(body),
         )
         for body, rule in draft_approvers(draft).items()

@@ -21,6 +21,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from registry.names import PARTIES
 from registry.permissions import Action, Principal, allowed
 from registry.services import periodic_reports, rule_files
 from registry.services.deadlines import today_kz
@@ -32,6 +33,7 @@ from registry.web.copies import IssueCopyForm
 from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
 from registry.web.present import duty_dict
+from routing import parties as p
 from routing.agreements import Periodic, Source, next_calendar_duties
 from routing.high_level import PA_SET_KEYS, PARAGRAPH_27_READING
 
@@ -340,7 +342,9 @@ class DraftForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
     received = DateField(_l("Draft received on"), validators=[DataRequired()])
     organisation = SelectField(
-        _l("Organisation"), choices=[SelectChoice(o) for o in ("INTL_ORG", "WTO", "EEC")]
+        _l("Organisation"),
+        # Names, not codes, in the reader's language (registry.names' message ids).
+        choices=[SelectChoice(o, _l(PARTIES[o])) for o in (p.INTL_ORG, p.WTO, p.EEC)],
     )
     interested = StringField(
         _l("Other interested state bodies (codes, comma-separated)"),
