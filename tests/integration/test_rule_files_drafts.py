@@ -284,5 +284,8 @@ def test_periodic_reports_due_late_and_done(
         ("2025-H2", True),
         ("2026-H2", False),
     ]
+    # An auditor's inbox: every late period, of both reports.
+    late = [o.period.number for o in periodic_reports.owed(s, principal("auditor"), today, 2)]
+    assert sorted(late) == ["GOS-2025-H2", "INV-2025-Q3", "INV-2025-Q4"]
     assert _actions(s, "INV-2026-Q1") == ["file:event-recorded", "file:event-recorded-refused"]
     assert _actions(s, "GOS-2026-H1") == ["file:event-recorded"]
