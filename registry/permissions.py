@@ -65,6 +65,8 @@ class Action(StrEnum):
     FILE_OPEN = "rulefile.open"
     FILE_RECORD = "rulefile.record"
     REPORT_OPEN = "report.open"  # a report owed to MFA (¶46, ¶48-49): MFA or the body itself
+    DRAFT_OPEN = "draft.open"  # a draft decision a body runs the agreement of (¶8-9)
+    PERIODIC_RECORD = "periodic.record"  # ¶33 part 2 (MFA) and ¶35 (GO) reports sent
     TREATY_RETURN = "treaty.return"  # a body's return on a treaty it consolidates (¶2)
     TREATY_MANAGE = "treaty.manage"  # MFA: the treaty register, assessments, theses checks
     CUSTODY_READ = "custody.read"
@@ -99,6 +101,8 @@ _AGENCY_WORK = frozenset(
         A.FILE_READ,
         A.FILE_RECORD,
         A.REPORT_OPEN,
+        A.DRAFT_OPEN,
+        A.PERIODIC_RECORD,
         A.TREATY_RETURN,
     }
 )

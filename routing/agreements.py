@@ -13,12 +13,15 @@
         paper draft carries the paper copy of the electronic approval sheet
         stamped «Электрондық құжаттың көшірмесі дұрыс»
       → ¶33: progress reports to MFA by the dates of GO's control assignment (inputs)
-      → ¶34: MFA's consolidated report to GO by those dates
+      → ¶34: MFA's consolidated report to GO by the date GO's control assignment
+        sets for it (an input MFA records, as ¶33's)
       → ¶35: GO's summary to PA, no later than 15 June and 15 December
 
 ¶33 part 2 (MFA's quarterly report on investment agreements, by the 5th of the
 month after the quarter) and ¶35 are calendar deadlines, not tied to one agreement:
-``investment_report_due`` and ``go_summary_due`` give them.
+``investment_report_due`` and ``go_summary_due`` give them, ``period_due`` the due
+date of one period of either, ``periods_due`` the periods from a day to the next one
+due; the registry stores which were sent.
 
 Each duty follows the Rules in force on the day the event ended (routing.history):
 ¶31-32 took their modelled wording on 03.07.2019, ¶32-1 on 06.01.2025, ¶33-35
@@ -114,6 +117,10 @@ class AgreementEvents:
     control_dates: Mapping[str, date] = field(default_factory=dict)
     #: Body -> the day its progress report reached MFA.
     progress_reported: Mapping[str, date] = field(default_factory=dict)
+    #: The date GO's control assignment sets for MFA's consolidated report (¶34).
+    consolidated_control: date | None = None
+    #: The day MFA's consolidated report reached GO (¶34).
+    consolidated: date | None = None
 
 
 def consent_due(received: date) -> date:
@@ -145,8 +152,14 @@ def _check(agreement: Agreement, events: AgreementEvents) -> None:
                 f"deemed_agreed: {body}'s silence counts only from the end of its 2 wd "
                 f"({consent_due(events.draft_received[body]).isoformat()})"
             )
+    if events.consolidated is not None and events.consolidated_control is None:
+        raise AgreementError(
+            "consolidated: ¶34's report is due by the date of GO's control assignment; "
+            "record that date first"
+        )
     dated = [*events.proposals.values(), *events.draft_received.values()]
     dated += [*events.answered.values(), events.submitted_to_pa, events.approval_sheet]
+    dated += [events.consolidated]
     if any(day is not None and day < agreement.event_ended for day in dated):
         raise AgreementError("events: an event precedes the end of the event it follows")
 
@@ -245,6 +258,19 @@ def agreement_duties(
         )
         for body, day in sorted(events.control_dates.items())
     ]
+    if events.consolidated_control is not None:
+        duties.append(
+            Duty(
+                key="consolidated",
+                by=p.MFA,
+                to=(p.GO,),
+                rule="¶34",
+                what="consolidated report on the instructions' progress (date of GO's control "
+                "assignment)",
+                due=events.consolidated_control,
+                done=events.consolidated,
+            )
+        )
     return tuple(as_of(duty, ended) for duty in duties)
 
 
@@ -274,6 +300,64 @@ def go_summary_due(year: int, shift: DayOffShift = DEFAULT_SHIFT) -> tuple[date,
     return on_workday(date(year, 6, 15), shift), on_workday(date(year, 12, 15), shift)
 
 
+class Periodic(StrEnum):
+    """The fixed-date reports of Chapter 4 that are not tied to one agreement."""
+
+    INVESTMENT = "investment"  # ¶33 part 2: MFA → GO, per quarter
+    GO_SUMMARY = "go-summary"  # ¶35: GO → PA, per half-year
+
+    @property
+    def periods(self) -> int:
+        """Periods per year: quarters or halves."""
+        return 4 if self is Periodic.INVESTMENT else 2
+
+    @property
+    def rule(self) -> str:
+        return "¶33 part 2" if self is Periodic.INVESTMENT else "¶35"
+
+    @property
+    def by(self) -> str:
+        return p.MFA if self is Periodic.INVESTMENT else p.GO
+
+    @property
+    def to(self) -> str:
+        return p.GO if self is Periodic.INVESTMENT else p.PA
+
+
+def period_due(
+    report: Periodic,
+    year: int,
+    period: int,
+    reading: InvestmentDeadline = InvestmentDeadline.INCLUSIVE,
+    shift: DayOffShift = DEFAULT_SHIFT,
+) -> date:
+    """The due date of one period: quarter 1-4 of ``year`` (¶33 part 2) or half 1-2 (¶35:
+    the first half by 15 June, the second by 15 December). AgreementError for a period
+    that does not exist or falls before the paragraph's modelled wording."""
+    if report is Periodic.INVESTMENT:
+        return investment_report_due(year, period, reading, shift)
+    if period not in (1, 2):
+        raise AgreementError(f"half: {period} is not 1 or 2")
+    return go_summary_due(year, shift)[period - 1]
+
+
+def periods_due(
+    report: Periodic, since: date, today: date, shift: DayOffShift = DEFAULT_SHIFT
+) -> list[tuple[int, int, date]]:
+    """(year, period, due) of every period due on or after ``since`` up to the first one due
+    on or after ``today`` (the next one), oldest first; none before the modelled wording."""
+    out: list[tuple[int, int, date]] = []
+    for year in range(since.year - 1, today.year + 2):
+        for period in range(1, report.periods + 1):
+            with suppress(AgreementError):
+                due = period_due(report, year, period, shift=shift)
+                if due >= since:
+                    out.append((year, period, due))
+    out.sort(key=lambda row: row[2])
+    upcoming = [i for i, row in enumerate(out) if row[2] >= today]
+    return out[: upcoming[0] + 1] if upcoming else out
+
+
 def _modelled(ref: str, day: date) -> None:
     """A calendar deadline exists only where the modelled wording of ``ref`` applied."""
     if not in_force(ref, day):
@@ -283,8 +367,9 @@ def _modelled(ref: str, day: date) -> None:
 def next_calendar_duties(today: date, shift: DayOffShift = DEFAULT_SHIFT) -> tuple[Duty, ...]:
     """The next fixed-date reports of Chapter 4 not tied to one agreement, due on or after
     ``today``: MFA's quarterly investment report to GO (¶33 part 2) and GO's half-yearly
-    summary to PA (¶35). The registry does not track them as done: a reminder of the dates.
-    A deadline before its paragraph's modelled wording (13.04.2023) is not one."""
+    summary to PA (¶35): the dates the reports page shows beside what was sent
+    (registry.services.periodic_reports tracks them per period). A deadline before its
+    paragraph's modelled wording (13.04.2023) is not one."""
     investment: list[tuple[int, int, date]] = []
     summaries: list[date] = []
     for year in (today.year - 1, today.year, today.year + 1):

@@ -157,7 +157,10 @@ CHAPTER_2: Final = (
         "agree a draft decision",
         "none",
         "мүдделі мемлекеттік органдарымен келісілуге тиіс",
-        "MFA agrees only on foreign-policy expediency («сыртқы саяси орындылығының мәніне»)",
+        "MFA agrees only on foreign-policy expediency («сыртқы саяси орындылығының мәніне»); "
+        "a draft-decision file lists each approver with its ¶, undated; it is agreed when every "
+        "one has agreed; an approver may object first and agree later, never object after "
+        "agreeing; the body running the agreement records the Budget Commission's answer",
     ),
     ChainRule(
         "¶8 part 2, ¶8-2",
@@ -165,6 +168,17 @@ CHAPTER_2: Final = (
         "agree an EEC draft decision",
         "none",
         "міндетті түрде келісіледі",
+        "¶8-1 leaves the procedure of EEC drafts to the Government's interaction procedure, "
+        "outside the Rules: no deadline is invented for it",
+    ),
+    ChainRule(
+        "¶9",
+        "the CSB competent for the subject",
+        "run the draft's agreement (and notify its result through MFA)",
+        "none",
+        "реттеу нысанасы құзыретіне жататын орталық мемлекеттік орган жүзеге асырады",
+        "the body that opens the draft-decision file is its lead; the notice of the result "
+        "is not tracked",
     ),
     ChainRule(
         "¶10",
@@ -212,7 +226,8 @@ CHAPTER_2: Final = (
         "EEC decisions governed by the interaction procedure leave ¶10-14",
         "—",
         "өзара іс-қимыл жасау тәртібінде айқындалатын Комиссияның шешімдеріне қолданылмайды",
-        "only the decisions that procedure governs (a flag of the decision file), "
+        "only the decisions that procedure governs (a flag of the decision file, and of an "
+        "EEC draft-decision file, whose page says ¶10-14 will not apply once it is adopted), "
         "not every EEC decision",
     ),
 )
@@ -283,8 +298,8 @@ CHAPTER_4: Final = (
         "consolidated report on the instructions' progress",
         "GO's control-assignment dates (inputs)",
         "бақылауды бекітуінде белгіленген мерзімдерде",
-        "not a duty of one agreement's file (it consolidates every body's ¶33 reports): "
-        "not tracked by the registry",
+        "tracked per agreement: MFA records the date GO's control assignment sets for it "
+        "(an input, kept as it is), then the day the report was sent",
     ),
     ChainRule(
         "¶33 part 2",
@@ -293,7 +308,8 @@ CHAPTER_4: Final = (
         "the 5th of the month after the quarter",
         "есепті тоқсаннан кейінгі айдың 5-күніне дейін",
         "«дейін» read as the 5th inclusive (configurable: before the 5th); "
-        "on a day off, the previous working day",
+        "on a day off, the previous working day; tracked per quarter (MFA records it sent), "
+        "listed as due or late over the past year up to the next quarter",
     ),
     ChainRule(
         "¶35",
@@ -301,7 +317,9 @@ CHAPTER_4: Final = (
         "half-yearly summary",
         "15 June and 15 December",
         "15 маусымнан және 15 желтоқсаннан кешіктірмей",
-        "on a day off, the previous working day (configurable)",
+        "on a day off, the previous working day (configurable); the first half by 15 June, "
+        "the second by 15 December; tracked per half (GO records it sent), listed as due or "
+        "late over the past year up to the next half",
     ),
 )
 

@@ -24,8 +24,12 @@ Each duty follows the Rules in force on the day MFA received the decision
 (routing.history): ¶12 took its modelled wording, and ¶13-14 their amendments, on
 13.04.2023; a duty under an earlier wording keeps no date and says why.
 
-Drafts (¶8, ¶8-2) have no deadlines: ``draft_approvers`` says whose agreement a
-draft needs.
+Drafts (¶8, ¶8-2) have no deadlines («¶8» sets none, and ¶8-1 leaves the procedure
+for EEC drafts to the Government's interaction procedure, outside these Rules):
+``draft_approvers`` says whose agreement a draft needs, ``draft_duties`` gives one
+undated duty per approver and ``draft_agreed`` says whether every one has agreed.
+An approver may first object and agree later (on a revised draft); an objection
+after its agreement cannot be.
 """
 
 from __future__ import annotations
@@ -73,12 +77,17 @@ class Draft:
     needs_budget: bool = False
     #: EEC drafts only: it touches the interests of private business (¶8-2).
     touches_business: bool = False
+    #: EEC drafts only: the Government's interaction procedure will govern the adopted
+    #: decision's implementation, so ¶10-14 will not apply to it (¶14-1).
+    interaction_procedure: bool = False
 
     def __post_init__(self) -> None:
         _check_organisation(self.organisation)
         _check_competent(self.interested)
         if self.touches_business and self.organisation != p.EEC:
             raise DecisionError("touches_business: ¶8-2 concerns EEC drafts only")
+        if self.interaction_procedure and self.organisation != p.EEC:
+            raise DecisionError("interaction_procedure: ¶14-1 concerns EEC decisions only")
 
 
 def draft_approvers(draft: Draft) -> dict[str, str]:
@@ -99,6 +108,57 @@ def draft_approvers(draft: Draft) -> dict[str, str]:
     if draft.needs_budget:
         out[p.BUDGET_COMMISSION] = "¶8"
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class DraftEvents:
+    """What each approver has said, each a date (absent: not yet)."""
+
+    #: Approver -> the day its agreement reached the body running the agreement.
+    agreed: Mapping[str, date] = field(default_factory=dict)
+    #: Approver -> the day its objections did.
+    objected: Mapping[str, date] = field(default_factory=dict)
+
+
+def _check_draft(draft: Draft, events: DraftEvents) -> None:
+    approvers = draft_approvers(draft)
+    for name in ("agreed", "objected"):
+        unknown = sorted(set(getattr(events, name)) - set(approvers))
+        if unknown:
+            raise DecisionError(f"{name}: {unknown[0]} is not an approver of this draft")
+    for body, day in events.objected.items():
+        agreed = events.agreed.get(body)
+        if agreed is not None and day > agreed:
+            raise DecisionError(
+                f"objected: {body} agreed on {agreed.isoformat()}; objections cannot follow"
+            )
+
+
+def draft_duties(
+    draft: Draft, events: DraftEvents | None = None, lead: str = ""
+) -> tuple[Duty, ...]:
+    """One duty per approver: agree the draft, under the ¶ that requires it, undated
+    (the Rules set no deadline for drafts, ¶8), owed to ``lead``, the body that runs the
+    agreement (¶9)."""
+    events = events or DraftEvents()
+    _check_draft(draft, events)
+    return tuple(
+        Duty(
+            key=f"agree:{body}",
+            by=body,
+            to=(lead,) if lead else (),
+            rule=rule,
+            what="agree the draft decision",
+            done=events.agreed.get(body),
+        )
+        for body, rule in draft_approvers(draft).items()
+    )
+
+
+def draft_agreed(draft: Draft, events: DraftEvents) -> bool:
+    """The draft is agreed when every approver ¶8 and ¶8-2 require has agreed."""
+    _check_draft(draft, events)
+    return all(body in events.agreed for body in draft_approvers(draft))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,10 @@
 """Rule-file records: one signed XML document per step of a rule file, a schema per kind.
 
-A rule file (Chapter 2 decision files, Chapter 4 agreements reached, Chapter 6
-reports to MFA) records its steps as dated events; the step's own document — a
-body's proposals, MFA's forwarding letter, a report to MFA, PA's electronic
-approval sheet (¶32-1) — is kept as a record signed like a letter (enveloped
+A rule file (Chapter 2 decision files and draft decisions, Chapter 4 agreements
+reached, Chapter 6 reports to MFA) records its steps as dated events; the step's
+own document — a body's proposals, MFA's forwarding letter, a report to MFA, an
+approver's agreement or objections to a draft, PA's electronic approval sheet
+(¶32-1) — is kept as a record signed like a letter (enveloped
 XAdES, ``signing.sign.sign_record``). Each kind has its own schema
 (``xml_schemas/<kind>-record.xsd``, namespace ``urn:arna:record:<kind>:1``) that
 knows the kind's step keys and the ¶ each performs.
@@ -41,6 +42,7 @@ class RecordKind(StrEnum):
     AGREEMENT = "agreement"
     DECISION = "decision"
     REPORT = "report"
+    DRAFT = "draft"
 
     @property
     def namespace(self) -> str:

@@ -22,7 +22,7 @@ from registry.models.letters import (
 )
 from registry.models.notifications import NotificationSent
 from registry.models.proof import Cosignature, Evidence, WitnessState
-from registry.models.rule_files import RuleFile, RuleFileEvent, ThesisCheck
+from registry.models.rule_files import PeriodicReport, RuleFile, RuleFileEvent, ThesisCheck
 from registry.models.throttles import Throttle
 from registry.models.treaties import Treaty, TreatyReturn, TreatySummary
 
@@ -46,6 +46,7 @@ __all__ = [
     "Letter",
     "LetterParty",
     "NotificationSent",
+    "PeriodicReport",
     "RegistryKey",
     "RegistryNumber",
     "RegistrySequence",

@@ -79,3 +79,22 @@ class ThesisCheck(Base):
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     custody_index: Mapped[int | None]
+
+
+class PeriodicReport(Base):
+    """One period of a fixed-date report of Chapter 4 that no single agreement owns, recorded
+    as sent: MFA's quarterly investment report to GO (¶33 part 2, ``period`` a quarter) or
+    GO's half-yearly summary to PA (¶35, ``period`` a half). Its due date is never stored:
+    ``routing.agreements.period_due`` computes it."""
+
+    __tablename__ = "periodic_reports"
+    __table_args__ = (UniqueConstraint("report", "year", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report: Mapped[str] = mapped_column(String(20))  # routing.agreements.Periodic
+    year: Mapped[int]
+    period: Mapped[int]
+    sent_on: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    custody_index: Mapped[int | None]

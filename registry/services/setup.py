@@ -18,11 +18,20 @@ from sqlalchemy.orm import Session
 
 from registry.models import Agency, Letter, RegistryKey, RuleFile, Treaty, TrustAnchor, User
 from registry.permissions import Principal, Role
-from registry.services import identity, letters, pki, rule_files, treaties, trust_anchors
+from registry.services import (
+    identity,
+    letters,
+    periodic_reports,
+    pki,
+    rule_files,
+    treaties,
+    trust_anchors,
+)
 from registry.services.accounts import create_user
 from registry.services.custody import LOG_KEY_NAME, ensure_log_key
 from registry.services.deadlines import today_kz
 from registry.services.treaties import forms
+from routing.agreements import Periodic, periods_due
 from routing.calendar import add_workdays
 from routing.treaties import returns_due
 from signing import pki_marks
@@ -59,6 +68,15 @@ AGENCIES: tuple[AgencySeed, ...] = (
         "Ministry of Trade and Integration",
         "Министерство торговли и интеграции",
         "Сауда және интеграция министрлігі",
+    ),
+    # GO records its half-yearly summary to PA as sent (¶35); its other steps reach the
+    # registry through MFA.
+    AgencySeed(
+        "GO",
+        "GO",
+        "Office of the Government",
+        "Аппарат Правительства",
+        "Үкімет Аппараты",
     ),
     AgencySeed(
         "SUPREME_COURT",
@@ -166,6 +184,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("officer.minecon", "Dana Zhunusova", Role.AGENCY_OFFICER, "AGENCY:MINECON"),
     DemoUser("officer.court", "Gulnara Iskakova", Role.AGENCY_OFFICER, "SUPREME_COURT"),
     DemoUser("clerk.mfa", "Yerlan Tokayev", Role.MFA_CLERK, "MFA"),
+    DemoUser("officer.go", "Aliya Bekova", Role.AGENCY_OFFICER, "GO"),
     DemoUser("officer.moj", "Saule Kassymova", Role.MOJ_OFFICER, "MOJ"),
     DemoUser("auditor", "Marat Ospanov", Role.AUDITOR, None),
 )
@@ -479,6 +498,10 @@ def ensure_demo_files(session: Session, passphrase: str = DEMO_SIGNING_PASSPHRAS
         session, econ, number, f"consent:{econ.agency_code}", add_workdays(ended, 3)
     )
     rule_files.record_silences(session, today)
+    # ¶34: GO's control assignment gives MFA ten working days for its consolidated report.
+    rule_files.record_event(
+        session, clerk, number, "control-consolidated", add_workdays(today, 10), None
+    )
     # A decision of an international organisation, forwarded to the competent bodies (¶10);
     # their proposals, agreed with MOJ, are due in 15 wd (¶11).
     received = add_workdays(today, -8)
@@ -518,7 +541,47 @@ def ensure_demo_files(session: Session, passphrase: str = DEMO_SIGNING_PASSPHRAS
     rule_files.record_event(
         session, econ, meeting.number, f"meeting-report:{met.isoformat()}", add_workdays(met, 3)
     )
-    return [number, decision.number, annual.number, meeting.number]
+    # A draft EEC decision touching private business (¶8 part 2, ¶8-2): MINHEALTH runs its
+    # agreement (¶9); MFA agreed, MINECON objected with a signed record; MTI, MOJ and the
+    # NCE have still to answer (no deadline in the Rules).
+    draft = rule_files.open_file(
+        session,
+        health,
+        "draft",
+        "Draft EEC decision on the labelling of medicines (demo)",
+        {
+            "organisation": "EEC",
+            "received": add_workdays(today, -6).isoformat(),
+            "interested": [econ.agency_code],
+            "touches_business": True,
+        },
+    )
+    rule_files.record_event(session, clerk, draft.number, "agree:MFA", add_workdays(today, -3))
+    key, day = f"objection:{econ.agency_code}", add_workdays(today, -2)
+    objection = _signed_record(
+        session,
+        "officer.minecon",
+        passphrase,
+        RecordKind.DRAFT,
+        file_number=draft.number,
+        key=key,
+        rule="¶8",
+        day=day,
+        by=econ.agency_code,
+        body="Ұлттық экономика министрлігінің жобаға ескертулері.",
+    )
+    rule_files.record_event(session, econ, draft.number, key, day, objection)
+    # ¶33 part 2: MFA sent its last quarterly investment report on its due date; GO's
+    # half-yearly summaries (¶35) are not recorded yet.
+    past = [
+        row
+        for row in periods_due(Periodic.INVESTMENT, today - timedelta(days=100), today)
+        if row[2] < today
+    ]
+    if past:
+        year, quarter, due = past[-1]
+        periodic_reports.record_sent(session, clerk, Periodic.INVESTMENT.value, year, quarter, due)
+    return [number, decision.number, draft.number, annual.number, meeting.number]
 
 
 def ensure_nca_anchors(session: Session, mark: str) -> list[str]:

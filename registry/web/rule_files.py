@@ -1,8 +1,10 @@
-"""Rule files on the web and in the API: agreements reached (Ch.4), decision files (Ch.2),
-reports (Ch.6), treaty cycles (Ch.1) and high-level events (Ch.3).
+"""Rule files on the web and in the API: agreements reached (Ch.4), decision files and draft
+decisions (Ch.2), reports (Ch.6), treaty cycles (Ch.1) and high-level events (Ch.3); and
+Chapter 4's fixed-date reports tracked per period (¶33 part 2, ¶35).
 
-Thin views over ``registry.services.rule_files``: the JSON API under
-``/api/v1/files`` and the pages under ``/files``.
+Thin views over ``registry.services.rule_files`` and ``registry.services.periodic_reports``:
+the JSON API under ``/api/v1/files``, ``/api/v1/draft-decisions`` and
+``/api/v1/periodic-reports``, and the pages under ``/files`` and ``/reports``.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from registry.names import PARTIES
 from registry.permissions import Action, Principal, allowed
-from registry.services import rule_files
+from registry.services import periodic_reports, rule_files
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
 from registry.services.rule_files import FileView, Kind
@@ -30,7 +33,8 @@ from registry.web.copies import IssueCopyForm
 from registry.web.database import get_session
 from registry.web.guard import current_principal, requires
 from registry.web.present import duty_dict
-from routing.agreements import Source, next_calendar_duties
+from routing import parties as p
+from routing.agreements import Periodic, Source, next_calendar_duties
 from routing.high_level import PA_SET_KEYS, PARAGRAPH_27_READING
 
 bp = Blueprint("files", __name__)
@@ -56,6 +60,7 @@ def file_dict(view: FileView, today: date) -> dict[str, Any]:
         "exemption": None
         if view.exemption is None
         else {"rule": view.exemption.rule, "reason": view.exemption.reason},
+        "agreed": view.agreed,
     }
 
 
@@ -67,12 +72,16 @@ def recordable(principal: Principal, view: FileView) -> list[str]:
     keys = [d.key for d in view.duties if d.done is None]
     if kind is Kind.AGREEMENT:
         keys += [f"draft:{b}" for b in facts["interested"]]
+        keys += ["control-consolidated"]
     elif kind is Kind.EVENT:
         keys += [f"received:{b}" for b in facts["interested"]]
         keys += [f"returned:{b}" for b in facts["interested"] if f"answer:{b}" in view.events]
         keys += ["pa-answers"]
         if any(d.rule == "¶27" for d in view.duties):
             keys += [f"pa-period:{k}" for k in PA_SET_KEYS]
+    elif kind is Kind.DRAFT:
+        # An approver that has not agreed yet may object (and agree later).
+        keys += [f"objection:{d.by}" for d in view.duties if d.done is None]
     elif kind is Kind.DECISION:
         keys += [f"agreed:{b}:MOJ" for b in facts["competent"]]
         if facts["needs_budget"]:
@@ -96,6 +105,13 @@ def _day(value: Any, field: str) -> date:
         return date.fromisoformat(value if isinstance(value, str) else "")
     except ValueError:
         raise Invalid(f"{field}: an ISO date YYYY-MM-DD is required", details=[field]) from None
+
+
+def _integer(data: dict[str, Any], field: str) -> int:
+    value = data.get(field)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Invalid(f"{field}: an integer is required", details=[field])
+    return value
 
 
 # ----------------------------------------------------------------------------- API
@@ -129,6 +145,63 @@ def api_open() -> Any:
         session, principal, str(data.get("kind")), str(data.get("title") or ""), facts
     )
     return file_dict(rule_files.get_file(session, principal, file.number), today_kz()), 201
+
+
+@api_bp.post("/draft-decisions")
+@requires(Action.DRAFT_OPEN)
+def api_open_draft() -> Any:
+    """A draft decision whose agreement the caller's body runs (¶8-9):
+    ``{"title": ..., "facts": {...}}``."""
+    data = _json_body()
+    facts = data.get("facts")
+    if not isinstance(facts, dict):
+        raise Invalid("facts: an object is required", details=["facts"])
+    session, principal = get_session(), current_principal()
+    file = rule_files.open_file(
+        session, principal, Kind.DRAFT.value, str(data.get("title") or ""), facts
+    )
+    return file_dict(rule_files.get_file(session, principal, file.number), today_kz()), 201
+
+
+def period_dict(period: periodic_reports.Period, today: date) -> dict[str, Any]:
+    return {
+        "report": period.report.value,
+        "rule": period.report.rule,
+        "by": period.report.by,
+        "to": period.report.to,
+        "year": period.year,
+        "period": period.period,
+        "label": period.label,
+        "due": period.due.isoformat(),
+        "sent_on": period.sent_on.isoformat() if period.sent_on else None,
+        "state": period.state(today).value,
+    }
+
+
+@api_bp.get("/periodic-reports")
+@requires(Action.FILE_READ)
+def api_periodic() -> Any:
+    """¶33 part 2 and ¶35 per period: due, late or sent (MFA, GO and auditors)."""
+    today = today_kz()
+    found = periodic_reports.history(get_session(), current_principal(), today)
+    return {"items": [period_dict(x, today) for rows in found.values() for x in rows]}
+
+
+@api_bp.post("/periodic-reports")
+@requires(Action.PERIODIC_RECORD)
+def api_periodic_record() -> Any:
+    """Record a period's report as sent: ``{"report", "year", "period", "day"}``."""
+    data = _json_body()
+    year, period = _integer(data, "year"), _integer(data, "period")
+    found = periodic_reports.record_sent(
+        get_session(),
+        current_principal(),
+        str(data.get("report")),
+        year,
+        period,
+        _day(data.get("day"), "day"),
+    )
+    return period_dict(found, today_kz()), 201
 
 
 @api_bp.post("/reports")
@@ -263,6 +336,44 @@ class OpenFileForm(FlaskForm):
         }
 
 
+class DraftForm(FlaskForm):
+    """A draft decision of an international organisation, to be agreed (¶8, ¶8-2)."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
+    received = DateField(_l("Draft received on"), validators=[DataRequired()])
+    organisation = SelectField(
+        _l("Organisation"),
+        # Names, not codes, in the reader's language (registry.names' message ids).
+        choices=[SelectChoice(o, _l(PARTIES[o])) for o in (p.INTL_ORG, p.WTO, p.EEC)],
+    )
+    interested = StringField(
+        _l("Other interested state bodies (codes, comma-separated)"),
+        validators=[DataRequired(), Length(max=1000)],
+    )
+    needs_budget = BooleanField(_l("Adopting it needs budget money (¶8)"))
+    touches_business = BooleanField(_l("EEC draft touching private business (¶8-2)"))
+    interaction_procedure = BooleanField(
+        _l("EEC decision whose implementation the interaction procedure governs (¶14-1)")
+    )
+
+    def facts(self) -> dict[str, Any]:
+        return {
+            "organisation": self.organisation.data,
+            "received": self.received.data.isoformat() if self.received.data else "",
+            "interested": [c.strip() for c in (self.interested.data or "").split(",") if c.strip()],
+            "needs_budget": self.needs_budget.data,
+            "touches_business": self.touches_business.data,
+            "interaction_procedure": self.interaction_procedure.data,
+        }
+
+
+class PeriodicForm(FlaskForm):
+    """¶33 part 2 (MFA) or ¶35 (GO): one period's report sent."""
+
+    period = SelectField(_l("Period"), choices=[], validate_choice=False)
+    day = DateField(_l("Sent on"), validators=[DataRequired()])
+
+
 class ThesesForm(FlaskForm):
     """¶23: a body's theses, checked page by page for the head's or deputy's initials."""
 
@@ -358,6 +469,58 @@ def theses(number: str) -> Any:
             else:
                 flash(_("Not initialled on every page (¶23)."), "error")
     return redirect(url_for("files.file_page", number=number))
+
+
+@bp.route("/files/draft-decisions", methods=["GET", "POST"])
+@requires(Action.FILE_READ)
+def drafts() -> Any:
+    """Draft decisions (¶8, ¶8-2): the list, and the form to open one for one's own body."""
+    principal = current_principal()
+    form = DraftForm() if allowed(principal.role, Action.DRAFT_OPEN) else None
+    errors: list[str] = []
+    if form is not None and form.validate_on_submit():
+        try:
+            file = rule_files.open_file(
+                get_session(), principal, Kind.DRAFT.value, form.title.data or "", form.facts()
+            )
+        except ServiceError as exc:
+            if exc.status not in FIXABLE:
+                raise
+            errors = describe(exc)
+        else:
+            flash(_("Opened %(n)s.", n=file.number), "success")
+            return redirect(url_for("files.file_page", number=file.number))
+    found = rule_files.list_files(get_session(), principal, Kind.DRAFT.value)
+    return render_template("files/drafts.html", files=found, form=form, errors=errors)
+
+
+@bp.route("/reports/periodic", methods=["GET", "POST"])
+@requires(Action.FILE_READ)
+def periodic() -> Any:
+    """¶33 part 2 and ¶35 per period, and the form to record one sent (MFA, GO)."""
+    principal, today = current_principal(), today_kz()
+    found = periodic_reports.history(get_session(), principal, today)
+    own = next((r for r in Periodic if r.by == principal.agency_code), None)
+    form = None
+    if own is not None and allowed(principal.role, Action.PERIODIC_RECORD):
+        form = PeriodicForm()
+        form.period.choices = [
+            SelectChoice(f"{x.year}-{x.period}", x.label) for x in found[own] if x.sent_on is None
+        ]
+        if form.validate_on_submit():
+            year, _sep, period = (form.period.data or "").partition("-")
+            try:
+                if not (year.isdigit() and period.isdigit()):
+                    raise Invalid(_("Choose a period."))
+                periodic_reports.record_sent(
+                    get_session(), principal, own.value, int(year), int(period), form.day.data
+                )
+            except ServiceError as exc:
+                flash_fixable(exc)
+            else:
+                flash(_("Recorded."), "success")
+            return redirect(url_for("files.periodic"))
+    return render_template("files/periodic.html", found=found, today=today, form=form)
 
 
 @bp.get("/reports")

@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from registry.evidence.package import MIMETYPE as ASIC_MIMETYPE
 from registry.permissions import Action, allowed
-from registry.services import case_files, letters, proofs, rule_files
+from registry.services import case_files, letters, periodic_reports, proofs, rule_files
 from registry.services.countersign import check_dispatch_record
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, ServiceError
@@ -168,11 +168,17 @@ def inbox() -> Any:
         if allowed(principal.role, Action.FILE_READ)
         else []
     )
+    periods = (
+        periodic_reports.owed(get_session(), principal, today_kz(), soon)
+        if allowed(principal.role, Action.FILE_READ)
+        else []
+    )
     return render_template(
         "letters/inbox.html",
         items=items,
         sorts=None,
         duties=duties,
+        periods=periods,
         **_filter_form("ui.inbox", given, letters.next_inbox_cursor(items, PAGE_SIZE)),
     )
 

@@ -40,7 +40,16 @@ ROLES: dict[str, tuple[str, dict[str, str]]] = {
         {"main": "/inbox", "compose": "/compose", "upload": "/upload", "account": "/account/"},
     ),
     "head.minhealth": ("head", {"main": "/inbox"}),
-    "clerk.mfa": ("clerk", {"main": "/inbox", "incoming": "/incoming", "list": "/letters"}),
+    "clerk.mfa": (
+        "clerk",
+        {
+            "main": "/inbox",
+            "incoming": "/incoming",
+            "list": "/letters",
+            "drafts": "/files/draft-decisions",
+        },
+    ),
+    "officer.go": ("go", {"main": "/inbox", "periodic": "/reports/periodic"}),
     "officer.moj": ("moj", {"main": "/inbox"}),
     "auditor": (
         "auditor",

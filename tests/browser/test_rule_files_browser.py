@@ -150,3 +150,61 @@ def test_an_agreement_and_a_decision_file_through_the_pages(
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
     assert STAMP_KK in _pdf_text(pdf)
+
+
+def _relogin(page: Any, username: str) -> None:
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "lang", "value": "en", "url": page.url}])
+    _login(page, username)
+
+
+def test_a_draft_decision_and_an_agreements_consolidated_report_through_the_pages(
+    page: Any,
+) -> None:
+    # MINHEALTH opens a draft WHO recommendation and runs its agreement (¶9).
+    _login(page, "officer.minhealth")
+    page.goto("/files/draft-decisions")
+    page.fill("input[name=title]", "Draft WHO recommendation (browser test)")
+    page.fill("input[name=received]", "2026-03-18")
+    page.select_option("select[name=organisation]", "INTL_ORG")
+    page.fill("input[name=interested]", "AGENCY:MINECON")
+    page.click("form[action='/files/draft-decisions'] button[type=submit]")
+    page.wait_for_url("**/files/DRF-*")
+    draft = page.url.rsplit("/", 1)[1]
+    # Whose agreement, with its ¶, and no date: the Rules set none (¶8).
+    assert page.locator("tr[data-key='agree:AGENCY:MINECON'] td").nth(2).inner_text() == "¶8"
+    assert _due(page, "agree:MFA") == "—"
+    assert page.locator("p[data-agreed='no']").count() == 1
+    assert "The Rules set no deadline for agreeing a draft (¶8)" in page.content()
+
+    # MINECON finds it in its inbox, objects, then agrees the revised draft.
+    _relogin(page, "officer.minecon")
+    page.goto("/inbox")
+    assert page.locator(f"tr[data-duty='{draft}:agree:AGENCY:MINECON']").count() == 1
+    page.goto(f"/files/{draft}")
+    _record(page, "objection:AGENCY:MINECON", "2026-03-20")
+    assert page.locator("li[data-key='objection:AGENCY:MINECON']").count() == 1
+    _record(page, "agree:AGENCY:MINECON", "2026-03-26")
+    assert page.locator("p[data-agreed='no']").count() == 1
+
+    # MFA agrees on foreign-policy expediency: the draft is agreed.
+    _relogin(page, "clerk.mfa")
+    page.goto(f"/files/{draft}")
+    _record(page, "agree:MFA", "2026-03-27")
+    assert page.locator("p[data-agreed='yes']").count() == 1
+
+    # An agreement reached: GO's control assignment dates MFA's consolidated report (¶34).
+    agreement = _open(
+        page,
+        kind="agreement",
+        source="results-document",
+        title="Memorandum (browser test)",
+        day="2026-03-20",
+        parties="AGENCY:MINHEALTH",
+    )
+    _record(page, "control-consolidated", "2026-06-15")
+    assert _due(page, "consolidated") == "2026-06-15"
+    _record(page, "consolidated", "2026-06-12")
+    cells = page.locator("tr[data-key='consolidated'] td")
+    assert (cells.nth(5).inner_text(), cells.nth(6).inner_text()) == ("2026-06-12", "done")
+    assert agreement.startswith("AGR-2026-")

@@ -11,6 +11,7 @@ from .conftest import PASSWORD, csrf_token
 from .web_fixtures import api_token  # noqa: F401
 
 HEALTH = "AGENCY:MINHEALTH"
+ECON = "AGENCY:MINECON"
 AGREEMENT = {
     "kind": "agreement",
     "title": "Joint statement of the state visit",
@@ -141,3 +142,93 @@ def test_reports_api_and_page(
     page = login("clerk.mfa").get("/reports").get_data(as_text=True)
     assert f'data-agency="{HEALTH}"' in page
     assert "¶50 part 3" in page
+
+
+def test_draft_decisions_over_the_api_and_the_pages(
+    app: Flask,
+    api_token: Callable[[str], dict[str, str]],  # noqa: F811
+    login: Callable[[str], FlaskClient],
+) -> None:
+    client = app.test_client()
+    health, econ = api_token("officer.minhealth"), api_token("officer.minecon")
+    draft = {
+        "title": "Draft WHO recommendation",
+        "facts": {"organisation": "INTL_ORG", "received": "2026-03-18", "interested": [ECON]},
+    }
+    assert (
+        client.post("/api/v1/draft-decisions", headers=api_token("auditor"), json=draft).status_code
+        == 403
+    )
+    opened = client.post("/api/v1/draft-decisions", headers=health, json=draft)
+    assert opened.status_code == 201, opened.get_json()
+    body = opened.get_json()
+    assert (body["kind"], body["agreed"], body["facts"]["lead"]) == ("draft", False, HEALTH)
+    assert {d["key"]: (d["rule"], d["due"], d["state"]) for d in body["duties"]} == {
+        f"agree:{ECON}": ("¶8", None, "open"),
+        "agree:MFA": ("¶8 (foreign-policy expediency)", None, "open"),
+    }
+    number = body["number"]
+    agreed = client.post(
+        f"/api/v1/files/{number}/events",
+        headers=econ,
+        json={"key": f"agree:{ECON}", "day": "2026-03-20"},
+    )
+    assert agreed.status_code == 200
+    # MINECON's inbox no longer lists it; MFA's does, undated, and the page says why.
+    assert number not in login("officer.minecon").get("/inbox").get_data(as_text=True)
+    mfa = login("clerk.mfa")
+    inbox = mfa.get("/inbox").get_data(as_text=True)
+    assert f'data-duty="{number}:agree:MFA"' in inbox
+    page = mfa.get(f"/files/{number}").get_data(as_text=True)
+    assert 'data-agreed="no"' in page
+    # Pages are in Kazakh by default: «the Rules set no deadline for agreeing a draft (¶8)».
+    assert "Қағидалар жобаны келісу мерзімін белгілемейді (8-тармақ)" in page
+    response = mfa.post(
+        f"/files/{number}/events",
+        data={
+            "csrf_token": csrf_token(mfa, f"/files/{number}"),
+            "key": "agree:MFA",
+            "day": "2026-03-23",
+        },
+    )
+    assert response.status_code == 302
+    assert 'data-agreed="yes"' in mfa.get(f"/files/{number}").get_data(as_text=True)
+    listed = login("officer.minhealth").get("/files/draft-decisions").get_data(as_text=True)
+    assert number in listed
+
+
+def test_periodic_reports_over_the_api_and_the_page(
+    app: Flask,
+    api_token: Callable[[str], dict[str, str]],  # noqa: F811
+    login: Callable[[str], FlaskClient],
+) -> None:
+    client = app.test_client()
+    mfa, go = api_token("clerk.mfa"), api_token("officer.go")
+    sent = {"report": "investment", "year": 2026, "period": 1, "day": "2026-04-02"}
+    assert client.post("/api/v1/periodic-reports", headers=go, json=sent).status_code == 403
+    recorded = client.post("/api/v1/periodic-reports", headers=mfa, json=sent)
+    assert recorded.status_code == 201, recorded.get_json()
+    # ¶33 part 2: Q1 2026 due 5 April 2026, a Sunday → Friday 3 April.
+    assert recorded.get_json() | {"state": None} == {
+        "report": "investment",
+        "rule": "¶33 part 2",
+        "by": "MFA",
+        "to": "GO",
+        "year": 2026,
+        "period": 1,
+        "label": "2026-Q1",
+        "due": "2026-04-03",
+        "sent_on": "2026-04-02",
+        "state": None,
+    }
+    again = client.post("/api/v1/periodic-reports", headers=mfa, json=sent)
+    assert again.status_code == 409
+    bad = client.post("/api/v1/periodic-reports", headers=mfa, json={**sent, "year": "2026"})
+    assert bad.status_code == 422
+    items = client.get("/api/v1/periodic-reports", headers=go).get_json()["items"]
+    assert {"2026-Q1"} <= {i["label"] for i in items if i["sent_on"]}
+    health = api_token("officer.minhealth")
+    assert client.get("/api/v1/periodic-reports", headers=health).get_json()["items"] == []
+    page = login("officer.go").get("/reports/periodic").get_data(as_text=True)
+    assert 'data-period="2026-Q1"' in page
+    assert 'data-report="go-summary"' in page

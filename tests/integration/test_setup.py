@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from registry.permissions import Principal
-from registry.services import letters, rule_files
+from registry.services import letters, periodic_reports, rule_files
 from registry.services.deadlines import today_kz
 from registry.services.lifecycle import State
 from registry.services.setup import (
@@ -17,6 +17,7 @@ from registry.services.setup import (
     ensure_demo_treaties,
     ensure_registry,
 )
+from routing.agreements import Periodic
 from routing.duties import DutyState
 
 from .conftest import KEK
@@ -65,13 +66,14 @@ def test_the_demo_files_stand_part_way_through_their_chains(
     service_session: Session, principal: Who
 ) -> None:
     made = ensure_demo_files(service_session)
-    assert [n.split("-")[0] for n in made] == ["AGR", "DEC", "REP", "REP"]
+    assert [n.split("-")[0] for n in made] == ["AGR", "DEC", "DRF", "REP", "REP"]
     assert ensure_demo_files(service_session) == []  # once only
     today = today_kz()
     agreement = rule_files.get_file(service_session, principal("clerk.mfa"), made[0])
     assert "silence:AGENCY:MINHEALTH" in agreement.events  # consent by silence (¶32)
     states = {d.key: d.state(today) for d in agreement.duties}
     assert states["submit-to-pa"] is DutyState.DUE
+    assert states["consolidated"] is DutyState.DUE  # ¶34, by GO's control-assignment date
     decision = rule_files.get_file(service_session, principal("officer.minhealth"), made[1])
     states = {d.key: d.state(today) for d in decision.duties}
     assert states["proposals:AGENCY:MINHEALTH"] is DutyState.DUE
@@ -83,6 +85,22 @@ def test_the_demo_files_stand_part_way_through_their_chains(
     standing, _ = rule_files.reports_overview(service_session, principal("clerk.mfa"), today)
     assert standing["AGENCY:MINHEALTH"].due == 1
     assert standing["AGENCY:MINECON"].received == 1
+    # A draft EEC decision: MFA agreed, MINECON objected (signed), MTI, MOJ, NCE to answer.
+    draft = rule_files.get_file(service_session, principal("officer.minhealth"), made[2])
+    assert draft.agreed is False
+    assert {d.by for d in draft.duties if d.done is None} == {
+        "AGENCY:MINECON",
+        "MTI",
+        "MOJ",
+        "NCE",
+    }
+    (objection,) = [e for e in draft.file.events if e.key == "objection:AGENCY:MINECON"]
+    assert objection.verification is not None
+    assert objection.verification["indication"] == "TOTAL_PASSED"
+    # ¶33 part 2: MFA's last quarterly report is recorded as sent; GO owes its summaries.
+    found = periodic_reports.history(service_session, principal("auditor"), today)
+    assert any(x.sent_on is not None for x in found[Periodic.INVESTMENT])
+    assert all(x.sent_on is None for x in found[Periodic.GO_SUMMARY])
 
 
 def test_the_demo_treaty_year_and_event(service_session: Session, principal: Who) -> None:

@@ -1,4 +1,4 @@
-"""The two chains a rule file can hold, read from and written to its stored rows.
+"""The chains a rule file can hold, read from and written to its stored rows.
 
 A file stores the facts that open its chain as JSON and one dated row per event
 key; this module turns them into the engine's objects (``routing.agreements``,
@@ -34,6 +34,7 @@ class Kind(StrEnum):
     REPORT = "report"  # a report a central state body owes MFA (Chapter 6, ¶46, ¶48-49)
     TREATY_CYCLE = "treaty-cycle"  # one reporting year of treaty returns (Chapter 1, ¶2-6)
     EVENT = "event"  # a high-level event and its chain (Chapter 3, ¶22-29-1)
+    DRAFT = "draft"  # a draft decision of an international organisation (Chapter 2, ¶8-9)
 
 
 PREFIX: Mapping[Kind, str] = {
@@ -42,6 +43,7 @@ PREFIX: Mapping[Kind, str] = {
     Kind.REPORT: "REP",
     Kind.TREATY_CYCLE: "TRC",
     Kind.EVENT: "EVT",
+    Kind.DRAFT: "DRF",
 }
 #: Chapter 6 reports: what each type needs besides ``body``.
 REPORT_TYPES: Mapping[str, tuple[str, ...]] = {
@@ -52,6 +54,9 @@ REPORT_TYPES: Mapping[str, tuple[str, ...]] = {
 }
 #: Recorded only by the job that applies ¶32's consent by silence, never by a person.
 SILENCE = "silence"
+#: Approvers of a draft who are not users of the registry: the body running the agreement
+#: (¶9) records what they said, from their letters.
+NOT_USERS = frozenset({p.BUDGET_COMMISSION})
 
 
 def _day(value: Any, field: str) -> date:
@@ -104,6 +109,27 @@ def decision(facts: Mapping[str, Any]) -> dc.Decision:
         )
     except dc.DecisionError as exc:
         raise Invalid(str(exc)) from None
+
+
+def draft(facts: Mapping[str, Any]) -> tuple[dc.Draft, str]:
+    """The engine's Draft and the body that runs its agreement (¶9), checked."""
+    lead = facts.get("lead")
+    if not isinstance(lead, str) or not p.is_central_state_body(lead):
+        raise Invalid(f"lead: not a central state body: {lead!r}")
+    _day(facts.get("received"), "received")
+    try:
+        found = dc.Draft(
+            organisation=str(facts.get("organisation")),
+            interested=_parties(facts.get("interested"), "interested"),
+            needs_budget=_flag(facts, "needs_budget"),
+            touches_business=_flag(facts, "touches_business"),
+            interaction_procedure=_flag(facts, "interaction_procedure"),
+        )
+    except dc.DecisionError as exc:
+        raise Invalid(str(exc)) from None
+    if lead in found.interested:
+        raise Invalid(f"interested: {lead} runs the agreement (¶9); list the other bodies")
+    return found, lead
 
 
 def cycle(facts: Mapping[str, Any]) -> tuple[int, tuple[str, ...]]:
@@ -201,6 +227,17 @@ def normalised_facts(kind: Kind, facts: Mapping[str, Any]) -> dict[str, Any]:
     if kind is Kind.TREATY_CYCLE:
         year, bodies = cycle(facts)
         return {"year": year, "bodies": list(bodies)}
+    if kind is Kind.DRAFT:
+        dr, lead = draft(facts)
+        return {
+            "organisation": dr.organisation,
+            "lead": lead,
+            "received": str(facts["received"]),
+            "interested": list(dr.interested),
+            "needs_budget": dr.needs_budget,
+            "touches_business": dr.touches_business,
+            "interaction_procedure": dr.interaction_procedure,
+        }
     if kind is Kind.EVENT:
         e = event(facts)
         return {
@@ -233,6 +270,9 @@ def parties(kind: Kind, facts: Mapping[str, Any]) -> list[str]:
         return [p.MFA, *cycle(facts)[1]]
     if kind is Kind.EVENT:
         return [p.MFA, *event(facts).interested]
+    if kind is Kind.DRAFT:
+        dr, lead = draft(facts)
+        return [lead, *dc.draft_approvers(dr)]
     d = decision(facts)
     return [p.MFA, p.MOJ, *d.competent]
 
@@ -251,6 +291,8 @@ def agreement_events(events: Mapping[str, date]) -> ag.AgreementEvents:
         approval_sheet=events.get("approval-sheet"),
         control_dates=_by_party(events, "control:"),
         progress_reported=_by_party(events, "progress:"),
+        consolidated_control=events.get("control-consolidated"),
+        consolidated=events.get("consolidated"),
     )
 
 
@@ -269,6 +311,28 @@ def decision_events(events: Mapping[str, date]) -> dc.DecisionEvents:
         pa_considered=events.get("pa-consider"),
         to_president=events.get("to-president"),
     )
+
+
+def draft_events(events: Mapping[str, date]) -> dc.DraftEvents:
+    return dc.DraftEvents(
+        agreed=_by_party(events, "agree:"), objected=_by_party(events, "objection:")
+    )
+
+
+def draft_agreed(facts: Mapping[str, Any], events: Mapping[str, date]) -> bool:
+    """Every approver ¶8 and ¶8-2 require has agreed the draft."""
+    return dc.draft_agreed(draft(facts)[0], draft_events(events))
+
+
+def step(kind: Kind, facts: Mapping[str, Any], key: str) -> Duty | None:
+    """A step that is not a duty but has its ¶ and its party: a draft's objections."""
+    if kind is Kind.DRAFT and key.startswith("objection:"):
+        dr, lead = draft(facts)
+        body = key.removeprefix("objection:")
+        rule = dc.draft_approvers(dr).get(body)
+        if rule is not None:
+            return Duty(key, body, (lead,), rule, "objections to the draft decision")
+    return None
 
 
 def cycle_events(events: Mapping[str, date]) -> tr.CycleEvents:
@@ -318,6 +382,12 @@ def duties(kind: Kind, facts: Mapping[str, Any], events: Mapping[str, date]) -> 
             return tr.cycle_duties(year, bodies, cycle_events(events))
         if kind is Kind.EVENT:
             return hl.event_duties(event(facts), event_steps(events))
+        if kind is Kind.DRAFT:
+            dr, lead = draft(facts)
+            unknown = sorted(k for k in events if not k.startswith(("agree:", "objection:")))
+            if unknown:
+                raise Invalid(f"{unknown[0]}: a draft decision has no such step")
+            return dc.draft_duties(dr, draft_events(events), lead)
         return dc.decision_duties(decision(facts), decision_events(events))
     except (ag.AgreementError, dc.DecisionError, tr.TreatyError, hl.EventError) as exc:
         raise Invalid(str(exc)) from None
@@ -329,7 +399,9 @@ def recorder(kind: Kind, facts: Mapping[str, Any], key: str) -> str:
     if kind is Kind.REPORT:
         keys = {d.key: d.by for d in duties(kind, facts, {})}
     elif kind is Kind.AGREEMENT:
-        keys = {"submit-to-pa": p.MFA, "approval-sheet": p.MFA}
+        keys = dict.fromkeys(
+            ("submit-to-pa", "approval-sheet", "control-consolidated", "consolidated"), p.MFA
+        )
         for body in agreement(facts).interested:
             keys |= {
                 f"proposals:{body}": body,
@@ -356,6 +428,12 @@ def recorder(kind: Kind, facts: Mapping[str, Any], key: str) -> str:
                 f"returned:{body}": p.MFA,
                 f"rework:{body}": body,
             }
+    elif kind is Kind.DRAFT:
+        dr, lead = draft(facts)
+        keys = {}
+        for body in dc.draft_approvers(dr):
+            who = lead if body in NOT_USERS else body
+            keys |= {f"agree:{body}": who, f"objection:{body}": who}
     else:
         d = decision(facts)
         keys = dict.fromkeys(("to-go", "to-pm", "to-pa", "pa-consider", "to-president"), p.MFA)

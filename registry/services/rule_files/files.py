@@ -67,6 +67,8 @@ class FileView:
     duties: tuple[Duty, ...]
     #: A report the Rules do not ask for (¶50), with the reason; None otherwise.
     exemption: Exemption | None = None
+    #: A draft decision: every approver agreed (¶8, ¶8-2); None for other kinds.
+    agreed: bool | None = None
 
 
 def events_of(file: RuleFile) -> dict[str, date]:
@@ -80,6 +82,7 @@ def _view(file: RuleFile) -> FileView:
         events,
         chains.duties(kind, file.facts, events),
         chains.exemption(kind, file.facts),
+        chains.draft_agreed(file.facts, events) if kind is Kind.DRAFT else None,
     )
 
 
@@ -91,8 +94,9 @@ def duties_of(file: RuleFile) -> tuple[Duty, ...]:
 def open_file(
     session: Session, principal: Principal, kind: str, title: str, facts: Mapping[str, Any]
 ) -> RuleFile:
-    """Register an agreement reached (¶30), open a decision file (¶10) — MFA — or a report
-    a central state body owes MFA (¶46, ¶48-49) — MFA or the body itself."""
+    """Register an agreement reached (¶30), open a decision file (¶10) — MFA —, a report
+    a central state body owes MFA (¶46, ¶48-49) — MFA or the body itself — or a draft
+    decision whose agreement the opener's body runs (¶8-9) — any central state body."""
     try:
         file_kind = Kind(kind)
     except ValueError:
@@ -102,6 +106,10 @@ def open_file(
         check(principal, Action.REPORT_OPEN)
         if principal.agency_code not in (p.MFA, facts.get("body")):
             raise Forbidden("a report file is opened by MFA or by the body that owes it")
+    elif file_kind is Kind.DRAFT:
+        check(principal, Action.DRAFT_OPEN)
+        # ¶9: the body competent for the draft's subject runs its agreement: the opener's.
+        facts = {**facts, "lead": principal.agency_code}
     else:
         check(principal, Action.FILE_OPEN)
     title = (title or "").strip()
@@ -156,7 +164,7 @@ def _opened_on(kind: Kind, facts: Mapping[str, Any]) -> date:
     """The day the chain starts: the event's end, MFA's receipt, or the report's trigger."""
     if kind is Kind.AGREEMENT:
         return date.fromisoformat(facts["event_ended"])
-    if kind is Kind.DECISION:
+    if kind in (Kind.DECISION, Kind.DRAFT):
         return date.fromisoformat(facts["received"])
     if kind is Kind.TREATY_CYCLE:
         return date(int(facts["year"]) + 1, 1, 1)
@@ -203,6 +211,7 @@ def record_event(
         signed = None
         if checked is not None:
             duty = next((d for d in duties if d.key == key), None)
+            duty = duty or chains.step(kind, file.facts, key)
             signed = _signed_record(session, file, key, day, duty, checked)
         _append(session, file, key, day, custody_actor(principal), Tag.FILE_EVENT_RECORDED, signed)
     except ServiceError as exc:
@@ -389,17 +398,23 @@ def owed(
 ) -> list[OwedDuty]:
     """The open, dated duties of every file in scope that the person's body owes (an
     auditor: every overdue one), late first, then by due date: the reminders and the
-    "late" of the inbox. ``due_soon``: due within ``due_soon_workdays`` working days."""
+    "late" of the inbox. ``due_soon``: due within ``due_soon_workdays`` working days.
+    A draft decision's agreements have no date (¶8): they follow the dated duties."""
     check(principal, Action.FILE_READ)
     files = session.scalars(select(RuleFile).where(file_scope(principal))).all()
     soon = add_workdays(today, due_soon_workdays)
     out = []
     for file in files:
+        undated = file.kind == Kind.DRAFT.value
         for duty in _view(file).duties:
-            if duty.done is not None or duty.due is None:
+            if duty.done is not None or (duty.due is None and not undated):
                 continue
             overdue = duty.state(today) is DutyState.LATE
-            if duty.by != principal.agency_code and not (principal.agency_code is None and overdue):
+            by = duty.by
+            if by in chains.NOT_USERS:
+                by = file.facts["lead"]  # it records what they said (¶9)
+            if by != principal.agency_code and not (principal.agency_code is None and overdue):
                 continue
-            out.append(OwedDuty(file, duty, overdue, not overdue and duty.due <= soon))
-    return sorted(out, key=lambda o: (not o.overdue, o.duty.due, o.file.number))
+            soon_ = not overdue and duty.due is not None and duty.due <= soon
+            out.append(OwedDuty(file, duty, overdue, soon_))
+    return sorted(out, key=lambda o: (not o.overdue, o.duty.due or date.max, o.file.number))

@@ -18,10 +18,13 @@ from routing.agreements import (
     AgreementError,
     AgreementEvents,
     InvestmentDeadline,
+    Periodic,
     Source,
     agreement_duties,
     go_summary_due,
     investment_report_due,
+    period_due,
+    periods_due,
     refuse_extension,
     silent_consents,
 )
@@ -176,3 +179,26 @@ def test_go_summary_by_15_june_and_15_december() -> None:
     # Sunday 15 June 2025 → Friday 13 June (default), Monday 16 June (next).
     assert go_summary_due(2025) == (D("2025-06-13"), D("2025-12-15"))
     assert go_summary_due(2025, DayOffShift.NEXT)[0] == D("2025-06-16")
+
+
+def test_consolidated_report_by_the_date_of_gos_control_assignment() -> None:
+    assert "consolidated" not in _due()  # no control date recorded: no duty yet
+    events = AgreementEvents(consolidated_control=D("2026-06-15"))
+    (duty,) = [d for d in agreement_duties(AGREEMENT, events) if d.key == "consolidated"]
+    assert (duty.by, duty.to, duty.rule, duty.due) == (p.MFA, (p.GO,), "¶34", D("2026-06-15"))
+    with pytest.raises(AgreementError, match="record that date first"):
+        agreement_duties(AGREEMENT, AgreementEvents(consolidated=D("2026-06-10")))
+
+
+def test_periods_of_the_fixed_date_reports() -> None:
+    # Q4 2025: 5 January 2026, a Monday (1-2 January the days off); H1 2025: Sunday 15 June
+    # → Friday 13 June 2025.
+    assert period_due(Periodic.INVESTMENT, 2025, 4) == D("2026-01-05")
+    assert period_due(Periodic.GO_SUMMARY, 2025, 1) == D("2025-06-13")
+    with pytest.raises(AgreementError, match="half: 3"):
+        period_due(Periodic.GO_SUMMARY, 2026, 3)
+    # From 1 June 2026 to 20 June 2026: H1 2026 (15 June), then the next, H2 (15 December).
+    assert periods_due(Periodic.GO_SUMMARY, D("2026-06-01"), D("2026-06-20")) == [
+        (2026, 1, D("2026-06-15")),
+        (2026, 2, D("2026-12-15")),
+    ]

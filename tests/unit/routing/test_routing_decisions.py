@@ -17,8 +17,11 @@ from routing.decisions import (
     DecisionError,
     DecisionEvents,
     Draft,
+    DraftEvents,
     decision_duties,
+    draft_agreed,
     draft_approvers,
+    draft_duties,
 )
 from routing.duties import DutyState
 
@@ -141,3 +144,45 @@ def test_draft_approvers() -> None:
 def test_bad_input_is_named(bad, message: str) -> None:
     with pytest.raises(DecisionError, match=message):
         bad()
+
+
+def test_a_draft_is_agreed_when_every_approver_agreed() -> None:
+    eec = Draft(p.EEC, (EDU,), touches_business=True, interaction_procedure=True)
+    duties = draft_duties(eec, lead=HEALTH)
+    assert {d.key: d.rule for d in duties} == {
+        f"agree:{EDU}": "¶8",
+        "agree:MFA": "¶8 (foreign-policy expediency)",
+        "agree:MTI": "¶8 part 2",
+        "agree:MOJ": "¶8 part 2",
+        "agree:NCE": "¶8-2",
+    }
+    # No deadline in the Rules (¶8): open, never late, however long it waits.
+    assert {d.state(D("2030-01-01")) for d in duties} == {DutyState.OPEN}
+    assert {d.to for d in duties} == {(HEALTH,)}
+    all_but_nce = {b: D("2026-03-20") for b in (EDU, p.MFA, p.MTI, p.MOJ)}
+    assert not draft_agreed(eec, DraftEvents(agreed=all_but_nce))
+    # Objections, then agreement on the revised draft.
+    events = DraftEvents(
+        agreed={**all_but_nce, p.NCE: D("2026-03-27")}, objected={p.NCE: D("2026-03-19")}
+    )
+    assert draft_agreed(eec, events)
+
+
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        (DraftEvents(agreed={p.NCE: D("2026-03-20")}), "NCE is not an approver"),
+        (
+            DraftEvents(agreed={p.MFA: D("2026-03-20")}, objected={p.MFA: D("2026-03-23")}),
+            "objections cannot follow",
+        ),
+    ],
+)
+def test_draft_events_that_cannot_be(events: DraftEvents, message: str) -> None:
+    with pytest.raises(DecisionError, match=message):
+        draft_duties(Draft(p.INTL_ORG, (HEALTH,)), events)
+
+
+def test_interaction_procedure_is_for_eec_drafts_only() -> None:
+    with pytest.raises(DecisionError, match="¶14-1 concerns EEC"):
+        Draft(p.WTO, (HEALTH,), interaction_procedure=True)

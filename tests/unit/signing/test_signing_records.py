@@ -32,8 +32,14 @@ def _record(kind: RecordKind, **fields: object) -> bytes:
         RecordKind.AGREEMENT: {"file_number": "AGR-2026-000001", "key": f"proposals:{HEALTH}"},
         RecordKind.DECISION: {"file_number": "DEC-2026-000002", "key": f"agreed:{HEALTH}:MOJ"},
         RecordKind.REPORT: {"file_number": "REP-2026-000003", "key": "annual:2026"},
+        RecordKind.DRAFT: {"file_number": "DRF-2026-000004", "key": f"objection:{HEALTH}"},
     }[kind]
-    rule = {RecordKind.AGREEMENT: "¶31", RecordKind.DECISION: "¶11", RecordKind.REPORT: "¶46(2)"}
+    rule = {
+        RecordKind.AGREEMENT: "¶31",
+        RecordKind.DECISION: "¶11",
+        RecordKind.REPORT: "¶46(2)",
+        RecordKind.DRAFT: "¶8",
+    }
     merged = {
         **values,
         "rule": rule[kind],
