@@ -3,7 +3,7 @@ acting first heads replaces (registry/models/generation.py), so that workers kee
 they build from those rows until it changes
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0019
 """
 
 import secrets
@@ -16,7 +16,7 @@ from alembic import op
 import registry.db
 
 revision: str = "0020"
-down_revision: str | None = "0015"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
