@@ -166,17 +166,15 @@ def request_timestamp(url: str, data: bytes, *, timeout: float = 10.0) -> bytes:
 
 def request_timestamps(
     url: str, items: Sequence[bytes], *, timeout: float = 10.0, connections: int = 4
-) -> list[bytes | TimestampError]:
+) -> list[bytes | TimestampError | None]:
     """Tokens over each of ``items``, in order, asked over ``connections`` keep-alive
     connections at once: a batch costs its slowest connection's round trips, not the sum.
 
     A connection that meets a failure stops there (the TSA is failing): that item's
-    entry is the error, and the entries it did not ask for are errors saying so.
+    entry is the error, and the entries it did not ask for are None.
     """
     TimestampClient(url, timeout)  # a URL that is not http(s) fails here, not in a thread
-    results: list[bytes | TimestampError] = [
-        TimestampError(f"TSA {url}: not asked, after an earlier failure") for _ in items
-    ]
+    results: list[bytes | TimestampError | None] = [None] * len(items)
 
     def ask(indexes: range) -> None:
         client = TimestampClient(url, timeout)
