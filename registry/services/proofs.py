@@ -443,10 +443,12 @@ def _witness(
     end_reads(session)
     if sends:
         _ask_all(sends, latest, settings.timeout, last_try=False)
-        again = [send for send in sends if send.retry_from is not None]
-        for send in again:
-            send.old, send.problem = send.retry_from or 0, None
-            _read_proof(send, latest.size, proof_from)
+        again = []
+        for send in sends:
+            if send.retry_from is not None:
+                send.old, send.problem, send.retry_from = send.retry_from, None, None
+                _read_proof(send, latest.size, proof_from)
+                again.append(send)
         if again:
             end_reads(session)
             _ask_all(again, latest, settings.timeout, last_try=True)

@@ -309,6 +309,31 @@ def test_an_unreachable_witness_or_tsa_blocks_nothing_and_is_retried(
     assert sorted(kinds) == ["crl", "signature-timestamp"]
 
 
+def test_a_witness_further_on_than_recorded_is_sent_a_proof_from_its_own_size(
+    service_session: Session,
+    principal: Who,
+    proving: dict[str, Any],
+    witnesses: list[WitnessProcess],
+) -> None:
+    """Arna's record of what a witness cosigned can lag (a round whose store was lost): the
+    witness answers 409 with its own size, and the same round sends the checkpoint again
+    with a consistency proof from that size, read from the log between the two asks."""
+    s = service_session
+    officer = principal(OFFICER)
+    a_signed_letter(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
+    first = _publish(s)
+    assert first.failures == []
+    a_signed_letter(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    s.execute(update(WitnessState).values(cosigned_size=0))
+    s.commit()
+    report = _publish(s)
+    assert report.failures == [], report.failures
+    assert first.size < report.size
+    assert sorted(report.cosigned) == sorted(w.key for w in witnesses)
+    states = s.scalars(select(WitnessState)).all()
+    assert [(st.cosigned_size, st.last_error) for st in states] == [(report.size, None)] * 2
+
+
 def test_a_cosignature_another_publisher_recorded_first_leaves_the_round_whole(
     service_session: Session,
     principal: Who,
