@@ -343,7 +343,7 @@ def submissions(kind: str, args: argparse.Namespace, tmp: Path) -> None:
     """bench/submit.py's load without proof, with a TSA, and with a TSA and 2 witnesses."""
     print(
         f"== submissions over HTTP, {kind}, gunicorn 2 workers, {args.clients} clients, "
-        f"TSA: {args.tsa}"
+        f"TSA: {args.tsa} (goal: >= 200/s on PostgreSQL with the TSA and witnesses local)"
     )
     runs: dict[str, Figures | None] = {}
     for setup in SETUPS:
