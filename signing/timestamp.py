@@ -18,9 +18,9 @@ import datetime as dt
 import functools
 import hashlib
 import http.client
-import threading
 import urllib.parse
 from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from asn1crypto import cms, tsp
@@ -165,10 +165,16 @@ def request_timestamp(url: str, data: bytes, *, timeout: float = 10.0) -> bytes:
 
 
 def request_timestamps(
-    url: str, items: Sequence[bytes], *, timeout: float = 10.0, connections: int = 4
+    url: str,
+    items: Sequence[bytes],
+    *,
+    timeout: float = 10.0,
+    connections: int = 4,
+    pool: Executor | None = None,
 ) -> list[bytes | TimestampError | None]:
     """Tokens over each of ``items``, in order, asked over ``connections`` keep-alive
     connections at once: a batch costs its slowest connection's round trips, not the sum.
+    The connections are served by ``pool``'s threads (by threads of their own without one).
 
     A connection that meets a failure stops there (the TSA is failing): that item's
     entry is the error, and the entries it did not ask for are None.
@@ -192,12 +198,11 @@ def request_timestamps(
     shares = [range(start, len(items), count) for start in range(count)]
     if count == 1:
         ask(shares[0])
-        return results
-    threads = [threading.Thread(target=ask, args=(share,)) for share in shares]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    elif pool is None:
+        with ThreadPoolExecutor(count) as own:
+            list(own.map(ask, shares))
+    else:
+        list(pool.map(ask, shares))
     return results
 
 

@@ -28,8 +28,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +223,9 @@ TSA_CONNECTIONS = 4
 """Kept connections a round asks the TSA over at once."""
 
 
-def _stamp_signatures(session: Session, settings: ProofSettings, limit: int = 500) -> list[str]:
+def _stamp_signatures(
+    session: Session, settings: ProofSettings, pool: Executor | None, limit: int = 500
+) -> list[str]:
     """Fulfil the time-stamps owed at receipt; each stored with its verification, or left owed.
 
     The owed letters are read in one query, no transaction stays open while the TSA
@@ -261,6 +265,7 @@ def _stamp_signatures(session: Session, settings: ProofSettings, limit: int = 50
             [value for *_, value in asked],
             timeout=settings.timeout,
             connections=TSA_CONNECTIONS,
+            pool=pool,
         )
     except TimestampError as exc:
         return [str(exc)]
@@ -395,15 +400,21 @@ def _ask(send: _Send, latest: _Latest, timeout: float, last_try: bool) -> None:
             )
 
 
-def _ask_all(sends: Sequence[_Send], latest: _Latest, timeout: float, last_try: bool) -> None:
-    """Every witness asked at once: a round costs the slowest witness, not their sum."""
-    threads = [
-        threading.Thread(target=_ask, args=(send, latest, timeout, last_try)) for send in sends
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+def _ask_all(
+    sends: Sequence[_Send],
+    latest: _Latest,
+    timeout: float,
+    last_try: bool,
+    pool: Executor | None,
+) -> None:
+    """Every witness asked at once (``pool``'s threads, or threads of their own): a round
+    costs the slowest witness, not their sum."""
+    ask = partial(_ask, latest=latest, timeout=timeout, last_try=last_try)
+    if pool is None:
+        with ThreadPoolExecutor(len(sends)) as own:
+            list(own.map(ask, sends))
+    else:
+        list(pool.map(ask, sends))
 
 
 def _store_witnessed(session: Session, sends: Sequence[_Send], latest: _Latest) -> None:
@@ -430,6 +441,7 @@ def _witness(
     settings: ProofSettings,
     latest: _Latest,
     proof_from: Callable[[int, int], list[bytes]],
+    pool: Executor | None,
 ) -> tuple[list[str], list[str]]:
     """Send the latest checkpoint to every witness that has not cosigned it, all at once,
     with no transaction open while they answer; return the keys cosigned and the failures.
@@ -442,7 +454,7 @@ def _witness(
     sends, done = _witness_sends(session, settings, latest, proof_from)
     end_reads(session)
     if sends:
-        _ask_all(sends, latest, settings.timeout, last_try=False)
+        _ask_all(sends, latest, settings.timeout, False, pool)
         again = []
         for send in sends:
             if send.retry_from is not None:
@@ -451,7 +463,7 @@ def _witness(
                 again.append(send)
         if again:
             end_reads(session)
-            _ask_all(again, latest, settings.timeout, last_try=True)
+            _ask_all(again, latest, settings.timeout, True, pool)
         for attempt in (1, 2):
             try:
                 with unit_of_work(session):
@@ -498,13 +510,16 @@ def publish(
     session: Session,
     settings: ProofSettings,
     proof_from: Callable[[int, int], list[bytes]],
+    pool: Executor | None = None,
 ) -> PublishReport:
     """A job: witness and time-stamp the latest checkpoint, and fetch the signature stamps
     owed; the answers are committed in short units of work of their own, and no
     transaction is open while a witness or the TSA is asked (on SQLite an open one
     would hold the write lock, and with it every submission).
 
-    ``proof_from(old, new)`` gives the log's consistency proof (services.custody).
+    ``proof_from(old, new)`` gives the log's consistency proof (services.custody);
+    ``pool`` runs the round trips that go at once (the publisher's own threads, so that
+    their CPU is counted as its own); without one, each batch starts threads of its own.
     """
     report = PublishReport()
     newest = session.execute(
@@ -517,9 +532,9 @@ def publish(
     latest = _Latest(newest.size, newest.note)
     report.size = latest.size
     if settings.witnesses:
-        report.cosigned, report.failures = _witness(session, settings, latest, proof_from)
+        report.cosigned, report.failures = _witness(session, settings, latest, proof_from, pool)
     if settings.tsa_url:
-        report.failures.extend(_stamp_signatures(session, settings))
+        report.failures.extend(_stamp_signatures(session, settings, pool))
         problem = _stamp_checkpoint(session, latest, settings)
         report.stamped = problem is None
         if problem is not None:
@@ -607,6 +622,10 @@ class Publisher:
 
     def _run(self) -> None:
         _name_os_thread(THREAD_NAME)
+        # Created by this thread, its threads carry the same OS name (Linux copies it).
+        pool = ThreadPoolExecutor(
+            max(TSA_CONNECTIONS, len(self._settings.witnesses)), thread_name_prefix=THREAD_NAME
+        )
         started = -self._interval
         while True:
             self._wanted.wait()
@@ -618,7 +637,7 @@ class Publisher:
                     _one_round_at_a_time(self._lock_file),
                     self._open_session() as session,
                 ):
-                    publish(session, self._settings, self._proof_from(session))
+                    publish(session, self._settings, self._proof_from(session), pool)
             except Exception:  # the thread must survive a bad round; the next one retries
                 log.exception("publishing the custody checkpoint failed")
             if not self._wanted.is_set():
