@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
-import urllib.error
-import urllib.request
+import http.client
+import urllib.parse
 from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from asn1crypto import cms, tsp
@@ -77,26 +79,8 @@ def _request(digest: bytes) -> tuple[int, tsp.TimeStampReq]:
     )
 
 
-def request_timestamp(url: str, data: bytes, *, timeout: float = 10.0) -> bytes:
-    """POST an RFC 3161 query for SHA-256(``data``) to ``url``; return the token's DER.
-
-    The reply's status and nonce are checked here; the token itself is checked
-    by :func:`verify_timestamp`, which the caller runs before keeping it.
-    """
-    nonce, query = _request(hashlib.sha256(data).digest())
-    http_request = urllib.request.Request(  # noqa: S310 - the operator configures the TSA URL
-        url,
-        data=query.dump(),
-        headers={"Content-Type": QUERY_TYPE, "Accept": REPLY_TYPE},
-        method="POST",
-    )
-    if not url.startswith(("http://", "https://")):
-        raise TimestampError(f"TSA URL {url!r} is not http(s)")
-    try:
-        with urllib.request.urlopen(http_request, timeout=timeout) as reply:  # noqa: S310
-            body = reply.read(MAX_REPLY_BYTES + 1)
-    except (OSError, urllib.error.URLError) as exc:
-        raise TimestampError(f"TSA {url}: {exc}") from None
+def _token_of(url: str, body: bytes, nonce: int) -> bytes:
+    """The token of a TSA's reply ``body``: its status and nonce checked, not yet verified."""
     if len(body) > MAX_REPLY_BYTES:
         raise TimestampError(f"TSA {url}: reply larger than {MAX_REPLY_BYTES} bytes")
     try:
@@ -104,6 +88,122 @@ def request_timestamp(url: str, data: bytes, *, timeout: float = 10.0) -> bytes:
         return token.dump()
     except (TimestampRequestError, ValueError, TypeError, KeyError) as exc:
         raise TimestampError(f"TSA {url}: {exc}") from None
+
+
+class TimestampClient:
+    """One keep-alive HTTP connection to a TSA, for asking it for several tokens in turn.
+
+    Not thread-safe: one client per thread. The connection is opened on first use,
+    and once more if the TSA closed an idle one.
+    """
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise TimestampError(f"TSA URL {url!r} is not http(s)")
+        self.url = url
+        self._path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        self._connect = functools.partial(
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection,
+            parts.netloc,
+            timeout=timeout,
+        )
+        self._connection: http.client.HTTPConnection | None = None
+
+    def request(self, data: bytes) -> bytes:
+        """POST an RFC 3161 query for SHA-256(``data``); return the token's DER.
+
+        The reply's status and nonce are checked here; the token itself is checked
+        by :func:`verify_timestamp`, which the caller runs before keeping it.
+        """
+        nonce, query = _request(hashlib.sha256(data).digest())
+        kept = self._connection is not None
+        try:
+            try:
+                reply, body = self._post(query.dump())
+            except (OSError, http.client.HTTPException):
+                if not kept:
+                    raise
+                # The TSA closed the connection kept from the last request: once more.
+                reply, body = self._post(query.dump())
+        except (OSError, http.client.HTTPException) as exc:
+            raise TimestampError(f"TSA {self.url}: {exc}") from None
+        if reply.status != 200:
+            raise TimestampError(f"TSA {self.url}: HTTP {reply.status} {reply.reason}")
+        return _token_of(self.url, body, nonce)
+
+    def _post(self, query: bytes) -> tuple[http.client.HTTPResponse, bytes]:
+        if self._connection is None:
+            self._connection = self._connect()
+        headers = {"Content-Type": QUERY_TYPE, "Accept": REPLY_TYPE}
+        try:
+            self._connection.request("POST", self._path, body=query, headers=headers)
+            reply = self._connection.getresponse()
+            body = reply.read(MAX_REPLY_BYTES + 1)
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+        if reply.will_close:
+            self.close()
+        return reply, body
+
+    def close(self) -> None:
+        """Close the connection (the next request opens another)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def request_timestamp(url: str, data: bytes, *, timeout: float = 10.0) -> bytes:
+    """POST an RFC 3161 query for SHA-256(``data``) to ``url``; return the token's DER
+    (unverified: see :meth:`TimestampClient.request`)."""
+    client = TimestampClient(url, timeout)
+    try:
+        return client.request(data)
+    finally:
+        client.close()
+
+
+def request_timestamps(
+    url: str,
+    items: Sequence[bytes],
+    *,
+    timeout: float = 10.0,
+    connections: int = 4,
+    pool: Executor | None = None,
+) -> list[bytes | TimestampError | None]:
+    """Tokens over each of ``items``, in order, asked over ``connections`` keep-alive
+    connections at once: a batch costs its slowest connection's round trips, not the sum.
+    The connections are served by ``pool``'s threads (by threads of their own without one).
+
+    A connection that meets a failure stops there (the TSA is failing): that item's
+    entry is the error, and the entries it did not ask for are None.
+    """
+    TimestampClient(url, timeout)  # a URL that is not http(s) fails here, not in a thread
+    results: list[bytes | TimestampError | None] = [None] * len(items)
+
+    def ask(indexes: range) -> None:
+        client = TimestampClient(url, timeout)
+        try:
+            for index in indexes:
+                try:
+                    results[index] = client.request(items[index])
+                except TimestampError as exc:
+                    results[index] = exc
+                    return
+        finally:
+            client.close()
+
+    count = max(1, min(connections, len(items)))
+    shares = [range(start, len(items), count) for start in range(count)]
+    if count == 1:
+        ask(shares[0])
+    elif pool is None:
+        with ThreadPoolExecutor(count) as own:
+            list(own.map(ask, shares))
+    else:
+        list(pool.map(ask, shares))
+    return results
 
 
 def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:

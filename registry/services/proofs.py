@@ -26,9 +26,12 @@ import fcntl
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +68,7 @@ from signing.revocation import Evidence as RevocationEvidence
 from signing.timestamp import (
     TimestampError,
     request_timestamp,
+    request_timestamps,
     signature_values,
     verify_timestamp,
 )
@@ -222,14 +226,21 @@ def revocation_evidence(session: Session, registry_number: str) -> list[Evidence
 STAMPS_PER_COMMIT = 50
 """Signature stamps obtained before they are stored, in one unit of work."""
 
+TSA_CONNECTIONS = 4
+"""Kept connections a round asks the TSA over at once."""
 
-def _stamp_signatures(session: Session, settings: ProofSettings, limit: int = 500) -> list[str]:
+
+def _stamp_signatures(
+    session: Session, settings: ProofSettings, pool: Executor | None, limit: int = 500
+) -> list[str]:
     """Fulfil the time-stamps owed at receipt; each stored with its verification, or left owed.
 
-    The owed letters are read in one query, and the tokens stored together, every
-    ``STAMPS_PER_COMMIT`` and at the end: a round costs its TSA round trips and a few
-    database ones, not five of those per stamp (the publisher shares the worker with
-    the requests).
+    The owed letters are read in one query, no transaction stays open while the TSA
+    is asked, the tokens are asked over a few kept connections at once
+    (``TSA_CONNECTIONS``) and stored together every ``STAMPS_PER_COMMIT``: a round
+    costs its slowest connection's round trips and a few database ones, not a new
+    connection and five database round trips per stamp (the publisher shares the
+    worker with the requests).
     """
     owed = session.execute(
         select(Evidence.id, Evidence.registry_number, Evidence.ref)
@@ -245,23 +256,39 @@ def _stamp_signatures(session: Session, settings: ProofSettings, limit: int = 50
         )
         xml_of = {number: xml for number, xml in session.execute(query)}
     end_reads(session)
-    failures: list[str] = []
     values: dict[str, list[bytes]] = {}
-    paid: list[tuple[int, str, int, bytes, Any]] = []
+    asked: list[tuple[int, str, int, bytes]] = []
     for owed_id, number, index in owed:
         if number not in values:
             xml = xml_of.get(number)
             values[number] = signature_values(xml) if xml else []
-        if index is None or index >= len(values[number]):
-            continue
-        value = values[number][index]
+        if index is not None and index < len(values[number]):
+            asked.append((owed_id, number, index, values[number][index]))
+    if not asked:
+        return []
+    try:
+        tokens = request_timestamps(
+            settings.tsa_url,
+            [value for *_, value in asked],
+            timeout=settings.timeout,
+            connections=TSA_CONNECTIONS,
+            pool=pool,
+        )
+    except TimestampError as exc:
+        return [str(exc)]
+    failures: list[str] = []
+    paid: list[tuple[int, str, int, bytes, Any]] = []
+    for (owed_id, number, index, value), token in zip(asked, tokens, strict=True):
+        if token is None:
+            continue  # not asked after a failure: stays owed until the next round
         try:
-            token = request_timestamp(settings.tsa_url, value, timeout=settings.timeout)
+            if isinstance(token, TimestampError):
+                raise token
             stamp = verify_timestamp(token, value, settings.tsa_roots)
         except TimestampError as exc:
             log.warning("time-stamp of %s signature %s: %s", number, index, exc)
             failures.append(str(exc))
-            break  # the TSA is failing: the rest stay owed until the next round
+            continue  # stays owed until the next round
         paid.append((owed_id, number, index, token, stamp.gen_time))
         if len(paid) == STAMPS_PER_COMMIT:
             _pay(session, paid)
@@ -307,63 +334,164 @@ def _note_body(note: str) -> str:
     return note[: note.rfind("\n\n") + 1]
 
 
+@dataclass(frozen=True)
+class _Latest:
+    """The newest checkpoint's size and signed note, read before any network wait (an ORM
+    row expired by a commit would begin a transaction again when read)."""
+
+    size: int
+    note: str
+
+
+@dataclass
+class _Send:
+    """One witness's part of a round: the size it cosigned last, its answer or its refusal."""
+
+    endpoint: WitnessEndpoint
+    old: int
+    proof: list[bytes] = field(default_factory=list)
+    line: str | None = None
+    problem: str | None = None
+    retry_from: int | None = None  # the witness answered 409 with this size of its own
+
+
+def _witness_sends(
+    session: Session,
+    settings: ProofSettings,
+    latest: _Latest,
+    proof_from: Callable[[int, int], list[bytes]],
+) -> tuple[list[_Send], list[str]]:
+    """What to send each witness that has not cosigned ``latest`` yet (its consistency
+    proof read now, before the network), and the keys of those that have."""
+    keys = [str(endpoint.key) for endpoint in settings.witnesses]
+    states = {
+        state.witness_key: state
+        for state in session.scalars(select(WitnessState).where(WitnessState.witness_key.in_(keys)))
+    }
+    sends, done = [], []
+    for endpoint in settings.witnesses:
+        state = states.get(str(endpoint.key))
+        if state is not None and state.cosigned_size == latest.size and state.last_error is None:
+            done.append(str(endpoint.key))
+            continue
+        send = _Send(endpoint, min(state.cosigned_size if state else 0, latest.size))
+        _read_proof(send, latest.size, proof_from)
+        sends.append(send)
+    return sends, done
+
+
+def _read_proof(send: _Send, size: int, proof_from: Callable[[int, int], list[bytes]]) -> None:
+    try:
+        send.proof = proof_from(send.old, size) if 0 < send.old < size else []
+    except ProofError as exc:
+        send.problem = f"no consistency proof from {send.old}: {exc}"
+
+
+def _ask(send: _Send, latest: _Latest, timeout: float, last_try: bool) -> None:
+    """One add-checkpoint round trip (no database): the cosignature line, or the refusal."""
+    if send.problem is not None:
+        return
+    request = AddCheckpoint(send.old, tuple(send.proof), latest.note)
+    try:
+        send.line = submit(send.endpoint, request, _note_body(latest.note), timeout)
+    except WitnessError as exc:
+        send.problem = str(exc)
+        if exc.size is not None and exc.size != send.old and exc.size <= latest.size:
+            if not last_try:
+                send.retry_from = exc.size
+            return
+        if (exc.size is not None and exc.size > latest.size) or exc.status in (409, 422):
+            send.problem = (
+                f"{exc} — the log does not extend the checkpoint this witness cosigned: "
+                "it was rolled back or forked"
+            )
+
+
+def _ask_all(
+    sends: Sequence[_Send],
+    latest: _Latest,
+    timeout: float,
+    last_try: bool,
+    pool: Executor | None,
+) -> None:
+    """Every witness asked at once (``pool``'s threads, or threads of their own): a round
+    costs the slowest witness, not their sum."""
+    ask = partial(_ask, latest=latest, timeout=timeout, last_try=last_try)
+    if pool is None:
+        with ThreadPoolExecutor(len(sends)) as own:
+            list(own.map(ask, sends))
+    else:
+        list(pool.map(ask, sends))
+
+
+def _store_witnessed(session: Session, sends: Sequence[_Send], latest: _Latest) -> None:
+    """Record each witness's cosignature or refusal (one unit of work, by the caller)."""
+    now = utcnow()
+    for send in sends:
+        key = str(send.endpoint.key)
+        state = session.get(WitnessState, key)
+        if state is None:
+            state = WitnessState(witness_key=key, url=send.endpoint.url, cosigned_size=0)
+            session.add(state)
+        state.url, state.attempted_at = send.endpoint.url, now
+        if send.line is not None:
+            if session.get(Cosignature, (latest.size, key)) is None:
+                session.add(Cosignature(size=latest.size, witness_key=key, signature=send.line))
+            state.cosigned_size, state.last_error = latest.size, None
+        else:
+            state.last_error = send.problem
+            log.warning("custody witness %s: %s", send.endpoint.url, send.problem)
+
+
 def _witness(
     session: Session,
-    endpoint: WitnessEndpoint,
-    latest: CustodyCheckpoint,
     settings: ProofSettings,
+    latest: _Latest,
     proof_from: Callable[[int, int], list[bytes]],
-) -> str | None:
-    """Send the latest checkpoint to one witness; return the failure, or None."""
-    key = str(endpoint.key)
-    state = session.get(WitnessState, key)
-    if state is None:
-        state = WitnessState(witness_key=key, url=endpoint.url, cosigned_size=0)
-        session.add(state)
-    if state.cosigned_size == latest.size and state.last_error is None:
-        return None
-    body = _note_body(latest.note)
-    old = min(state.cosigned_size, latest.size)
-    problem: str | None = None
-    for _attempt in range(2):  # a 409 names the witness's own size: try once more from it
-        try:
-            proof = proof_from(old, latest.size) if 0 < old < latest.size else []
-            line = submit(
-                endpoint, AddCheckpoint(old, tuple(proof), latest.note), body, settings.timeout
-            )
-        except ProofError as exc:
-            problem = f"no consistency proof from {old}: {exc}"
-            break
-        except WitnessError as exc:
-            problem = str(exc)
-            if exc.size is not None and exc.size != old and exc.size <= latest.size:
-                old = exc.size
-                continue
-            if (exc.size is not None and exc.size > latest.size) or exc.status in (409, 422):
-                problem = (
-                    f"{exc} — the log does not extend the checkpoint this witness cosigned: "
-                    "it was rolled back or forked"
-                )
-            break
-        if session.get(Cosignature, (latest.size, key)) is None:
-            session.add(Cosignature(size=latest.size, witness_key=key, signature=line))
-        state.cosigned_size, state.last_error, problem = latest.size, None, None
-        break
-    state.url, state.attempted_at = endpoint.url, utcnow()
-    if problem is not None:
-        state.last_error = problem
-        log.warning("custody witness %s: %s", endpoint.url, problem)
-    return problem
+    pool: Executor | None,
+) -> tuple[list[str], list[str]]:
+    """Send the latest checkpoint to every witness that has not cosigned it, all at once,
+    with no transaction open while they answer; return the keys cosigned and the failures.
+
+    A witness that answers 409 with a size of its own is sent the checkpoint once more,
+    with a consistency proof from that size. Another publisher (``flask custody prove``,
+    a worker without the instance's lock file) may record the same cosignature first:
+    the store is then rolled back and done once more, seeing it.
+    """
+    sends, done = _witness_sends(session, settings, latest, proof_from)
+    end_reads(session)
+    if sends:
+        _ask_all(sends, latest, settings.timeout, False, pool)
+        again = []
+        for send in sends:
+            if send.retry_from is not None:
+                send.old, send.problem, send.retry_from = send.retry_from, None, None
+                _read_proof(send, latest.size, proof_from)
+                again.append(send)
+        if again:
+            end_reads(session)
+            _ask_all(again, latest, settings.timeout, True, pool)
+        for attempt in (1, 2):
+            try:
+                with unit_of_work(session):
+                    _store_witnessed(session, sends, latest)
+                break
+            except IntegrityError:
+                session.rollback()  # a failed commit leaves the session to be rolled back
+                if attempt == 2:
+                    raise
+    done += [str(send.endpoint.key) for send in sends if send.line is not None]
+    return done, [send.problem for send in sends if send.problem is not None]
 
 
-def _stamp_checkpoint(
-    session: Session, latest: CustodyCheckpoint, settings: ProofSettings
-) -> str | None:
+def _stamp_checkpoint(session: Session, latest: _Latest, settings: ProofSettings) -> str | None:
+    """The latest checkpoint's time-stamp, once per size; no transaction open while asking."""
     exists = session.scalar(
         select(Evidence.id).where(
             Evidence.kind == CHECKPOINT_TIMESTAMP, Evidence.ref == latest.size
         )
     )
+    end_reads(session)
     if exists is not None:
         return None
     body = _note_body(latest.note).encode()
@@ -373,14 +501,15 @@ def _stamp_checkpoint(
     except TimestampError as exc:
         log.warning("custody checkpoint time-stamp: %s", exc)
         return str(exc)
-    _add_evidence(
-        session,
-        CHECKPOINT_TIMESTAMP,
-        token,
-        registry_number=None,
-        ref=latest.size,
-        at=stamp.gen_time,
-    )
+    with unit_of_work(session):
+        _add_evidence(
+            session,
+            CHECKPOINT_TIMESTAMP,
+            token,
+            registry_number=None,
+            ref=latest.size,
+            at=stamp.gen_time,
+        )
     return None
 
 
@@ -388,35 +517,32 @@ def publish(
     session: Session,
     settings: ProofSettings,
     proof_from: Callable[[int, int], list[bytes]],
+    pool: Executor | None = None,
 ) -> PublishReport:
     """A job: witness and time-stamp the latest checkpoint, and fetch the signature stamps
-    owed; each answer and every failure is committed as a unit of work of its own.
+    owed; the answers are committed in short units of work of their own, and no
+    transaction is open while a witness or the TSA is asked (on SQLite an open one
+    would hold the write lock, and with it every submission).
 
-    ``proof_from(old, new)`` gives the log's consistency proof (services.custody).
+    ``proof_from(old, new)`` gives the log's consistency proof (services.custody);
+    ``pool`` runs the round trips that go at once (the publisher's own threads, so that
+    their CPU is counted as its own); without one, each batch starts threads of its own.
     """
     report = PublishReport()
-    latest = session.scalar(
-        select(CustodyCheckpoint).order_by(CustodyCheckpoint.size.desc()).limit(1)
-    )
-    if latest is None or not settings.enabled:
+    newest = session.execute(
+        select(CustodyCheckpoint.size, CustodyCheckpoint.note)
+        .order_by(CustodyCheckpoint.size.desc())
+        .limit(1)
+    ).first()
+    if newest is None or not settings.enabled:
         return report
+    latest = _Latest(newest.size, newest.note)
     report.size = latest.size
-    # Each answer is a unit of work of its own. Two workers publishing at once may record
-    # the same cosignature: the second insert fails on the key and is dropped, nothing lost.
-    for endpoint in settings.witnesses:
-        try:
-            with unit_of_work(session):
-                problem = _witness(session, endpoint, latest, settings, proof_from)
-        except IntegrityError:
-            problem = None
-        if problem is None:
-            report.cosigned.append(str(endpoint.key))
-        else:
-            report.failures.append(problem)
+    if settings.witnesses:
+        report.cosigned, report.failures = _witness(session, settings, latest, proof_from, pool)
     if settings.tsa_url:
-        report.failures.extend(_stamp_signatures(session, settings))
-        with unit_of_work(session):
-            problem = _stamp_checkpoint(session, latest, settings)
+        report.failures.extend(_stamp_signatures(session, settings, pool))
+        problem = _stamp_checkpoint(session, latest, settings)
         report.stamped = problem is None
         if problem is not None:
             report.failures.append(problem)
@@ -437,12 +563,31 @@ def _one_round_at_a_time(lock_file: Path | None) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+ROUND_INTERVAL = 0.5
+"""Seconds at least between the starts of two rounds of one publisher. Whatever it
+carries, a round costs a round trip to each witness, a checkpoint time-stamp and a few
+database round trips: under a stream of submissions a round every half second carries
+all that arrived meanwhile, instead of one round per few letters. A quiet log's first
+checkpoint is published at once."""
+
+THREAD_NAME = "arna-proof"
+"""The publisher thread's name, in the operating system too (``top -H``; bench/proof.py
+reads its CPU by it)."""
+
+
+def _name_os_thread(name: str) -> None:
+    """Name the calling thread in the OS too (Linux; Python 3.11 names only its own object)."""
+    with suppress(OSError):  # not Linux: only the OS-level name is missing
+        Path(f"/proc/self/task/{threading.get_native_id()}/comm").write_text(name[:15])
+
+
 class Publisher:
     """A background thread per process that publishes the newest checkpoint when asked.
 
     :meth:`trigger` only sets a flag, so committing a submission never waits for
-    a witness or the TSA; triggers that arrive while a round runs fold into the
-    next round, which publishes whatever checkpoint is newest by then.
+    a witness or the TSA; triggers that arrive while a round runs, or within
+    ``ROUND_INTERVAL`` of its start, fold into the next round, which publishes
+    whatever checkpoint is newest by then.
 
     The workers of one instance take turns (``lock_file``, in the instance folder):
     each round reads what is owed when its turn comes, so two workers triggered by
@@ -456,8 +601,10 @@ class Publisher:
         settings: ProofSettings,
         proof_from: Callable[[Session], Callable[[int, int], list[bytes]]],
         lock_file: Path | None = None,
+        interval: float = ROUND_INTERVAL,
     ) -> None:
         self._open_session = open_session
+        self._interval = interval
         self._settings = settings
         self._proof_from = proof_from
         self._lock_file = lock_file
@@ -473,9 +620,7 @@ class Publisher:
         self._wanted.set()
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="arna-proof-publisher", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
                 self._thread.start()
 
     def drain(self, timeout: float = 30.0) -> bool:
@@ -483,15 +628,23 @@ class Publisher:
         return self._idle.wait(timeout)
 
     def _run(self) -> None:
+        _name_os_thread(THREAD_NAME)
+        # Created by this thread, its threads carry the same OS name (Linux copies it).
+        pool = ThreadPoolExecutor(
+            max(TSA_CONNECTIONS, len(self._settings.witnesses)), thread_name_prefix=THREAD_NAME
+        )
+        started = -self._interval
         while True:
             self._wanted.wait()
+            time.sleep(max(0.0, started + self._interval - time.monotonic()))
             self._wanted.clear()
+            started = time.monotonic()
             try:
                 with (
                     _one_round_at_a_time(self._lock_file),
                     self._open_session() as session,
                 ):
-                    publish(session, self._settings, self._proof_from(session))
+                    publish(session, self._settings, self._proof_from(session), pool)
             except Exception:  # the thread must survive a bad round; the next one retries
                 log.exception("publishing the custody checkpoint failed")
             if not self._wanted.is_set():

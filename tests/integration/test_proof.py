@@ -29,7 +29,7 @@ from proof_services import (
     restart,
     witness_processes,
 )
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry import create_app
@@ -307,6 +307,71 @@ def test_an_unreachable_witness_or_tsa_blocks_nothing_and_is_retried(
     assert (down.last_error, down.cosigned_size) == (None, report.size)
     kinds = s.scalars(select(Evidence.kind).where(Evidence.registry_number == number)).all()
     assert sorted(kinds) == ["crl", "signature-timestamp"]
+
+
+def test_a_witness_further_on_than_recorded_is_sent_a_proof_from_its_own_size(
+    service_session: Session,
+    principal: Who,
+    proving: dict[str, Any],
+    witnesses: list[WitnessProcess],
+) -> None:
+    """Arna's record of what a witness cosigned can lag (a round whose store was lost): the
+    witness answers 409 with its own size, and the same round sends the checkpoint again
+    with a consistency proof from that size, read from the log between the two asks."""
+    s = service_session
+    officer = principal(OFFICER)
+    a_signed_letter(s, officer, kind="foreign-letter", recipient="DIPLOMATIC_MISSION")
+    first = _publish(s)
+    assert first.failures == []
+    a_signed_letter(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    s.execute(update(WitnessState).values(cosigned_size=0))
+    s.commit()
+    report = _publish(s)
+    assert report.failures == [], report.failures
+    assert first.size < report.size
+    assert sorted(report.cosigned) == sorted(w.key for w in witnesses)
+    states = s.scalars(select(WitnessState)).all()
+    assert [(st.cosigned_size, st.last_error) for st in states] == [(report.size, None)] * 2
+
+
+def test_a_cosignature_another_publisher_recorded_first_leaves_the_round_whole(
+    service_session: Session,
+    principal: Who,
+    proving: dict[str, Any],
+    witnesses: list[WitnessProcess],
+) -> None:
+    """Another publisher (``flask custody prove``, a worker without the instance's lock
+    file) records a witness's cosignature of the same checkpoint just before this round
+    commits its own: the round's store fails on the key, is rolled back and done again,
+    and the round goes on to the time-stamps (it used to stop on PendingRollbackError)."""
+    s = service_session
+    number = _uploaded(s, principal(OFFICER))
+    recorded: list[str] = []
+
+    def another_publisher_first(session: Session) -> None:
+        pending = [row for row in session.new if isinstance(row, Cosignature)]
+        if pending and not recorded:
+            row = pending[-1]
+            recorded.append(row.witness_key)
+            values = {"size": row.size, "witness_key": row.witness_key, "signature": row.signature}
+            session.connection().execute(insert(Cosignature).values(values))  # no autoflush
+
+    event.listen(s, "before_commit", another_publisher_first)
+    try:
+        report = _publish(s)
+    finally:
+        event.remove(s, "before_commit", another_publisher_first)
+    assert recorded
+    assert report.failures == []
+    assert sorted(report.cosigned) == sorted(w.key for w in witnesses)
+    cosigned = s.scalars(select(Cosignature.witness_key).where(Cosignature.size == report.size))
+    assert sorted(cosigned) == sorted(w.key for w in witnesses)
+    states = s.scalars(select(WitnessState)).all()
+    assert [(st.cosigned_size, st.last_error) for st in states] == [(report.size, None)] * 2
+    kinds = s.scalars(select(Evidence.kind).where(Evidence.registry_number == number)).all()
+    assert sorted(kinds) == ["crl", "signature-timestamp"]
+    assert report.stamped
+    assert _publish(s).failures == []
 
 
 def test_with_nothing_configured_only_the_revocation_evidence_is_kept(

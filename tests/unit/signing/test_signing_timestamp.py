@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from proof_services import LocalTSA, local_tsa
+from proof_services import LocalTSA, local_tsa, tsa_process
 from signing_pki import NOW, Officer
 
 from signing.ca import CertificateAuthority
@@ -16,6 +16,7 @@ from signing.sign import sign_letter
 from signing.timestamp import (
     TimestampError,
     request_timestamp,
+    request_timestamps,
     signature_values,
     token_info,
     verify_timestamp,
@@ -78,3 +79,33 @@ def test_the_tsa_certificate_is_what_openssl_wants(tsa: LocalTSA) -> None:
     eku = tsa_cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     assert eku.critical
     assert list(eku.value) == [x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]
+
+
+def test_the_long_running_tsa_answers_over_kept_connections_and_openssl_agrees(
+    tmp_path: Path,
+) -> None:
+    """pyHanko's responder in one process (the bench's TSA): every token of a concurrent
+    batch over keep-alive connections is over its own item, in order, and verifies here
+    and with ``openssl ts -verify``; one over other bytes fails both."""
+    items = [f"signature value {n}".encode() for n in range(9)]
+    with tsa_process(tmp_path) as tsa:
+        tokens = request_timestamps(tsa.url, items, connections=3)
+    serials = set()
+    for item, token in zip(items, tokens, strict=True):
+        assert isinstance(token, bytes), token
+        assert verify_timestamp(token, item, [tsa.root]).gen_time
+        checked = tsa.openssl_verify(token, item)
+        assert "Verification: OK" in checked.stdout, checked.stderr
+        serials.add(token_info(token)["serial_number"].native)
+    assert len(serials) == len(items)
+    assert tsa.openssl_verify(tokens[0], items[1]).returncode != 0
+    with pytest.raises(TimestampError, match="imprint"):
+        verify_timestamp(tokens[0], items[1], [tsa.root])
+
+
+def test_a_failing_tsa_stops_each_connection_at_its_first_failure() -> None:
+    answers = request_timestamps("http://127.0.0.1:9/", [b"a", b"b", b"c"], connections=2)
+    assert [type(a) for a in answers] == [TimestampError, TimestampError, type(None)]
+    assert "TSA http://127.0.0.1:9/" in str(answers[0])  # c was not asked: a failed before it
+    with pytest.raises(TimestampError, match="not http"):
+        request_timestamps("ftp://127.0.0.1/", [b"a"])
