@@ -77,8 +77,10 @@ class Databases:
         if not self.schemas:
             return
         admin = create_engine(self.base_url)
-        with admin.begin() as conn:
-            for schema in self.schemas:
+        for schema in self.schemas:
+            # A transaction each: dropping every schema's tables at once outgrows
+            # PostgreSQL's lock table (max_locks_per_transaction).
+            with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
 
