@@ -162,6 +162,9 @@ class Principal:
     # users.session_epoch: raised at sign-out and when the password changes, so a session
     # cookie minted before either no longer signs anyone in (registry/app.py, _load_user).
     session_epoch: str = ""
+    # The holder's IIN as recorded on the account when the request began (None: none
+    # recorded): what a certificate naming a person is compared with.
+    iin: str | None = None
 
     is_authenticated = True
     is_active = True
@@ -180,6 +183,7 @@ class Principal:
             role=Role(user.role),
             agency_code=user.agency_code,
             session_epoch=str(user.session_epoch),
+            iin=user.iin,
         )
 
 

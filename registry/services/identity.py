@@ -26,7 +26,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -223,6 +223,13 @@ def _scope_text(anchor: TrustAnchor) -> str:
 # --- what a signature counts as -------------------------------------------------------------
 
 
+class Account(Protocol):
+    """Whose IIN a certificate is compared with: a User row, or the signed-in Principal."""
+
+    @property
+    def iin(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Standing:
     """What one verified signature counts as: the agency it is an officer's of (or None),
@@ -353,7 +360,7 @@ def _fingerprint(cert: x509.Certificate) -> str:
     return cert.fingerprint(hashes.SHA256()).hex()
 
 
-def upload_problems(standings_: Sequence[Standing], sender: str, uploader: User) -> list[str]:
+def upload_problems(standings_: Sequence[Standing], sender: str, uploader: Account) -> list[str]:
     """Why the signatures of an upload cannot be registered for ``sender`` by ``uploader``:
     those of ``foreign_signatures``, and certificates naming people (IINs) none of whom is
     the uploading account, or (an upload could be anyone's) an account with no IIN."""
@@ -363,7 +370,7 @@ def upload_problems(standings_: Sequence[Standing], sender: str, uploader: User)
     return problems if mismatch is None else [*problems, mismatch]
 
 
-def not_the_account(iins: Sequence[str], account: User, *, iin_required: bool) -> str | None:
+def not_the_account(iins: Sequence[str], account: Account, *, iin_required: bool) -> str | None:
     """Why signatures whose certificates name ``iins`` are not ``account``'s holder's: the
     account's recorded IIN is none of them. The one rule for uploads and for signatures made
     in NCALayer (``own_key_problems``).
@@ -390,7 +397,7 @@ def not_the_account(iins: Sequence[str], account: User, *, iin_required: bool) -
 
 
 def own_key_problems(
-    standings_: Sequence[Standing], party: str, account: User, *, as_party: str = "the sender"
+    standings_: Sequence[Standing], party: str, account: Account, *, as_party: str = "the sender"
 ) -> list[str]:
     """Why the newest signature, made in NCALayer by ``account``'s holder, does not count for
     ``party``: the reasons of ``foreign_signatures``, and a certificate naming another IIN

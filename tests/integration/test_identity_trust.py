@@ -203,7 +203,8 @@ def test_a_signature_contradicting_the_uploading_account_is_refused(
     assert "none of the signatures is yours" in reason
     assert f"your account is IIN {OFFICER_IIN}" in reason
     identity.set_user_iin(s, principal("admin"), nca_registry.id, "")
-    reason = _refusal(lambda: upload(nca_registry, nca_ca, [somebody_else]))
+    officer = principal(OFFICER)  # as a request after it would see the account
+    reason = _refusal(lambda: upload(officer, nca_ca, [somebody_else]))
     assert "your account has no IIN recorded" in reason
 
 
@@ -334,8 +335,8 @@ def test_a_test_pki_key_is_refused_by_a_production_registry(
     test_ca = CertificateAuthority.create("NCA-like TEST CA")
     trust_anchors.import_anchor(s, admin, "NCA TEST", _pem(test_ca), pki="nca-test")
     identity.set_agency_bin(s, admin, "AGENCY:MINHEALTH", HEALTH_BIN)
-    officer = principal(OFFICER)
-    identity.set_user_iin(s, admin, officer.id, OFFICER_IIN)
+    identity.set_user_iin(s, admin, principal(OFFICER).id, OFFICER_IIN)
+    officer = principal(OFFICER)  # as a request after it would see the account
     signer = _key_and_cert(test_ca, iin=OFFICER_IIN, bin=HEALTH_BIN)
     reason = _refusal(lambda: upload(officer, test_ca, [signer]))
     assert "NCA RK test PKI, which this production trust store does not accept" in reason
@@ -453,8 +454,8 @@ def test_a_test_registry_says_so_on_every_page_and_accepts_test_keys(
     test_ca = CertificateAuthority.create("NCA-like TEST CA")
     trust_anchors.import_anchor(s, admin, "NCA TEST", _pem(test_ca), pki="nca-test")
     identity.set_agency_bin(s, admin, "AGENCY:MINHEALTH", HEALTH_BIN)
-    officer = principal(OFFICER)
-    identity.set_user_iin(s, admin, officer.id, OFFICER_IIN)
+    identity.set_user_iin(s, admin, principal(OFFICER).id, OFFICER_IIN)
+    officer = principal(OFFICER)  # as a request after it would see the account
     assert act(pki.mark_test_registry, s)
     assert not act(pki.mark_test_registry, s)
     page = client.get("/login").get_data(as_text=True)
@@ -587,8 +588,8 @@ def test_letters_signed_with_the_public_nca_keys_count_by_bin_and_role(
     checked inside their validity: the authentication key never signs, and the signing key
     counts for no agency — it names no BIN — even for the account of the same IIN."""
     assert ensure_nca_anchors(s, "nca-production")
-    officer = principal(OFFICER)
-    identity.set_user_iin(s, principal("admin"), officer.id, "123456789011")
+    identity.set_user_iin(s, principal("admin"), principal(OFFICER).id, "123456789011")
+    officer = principal(OFFICER)  # as a request after it would see the account
     number = act(letters.reserve_number, s, officer)
     xml = build_letter(
         envelope(officer, kind="foreign-letter", recipient="INTL_ORG"),

@@ -633,9 +633,9 @@ def test_uploads_signed_with_the_public_nca_test_keys_count_by_bin_and_role(
     admin, s = nca_test_registry, db_session
     user = s.scalar(select(User).where(User.username == "officer.minhealth"))
     assert user is not None
-    officer = Principal.of(user)
     admin(identity.set_agency_bin, "AGENCY:MINHEALTH", NCA_BIN)
-    admin(identity.set_user_iin, officer.id, NCA_IIN)
+    admin(identity.set_user_iin, user.id, NCA_IIN)
+    officer = Principal.of(user)  # as a request after it would see the account
     info = {"kind": "special-procedure-info", "recipient": "MFA", "signed_by_first_head": True}
     app.config["ARNA_OCSP_AT_RECEIPT"] = 0  # the test certificates' responders are not here
     try:

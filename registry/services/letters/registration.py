@@ -197,9 +197,7 @@ def sign_with_own_key(
         # The new (last) signature must count for the sender (its BIN, or its CA's scope)
         # and must not name another person than the account's recorded IIN.
         counted = standings(session, result, utcnow())
-        signer = session.get(User, principal.id)
-        assert signer is not None
-        refused = own_key_problems(counted, letter.sender, signer)
+        refused = own_key_problems(counted, letter.sender, principal)
         if refused:
             raise Invalid("the signature was refused", details=refused, code="not_the_sender")
         _keep_signed(session, letter, signed, result, store, counted)
@@ -253,9 +251,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     counted = standings(session, result, verified_at) if result.passed else []
     signers = [s.to_signed_by() for s in counted]
     if result.passed and parsed is not None and route_plan is not None:
-        uploader = session.get(User, principal.id)
-        assert uploader is not None
-        errors.extend(upload_problems(counted, parsed.sender, uploader))
+        errors.extend(upload_problems(counted, parsed.sender, principal))
         errors.extend(signature_problems(route_plan.to_dict(), parsed.sender, signers))
     if errors or parsed is None or route_plan is None:
         raise Invalid("the letter was refused", details=errors, code="letter_refused")

@@ -206,12 +206,10 @@ def dispatch_with_own_key(
                     "the signed record is not acceptable XML", details=[str(exc)]
                 ) from None
             refuse_unless_verified(result)
-            clerk = session.get(User, principal.id)
-            assert clerk is not None
             # The sender's rule, with MFA as the party: MFA's BIN (or a registry-CA
             # certificate of MFA, or a CA scoped to it), and the clerk's own IIN.
             counted = standings(session, result, utcnow())
-            refused = own_key_problems(counted, MFA, clerk, as_party="the dispatching party")
+            refused = own_key_problems(counted, MFA, principal, as_party="the dispatching party")
             if refused:
                 raise Invalid(
                     "the countersignature was refused",
