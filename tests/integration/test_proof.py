@@ -56,6 +56,7 @@ from registry.services.custody import (
 from registry.services.pki import ca_certificate
 from registry.services.proofs import proof_settings, publish
 from registry.services.schema import upgrade_to_head
+from registry.services.unit_of_work import act
 from signing.letter import build_letter
 from signing.sign import sign_letter as sign_xml
 from signing.timestamp import signature_values
@@ -109,7 +110,7 @@ def _uploaded(session: Session, officer: Principal) -> str:
     from registry.models import User
     from registry.services.pki import unlock_signing_key
 
-    number = letters.reserve_number(session, officer)
+    number = act(letters.reserve_number, session, officer)
     user = session.scalar(select(User).where(User.id == officer.id))
     unlocked = unlock_signing_key(user, SIGNING_PASSPHRASE)
     xml = build_letter(
@@ -118,9 +119,8 @@ def _uploaded(session: Session, officer: Principal) -> str:
         subject="Evidence",
         body="Text.",
     )
-    letters.upload_letter(
-        session, officer, sign_xml(xml, unlocked.key, unlocked.certificate), submit=True
-    )
+    signed = sign_xml(xml, unlocked.key, unlocked.certificate)
+    act(letters.upload_letter, session, officer, signed, submit=True)
     return number
 
 
