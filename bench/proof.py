@@ -105,14 +105,7 @@ def _bare_round_trip(url: str) -> float:
 
 def _process_cpu(pids: list[int]) -> float:
     """CPU seconds the processes ``pids`` and the children they waited for have used."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        total += sum(int(n) for n in fields[11:15])  # utime, stime, cutime, cstime
-    return total / TICK
+    return submit._cpu(pids, children=True)
 
 
 def _thread_cpu(pids: list[int], name: str) -> float:

@@ -342,15 +342,17 @@ def _drive_wrk(
     return WrkRun(figures=json.loads(first), accepted=numbers)
 
 
-def _cpu(pids: list[int]) -> float:
-    """CPU seconds (user + system) the processes ``pids`` have used so far (0 for gone ones)."""
+def _cpu(pids: list[int], *, children: bool = False) -> float:
+    """CPU seconds (user + system) the processes ``pids`` have used so far (0 for gone ones),
+    with ``children`` also that of the children they waited for."""
     total = 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        # utime, stime (and cutime, cstime)
+        total += sum(int(n) for n in fields[11 : 15 if children else 13])
     return total / os.sysconf("SC_CLK_TCK")
 
 

@@ -391,6 +391,21 @@ class RecordForm(FlaskForm):
     record = FileField(_l("Its signed record (XML), if any"))
 
 
+def _open(
+    principal: Principal, kind: str, title: str, facts: dict[str, Any]
+) -> tuple[Any | None, list[str]]:
+    """Open a file from a posted form: (the redirect to its page, no reasons), or (None,
+    the reasons it was refused, to show beside the form)."""
+    try:
+        file = rule_files.open_file(get_session(), principal, kind, title, facts)
+    except ServiceError as exc:
+        if exc.status not in FIXABLE:
+            raise
+        return None, describe(exc)
+    flash(_("Opened %(n)s.", n=file.number), "success")
+    return redirect(url_for("files.file_page", number=file.number)), []
+
+
 @bp.route("/files", methods=["GET", "POST"])
 @requires(Action.FILE_READ)
 def file_list() -> Any:
@@ -398,17 +413,9 @@ def file_list() -> Any:
     form = OpenFileForm() if allowed(principal.role, Action.FILE_OPEN) else None
     errors: list[str] = []
     if form is not None and form.validate_on_submit():
-        try:
-            file = rule_files.open_file(
-                get_session(), principal, form.kind.data, form.title.data, form.facts()
-            )
-        except ServiceError as exc:
-            if exc.status not in FIXABLE:
-                raise
-            errors = describe(exc)
-        else:
-            flash(_("Opened %(n)s.", n=file.number), "success")
-            return redirect(url_for("files.file_page", number=file.number))
+        opened, errors = _open(principal, form.kind.data, form.title.data, form.facts())
+        if opened is not None:
+            return opened
     found = rule_files.list_files(get_session(), principal)
     return render_template("files/list.html", files=found, form=form, errors=errors)
 
@@ -479,17 +486,9 @@ def drafts() -> Any:
     form = DraftForm() if allowed(principal.role, Action.DRAFT_OPEN) else None
     errors: list[str] = []
     if form is not None and form.validate_on_submit():
-        try:
-            file = rule_files.open_file(
-                get_session(), principal, Kind.DRAFT.value, form.title.data or "", form.facts()
-            )
-        except ServiceError as exc:
-            if exc.status not in FIXABLE:
-                raise
-            errors = describe(exc)
-        else:
-            flash(_("Opened %(n)s.", n=file.number), "success")
-            return redirect(url_for("files.file_page", number=file.number))
+        opened, errors = _open(principal, Kind.DRAFT.value, form.title.data or "", form.facts())
+        if opened is not None:
+            return opened
     found = rule_files.list_files(get_session(), principal, Kind.DRAFT.value)
     return render_template("files/drafts.html", files=found, form=form, errors=errors)
 
