@@ -80,14 +80,23 @@ def end_refused(session: Session, exc: ServiceError) -> None:
 
 
 def end_reads(session: Session) -> None:
-    """End a transaction that has only read, so that a long computation holds no lock.
+    """End a transaction that has only read, so that no lock or snapshot is held while
+    waiting (e.g. on the network). Refuses a transaction with pending writes."""
+    _refuse_pending(session, "end_reads")
+    session.commit()
 
-    SQLite begins every transaction with ``BEGIN IMMEDIATE`` (registry/db.py): an
-    open one holds the write lock. Elsewhere (PostgreSQL) reads take no lock a writer
-    waits for, and the transaction goes on: ending it would cost a commit, a connection
-    check-out and its ping for nothing. Refuses a transaction with pending writes.
-    """
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("end_reads: the transaction has pending writes")
+
+def release_write_lock(session: Session) -> None:
+    """Before a short computation (verifying a signature): end a transaction that has only
+    read where it holds the write lock — SQLite begins every one with ``BEGIN IMMEDIATE``
+    (registry/db.py). Elsewhere (PostgreSQL) reads take no lock a writer waits for and the
+    transaction goes on: ending it would cost a commit, a connection check-out and its
+    ping for nothing. Refuses a transaction with pending writes."""
+    _refuse_pending(session, "release_write_lock")
     if session.get_bind().dialect.name == "sqlite":
         session.commit()
+
+
+def _refuse_pending(session: Session, caller: str) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError(f"{caller}: the transaction has pending writes")

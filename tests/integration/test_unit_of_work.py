@@ -15,7 +15,7 @@ from registry.models import CertifiedCopy, Letter, RegistryKey
 from registry.services import copies, letters
 from registry.services.copies import SEAL_KEY_NAME
 from registry.services.errors import Conflict
-from registry.services.unit_of_work import end_reads, unit_of_work
+from registry.services.unit_of_work import end_reads, release_write_lock, unit_of_work
 
 from .conftest import KEK
 from .factories import a_draft, a_signed_letter
@@ -113,3 +113,21 @@ def test_end_reads_refuses_a_transaction_with_pending_writes(s: Session, princip
     letter.subject = "changed, not flushed"
     with pytest.raises(RuntimeError, match="pending writes"):
         end_reads(s)
+
+
+def test_release_write_lock_ends_reads_only_where_they_hold_the_write_lock(
+    s: Session, principal: Who
+) -> None:
+    """SQLite's transactions hold the write lock from BEGIN IMMEDIATE: released, the reads'
+    transaction is over. PostgreSQL's reads lock nothing a writer waits for: it goes on."""
+    officer = principal(OFFICER)
+    a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    s.commit()
+    s.scalars(select(CertifiedCopy)).all()
+    assert s.in_transaction()
+    release_write_lock(s)
+    assert s.in_transaction() == (s.get_bind().dialect.name != "sqlite")
+    letter = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG")
+    letter.subject = "changed, not flushed"
+    with pytest.raises(RuntimeError, match="pending writes"):
+        release_write_lock(s)

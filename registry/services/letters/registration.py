@@ -37,7 +37,7 @@ from registry.services.lifecycle import (
 from registry.services.pki import trust_store, unlock_charged, with_passphrase
 from registry.services.proofs import record_receipt
 from registry.services.throttle import Attempt
-from registry.services.unit_of_work import end_reads
+from registry.services.unit_of_work import release_write_lock
 from routing.envelope import Envelope
 from routing.kinds import INCOMING_KINDS, KINDS
 from routing.planner import Plan
@@ -221,7 +221,7 @@ def _uploaded(session: Session, principal: Principal, xml: bytes) -> Letter:
     store = trust_store(session, ocsp=True)  # OCSP at receipt, where a certificate names one
     # Nothing is written yet: end the reads' transaction so that verification, the
     # costliest step, does not hold SQLite's write lock (BEGIN IMMEDIATE, registry/db.py).
-    end_reads(session)
+    release_write_lock(session)
     try:
         result = verify_letter(xml, store, at=verified_at)
     except XMLInputError as exc:

@@ -44,7 +44,7 @@ from registry.services.letters.records import report_reasons, sha256_hex
 from registry.services.pki import trust_store
 from registry.services.rule_files import chains
 from registry.services.rule_files.chains import SILENCE, Kind
-from registry.services.unit_of_work import end_reads
+from registry.services.unit_of_work import release_write_lock
 from routing import parties as p
 from routing.agreements import Source, silent_consents
 from routing.calendar import add_workdays
@@ -239,7 +239,7 @@ def _read_and_verify(session: Session, document: bytes) -> _Checked:
     """Read the record (cost limits and schema, before any cryptography), then verify it.
 
     Done before the file is locked, so that verification, the costliest step, holds no
-    lock (SQLite's write lock included: ``end_reads``); a refusal is raised later, in
+    lock (SQLite's write lock included: ``release_write_lock``); a refusal is raised later, in
     ``_signed_record``, where it is recorded against the file.
     """
     try:
@@ -251,7 +251,7 @@ def _read_and_verify(session: Session, document: bytes) -> _Checked:
     except RecordError as exc:
         return _Checked(document, refused=Invalid("the record was refused", details=exc.errors))
     store = trust_store(session)
-    end_reads(session)
+    release_write_lock(session)
     verified_at = utcnow()
     return _Checked(document, record, verify_letter(document, store, at=verified_at), verified_at)
 
