@@ -34,7 +34,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from registry.models import Treaty, TreatyReturn
 from registry.paper.appendix import ReturnContent, render_return
 from registry.permissions import Action, allowed
-from registry.services import treaties
+from registry.services import pki, treaties
 from registry.services.deadlines import today_kz
 from registry.services.errors import Invalid, NotFound, ServiceError
 from registry.services.treaties import forms, xlsx
@@ -565,7 +565,10 @@ def return_page(year: int, number: str) -> Any:
     if filed is not None and manage and filed.form in forms.ASSESSMENT.rows:
         assess_form = AssessmentForm(data={"text": filed.assessment})
     own = filed is not None and principal.agency_code == filed.body
-    sign_form = SignReturnForm() if own and allowed(principal.role, Action.LETTER_SIGN) else None
+    # Returns are signed with Arna-held keys only: none is offered where the registry
+    # holds none (ARNA_SERVER_SIGNING=0).
+    may_sign = own and allowed(principal.role, Action.LETTER_SIGN) and pki.server_signing()
+    sign_form = SignReturnForm() if may_sign else None
     fields = forms.fields_of(appendix)
     return render_template(
         "treaties/return.html",

@@ -556,6 +556,9 @@ def test_without_server_signing_a_treaty_return_is_not_signed_with_an_arna_held_
     )
     assert api.status_code == 403
     assert api.get_json()["error"]["code"] == "server_signing_off"
+    shown = econ.get(f"/treaties/returns/2026/{number}").get_data(as_text=True)
+    assert "Not signed yet." in shown
+    assert 'name="passphrase"' not in shown  # no form that could only be refused
     page = econ.post(
         f"/treaties/returns/2026/{number}/signature", data={"passphrase": SIGNING_PASSPHRASE}
     )
