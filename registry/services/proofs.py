@@ -476,8 +476,7 @@ def _witness(
                 with unit_of_work(session):
                     _store_witnessed(session, sends, latest)
                 break
-            except IntegrityError:
-                session.rollback()  # a failed commit leaves the session to be rolled back
+            except IntegrityError:  # unit_of_work rolled it back: store once more
                 if attempt == 2:
                     raise
     done += [str(send.endpoint.key) for send in sends if send.line is not None]

@@ -35,7 +35,11 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
-    session.commit()
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()  # a failed commit (a unique key, say) leaves the session usable
+        raise
 
 
 def act(

@@ -8,10 +8,12 @@ event; a refusal keeps nothing of the attempt but its ``-refused`` event.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry.models import CertifiedCopy, Letter, RegistryKey
+from registry.db import utcnow
+from registry.models import CertifiedCopy, Letter, RegistryKey, RegistrySetting
 from registry.services import copies, letters
 from registry.services.copies import SEAL_KEY_NAME
 from registry.services.errors import Conflict
@@ -131,3 +133,26 @@ def test_release_write_lock_ends_reads_only_where_they_hold_the_write_lock(
     letter.subject = "changed, not flushed"
     with pytest.raises(RuntimeError, match="pending writes"):
         release_write_lock(s)
+
+
+def test_a_commit_that_fails_is_rolled_back_and_the_session_goes_on(
+    s: Session, principal: Who
+) -> None:
+    """A unique key broken at commit (another writer was first) ends the unit of work with
+    the database's error and leaves the session usable, not awaiting a rollback."""
+    officer = principal(OFFICER)
+    number = a_draft(s, officer, kind="foreign-letter", recipient="INTL_ORG").registry_number
+
+    def another_writer_first(session: Session) -> None:
+        session.connection().execute(
+            insert(RegistrySetting).values(name="taken", value="first", set_at=utcnow())
+        )
+
+    event.listen(s, "before_commit", another_writer_first)
+    try:
+        with pytest.raises(IntegrityError), unit_of_work(s):
+            s.add(RegistrySetting(name="taken", value="second"))
+    finally:
+        event.remove(s, "before_commit", another_writer_first)
+    assert s.scalar(select(RegistrySetting).where(RegistrySetting.name == "taken")) is None
+    assert s.scalar(select(Letter.registry_number).where(Letter.registry_number == number))
