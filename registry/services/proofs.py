@@ -651,9 +651,15 @@ class Publisher:
 
 
 def _instance_lock(instance_path: str) -> Path | None:
-    """The lock file the instance's workers take turns publishing with (None: no folder)."""
+    """The lock file the instance's workers take turns publishing with, in the instance
+    folder, made if missing (None where it cannot be: each worker then publishes on its
+    own, which the rounds survive — a cosignature recorded twice is stored once)."""
     folder = Path(instance_path)
-    return folder / "proof-publisher.lock" if folder.is_dir() else None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / "proof-publisher.lock"
 
 
 def install_publisher(app: Any) -> Publisher | None:
