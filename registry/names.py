@@ -71,6 +71,13 @@ KINDS: Mapping[str, str] = {
     k.SPECIAL_PROCEDURE_INFO: _l("Information for the reply to a special procedure"),
     k.SPECIAL_PROCEDURE_REPLY: _l("Reply to a special procedure"),
     k.INCOMING_CORRESPONDENCE: _l("Incoming note or letter"),
+    # What a rule file holds (registry.services.rule_files.Kind).
+    "agreement": _l("Agreement reached"),
+    "decision": _l("Decision of an international organisation"),
+    "draft": _l("Draft decision"),
+    "report": _l("Report to MFA"),
+    "treaty-cycle": _l("Treaty reporting year"),
+    "event": _l("High-level event"),
 }
 
 ROLES: Mapping[str, str] = {
