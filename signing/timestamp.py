@@ -19,7 +19,9 @@ import functools
 import hashlib
 import http.client
 import urllib.parse
-from collections.abc import Sequence
+import urllib.request
+from base64 import b64encode
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -103,12 +105,43 @@ class TimestampClient:
             raise TimestampError(f"TSA URL {url!r} is not http(s)")
         self.url = url
         self._path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-        self._connect = functools.partial(
-            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection,
-            parts.netloc,
-            timeout=timeout,
-        )
+        self._headers = {"Content-Type": QUERY_TYPE, "Accept": REPLY_TYPE}
         self._connection: http.client.HTTPConnection | None = None
+        proxy = _proxy(parts)
+        if proxy is not None:
+            self._connect = self._via(proxy, parts, timeout)
+        elif parts.scheme == "https":
+            self._connect = functools.partial(
+                http.client.HTTPSConnection, parts.netloc, timeout=timeout
+            )
+        else:
+            self._connect = functools.partial(
+                http.client.HTTPConnection, parts.netloc, timeout=timeout
+            )
+
+    def _via(
+        self, proxy: urllib.parse.SplitResult, parts: urllib.parse.SplitResult, timeout: float
+    ) -> Callable[[], http.client.HTTPConnection]:
+        """Connections through the proxy the environment names (``http_proxy``,
+        ``https_proxy``, ``no_proxy``, read as urllib reads them): plain http asks the proxy
+        for the whole URL, https tunnels through it (CONNECT)."""
+        auth = {}
+        if proxy.username:
+            unquote = urllib.parse.unquote
+            user = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}".encode()
+            auth = {"Proxy-Authorization": "Basic " + b64encode(user).decode()}
+        address = f"{proxy.hostname}:{proxy.port or 80}"
+        if parts.scheme == "http":
+            self._path = urllib.parse.urlunsplit(parts._replace(fragment=""))
+            self._headers |= auth
+            return functools.partial(http.client.HTTPConnection, address, timeout=timeout)
+
+        def tunnel() -> http.client.HTTPConnection:
+            connection = http.client.HTTPSConnection(address, timeout=timeout)
+            connection.set_tunnel(parts.hostname or "", parts.port or 443, headers=auth)
+            return connection
+
+        return tunnel
 
     def request(self, data: bytes) -> bytes:
         """POST an RFC 3161 query for SHA-256(``data``); return the token's DER.
@@ -135,9 +168,8 @@ class TimestampClient:
     def _post(self, query: bytes) -> tuple[http.client.HTTPResponse, bytes]:
         if self._connection is None:
             self._connection = self._connect()
-        headers = {"Content-Type": QUERY_TYPE, "Accept": REPLY_TYPE}
         try:
-            self._connection.request("POST", self._path, body=query, headers=headers)
+            self._connection.request("POST", self._path, body=query, headers=self._headers)
             reply = self._connection.getresponse()
             body = reply.read(MAX_REPLY_BYTES + 1)
         except (OSError, http.client.HTTPException):
@@ -152,6 +184,14 @@ class TimestampClient:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _proxy(parts: urllib.parse.SplitResult) -> urllib.parse.SplitResult | None:
+    """The proxy the environment names for this URL, unless ``no_proxy`` exempts its host."""
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
 
 
 def request_timestamp(url: str, data: bytes, *, timeout: float = 10.0) -> bytes:

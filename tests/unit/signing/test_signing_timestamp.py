@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import http.client
+import threading
+import urllib.parse
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from cryptography import x509
@@ -109,3 +115,51 @@ def test_a_failing_tsa_stops_each_connection_at_its_first_failure() -> None:
     assert "TSA http://127.0.0.1:9/" in str(answers[0])  # c was not asked: a failed before it
     with pytest.raises(TimestampError, match="not http"):
         request_timestamps("ftp://127.0.0.1/", [b"a"])
+
+
+class _ForwardingProxy(BaseHTTPRequestHandler):
+    """A plain HTTP proxy on 127.0.0.1: forwards a POST for an absolute URL, and keeps
+    what it was asked (the request target and the Proxy-Authorization header)."""
+
+    seen: ClassVar[list[tuple[str, str | None]]] = []
+
+    def do_POST(self) -> None:
+        self.seen.append((self.path, self.headers.get("Proxy-Authorization")))
+        target = urllib.parse.urlsplit(self.path)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        upstream = http.client.HTTPConnection(target.netloc, timeout=10)
+        upstream.request("POST", target.path or "/", body=body, headers=dict(self.headers))
+        reply = upstream.getresponse()
+        data = reply.read()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.getheader("Content-Type") or "")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_the_tsa_is_asked_through_the_proxy_the_environment_names(
+    tsa: LocalTSA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As urllib would: ``http_proxy`` (with its credentials) unless ``no_proxy`` exempts the
+    TSA's host; the token that comes back through the proxy verifies."""
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _ForwardingProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    _ForwardingProxy.seen.clear()
+    try:
+        for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("http_proxy", f"http://arna:s%40fe@127.0.0.1:{proxy.server_port}")
+        token = request_timestamp(tsa.url, b"through the proxy")
+        assert verify_timestamp(token, b"through the proxy", [tsa.root]).gen_time
+        credentials = "Basic " + base64.b64encode(b"arna:s@fe").decode()
+        assert _ForwardingProxy.seen == [(tsa.url, credentials)]
+        monkeypatch.setenv("no_proxy", "127.0.0.1")
+        assert request_timestamp(tsa.url, b"straight to the TSA")
+        assert len(_ForwardingProxy.seen) == 1
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
