@@ -45,7 +45,7 @@ from typing import Final
 
 from routing import parties as p
 from routing.calendar import DEFAULT_SHIFT, DayOffShift, add_workdays, on_workday
-from routing.duties import Duty
+from routing.duties import N_, Duty
 from routing.history import as_of, explain, in_force
 
 #: The stamp on the paper copy of PA's electronic approval sheet (¶32-1).
@@ -204,7 +204,7 @@ def agreement_duties(
             by=body,
             to=(p.MFA,),
             rule="¶31",
-            what="give MFA concrete proposals for the draft instructions",
+            what=N_("give MFA concrete proposals for the draft instructions"),
             due=add_workdays(ended, PROPOSALS_WD),
             done=events.proposals.get(body),
         )
@@ -218,7 +218,7 @@ def agreement_duties(
                 by=body,
                 to=(p.MFA,),
                 rule="¶32",
-                what="agree the draft instructions (silence counts as consent)",
+                what=N_("agree the draft instructions (silence counts as consent)"),
                 due=None if received is None else consent_due(received),
                 done=events.answered.get(body) or events.deemed_agreed.get(body),
             )
@@ -229,7 +229,9 @@ def agreement_duties(
             by=p.MFA,
             to=(p.PA,),
             rule="¶32",
-            what="submit the draft instructions to PA, on paper and electronically (no extension)",
+            what=N_(
+                "submit the draft instructions to PA, on paper and electronically (no extension)"
+            ),
             due=add_workdays(ended, SUBMISSION_WD),
             done=events.submitted_to_pa,
         )
@@ -241,7 +243,7 @@ def agreement_duties(
             by=p.PA,
             to=(p.PA_HEAD,),
             rule="¶32-1",
-            what="agree the draft electronically (the approval sheet)",
+            what=N_("agree the draft electronically (the approval sheet)"),
             due=None if sent is None else add_workdays(sent, APPROVAL_SHEET_WD),
             done=events.approval_sheet,
         )
@@ -252,7 +254,7 @@ def agreement_duties(
             by=body,
             to=(p.MFA,),
             rule="¶33",
-            what="report progress on the instructions (date of GO's control assignment)",
+            what=N_("report progress on the instructions (date of GO's control assignment)"),
             due=day,
             done=events.progress_reported.get(body),
         )
@@ -265,8 +267,10 @@ def agreement_duties(
                 by=p.MFA,
                 to=(p.GO,),
                 rule="¶34",
-                what="consolidated report on the instructions' progress (date of GO's control "
-                "assignment)",
+                what=N_(
+                    "consolidated report on the instructions' progress (date of GO's control "
+                    "assignment)"
+                ),
                 due=events.consolidated_control,
                 done=events.consolidated,
             )
@@ -391,7 +395,8 @@ def next_calendar_duties(today: date, shift: DayOffShift = DEFAULT_SHIFT) -> tup
                 by=p.MFA,
                 to=(p.GO,),
                 rule="¶33 part 2",
-                what=f"report on investment agreements for Q{quarter} {year}",
+                what=N_("report on investment agreements for Q%(quarter)s %(year)s"),
+                params={"quarter": str(quarter), "year": str(year)},
                 due=due,
             )
         )
@@ -402,7 +407,7 @@ def next_calendar_duties(today: date, shift: DayOffShift = DEFAULT_SHIFT) -> tup
                 by=p.GO,
                 to=(p.PA,),
                 rule="¶35",
-                what="the half-yearly summary on the President's instructions",
+                what=N_("the half-yearly summary on the President's instructions"),
                 due=summaries[0],
             )
         )

@@ -25,7 +25,7 @@ from datetime import date
 
 from routing import parties as p
 from routing.calendar import add_workdays
-from routing.duties import Duty
+from routing.duties import N_, Duty
 from routing.history import in_force
 
 COURT_DEADLINE = "court's deadline"
@@ -110,7 +110,7 @@ def _forward_duties(case: CourtCase, events: CaseEvents) -> list[Duty]:
                 by=case.receiver,
                 to=(body,),
                 rule="¶36",
-                what="send the request for consideration",
+                what=N_("send the request for consideration"),
                 due=add_workdays(case.received, 3),
                 done=events.forwarded.get(body),
             )
@@ -122,7 +122,7 @@ def _forward_duties(case: CourtCase, events: CaseEvents) -> list[Duty]:
                 by=body,
                 to=(case.receiver,),
                 rule="¶36",
-                what="return information, proposals and documents",
+                what=N_("return information, proposals and documents"),
                 due=None if got is None else add_workdays(got, 10),
                 done=events.answered.get(body),
             )
@@ -133,14 +133,25 @@ def _forward_duties(case: CourtCase, events: CaseEvents) -> list[Duty]:
 def _practice_duties(case: CourtCase, events: CaseEvents) -> list[Duty]:
     return [
         Duty(
-            key=f"copy:{what}",
+            key=f"copy:{copied}",
             by=case.receiver,
             to=case.addressees,
             rule="¶38",
-            what=f"send a copy of the {what} for information (no deadline)",
+            what=what,
             done=done,
         )
-        for what, done in (("request", events.request_copied), ("reply", events.reply_copied))
+        for copied, what, done in (
+            (
+                "request",
+                N_("send a copy of the request for information (no deadline)"),
+                events.request_copied,
+            ),
+            (
+                "reply",
+                N_("send a copy of the reply for information (no deadline)"),
+                events.reply_copied,
+            ),
+        )
     ]
 
 
@@ -157,7 +168,7 @@ def _reply_duties(case: CourtCase, events: CaseEvents) -> list[Duty]:
                     by=case.receiver,
                     to=(hub,),
                     rule="¶37",
-                    what="submit the consolidated reply (the Rules give no deadline)",
+                    what=N_("submit the consolidated reply (the Rules give no deadline)"),
                     done=events.reply_submitted,
                 )
             )
@@ -171,7 +182,7 @@ def _reply_duties(case: CourtCase, events: CaseEvents) -> list[Duty]:
                 by=p.MOJ,
                 to=(p.MFA,),
                 rule="¶40",
-                what="submit the originals to MFA for the EAEU Court",
+                what=N_("submit the originals to MFA for the EAEU Court"),
                 due=None if received is None else add_workdays(received, 5),
                 done=events.moj_submitted,
             )
@@ -183,8 +194,11 @@ def _reply_duties(case: CourtCase, events: CaseEvents) -> list[Duty]:
                 by=p.MFA,
                 to=(case.court,),
                 rule=COURT_DEADLINE if case.court_deadline else "¶37",
-                what="send the reply through diplomatic channels"
-                + (" by the court's deadline" if case.court_deadline else ""),
+                what=(
+                    N_("send the reply through diplomatic channels by the court's deadline")
+                    if case.court_deadline
+                    else N_("send the reply through diplomatic channels")
+                ),
                 due=case.court_deadline,
                 done=events.dispatched,
             )

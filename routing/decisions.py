@@ -41,7 +41,7 @@ from typing import Final
 
 from routing import parties as p
 from routing.calendar import add_workdays
-from routing.duties import Duty
+from routing.duties import N_, Duty
 from routing.history import as_of
 
 FORWARD_WD: Final = 5  # ¶10
@@ -49,6 +49,12 @@ PROPOSALS_WD: Final = 15  # ¶11
 MFA_WD: Final = 10  # ¶12
 GO_WD: Final = 10  # ¶13
 PA_WD: Final = 10  # ¶14
+
+#: The ¶11 proposals' wording, by whom they are agreed with (``agreeing_bodies``).
+_PROPOSALS_AGREED_WITH: Final = {
+    (p.MOJ,): N_("submit proposals agreed with MOJ"),
+    (p.MOJ, p.BUDGET_AUTHORITY): N_("submit proposals agreed with MOJ and BUDGET_AUTHORITY"),
+}
 
 
 class DecisionError(ValueError):
@@ -148,7 +154,7 @@ def draft_duties(
             by=body,
             to=(lead,) if lead else (),
             rule=rule,
-            what="agree the draft decision",
+            what=N_("agree the draft decision"),
             done=events.agreed.get(body),
         )
         for body, rule in draft_approvers(draft).items()
@@ -254,7 +260,7 @@ def decision_duties(decision: Decision, events: DecisionEvents | None = None) ->
                 by=p.MFA,
                 to=(body,),
                 rule="¶10",
-                what="send the decision for proposals on its implementation",
+                what=N_("send the decision for proposals on its implementation"),
                 due=add_workdays(decision.received, FORWARD_WD),
                 done=events.forwarded.get(body),
             )
@@ -266,7 +272,7 @@ def decision_duties(decision: Decision, events: DecisionEvents | None = None) ->
                 by=body,
                 to=(p.MFA,),
                 rule="¶11",
-                what="submit proposals agreed with " + " and ".join(agreeing_bodies(decision)),
+                what=_PROPOSALS_AGREED_WITH[agreeing_bodies(decision)],
                 due=None if got is None else add_workdays(got, PROPOSALS_WD),
                 done=events.proposals.get(body),
             )
@@ -279,7 +285,7 @@ def decision_duties(decision: Decision, events: DecisionEvents | None = None) ->
             by=p.MFA,
             to=(p.GO,),
             rule="¶12",
-            what="submit MFA's proposals to GO",
+            what=N_("submit MFA's proposals to GO"),
             due=None if last is None else add_workdays(last, MFA_WD),
             done=events.to_go,
         )
@@ -291,7 +297,7 @@ def decision_duties(decision: Decision, events: DecisionEvents | None = None) ->
             by=p.GO,
             to=(p.PM,),
             rule="¶13(1)",
-            what="submit the proposals with draft instructions to the Prime Minister",
+            what=N_("submit the proposals with draft instructions to the Prime Minister"),
             due=go_due,
             done=events.to_pm,
         )
@@ -303,7 +309,7 @@ def decision_duties(decision: Decision, events: DecisionEvents | None = None) ->
                 by=p.GO,
                 to=(p.PA,),
                 rule="¶13(2)",
-                what="submit GO's proposals to PA (the President's consideration)",
+                what=N_("submit GO's proposals to PA (the President's consideration)"),
                 due=go_due,
                 done=events.to_pa,
             )
@@ -314,7 +320,7 @@ def decision_duties(decision: Decision, events: DecisionEvents | None = None) ->
                 by=p.PA,
                 to=(p.PA_HEAD,),
                 rule="¶14",
-                what="consider GO's proposals",
+                what=N_("consider GO's proposals"),
                 due=None if events.to_pa is None else add_workdays(events.to_pa, PA_WD),
                 done=events.pa_considered,
             )
@@ -325,7 +331,7 @@ def decision_duties(decision: Decision, events: DecisionEvents | None = None) ->
                 by=p.PA_HEAD,
                 to=(p.PRESIDENT,),
                 rule="¶14",
-                what="submit the proposals with draft instructions (no deadline)",
+                what=N_("submit the proposals with draft instructions (no deadline)"),
                 done=events.to_president,
             )
         )

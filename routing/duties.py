@@ -4,14 +4,24 @@ The chains (routing/court_case.py for Chapter 5, routing/special_procedure.py fo
 Chapter 2-1) turn what has happened — each a date — into ``Duty`` rows. A duty
 whose start has not happened yet, or for which the Rules give no deadline, has
 no ``due``; it is then "open" until done, never "late".
+
+A duty's ``what`` is a fixed English wording marked with ``N_`` (pybabel extracts the
+marked wordings into registry/translations, so the pages show them in the reader's
+language); a wording with values (a quarter, a year) is a template whose ``params``
+fill it in, and ``text`` is the English sentence the API and the CLI show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
+
+
+def N_(text: str) -> str:
+    """Marks a wording as a message id for pybabel; translated where it is shown."""
+    return text
 
 
 class DutyState(Enum):
@@ -37,6 +47,13 @@ class Duty:
     done: date | None = None
     #: Why the duty has no date though the Rules give one today (routing.history.as_of).
     note: str = ""
+    #: The values ``what`` names as ``%(name)s`` (empty for a wording without values).
+    params: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def text(self) -> str:
+        """``what`` in English with its values filled in."""
+        return self.what % self.params if self.params else self.what
 
     def state(self, today: date) -> DutyState:
         """Done (on time or late), late, due, or open on ``today``."""

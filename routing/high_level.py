@@ -55,7 +55,7 @@ from routing.calendar import (
     add_workdays,
     on_workday,
 )
-from routing.duties import Duty
+from routing.duties import N_, Duty
 
 REQUEST_MONTHS: Final = 2  # ¶22
 ANSWER_CD: Final = 20  # ¶23
@@ -233,7 +233,7 @@ def event_duties(
             by=p.MFA,
             to=event.interested,
             rule="¶22",
-            what="request documents, materials and proposals for the event",
+            what=N_("request documents, materials and proposals for the event"),
             due=on_workday(add_months(first, -REQUEST_MONTHS), shift),
             done=steps.request_sent,
         )
@@ -249,7 +249,7 @@ def event_duties(
                 by=body,
                 to=(p.MFA,),
                 rule="¶23",
-                what="materials and proposals; theses initialled on every page",
+                what=N_("materials and proposals; theses initialled on every page"),
                 due=steps.answers_due_by_pa or own,
                 done=steps.answered.get(body),
             )
@@ -260,7 +260,7 @@ def event_duties(
             by=body,
             to=(p.MFA,),
             rule="¶23",
-            what="rework the input MFA returned as poor-quality",
+            what=N_("rework the input MFA returned as poor-quality"),
             due=add_workdays(returned, REWORK_WD),
             done=steps.reworked.get(body),
         )
@@ -272,7 +272,7 @@ def event_duties(
             by=p.GO,
             to=(p.MFA, p.PA),
             rule="¶25",
-            what="Government meeting on the concept and theses",
+            what=N_("Government meeting on the concept and theses"),
             due=None if concept_anchor is None else add_workdays(concept_anchor, -MEETING_1_WD),
             done=steps.meeting_1,
         ),
@@ -281,7 +281,7 @@ def event_duties(
             by=p.MFA,
             to=(p.PA,),
             rule="¶27" if special else "¶24",
-            what="the concept, signed by the Minister, to the President",
+            what=N_("the concept, signed by the Minister, to the President"),
             due=concept_due,
             done=steps.concept,
         ),
@@ -290,7 +290,7 @@ def event_duties(
             by=p.GO,
             to=(p.MFA, p.PA),
             rule="¶25",
-            what="Government meeting on the package; approves the delegation list",
+            what=N_("Government meeting on the package; approves the delegation list"),
             due=None if package_anchor is None else add_workdays(package_anchor, -MEETING_2_WD),
             done=steps.meeting_2,
         ),
@@ -299,7 +299,7 @@ def event_duties(
             by=p.MFA,
             to=(p.PA,),
             rule="¶27" if special else "¶26",
-            what="the package of materials (¶21)",
+            what=N_("the package of materials (¶21)"),
             due=package_due,
             done=steps.package,
         ),
@@ -311,7 +311,7 @@ def event_duties(
                 by=p.MFA,
                 to=(p.PA,),
                 rule="¶27" if special else "¶26",
-                what="the refined package",
+                what=N_("the refined package"),
                 due=before("refined", add_workdays(first, -REFINED_WD)),
                 done=steps.refined,
             )
@@ -323,7 +323,7 @@ def event_duties(
                 by=p.PA_AIDE_INTL,
                 to=(p.MFA,),
                 rule="¶29",
-                what="the agreements reached, registered in MFA's absence",
+                what=N_("the agreements reached, registered in MFA's absence"),
                 due=add_workdays(last, AGREEMENTS_WD),
                 done=steps.agreements_to_mfa,
             )
@@ -334,7 +334,7 @@ def event_duties(
             by=p.MFA,
             to=(p.PA,),
             rule="¶28",
-            what="the Head of State's conversation records",
+            what=N_("the Head of State's conversation records"),
             due=add_workdays(last, RECORDS_WD),
             done=steps.records,
         ),
@@ -343,7 +343,9 @@ def event_duties(
             by=p.MFA,
             to=(p.PA,),
             rule="¶29-1",
-            what="foreign media review, expert opinions, draft thank-you letter agreed with a DPM",
+            what=N_(
+                "foreign media review, expert opinions, draft thank-you letter agreed with a DPM"
+            ),
             due=add_workdays(last, AFTERMATH_WD),
             done=steps.aftermath,
         ),

@@ -35,7 +35,7 @@ from typing import Final
 
 from routing import parties as p
 from routing.calendar import DEFAULT_SHIFT, DayOffShift, add_workdays, on_workday
-from routing.duties import Duty, DutyState
+from routing.duties import N_, Duty, DutyState
 from routing.history import as_of
 
 EVENT_REPORT_WD: Final = 7  # ¶46(3)
@@ -94,7 +94,7 @@ def annual_report(body: str, year: int, shift: DayOffShift = DEFAULT_SHIFT) -> D
             by=body,
             to=(p.MFA,),
             rule="¶46(2)",
-            what="report the year's international activity and next year's planned events",
+            what=N_("report the year's international activity and next year's planned events"),
             due=on_workday(date(year, 12, 20), shift),
         ),
         date(year, 12, 20),
@@ -121,7 +121,7 @@ def event_report(
         by=body,
         to=(p.MFA,),
         rule="¶46(3)",
-        what="report on the event held (participants, issues, agreements, position)",
+        what=N_("report on the event held (participants, issues, agreements, position)"),
         due=due,
         done=done,
     )
@@ -139,7 +139,7 @@ def consultation(
             by=body,
             to=(p.MFA,),
             rule="¶48",
-            what="consult MFA in writing before departure",
+            what=N_("consult MFA in writing before departure"),
             due=add_workdays(departure, -1),
             done=done,
         ),
@@ -164,7 +164,7 @@ def meeting_report(
             by=host,
             to=(p.MFA,),
             rule="¶49",
-            what="send MFA the participants and agreements of a meeting it did not attend",
+            what=N_("send MFA the participants and agreements of a meeting it did not attend"),
             due=add_workdays(meeting_day, MEETING_REPORT_WD),
             done=done,
         ),

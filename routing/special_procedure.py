@@ -19,7 +19,7 @@ from datetime import date
 
 from routing import parties as p
 from routing.calendar import add_workdays, latest_workday_on_or_before
-from routing.duties import Duty
+from routing.duties import N_, Duty
 from routing.history import in_force
 
 MFA_SITE = "MFA_WEBSITE"
@@ -28,6 +28,12 @@ MFA_SITE = "MFA_WEBSITE"
 #: What ¶14-8 part 2 has MFA publish, and within how many working days of OHCHR.
 PUBLISHED = ("communication", "reply")
 PUBLICATION_WORKDAYS = 10
+_PUBLISH = {
+    "communication": N_(
+        "publish the communication on MFA's site within 10 wd of OHCHR's publication"
+    ),
+    "reply": N_("publish the reply on MFA's site within 10 wd of OHCHR's publication"),
+}
 
 
 class CommunicationError(ValueError):
@@ -92,7 +98,11 @@ def communication_duties(
             by=p.MFA,
             to=(body,),
             rule="¶14-5",
-            what="send the communication on" + (" for information" if body == p.OMBUDSMAN else ""),
+            what=(
+                N_("send the communication on for information")
+                if body == p.OMBUDSMAN
+                else N_("send the communication on")
+            ),
             due=forward_due,
             done=events.forwarded.get(body),
         )
@@ -104,7 +114,7 @@ def communication_duties(
             by=p.MFA,
             to=(p.SPECIAL_PROCEDURE,),
             rule="¶14-8",
-            what="reply before the deadline stated in the communication",
+            what=N_("reply before the deadline stated in the communication"),
             due=None if deadline is None else latest_workday_on_or_before(deadline),
             done=events.reply_sent,
         )
@@ -119,7 +129,11 @@ def communication_duties(
                 by=p.MFA,
                 to=(to,),
                 rule="¶14-9",
-                what="report the outcome" + (" for information" if to == p.OMBUDSMAN else ""),
+                what=(
+                    N_("report the outcome for information")
+                    if to == p.OMBUDSMAN
+                    else N_("report the outcome")
+                ),
                 due=_after(events.reply_sent, 10),
                 done=done,
             )
@@ -145,6 +159,6 @@ def publication_duty(what: str, ohchr_published: date | None) -> Duty:
         by=p.MFA,
         to=(MFA_SITE,),
         rule="¶14-8",
-        what=f"publish the {what} on MFA's site within 10 wd of OHCHR's publication",
+        what=_PUBLISH[what],
         due=_after(ohchr_published, PUBLICATION_WORKDAYS),
     )

@@ -34,7 +34,7 @@ from typing import Final
 
 from routing import parties as p
 from routing.calendar import DEFAULT_SHIFT, DayOffShift, add_workdays, on_workday
-from routing.duties import Duty
+from routing.duties import N_, Duty
 
 RETURNS_DUE: Final = (1, 10)  # ¶2: 10 January
 CONSOLIDATION_DUE: Final = (2, 10)  # ¶4: 10 February
@@ -137,7 +137,7 @@ def cycle_duties(
             by=body,
             to=(p.MFA,),
             rule="¶2",
-            what="returns on the treaties it implements (Appendices 1–5)",
+            what=N_("returns on the treaties it implements (Appendices 1–5)"),
             due=returns_due(year, shift),
             done=events.returns.get(body),
         )
@@ -149,7 +149,7 @@ def cycle_duties(
             by=p.MFA,
             to=(p.GO,),
             rule="¶4",
-            what="the summary with the foreign-policy assessment (Appendix 6)",
+            what=N_("the summary with the foreign-policy assessment (Appendix 6)"),
             due=on_workday(date(next_year, *CONSOLIDATION_DUE), shift),
             done=events.to_go,
         ),
@@ -158,7 +158,7 @@ def cycle_duties(
             by=p.GO,
             to=(p.PA,),
             rule="¶5",
-            what="MFA's information with GO's proposals on Government-level treaties",
+            what=N_("MFA's information with GO's proposals on Government-level treaties"),
             due=on_workday(date(next_year, *GO_DUE), shift),
             done=events.to_pa,
         ),
@@ -167,7 +167,7 @@ def cycle_duties(
             by=p.PA,
             to=(p.PRESIDENT,),
             rule="¶6",
-            what="PA's analysis of the treaties' implementation",
+            what=N_("PA's analysis of the treaties' implementation"),
             due=None if events.to_pa is None else add_workdays(events.to_pa, PA_WD),
             done=events.to_president,
         ),

@@ -45,7 +45,7 @@ def duty_dict(duty: Duty, today: date) -> dict[str, Any]:
         "by": duty.by,
         "to": list(duty.to),
         "rule": duty.rule,
-        "what": duty.what,
+        "what": duty.text,
         "due": duty.due.isoformat() if duty.due else None,
         "done": duty.done.isoformat() if duty.done else None,
         "state": duty.state(today).value,

@@ -24,7 +24,7 @@ def test_the_template_holds_every_string_of_the_code(tmp_path: Path) -> None:
     subprocess.run(
         [
             *(sys.executable, "-m", "babel.messages.frontend", "extract"),
-            *("-F", str(CATALOGUES / "babel.cfg"), "-k", "lazy_gettext", "-k", "_l"),
+            *("-F", str(CATALOGUES / "babel.cfg"), "-k", "lazy_gettext", "-k", "_l", "-k", "N_"),
             *("--no-location", "-o", str(extracted), "."),
         ],
         cwd=ROOT,
