@@ -22,6 +22,7 @@ from babel.support import Translations
 
 from routing import kinds as k
 from routing import parties as p
+from routing.duties import Duty, DutyState
 
 #: Translates an English message id into the reader's language.
 Gettext = Callable[[str], str]
@@ -99,6 +100,15 @@ STATES: Mapping[str, str] = {
     "sent": _l("sent directly"),
     "returned": _l("returned"),
     "closed": _l("closed"),
+}
+
+#: Where a duty of a chain stands (routing.duties.DutyState values).
+DUTY_STATES: Mapping[str, str] = {
+    DutyState.DONE.value: _l("done"),
+    DutyState.DONE_LATE.value: _l("done late"),
+    DutyState.LATE.value: _l("late"),
+    DutyState.DUE.value: _l("due"),
+    DutyState.OPEN.value: _l("open"),
 }
 
 #: The next step of an inbox line, by transition name (registry.services.letters.Transition).
@@ -215,6 +225,17 @@ def role(code: str | None, gettext: Gettext) -> str:
 
 def state(code: str | None, gettext: Gettext) -> str:
     return _named(STATES, code, gettext)
+
+
+def duty_state(code: str | None, gettext: Gettext) -> str:
+    return _named(DUTY_STATES, code, gettext)
+
+
+def duty(duty: Duty, gettext: Gettext) -> str:
+    """What a duty is, in the catalogue's language (its English wording where it has none):
+    the engines' wordings are message ids (routing.duties.N_)."""
+    wording = gettext(duty.what)
+    return wording % duty.params if duty.params else wording
 
 
 def action(code: str | None, gettext: Gettext) -> str:

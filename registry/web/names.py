@@ -281,6 +281,8 @@ FILTERS: dict[str, Any] = {
     "role": lambda code: names.role(code, gettext),
     "state": lambda code: names.state(code, gettext),
     "action": lambda code: names.action(code, gettext),
+    "duty_text": lambda duty: names.duty(duty, gettext),
+    "duty_state": lambda code: names.duty_state(code, gettext),
     "tag": lambda code: names.tag(code, gettext),
     "verdict": lambda code: names.verdict(code, gettext),
     "basis": lambda code: names.legal_basis(code, gettext),
