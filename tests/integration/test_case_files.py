@@ -152,6 +152,7 @@ def test_the_case_in_the_api_and_the_pages(
     assert case["request"] == number
     forward = next(d for d in case["duties"] if d["key"] == "forward:MFA")
     assert (forward["due"], forward["state"]) == ("2026-03-11", "late")
+    assert forward["what"] == "send the request for consideration"  # the API stays English
     assert "forward:MFA" in case["late"]
     seen = api.get(f"/api/v1/cases/{case['id']}", headers=api_token(OFFICER))
     assert seen.status_code == 200
@@ -163,6 +164,9 @@ def test_the_case_in_the_api_and_the_pages(
     login(COURT)
     page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
     assert "11 нау. 2026" in page  # the day as a Kazakh page reads it
+    # The Rules' duty in Kazakh (routing's wordings are message ids), not in English.
+    assert "сұрауды қарау үшін жіберу" in page
+    assert "send the request for consideration" not in page
     assert number in page
     letter_page = client.get(f"/letters/{number}").get_data(as_text=True)
     assert f"/cases/{case['id']}" in letter_page

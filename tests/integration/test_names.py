@@ -11,6 +11,7 @@ from registry import names
 from registry.services.deadlines import KZ_TIME, today_kz
 from registry.web import names as web_names
 from routing.calendar import add_workdays
+from routing.duties import N_, Duty, DutyState
 
 
 def _in(app: Flask, language: str):
@@ -59,3 +60,28 @@ def test_deadlines_read_as_days_left_or_late(
         on_time = datetime.combine(due_past, time(12), KZ_TIME)
         assert late not in web_names.due_phrase(due_past, on_time)
         assert web_names.due_phrase(None) != "—"  # says there is no date yet, in words
+
+
+def test_duties_read_in_the_reader_s_language(app: Flask) -> None:
+    quarterly = Duty(
+        key="investment-report:2026-Q3",
+        by="MFA",
+        to=("GO",),
+        rule="¶33 part 2",
+        what=N_("report on investment agreements for Q%(quarter)s %(year)s"),
+        params={"quarter": "3", "year": "2026"},
+    )
+    assert quarterly.text == "report on investment agreements for Q3 2026"  # the API's English
+    kk, ru = names.translator("kk"), names.translator("ru")
+    assert (
+        names.duty(quarterly, kk) == "2026 жылғы 3-тоқсандағы инвестициялық келісімдер туралы есеп"
+    )
+    assert names.duty(quarterly, ru) == "отчёт об инвестиционных соглашениях за 3 квартал 2026 года"
+    unmarked = Duty("objection:MOJ", "MOJ", ("MFA",), "¶5", "objections to the draft decision")
+    assert names.duty(unmarked, kk) == "objections to the draft decision"  # no wording: English
+    with _in(app, "kk"):
+        assert web_names.FILTERS["duty_text"](quarterly).startswith("2026 жылғы 3-тоқсандағы")
+        assert web_names.FILTERS["duty_state"](DutyState.LATE.value) == "мерзімі өткен"
+    with _in(app, "en"):
+        assert web_names.FILTERS["duty_text"](quarterly) == quarterly.text
+        assert web_names.FILTERS["duty_state"](DutyState.DONE_LATE.value) == "done late"

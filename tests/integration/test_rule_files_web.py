@@ -95,6 +95,10 @@ def test_pages_open_a_decision_file_and_record_a_step(app: Flask) -> None:
     number = page_url.rsplit("/", 1)[1]
     page = client.get(page_url).get_data(as_text=True)
     assert f'data-key="forward:{HEALTH}"' in page
+    # A Kazakh page: the duty's wording and its state by name, not the engine's English / code.
+    assert "шешімді оны іске асыру жөнінде ұсыныстар әзірлеу үшін жіберу" in page
+    assert "send the decision for proposals on its implementation" not in page
+    assert "<td>мерзімі жетпеген</td>" in page or "<td>мерзімі өткен</td>" in page
     assert "2026-03-30" in page  # ¶10: 5 wd from 18 March, 23-25 March off
     response = client.post(
         f"/files/{number}/events",
@@ -141,6 +145,13 @@ def test_reports_api_and_page(
     assert overview["exemptions"][0]["reason"] == "¶48 does not apply to special state bodies"
     page = login("clerk.mfa").get("/reports").get_data(as_text=True)
     assert f'data-agency="{HEALTH}"' in page
+    # Kazakh: who owes whom by name, and what (its values filled in), in the reader's language.
+    quarterly = overview["calendar"][0]
+    year, quarter = quarterly["key"].removeprefix("investment-report:").split("-Q")
+    assert quarterly["what"] == f"report on investment agreements for Q{quarter} {year}"  # API
+    assert "-тоқсандағы инвестициялық келісімдер туралы есеп" in page
+    assert "report on investment agreements" not in page
+    assert "<td>Сыртқы істер министрлігі → Үкімет Аппараты</td>" in page
     assert "¶50 part 3" in page
 
 
@@ -179,6 +190,8 @@ def test_draft_decisions_over_the_api_and_the_pages(
     mfa = login("clerk.mfa")
     inbox = mfa.get("/inbox").get_data(as_text=True)
     assert f'data-duty="{number}:agree:MFA"' in inbox
+    assert "шешім жобасын келісу" in inbox  # the chain's duty in Kazakh
+    assert "agree the draft decision" not in inbox
     page = mfa.get(f"/files/{number}").get_data(as_text=True)
     assert 'data-agreed="no"' in page
     # Pages are in Kazakh by default: «the Rules set no deadline for agreeing a draft (¶8)».

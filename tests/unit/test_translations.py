@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,48 @@ def test_every_string_is_translated_and_compiled(language: str) -> None:
     missing = _ids(CATALOGUES / "messages.pot") - translated.keys()
     assert not missing, f"{language}: untranslated {sorted(map(str, missing))[:5]}"
     assert compiled == translated, f"{language}: run pybabel compile -d registry/translations"
+
+
+def _duty_wordings() -> list[tuple[str, ast.expr]]:
+    """Every ``what=`` of a ``Duty(...)`` the engines (routing/) build, with where it is."""
+    found = []
+    for path in sorted((ROOT / "routing").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Duty":
+                found += [
+                    (f"{path.name}:{node.lineno}", k.value)
+                    for k in node.keywords
+                    if k.arg == "what"
+                ]
+    return found
+
+
+def test_every_duty_wording_of_the_engines_is_a_translated_message_id() -> None:
+    """A duty's ``what`` is an ``N_("…")`` wording (or a choice of them), never text built
+    there (an f-string, a concatenation, a bare literal) that no catalogue could hold; and
+    every ``N_`` wording has a Kazakh and a Russian translation."""
+    wordings = _duty_wordings()
+    assert len(wordings) > 40
+    for where, value in wordings:
+        marked = {
+            id(arg)
+            for node in ast.walk(value)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_"
+            for arg in node.args
+        }
+        for node in ast.walk(value):
+            assert not isinstance(node, ast.JoinedStr | ast.BinOp), f"{where}: built text"
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert id(node) in marked, f"{where}: {node.value!r} is not marked with N_"
+    literals = {
+        node.args[0].value
+        for path in (ROOT / "routing").glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_"
+        if node.args and isinstance(node.args[0], ast.Constant)
+    }
+    assert len(literals) > 40
+    for language in ("kk", "ru"):
+        with (CATALOGUES / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            translated = {m.id for m in read_po(f) if m.id and m.string and not m.fuzzy}
+        assert not literals - translated, f"{language}: {sorted(literals - translated)[:3]}"
