@@ -31,7 +31,7 @@ from registry.services.letters.actions import custody_actor, refusal
 from routing import parties as p
 from routing.agreements import AgreementError, Periodic, period_due, periods_due
 from routing.calendar import add_workdays
-from routing.duties import Duty, DutyState
+from routing.duties import N_, Duty, DutyState
 
 #: How far back unsent periods are listed (one year: four quarters, two halves).
 LOOKBACK_DAYS: Final = 366
@@ -70,10 +70,11 @@ class Period:
             to=(self.report.to,),
             rule=self.report.rule,
             what=(
-                f"report on investment agreements for {self.label}"
+                N_("report on investment agreements for %(period)s")
                 if self.report is Periodic.INVESTMENT
-                else f"the half-yearly summary on the President's instructions, {self.label}"
+                else N_("the half-yearly summary on the President's instructions, %(period)s")
             ),
+            params={"period": self.label},
             due=self.due,
             done=self.sent_on,
         )

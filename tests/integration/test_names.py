@@ -77,8 +77,8 @@ def test_duties_read_in_the_reader_s_language(app: Flask) -> None:
         names.duty(quarterly, kk) == "2026 жылғы 3-тоқсандағы инвестициялық келісімдер туралы есеп"
     )
     assert names.duty(quarterly, ru) == "отчёт об инвестиционных соглашениях за 3 квартал 2026 года"
-    unmarked = Duty("objection:MOJ", "MOJ", ("MFA",), "¶5", "objections to the draft decision")
-    assert names.duty(unmarked, kk) == "objections to the draft decision"  # no wording: English
+    unmarked = Duty("objection:MOJ", "MOJ", ("MFA",), "¶5", "objections raised at a meeting")
+    assert names.duty(unmarked, kk) == "objections raised at a meeting"  # no wording: English
     with _in(app, "kk"):
         assert web_names.FILTERS["duty_text"](quarterly).startswith("2026 жылғы 3-тоқсандағы")
         assert web_names.FILTERS["duty_state"](DutyState.LATE.value) == "мерзімі өткен"

@@ -23,7 +23,7 @@ from routing import high_level as hl
 from routing import parties as p
 from routing import reporting as rp
 from routing import treaties as tr
-from routing.duties import Duty
+from routing.duties import N_, Duty
 
 
 class Kind(StrEnum):
@@ -331,7 +331,7 @@ def step(kind: Kind, facts: Mapping[str, Any], key: str) -> Duty | None:
         body = key.removeprefix("objection:")
         rule = dc.draft_approvers(dr).get(body)
         if rule is not None:
-            return Duty(key, body, (lead,), rule, "objections to the draft decision")
+            return Duty(key, body, (lead,), rule, N_("objections to the draft decision"))
     return None
 
 
