@@ -72,7 +72,11 @@ KINDS: Mapping[str, str] = {
     k.SPECIAL_PROCEDURE_INFO: _l("Information for the reply to a special procedure"),
     k.SPECIAL_PROCEDURE_REPLY: _l("Reply to a special procedure"),
     k.INCOMING_CORRESPONDENCE: _l("Incoming note or letter"),
-    # What a rule file holds (registry.services.rule_files.Kind).
+}
+
+#: What a rule file holds (registry.services.rule_files.Kind): codes that are also plain
+#: English words, so kept apart from the letter kinds.
+FILE_KINDS: Mapping[str, str] = {
     "agreement": _l("Agreement reached"),
     "decision": _l("Decision of an international organisation"),
     "draft": _l("Draft decision"),
@@ -217,6 +221,10 @@ def party(code: str | None, gettext: Gettext, agencies: Mapping[str, str]) -> st
 
 def kind(code: str | None, gettext: Gettext) -> str:
     return _named(KINDS, code, gettext)
+
+
+def file_kind(code: str | None, gettext: Gettext) -> str:
+    return _named(FILE_KINDS, code, gettext)
 
 
 def role(code: str | None, gettext: Gettext) -> str:

@@ -278,6 +278,7 @@ FILTERS: dict[str, Any] = {
     "party": party_name,
     "parties": parties_names,
     "kind": lambda code: names.kind(code, gettext),
+    "file_kind": lambda code: names.file_kind(code, gettext),
     "role": lambda code: names.role(code, gettext),
     "state": lambda code: names.state(code, gettext),
     "action": lambda code: names.action(code, gettext),
